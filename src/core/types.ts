@@ -1,0 +1,117 @@
+/**
+ * Public shapes of the core engine: connections, their events and history. The registry
+ * (src/core/registry.ts) produces them; the CLI and the extension consume them. Pure data, no `vscode`.
+ */
+
+export type ConnectionKind =
+  | 'tcp-server' // a listening TCP server; its accepted sockets are children
+  | 'tcp-peer' // one client accepted by a tcp-server (parentId = the server)
+  | 'tcp-client' // an outgoing TCP connection
+  | 'udp' // a bound UDP socket
+  | 'udp-peer'; // a remote address a udp socket has heard from or sent to (parentId = the socket)
+
+export type ConnectionState =
+  | 'connecting'
+  | 'reconnecting'
+  | 'listening' // tcp-server, udp
+  | 'open'
+  | 'half-closed' // the peer sent FIN; we may still write
+  | 'closed'
+  | 'error';
+
+/** Why a connection ended: our own close, the peer's FIN, a reset (ECONNRESET), an error or a timeout. */
+export type CloseReason = 'local' | 'fin' | 'reset' | 'error' | 'timeout';
+
+export type Direction = 'in' | 'out';
+
+export interface Endpoint {
+  address: string;
+  port: number;
+  family: 'IPv4' | 'IPv6';
+}
+
+export interface ConnectionStats {
+  bytesIn: number;
+  bytesOut: number;
+  framesIn: number;
+  framesOut: number;
+  chunksIn: number;
+  /** bytes per second over the last few seconds */
+  rateIn: number;
+  rateOut: number;
+  /** epoch ms of the last byte in or out, 0 if none */
+  lastActivity: number;
+}
+
+export interface ConnectionInfo {
+  /** unique within a registry, e.g. "c1" */
+  id: string;
+  kind: ConnectionKind;
+  state: ConnectionState;
+  parentId?: string;
+  /** a short human label, e.g. "127.0.0.1:8888" */
+  label: string;
+  local?: Endpoint;
+  remote?: Endpoint;
+  /** framing spec string (see src/core/framing) */
+  framing: string;
+  /** iconv-lite encoding name used to show text */
+  encoding: string;
+  /** epoch ms */
+  openedAt: number;
+  closedAt?: number;
+  closeReason?: CloseReason;
+  /** last error message, if any */
+  error?: string;
+  stats: ConnectionStats;
+}
+
+export interface ChunkRecord {
+  /** per-connection sequence number of chunks, per direction, from 0 */
+  seq: number;
+  direction: Direction;
+  /** epoch ms, with sub-ms precision where available */
+  time: number;
+  /** stream offset of data[0] in this direction */
+  offset: number;
+  data: Buffer;
+  /** UDP: the datagram's sender (in) or destination (out) */
+  remote?: Endpoint;
+}
+
+export interface FrameRecord {
+  seq: number;
+  direction: Direction;
+  time: number;
+  /** stream offsets [start, end) of the whole frame (header included) in this direction */
+  start: number;
+  end: number;
+  payload: Buffer;
+  /** json-header framing: the parsed header */
+  header?: Record<string, unknown>;
+  remote?: Endpoint;
+}
+
+export interface OpenEvent { id: string; time: number; info: ConnectionInfo }
+export interface StateEvent { id: string; time: number; info: ConnectionInfo }
+export interface ChunkEvent { id: string; chunk: ChunkRecord }
+export interface FrameEvent { id: string; frame: FrameRecord }
+export interface CloseEvent { id: string; time: number; reason: CloseReason; info: ConnectionInfo }
+export interface ErrorEvent {
+  /** the connection concerned; undefined for registry-level errors */
+  id?: string;
+  time: number;
+  /** e.g. EADDRINUSE, ECONNREFUSED, ETIMEDOUT, EMSGSIZE, FRAME_TOO_LARGE, BAD_LENGTH, BAD_HEADER */
+  code: string;
+  message: string;
+  /** stream offset where a framing error was found */
+  offset?: number;
+}
+
+export interface HistorySnapshot {
+  chunks: ChunkRecord[];
+  frames: FrameRecord[];
+  /** how many records the ring buffer has dropped since the connection opened */
+  droppedChunks: number;
+  droppedFrames: number;
+}

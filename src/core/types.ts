@@ -115,3 +115,55 @@ export interface HistorySnapshot {
   droppedChunks: number;
   droppedFrames: number;
 }
+
+export interface ConnectionDefaults {
+  /** framing spec string, default "raw" */
+  framing?: string;
+  /** encoding name, default "utf-8" */
+  encoding?: string;
+  label?: string;
+}
+
+export interface TcpListenOptions extends ConnectionDefaults {
+  host?: string; // default 127.0.0.1
+  port: number; // 0 = ephemeral; the chosen port is in info.local.port
+  noDelay?: boolean;
+  keepAlive?: boolean;
+}
+
+export interface TcpConnectOptions extends ConnectionDefaults {
+  host: string;
+  port: number;
+  /** connect timeout, default 10 000 ms */
+  timeoutMs?: number;
+  noDelay?: boolean;
+  keepAlive?: boolean;
+  /** reconnect with exponential backoff after an unexpected close */
+  reconnect?: { initialDelayMs?: number; maxDelayMs?: number; maxAttempts?: number };
+}
+
+export interface UdpBindOptions extends ConnectionDefaults {
+  host?: string; // default 127.0.0.1
+  port: number; // 0 = ephemeral
+  type?: 'udp4' | 'udp6'; // default from host
+  broadcast?: boolean;
+}
+
+export interface SendOptions {
+  /** apply the connection's framing encoder (default true); false writes the bytes as they are */
+  framed?: boolean;
+  /** override the framing spec for this send */
+  framing?: string;
+  /** UDP: destination; for a udp-peer the peer's address is used */
+  to?: { address: string; port: number };
+}
+
+export interface RegistryOptions {
+  /** per-connection history limits (ring buffer), defaults 8 MiB and 10 000 frames */
+  historyMaxBytes?: number;
+  historyMaxFrames?: number;
+  /** largest frame a decoder accepts, default 16 MiB */
+  maxFrameSize?: number;
+  /** keep no history at all (the CLI's --output path for huge streams) */
+  recordHistory?: boolean;
+}

@@ -167,3 +167,52 @@ export interface RegistryOptions {
   /** keep no history at all (the CLI's --output path for huge streams) */
   recordHistory?: boolean;
 }
+
+import type { Event, Disposable } from './events';
+
+/**
+ * The connection registry: the one object the CLI and the extension drive. Implemented by
+ * `ConnectionRegistry` in src/core/registry.ts (`new ConnectionRegistry(options?: RegistryOptions)`).
+ * Every method that creates a connection resolves with its info once it is listening/open, or rejects
+ * with a `SocketError` (code + clear message) — a refused connection or a port in use never throws
+ * anywhere else and never crashes the process.
+ */
+export interface IConnectionRegistry extends Disposable {
+  readonly onDidOpen: Event<OpenEvent>;
+  /** any change of state or info (framing, encoding, state); not fired per byte */
+  readonly onDidChangeState: Event<StateEvent>;
+  readonly onDidReceiveChunk: Event<ChunkEvent>; // raw chunks in both directions
+  readonly onDidFrame: Event<FrameEvent>; // decoded frames in both directions
+  readonly onDidClose: Event<CloseEvent>;
+  readonly onDidError: Event<ErrorEvent>;
+
+  listenTcp(options: TcpListenOptions): Promise<ConnectionInfo>;
+  connectTcp(options: TcpConnectOptions): Promise<ConnectionInfo>;
+  bindUdp(options: UdpBindOptions): Promise<ConnectionInfo>;
+
+  get(id: string): ConnectionInfo | undefined;
+  list(): ConnectionInfo[];
+  children(id: string): ConnectionInfo[];
+
+  /**
+   * Sends one payload. tcp-server: to all its open clients; tcp-peer/tcp-client: to that socket;
+   * udp: to options.to; udp-peer: to that peer. Resolves once the bytes are handed to the kernel
+   * (respecting backpressure), rejects with SocketError (e.g. EMSGSIZE for a datagram > 65 507 bytes).
+   */
+  send(id: string, payload: Uint8Array, options?: SendOptions): Promise<void>;
+  /** closes a peer or client, stops a server (and its clients), closes a UDP socket */
+  close(id: string): Promise<void>;
+  /** TCP: half-close (send FIN) and keep reading */
+  end(id: string): Promise<void>;
+
+  setFraming(id: string, spec: string): void; // throws on a bad spec; re-decodes nothing by itself
+  setEncoding(id: string, encoding: string): void;
+  /** decode the recorded incoming chunks again with the connection's current framing */
+  redecode(id: string): FrameRecord[];
+
+  history(id: string): HistorySnapshot;
+  clearHistory(id: string): void;
+
+  /** closes every socket and frees every port */
+  closeAll(): Promise<void>;
+}

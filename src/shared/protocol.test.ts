@@ -1,0 +1,100 @@
+import * as assert from 'node:assert/strict';
+import { spawnSync } from 'node:child_process';
+import { formatBytes, parseWebviewMessage, LIMITS } from './protocol';
+
+const draft = { mode: 'text', text: '吃包子啊!', encoding: 'gbk' };
+const target = { ids: ['c2'] };
+const framing = { kind: 'connection' };
+
+describe('shared/protocol parseWebviewMessage', () => {
+  it('accepts every well-formed message and returns a clean copy', () => {
+    const ok: unknown[] = [
+      { type: 'ready' },
+      { type: 'stopRepeat' },
+      { type: 'preview', reqId: 1, draft, target, framing },
+      { type: 'send', reqId: 2, draft: { mode: 'hex', text: '09 00' }, target: { ids: ['c1', 'c3'] }, framing: { kind: 'raw' } },
+      { type: 'send', reqId: 3, draft, target, framing, repeat: { intervalMs: 500, count: 10 } },
+      { type: 'preview', reqId: 4, draft: { mode: 'struct', format: '!iH', values: '1, 2' }, target, framing: { kind: 'spec', spec: 'length:i' } },
+      { type: 'preview', reqId: 5, draft: { mode: 'json', header: '{"cmd":"ls"}', body: 'hi', encoding: 'utf-8' }, target, framing },
+      { type: 'preview', reqId: 6, draft: { mode: 'escapes', text: '\\r\\n', encoding: 'utf-8' }, target: { ids: ['c4'], to: { host: '127.0.0.1', port: 9999 } }, framing },
+      { type: 'setFraming', conn: 'c1', spec: 'length:i' },
+      { type: 'setEncoding', conn: 'c1', encoding: 'gbk' },
+      { type: 'requestHistory', conn: 'c1' },
+      { type: 'clearHistory', conn: 'c1' },
+      { type: 'copy', conn: 'c1', dir: 'in', seq: 0, format: 'python' },
+      { type: 'copyText', text: '09 00 00 00' },
+    ];
+    for (const m of ok) assert.deepEqual(parseWebviewMessage(m), m, JSON.stringify(m));
+    const extra = parseWebviewMessage({ type: 'ready', evil: '<script>' });
+    assert.deepEqual(extra, { type: 'ready' });
+  });
+
+  it('rejects malformed, mistyped and out-of-range messages', () => {
+    const bad: unknown[] = [
+      undefined,
+      null,
+      42,
+      'ready',
+      [],
+      {},
+      { type: 'nope' },
+      { type: 'preview', reqId: -1, draft, target, framing },
+      { type: 'preview', reqId: 1.5, draft, target, framing },
+      { type: 'preview', reqId: '1', draft, target, framing },
+      { type: 'preview', reqId: 1, draft: { mode: 'text', text: 5, encoding: 'gbk' }, target, framing },
+      { type: 'preview', reqId: 1, draft: { mode: 'text', text: 'x' }, target, framing },
+      { type: 'preview', reqId: 1, draft: { mode: 'text', text: 'x', encoding: 'gbk; rm -rf' }, target, framing },
+      { type: 'preview', reqId: 1, draft: { mode: 'binary', text: 'x' }, target, framing },
+      { type: 'preview', reqId: 1, draft: { mode: 'struct', format: 'i' }, target, framing },
+      { type: 'preview', reqId: 1, draft: { mode: 'json', header: '{}', body: 1, encoding: 'utf-8' }, target, framing },
+      { type: 'preview', reqId: 1, draft, target: { ids: 'c1' }, framing },
+      { type: 'preview', reqId: 1, draft, target: { ids: ['../../etc'] }, framing },
+      { type: 'preview', reqId: 1, draft, target: { ids: [1] }, framing },
+      { type: 'preview', reqId: 1, draft, target: { ids: ['c1'], to: { host: 'h', port: 0 } }, framing },
+      { type: 'preview', reqId: 1, draft, target: { ids: ['c1'], to: { host: ' ', port: 80 } }, framing },
+      { type: 'preview', reqId: 1, draft, target: { ids: ['c1'], to: { host: 'h', port: 70000 } }, framing },
+      { type: 'preview', reqId: 1, draft, target: { ids: new Array(LIMITS.maxIds + 1).fill('c1') }, framing },
+      { type: 'preview', reqId: 1, draft, target, framing: { kind: 'spec' } },
+      { type: 'preview', reqId: 1, draft, target, framing: 'raw' },
+      { type: 'send', reqId: 1, draft, target, framing, repeat: { intervalMs: 0, count: 1 } },
+      { type: 'send', reqId: 1, draft, target, framing, repeat: { intervalMs: 10, count: 0 } },
+      { type: 'send', reqId: 1, draft, target, framing, repeat: { intervalMs: 10, count: LIMITS.maxRepeat + 1 } },
+      { type: 'send', reqId: 1, draft, target, framing, repeat: null },
+      { type: 'setFraming', conn: 'c1' },
+      { type: 'setEncoding', conn: 'c 1', encoding: 'gbk' },
+      { type: 'copy', conn: 'c1', dir: 'up', seq: 0, format: 'hex' },
+      { type: 'copy', conn: 'c1', dir: 'in', seq: 0, format: 'rust' },
+      { type: 'copyText', text: ['a'] },
+      { type: 'preview', reqId: 1, draft: { mode: 'hex', text: 'a'.repeat(LIMITS.maxField + 1) }, target, framing },
+    ];
+    for (const m of bad) assert.equal(parseWebviewMessage(m), undefined, JSON.stringify(m)?.slice(0, 200));
+  });
+});
+
+describe('shared/protocol formatBytes', () => {
+  it('formats hex and C arrays', () => {
+    const b = Uint8Array.from([0x09, 0, 0, 0, 0xb3, 0xd4]);
+    assert.equal(formatBytes(b, 'hex'), '09 00 00 00 b3 d4');
+    assert.equal(formatBytes(new Uint8Array(0), 'hex'), '');
+    assert.equal(formatBytes(b, 'c', 'reply'), 'const unsigned char reply[6] = {\n    0x09, 0x00, 0x00, 0x00, 0xb3, 0xd4\n};');
+    const long = formatBytes(new Uint8Array(13), 'c');
+    assert.equal(long.split('\n').length, 4);
+    assert.match(long, /^const unsigned char frame\[13\]/);
+  });
+
+  it('matches Python repr(bytes) exactly', function () {
+    const cases = [
+      Uint8Array.from({ length: 256 }, (_, i) => i),
+      Uint8Array.from(Buffer.from("it's")),
+      Uint8Array.from(Buffer.from('say "hi" it\'s')),
+      Uint8Array.from(Buffer.from('plain \\ text\r\n\t')),
+      new Uint8Array(0),
+    ];
+    const hexes = cases.map((c) => Buffer.from(c).toString('hex'));
+    const r = spawnSync('python3', ['-c', 'import sys\nfor h in sys.argv[1:]: print(repr(bytes.fromhex(h)))', ...hexes], { encoding: 'utf8' });
+    if (r.error) this.skip();
+    const expected = r.stdout.trimEnd().split('\n');
+    assert.equal(expected.length, cases.length);
+    cases.forEach((c, i) => assert.equal(formatBytes(c, 'python'), expected[i]));
+  });
+});

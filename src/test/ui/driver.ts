@@ -1,0 +1,198 @@
+/**
+ * A small driver for UI tests in the real VS Code workbench (code-server in headless Chromium, via playwright-core).
+ * UI test files (`src/test/ui/*.test.ts`) run with mocha in Node, started by scripts/vscode-test.mjs, which sets:
+ *   SOCKDBG_CS_URL     the code-server base URL (http://127.0.0.1:PORT), trusted workspace
+ *   SOCKDBG_CS_WS      the workspace folder opened in the workbench
+ *   SOCKDBG_EXT_PATH   the extension under development (the repo root; loaded as extensionDevelopmentPath)
+ *   SOCKDBG_ARTIFACTS  where screenshots go (.test-artifacts/)
+ *   SOCKDBG_CHROMIUM   the browser executable
+ *
+ * Typical use:
+ *   const wb = await startWorkbench();            // opens the workbench with the extension loaded
+ *   await wb.runCommand('Socket Debugger: New TCP Server…');
+ *   await wb.fillQuickInput('0');                  // answers a QuickInput prompt
+ *   await wb.pickQuickItem('raw');                 // picks a QuickPick item by its label
+ *   const rows = await wb.treeRows();              // rows of the Connections tree
+ *   const inner = wb.webview();                    // FrameLocator inside the (first ready) webview
+ *   await wb.screenshot('tree');                   // .test-artifacts/tree.png
+ *   await wb.close();
+ * and `screenshotOnFailure(() => wb)` in a `describe` saves a screenshot of every failing test.
+ */
+import * as fs from 'node:fs';
+import * as os from 'node:os';
+import * as path from 'node:path';
+import { chromium, type BrowserContext, type FrameLocator, type Locator, type Page } from 'playwright-core';
+
+export interface UiEnv {
+  url: string;
+  workspace: string;
+  extensionPath: string;
+  artifacts: string;
+  chromium: string;
+}
+
+/** The environment scripts/vscode-test.mjs provides; throws a clear error when run outside it. */
+export function uiEnv(): UiEnv {
+  const url = process.env.SOCKDBG_CS_URL;
+  const workspace = process.env.SOCKDBG_CS_WS;
+  if (!url || !workspace) {
+    throw new Error('UI tests run under scripts/vscode-test.mjs (npm test, or node scripts/vscode-test.mjs ui): SOCKDBG_CS_URL/SOCKDBG_CS_WS are not set');
+  }
+  const extensionPath = process.env.SOCKDBG_EXT_PATH ?? path.resolve(__dirname, '../../../..');
+  return {
+    url,
+    workspace,
+    extensionPath,
+    artifacts: process.env.SOCKDBG_ARTIFACTS ?? path.join(extensionPath, '.test-artifacts'),
+    chromium: process.env.SOCKDBG_CHROMIUM ?? '/usr/bin/chromium',
+  };
+}
+
+export interface WorkbenchOptions {
+  /** folder to open (default: SOCKDBG_CS_WS) */
+  folder?: string;
+  viewport?: { width: number; height: number };
+  /** wait until the Socket Debugger activity-bar entry is there (default true) */
+  waitForExtension?: boolean;
+}
+
+export interface Workbench {
+  readonly page: Page;
+  readonly context: BrowserContext;
+  readonly env: UiEnv;
+  /** Opens the command palette (F1) and runs the command with this exact title ("Category: Title"). */
+  runCommand(title: string): Promise<void>;
+  /** Types into the open QuickInput box (replacing its value) and presses Enter. */
+  fillQuickInput(value: string): Promise<void>;
+  /** Picks the QuickPick row whose text contains `label`. */
+  pickQuickItem(label: string): Promise<void>;
+  /** The visible QuickInput's validation / message text ('' when none). */
+  quickInputMessage(): Promise<string>;
+  /** Shows the Socket Debugger view container (activity bar). */
+  showSocketDebugger(): Promise<void>;
+  /** Text of each visible row of the Connections tree. */
+  treeRows(): Promise<string[]>;
+  /** A locator for the Connections tree row containing `text`. */
+  treeRow(text: string): Locator;
+  /** Messages in the notification center (opens it; toasts do not show headless). */
+  notifications(): Promise<string[]>;
+  /** The content frame of the ready webview (the n-th when several are open, default the last). */
+  webview(index?: number): FrameLocator;
+  /** Saves a PNG into the artifacts folder; returns its path. */
+  screenshot(name: string): Promise<string>;
+  close(): Promise<void>;
+}
+
+const CHROMIUM_ARGS = ['--no-sandbox', '--disable-gpu', '--disable-quic', '--no-first-run', '--disable-background-networking', '--disable-component-update', '--disable-sync', '--disable-dev-shm-usage'];
+
+function safeName(name: string): string {
+  return name.replace(/[^\w.-]+/g, '_').slice(0, 120);
+}
+
+export async function startWorkbench(options: WorkbenchOptions = {}): Promise<Workbench> {
+  const env = uiEnv();
+  const udd = fs.mkdtempSync(path.join(os.tmpdir(), 'sockdbg-ui-chrome-'));
+  const context = await chromium.launchPersistentContext(udd, {
+    executablePath: env.chromium,
+    headless: true,
+    args: CHROMIUM_ARGS,
+    viewport: options.viewport ?? { width: 1400, height: 900 },
+  });
+  const page = context.pages()[0] ?? (await context.newPage());
+  const authority = new URL(env.url).host;
+  const payload = JSON.stringify([['extensionDevelopmentPath', `vscode-remote://${authority}${env.extensionPath}`]]);
+  const folder = options.folder ?? env.workspace;
+  try {
+    await page.goto(`${env.url}/?folder=${encodeURIComponent(folder)}&payload=${encodeURIComponent(payload)}`);
+    await page.waitForSelector('.monaco-workbench', { timeout: 60000 });
+    if (options.waitForExtension !== false) {
+      await page.locator('.activitybar [aria-label*="Socket Debugger"]').first().waitFor({ timeout: 60000 });
+    }
+  } catch (e) {
+    await page.screenshot({ path: path.join(ensureDir(env.artifacts), 'startWorkbench-failure.png') }).catch(() => undefined);
+    await context.close().catch(() => undefined);
+    fs.rmSync(udd, { recursive: true, force: true });
+    throw e;
+  }
+
+  const quickInput = page.locator('.quick-input-widget');
+  const wb: Workbench = {
+    page,
+    context,
+    env,
+    async runCommand(title) {
+      await page.keyboard.press('F1');
+      const input = quickInput.locator('input');
+      await input.waitFor({ state: 'visible' });
+      await input.fill('>' + title);
+      await quickInput.locator('.quick-input-list .monaco-list-row', { hasText: title }).first().waitFor({ timeout: 15000 });
+      await page.keyboard.press('Enter');
+    },
+    async fillQuickInput(value) {
+      const input = quickInput.locator('input');
+      await input.waitFor({ state: 'visible' });
+      await input.fill(value);
+      await page.keyboard.press('Enter');
+    },
+    async pickQuickItem(label) {
+      const row = quickInput.locator('.quick-input-list .monaco-list-row', { hasText: label }).first();
+      await row.waitFor({ timeout: 15000 });
+      await row.click();
+    },
+    async quickInputMessage() {
+      const msg = quickInput.locator('.quick-input-message');
+      return (await msg.count()) ? (await msg.first().innerText()).trim() : '';
+    },
+    async showSocketDebugger() {
+      const entry = page.locator('.activitybar [aria-label*="Socket Debugger"]').first();
+      const checked = await entry.getAttribute('aria-checked').catch(() => null);
+      const selected = await entry.locator('xpath=..').getAttribute('class').catch(() => '');
+      if (checked !== 'true' && !(selected ?? '').includes('checked')) await entry.click();
+      await page.locator('.pane-header', { hasText: /Connections|连接/ }).first().waitFor({ timeout: 15000 });
+    },
+    async treeRows() {
+      const rows = page.locator('.pane-body .monaco-list-row');
+      return (await rows.allInnerTexts()).map((t) => t.replace(/\s+/g, ' ').trim());
+    },
+    treeRow(text) {
+      return page.locator('.pane-body .monaco-list-row', { hasText: text }).first();
+    },
+    async notifications() {
+      await wb.runCommand('Notifications: Show Notifications');
+      const items = page.locator('.notifications-center .notification-list-item-message');
+      await page.waitForTimeout(300);
+      return (await items.allInnerTexts()).map((t) => t.trim());
+    },
+    webview(index) {
+      const frames = page.locator('iframe.webview.ready');
+      const outer = index === undefined ? frames.last() : frames.nth(index);
+      return outer.contentFrame().frameLocator('iframe#active-frame');
+    },
+    async screenshot(name) {
+      const file = path.join(ensureDir(env.artifacts), `${safeName(name)}.png`);
+      await page.screenshot({ path: file });
+      return file;
+    },
+    async close() {
+      await context.close().catch(() => undefined);
+      fs.rmSync(udd, { recursive: true, force: true });
+    },
+  };
+  return wb;
+}
+
+function ensureDir(dir: string): string {
+  fs.mkdirSync(dir, { recursive: true });
+  return dir;
+}
+
+/** Registers an `afterEach` that saves `failure-<test title>.png` when a test failed. Call inside `describe`. */
+export function screenshotOnFailure(get: () => Workbench | undefined): void {
+  afterEach(async function () {
+    const test = this.currentTest;
+    const wb = get();
+    if (!wb || !test || test.state !== 'failed') return;
+    const file = await wb.screenshot(`failure-${test.fullTitle()}`).catch(() => undefined);
+    if (file) console.log(`    screenshot: ${file}`);
+  });
+}

@@ -129,6 +129,12 @@ export interface TcpListenOptions extends ConnectionDefaults {
   port: number; // 0 = ephemeral; the chosen port is in info.local.port
   noDelay?: boolean;
   keepAlive?: boolean;
+  /**
+   * After a client's FIN keep our side open until close()/end() (state 'half-closed', we may still
+   * write). Default false: our side ends too once pending bytes are sent (like Python's
+   * socketserver or ncat), and the connection closes with reason 'fin'.
+   */
+  allowHalfOpen?: boolean;
 }
 
 export interface TcpConnectOptions extends ConnectionDefaults {
@@ -138,7 +144,13 @@ export interface TcpConnectOptions extends ConnectionDefaults {
   timeoutMs?: number;
   noDelay?: boolean;
   keepAlive?: boolean;
-  /** reconnect with exponential backoff after an unexpected close */
+  /** as TcpListenOptions.allowHalfOpen: keep our side open after the server's FIN (default false) */
+  allowHalfOpen?: boolean;
+  /**
+   * reconnect with exponential backoff after an unexpected close (FIN, reset, error); the connection
+   * keeps its id, its state is 'reconnecting' in between. Defaults: 500 ms, 30 000 ms, unlimited.
+   * Only the first connect rejects the connectTcp promise.
+   */
   reconnect?: { initialDelayMs?: number; maxDelayMs?: number; maxAttempts?: number };
 }
 
@@ -166,6 +178,8 @@ export interface RegistryOptions {
   maxFrameSize?: number;
   /** keep no history at all (the CLI's --output path for huge streams) */
   recordHistory?: boolean;
+  /** how many closed connections stay listed (with their history) before the oldest are forgotten, default 1000 */
+  retainClosed?: number;
 }
 
 import type { Event, Disposable } from './events';

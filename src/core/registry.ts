@@ -1,0 +1,329 @@
+/**
+ * The connection registry: creates TCP servers, TCP clients and UDP sockets, tracks every connection
+ * (with its children: a server's accepted clients, a UDP socket's correspondents), and reports what
+ * happens through typed events. The CLI and the extension drive the engine only through this class.
+ */
+import { Emitter } from './events';
+import type {
+  ChunkEvent,
+  CloseEvent,
+  ConnectionInfo,
+  ErrorEvent,
+  FrameEvent,
+  FrameRecord,
+  HistorySnapshot,
+  IConnectionRegistry,
+  OpenEvent,
+  RegistryOptions,
+  SendOptions,
+  StateEvent,
+  TcpConnectOptions,
+  TcpListenOptions,
+  UdpBindOptions,
+} from './types';
+import { SocketError, UDP_MAX_IPV6, datagramTooLargeError, unknownConnectionError } from './errors';
+import { Connection, type ConnectionHost, type ResolvedRegistryOptions } from './transport/connection';
+import { checkEncoding, checkFraming, encodePayload } from './transport/framing';
+import { TcpClientConnection, TcpServerConnection, TcpSocketConnection } from './transport/tcp';
+import { UdpConnection, UdpPeerConnection, udpMaxPayload } from './transport/udp';
+
+export const DEFAULT_HISTORY_MAX_BYTES = 8 * 1024 * 1024;
+export const DEFAULT_HISTORY_MAX_FRAMES = 10000;
+export const DEFAULT_MAX_FRAME_SIZE = 16 * 1024 * 1024;
+export const DEFAULT_RETAIN_CLOSED = 1000;
+
+/**
+ * An emitter whose listeners cannot break the engine: a throwing listener is reported through
+ * `report` (onDidError, code LISTENER_ERROR) instead of unwinding into a socket callback.
+ */
+class GuardedEmitter<T> extends Emitter<T> {
+  constructor(private readonly report: (err: unknown) => void) {
+    super();
+  }
+
+  override fire(e: T): void {
+    try {
+      super.fire(e);
+    } catch (err) {
+      this.report(err);
+    }
+  }
+}
+
+function toBuffer(p: Uint8Array): Buffer {
+  return Buffer.isBuffer(p) ? p : Buffer.from(p.buffer, p.byteOffset, p.byteLength);
+}
+
+export class ConnectionRegistry implements IConnectionRegistry {
+  private readonly _onDidOpen = new GuardedEmitter<OpenEvent>((e) => this.listenerFailed(e));
+  private readonly _onDidChangeState = new GuardedEmitter<StateEvent>((e) => this.listenerFailed(e));
+  private readonly _onDidReceiveChunk = new GuardedEmitter<ChunkEvent>((e) => this.listenerFailed(e));
+  private readonly _onDidFrame = new GuardedEmitter<FrameEvent>((e) => this.listenerFailed(e));
+  private readonly _onDidClose = new GuardedEmitter<CloseEvent>((e) => this.listenerFailed(e));
+  private readonly _onDidError = new GuardedEmitter<ErrorEvent>(() => undefined /* a throwing error listener is ignored */);
+
+  readonly onDidOpen = this._onDidOpen.event;
+  readonly onDidChangeState = this._onDidChangeState.event;
+  readonly onDidReceiveChunk = this._onDidReceiveChunk.event;
+  readonly onDidFrame = this._onDidFrame.event;
+  readonly onDidClose = this._onDidClose.event;
+  readonly onDidError = this._onDidError.event;
+
+  private readonly conns = new Map<string, Connection>();
+  private readonly closedOrder: string[] = [];
+  private seq = 0;
+  private disposed = false;
+  private readonly retainClosed: number;
+  private readonly host: ConnectionHost;
+
+  constructor(options: RegistryOptions = {}) {
+    const resolved: ResolvedRegistryOptions = {
+      historyMaxBytes: options.historyMaxBytes ?? DEFAULT_HISTORY_MAX_BYTES,
+      historyMaxFrames: options.historyMaxFrames ?? DEFAULT_HISTORY_MAX_FRAMES,
+      maxFrameSize: options.maxFrameSize ?? DEFAULT_MAX_FRAME_SIZE,
+      recordHistory: options.recordHistory !== false,
+    };
+    this.retainClosed = Math.max(0, options.retainClosed ?? DEFAULT_RETAIN_CLOSED);
+    this.host = {
+      options: resolved,
+      chunkEmitter: this._onDidReceiveChunk,
+      frameEmitter: this._onDidFrame,
+      nextId: () => `c${++this.seq}`,
+      opened: (c) => {
+        this.conns.set(c.id, c);
+        this._onDidOpen.fire({ id: c.id, time: Date.now(), info: c.info() });
+      },
+      stateChanged: (c) => this._onDidChangeState.fire({ id: c.id, time: Date.now(), info: c.info() }),
+      closed: (c) => this.connectionClosed(c),
+      error: (ev) => this._onDidError.fire(ev),
+    };
+  }
+
+  // ---- create ------------------------------------------------------------------------------
+
+  async listenTcp(options: TcpListenOptions): Promise<ConnectionInfo> {
+    const { framing, encoding } = this.defaults(options);
+    const conn = new TcpServerConnection(this.host, this.host.nextId(), options, framing, encoding);
+    await this.reportFailure(conn.listen());
+    this.host.opened(conn);
+    return conn.info();
+  }
+
+  async connectTcp(options: TcpConnectOptions): Promise<ConnectionInfo> {
+    const { framing, encoding } = this.defaults(options);
+    const conn = new TcpClientConnection(this.host, this.host.nextId(), options, framing, encoding);
+    await this.reportFailure(conn.connect());
+    return conn.info();
+  }
+
+  async bindUdp(options: UdpBindOptions): Promise<ConnectionInfo> {
+    const { framing, encoding } = this.defaults(options);
+    const conn = new UdpConnection(this.host, this.host.nextId(), options, framing, encoding);
+    await this.reportFailure(conn.bind());
+    this.host.opened(conn);
+    return conn.info();
+  }
+
+  private defaults(o: { framing?: string; encoding?: string }): { framing: string; encoding: string } {
+    if (this.disposed) throw new SocketError('EDISPOSED', 'the connection registry has been disposed');
+    return { framing: checkFraming(o.framing ?? 'raw'), encoding: checkEncoding(o.encoding ?? 'utf-8') };
+  }
+
+  private async reportFailure(p: Promise<void>, id?: string): Promise<void> {
+    try {
+      await p;
+    } catch (err) {
+      const e = err instanceof SocketError ? err : new SocketError('EUNKNOWN', String(err), { cause: err });
+      const ev: ErrorEvent = { time: Date.now(), code: e.code, message: e.message };
+      if (id !== undefined) ev.id = id;
+      this._onDidError.fire(ev);
+      throw e;
+    }
+  }
+
+  // ---- query -------------------------------------------------------------------------------
+
+  get(id: string): ConnectionInfo | undefined {
+    return this.conns.get(id)?.info();
+  }
+
+  list(): ConnectionInfo[] {
+    const t = Date.now();
+    return [...this.conns.values()].map((c) => c.info(t));
+  }
+
+  children(id: string): ConnectionInfo[] {
+    const c = this.conns.get(id);
+    if (!c || !c.children) return [];
+    const t = Date.now();
+    return [...c.children.values()].map((ch) => ch.info(t));
+  }
+
+  // ---- send / close ------------------------------------------------------------------------
+
+  async send(id: string, payload: Uint8Array, options: SendOptions = {}): Promise<void> {
+    const conn = this.must(id);
+    const body = toBuffer(payload);
+    const spec = options.framing !== undefined ? checkFraming(options.framing) : conn.framing;
+    const wire = options.framed === false ? body : encodePayload(spec, body);
+
+    if (conn instanceof TcpServerConnection) {
+      const peers = conn.openPeers();
+      if (peers.length === 0) {
+        throw this.sendFailed(conn, new SocketError('ENOTCONN', `server ${conn.id} (${conn.label}) has no connected clients to send to (ENOTCONN)`));
+      }
+      await Promise.all(peers.map((p) => this.sendTcp(p, wire, body)));
+      return;
+    }
+    if (conn instanceof TcpSocketConnection) return this.sendTcp(conn, wire, body);
+    if (conn instanceof UdpPeerConnection) {
+      const max = udpMaxPayload(conn.remote!.address);
+      if (wire.length > max) throw this.sendFailed(conn, datagramTooLargeError(wire.length, max));
+      if (conn.isClosed) return conn.write(wire); // rejects with ENOTCONN
+      conn.recordOut(wire, body, undefined, conn.remote);
+      return this.guardUdp(conn, conn.write(wire));
+    }
+    if (conn instanceof UdpConnection) {
+      const to = options.to;
+      if (!to) throw this.sendFailed(conn, new SocketError('EDESTADDRREQ', `send on UDP socket ${conn.id} (${conn.label}) needs a destination (options.to)`));
+      if (wire.length > UDP_MAX_IPV6) throw this.sendFailed(conn, datagramTooLargeError(wire.length, udpMaxPayload(to.address)));
+      if (conn.isClosed) throw this.sendFailed(conn, new SocketError('ENOTCONN', `UDP socket ${conn.id} (${conn.label}) is closed (ENOTCONN)`));
+      let address: string;
+      try {
+        address = await conn.resolve(to.address);
+      } catch (err) {
+        throw this.sendFailed(conn, err);
+      }
+      const max = udpMaxPayload(address);
+      if (wire.length > max) throw this.sendFailed(conn, datagramTooLargeError(wire.length, max));
+      const peer = conn.peerFor(address, to.port);
+      peer.recordOut(wire, body, undefined, peer.remote);
+      return this.guardUdp(peer, conn.sendDatagram(wire, peer.remote!));
+    }
+    throw new SocketError('EOPNOTSUPP', `cannot send on ${conn.kind} ${conn.id}`);
+  }
+
+  private sendTcp(conn: TcpSocketConnection, wire: Buffer, body: Buffer): Promise<void> {
+    const bad = conn.notWritable();
+    if (bad) return Promise.reject(this.sendFailed(conn, bad));
+    conn.recordOut(wire, body);
+    // a failing write also fails the socket, whose 'error' listener reports it
+    return conn.write(wire);
+  }
+
+  private async guardUdp(conn: Connection, p: Promise<void>): Promise<void> {
+    try {
+      await p;
+    } catch (err) {
+      throw this.sendFailed(conn, err);
+    }
+  }
+
+  /** reports a failed send through onDidError and returns the error to throw */
+  private sendFailed(conn: Connection, err: unknown): SocketError {
+    const e = err instanceof SocketError ? err : new SocketError('EUNKNOWN', String(err), { cause: err });
+    this._onDidError.fire({ id: conn.id, time: Date.now(), code: e.code, message: `${conn.id} (${conn.label}): ${e.message}` });
+    return e;
+  }
+
+  async close(id: string): Promise<void> {
+    await this.must(id).close();
+  }
+
+  async end(id: string): Promise<void> {
+    await this.must(id).end();
+  }
+
+  /** forgets a closed connection (and its history); an open one is closed first */
+  async remove(id: string): Promise<void> {
+    const c = this.conns.get(id);
+    if (!c) return;
+    if (!c.isClosed) await c.close();
+    if (c.children) for (const ch of [...c.children.keys()]) await this.remove(ch);
+    this.conns.delete(id);
+    c.parent?.children?.delete(id);
+  }
+
+  // ---- framing / encoding / history --------------------------------------------------------
+
+  setFraming(id: string, spec: string): void {
+    const c = this.must(id);
+    c.setFraming(spec);
+    this.host.stateChanged(c);
+    if (c.children) for (const ch of c.children.values()) if (!ch.isClosed) this.host.stateChanged(ch);
+  }
+
+  setEncoding(id: string, encoding: string): void {
+    const c = this.must(id);
+    const enc = checkEncoding(encoding);
+    c.encoding = enc;
+    this.host.stateChanged(c);
+    if (c.children) {
+      for (const ch of c.children.values()) {
+        if (ch.isClosed) continue;
+        ch.encoding = enc;
+        this.host.stateChanged(ch);
+      }
+    }
+  }
+
+  redecode(id: string): FrameRecord[] {
+    return this.must(id).redecode();
+  }
+
+  history(id: string): HistorySnapshot {
+    return this.must(id).snapshot();
+  }
+
+  clearHistory(id: string): void {
+    this.must(id).clearHistory();
+  }
+
+  // ---- teardown ----------------------------------------------------------------------------
+
+  async closeAll(): Promise<void> {
+    const work: Array<Promise<void>> = [];
+    for (const c of this.conns.values()) {
+      if (c.isClosed) continue;
+      if (c instanceof TcpServerConnection) work.push(c.stop(true));
+      else if (c instanceof TcpSocketConnection) work.push(c.destroy());
+      else if (c instanceof UdpConnection) work.push(c.close());
+    }
+    await Promise.all(work);
+  }
+
+  dispose(): void {
+    if (this.disposed) return;
+    this.disposed = true;
+    const emitters = [this._onDidOpen, this._onDidChangeState, this._onDidReceiveChunk, this._onDidFrame, this._onDidClose, this._onDidError];
+    void this.closeAll().finally(() => {
+      for (const e of emitters) e.dispose();
+    });
+  }
+
+  // ---- internals ---------------------------------------------------------------------------
+
+  private must(id: string): Connection {
+    const c = this.conns.get(id);
+    if (!c) throw unknownConnectionError(id);
+    return c;
+  }
+
+  private connectionClosed(c: Connection): void {
+    this._onDidClose.fire({ id: c.id, time: c.closedAt ?? Date.now(), reason: c.closeReason ?? 'local', info: c.info() });
+    if (!this.conns.has(c.id)) return;
+    this.closedOrder.push(c.id);
+    while (this.closedOrder.length > this.retainClosed) {
+      const old = this.closedOrder.shift()!;
+      const oc = this.conns.get(old);
+      if (!oc || !oc.isClosed) continue;
+      this.conns.delete(old);
+      oc.parent?.children?.delete(old);
+    }
+  }
+
+  private listenerFailed(err: unknown): void {
+    const message = err instanceof Error ? err.message : String(err);
+    this._onDidError.fire({ time: Date.now(), code: 'LISTENER_ERROR', message: `an event listener threw: ${message}` });
+  }
+}

@@ -1,0 +1,385 @@
+/**
+ * The state every connection shares (identity, counters, history, framing) and the receive/record
+ * paths. Transports (tcp.ts, udp.ts) subclass `Connection` and add their socket.
+ *
+ * Hot path (`receive`): one timestamp, a few counter updates, a record object only when someone
+ * keeps or listens to it, and for raw framing no decoder at all.
+ */
+import type { Emitter } from '../events';
+import type {
+  ChunkEvent,
+  ChunkRecord,
+  CloseReason,
+  ConnectionInfo,
+  ConnectionKind,
+  ConnectionState,
+  Endpoint,
+  ErrorEvent,
+  FrameEvent,
+  FrameRecord,
+  HistorySnapshot,
+} from '../types';
+import { ConnectionHistory } from '../history';
+import { ConnectionCounters, now } from '../stats';
+import { SocketError } from '../errors';
+import { asFramingFailure, checkFraming, createDecoder, type FrameDecoderLike, isRawFraming } from './framing';
+
+export interface ResolvedRegistryOptions {
+  historyMaxBytes: number;
+  historyMaxFrames: number;
+  maxFrameSize: number;
+  recordHistory: boolean;
+}
+
+/** What a connection needs from the registry that owns it. */
+export interface ConnectionHost {
+  readonly options: ResolvedRegistryOptions;
+  readonly chunkEmitter: Emitter<ChunkEvent>;
+  readonly frameEmitter: Emitter<FrameEvent>;
+  nextId(): string;
+  /** a new connection is open: register it and fire onDidOpen */
+  opened(conn: Connection): void;
+  stateChanged(conn: Connection): void;
+  /** the connection has ended for good: fire onDidClose */
+  closed(conn: Connection): void;
+  error(ev: ErrorEvent): void;
+}
+
+export function endpointOf(address: string | undefined, port: number | undefined, family?: string | number): Endpoint | undefined {
+  if (address === undefined || port === undefined) return undefined;
+  const fam = family === 'IPv6' || family === 6 || (family === undefined && address.includes(':')) ? 'IPv6' : 'IPv4';
+  return { address, port, family: fam };
+}
+
+export function endpointLabel(e: Endpoint | undefined): string {
+  if (!e) return '?';
+  return e.family === 'IPv6' ? `[${e.address}]:${e.port}` : `${e.address}:${e.port}`;
+}
+
+export abstract class Connection {
+  abstract readonly kind: ConnectionKind;
+  state: ConnectionState = 'open';
+  label = '';
+  local?: Endpoint;
+  remote?: Endpoint;
+  framing: string;
+  encoding: string;
+  openedAt = Date.now();
+  closedAt?: number;
+  closeReason?: CloseReason;
+  error?: string;
+  readonly counters = new ConnectionCounters();
+  /** allocated on the first record */
+  private hist?: ConnectionHistory;
+  /** tcp-server and udp: their tcp-peer / udp-peer children, by id */
+  children?: Map<string, Connection>;
+
+  // incoming stream
+  protected inOffset = 0;
+  private inChunkSeq = 0;
+  private inFrameSeq = 0;
+  private raw: boolean;
+  private decoder?: FrameDecoderLike;
+  /** stream offset of the decoder's first byte */
+  private decoderBase = 0;
+  private decoderFailed = false;
+  // outgoing stream
+  protected outOffset = 0;
+  private outChunkSeq = 0;
+  private outFrameSeq = 0;
+
+  constructor(
+    protected readonly host: ConnectionHost,
+    readonly id: string,
+    framing: string,
+    encoding: string,
+    readonly parent?: Connection,
+  ) {
+    this.framing = framing;
+    this.encoding = encoding;
+    this.raw = isRawFraming(framing);
+  }
+
+  /** does this connection carry datagrams (each decoded on its own)? */
+  protected get datagrams(): boolean {
+    return false;
+  }
+
+  get isClosed(): boolean {
+    return this.state === 'closed' || this.state === 'error';
+  }
+
+  info(nowMs = Date.now()): ConnectionInfo {
+    const info: ConnectionInfo = {
+      id: this.id,
+      kind: this.kind,
+      state: this.state,
+      label: this.label,
+      framing: this.framing,
+      encoding: this.encoding,
+      openedAt: this.openedAt,
+      stats: this.counters.snapshot(nowMs),
+    };
+    if (this.parent) info.parentId = this.parent.id;
+    if (this.local) info.local = { ...this.local };
+    if (this.remote) info.remote = { ...this.remote };
+    if (this.closedAt !== undefined) info.closedAt = this.closedAt;
+    if (this.closeReason !== undefined) info.closeReason = this.closeReason;
+    if (this.error !== undefined) info.error = this.error;
+    return info;
+  }
+
+  // ---- framing ----------------------------------------------------------------------------
+
+  /** switches the framing for bytes received from now on (throws on a bad spec) */
+  setFraming(spec: string): void {
+    const canonical = checkFraming(spec);
+    this.framing = canonical;
+    this.raw = isRawFraming(canonical);
+    this.resetDecoder();
+    if (this.children) for (const c of this.children.values()) if (!c.isClosed) c.setFraming(canonical);
+  }
+
+  /** a new stream starts at the current offset (e.g. after a reconnect) */
+  protected resetDecoder(): void {
+    this.decoder = undefined;
+    this.decoderBase = this.inOffset;
+    this.decoderFailed = false;
+  }
+
+  // ---- receive (hot path) ------------------------------------------------------------------
+
+  /** bytes received on a stream socket */
+  receive(data: Buffer, remote?: Endpoint): void {
+    const t = now();
+    const len = data.length;
+    const offset = this.inOffset;
+    this.inOffset = offset + len;
+    this.counters.addIn(len, t);
+    if (this.parent) this.parent.counters.addIn(len, t);
+    const host = this.host;
+    const record = host.options.recordHistory;
+    if (record || host.chunkEmitter.hasListeners) {
+      const chunk: ChunkRecord = { seq: this.inChunkSeq++, direction: 'in', time: t, offset, data };
+      if (remote) chunk.remote = remote;
+      if (record) this.history().chunks.push(chunk);
+      host.chunkEmitter.fire({ id: this.id, chunk });
+    } else {
+      this.inChunkSeq++;
+    }
+    if (this.raw) {
+      this.emitInFrame(t, offset, offset + len, data, undefined, remote);
+    } else if (this.datagrams) {
+      this.decodeDatagram(t, offset, data, remote);
+    } else if (!this.decoderFailed) {
+      const dec = (this.decoder ??= createDecoder(this.framing, host.options.maxFrameSize));
+      let frames;
+      try {
+        frames = dec.push(data);
+      } catch (err) {
+        this.framingFailed(err, this.decoderBase);
+        return;
+      }
+      const base = this.decoderBase;
+      for (let i = 0; i < frames.length; i++) {
+        const f = frames[i];
+        this.emitInFrame(t, base + f.start, base + f.end, f.payload, f.header, remote);
+      }
+    }
+  }
+
+  private decodeDatagram(t: number, offset: number, data: Buffer, remote?: Endpoint): void {
+    const dec = createDecoder(this.framing, this.host.options.maxFrameSize);
+    let frames;
+    try {
+      frames = dec.push(data);
+    } catch (err) {
+      this.framingFailed(err, offset);
+      return;
+    }
+    for (const f of frames) this.emitInFrame(t, offset + f.start, offset + f.end, f.payload, f.header, remote);
+    if (dec.buffered > 0) {
+      this.host.error({
+        id: this.id,
+        time: Date.now(),
+        code: 'INCOMPLETE_FRAME',
+        offset: offset + data.length - dec.buffered,
+        message: `${this.label}: datagram of ${data.length} bytes ends inside a "${this.framing}" frame (${dec.buffered} bytes left over)`,
+      });
+    }
+  }
+
+  private framingFailed(err: unknown, base: number): void {
+    const f = asFramingFailure(err);
+    if (!this.datagrams) {
+      this.decoderFailed = true;
+      this.decoder = undefined;
+    }
+    const offset = f.offset !== undefined ? base + f.offset : undefined;
+    const at = offset !== undefined ? ` at stream offset ${offset}` : '';
+    const ev: ErrorEvent = {
+      id: this.id,
+      time: Date.now(),
+      code: f.code,
+      message: `${this.id} (${this.label}): framing error${at}: ${f.message}` + (this.datagrams ? '' : '; no more frames are decoded until the framing is set again'),
+    };
+    if (offset !== undefined) ev.offset = offset;
+    this.error = ev.message;
+    this.host.error(ev);
+  }
+
+  private emitInFrame(t: number, start: number, end: number, payload: Buffer, header: Record<string, unknown> | undefined, remote: Endpoint | undefined): void {
+    this.counters.framesIn++;
+    if (this.parent) this.parent.counters.framesIn++;
+    const host = this.host;
+    const record = host.options.recordHistory;
+    const seq = this.inFrameSeq++;
+    if (!record && !host.frameEmitter.hasListeners) return;
+    const frame: FrameRecord = { seq, direction: 'in', time: t, start, end, payload };
+    if (header) frame.header = header;
+    if (remote) frame.remote = remote;
+    if (record) this.history().frames.push(frame);
+    host.frameEmitter.fire({ id: this.id, frame });
+  }
+
+  /** records bytes we are sending: one chunk (the wire bytes) and one frame (the payload) */
+  recordOut(wire: Buffer, payload: Buffer, header?: Record<string, unknown>, remote?: Endpoint): void {
+    const t = now();
+    const len = wire.length;
+    const offset = this.outOffset;
+    this.outOffset = offset + len;
+    this.counters.addOut(len, t);
+    this.counters.framesOut++;
+    if (this.parent) {
+      this.parent.counters.addOut(len, t);
+      this.parent.counters.framesOut++;
+    }
+    const host = this.host;
+    const record = host.options.recordHistory;
+    const chunkSeq = this.outChunkSeq++;
+    const frameSeq = this.outFrameSeq++;
+    if (record || host.chunkEmitter.hasListeners) {
+      const chunk: ChunkRecord = { seq: chunkSeq, direction: 'out', time: t, offset, data: wire };
+      if (remote) chunk.remote = remote;
+      if (record) this.history().chunks.push(chunk);
+      host.chunkEmitter.fire({ id: this.id, chunk });
+    }
+    if (record || host.frameEmitter.hasListeners) {
+      const frame: FrameRecord = { seq: frameSeq, direction: 'out', time: t, start: offset, end: offset + len, payload };
+      if (header) frame.header = header;
+      if (remote) frame.remote = remote;
+      if (record) this.history().frames.push(frame);
+      host.frameEmitter.fire({ id: this.id, frame });
+    }
+  }
+
+  // ---- history -----------------------------------------------------------------------------
+
+  protected history(): ConnectionHistory {
+    return (this.hist ??= new ConnectionHistory({ maxBytes: this.host.options.historyMaxBytes, maxFrames: this.host.options.historyMaxFrames }));
+  }
+
+  snapshot(): HistorySnapshot {
+    if (this.children && this.children.size > 0) {
+      // a server / UDP socket: its children's records, by time
+      const parts = [this.hist?.snapshot(), ...[...this.children.values()].map((c) => c.snapshot())].filter((x): x is HistorySnapshot => !!x);
+      return {
+        chunks: parts.flatMap((p) => p.chunks).sort((a, b) => a.time - b.time),
+        frames: parts.flatMap((p) => p.frames).sort((a, b) => a.time - b.time),
+        droppedChunks: parts.reduce((n, p) => n + p.droppedChunks, 0),
+        droppedFrames: parts.reduce((n, p) => n + p.droppedFrames, 0),
+      };
+    }
+    return this.hist ? this.hist.snapshot() : { chunks: [], frames: [], droppedChunks: 0, droppedFrames: 0 };
+  }
+
+  clearHistory(): void {
+    this.hist?.clear();
+    if (this.children) for (const c of this.children.values()) c.clearHistory();
+  }
+
+  /**
+   * Decodes the recorded incoming chunks again with the current framing; the new frames replace the
+   * recorded incoming frames, and the live decoder continues from where the recorded bytes end.
+   */
+  redecode(): FrameRecord[] {
+    if (this.children && this.children.size > 0) {
+      return [...this.children.values()].flatMap((c) => c.redecode()).sort((a, b) => a.time - b.time);
+    }
+    const hist = this.hist;
+    this.resetDecoder();
+    this.inFrameSeq = 0;
+    if (!hist) return [];
+    const chunksIn = hist.chunks.toArray().filter((c) => c.direction === 'in');
+    const framesOut = hist.frames.toArray().filter((f) => f.direction === 'out');
+    const framesIn: FrameRecord[] = [];
+    const push = (t: number, start: number, end: number, payload: Buffer, header: Record<string, unknown> | undefined, remote: Endpoint | undefined): void => {
+      const fr: FrameRecord = { seq: this.inFrameSeq++, direction: 'in', time: t, start, end, payload };
+      if (header) fr.header = header;
+      if (remote) fr.remote = remote;
+      framesIn.push(fr);
+    };
+    if (this.raw) {
+      for (const c of chunksIn) push(c.time, c.offset, c.offset + c.data.length, c.data, undefined, c.remote);
+    } else if (this.datagrams) {
+      for (const c of chunksIn) {
+        const dec = createDecoder(this.framing, this.host.options.maxFrameSize);
+        try {
+          for (const f of dec.push(c.data)) push(c.time, c.offset + f.start, c.offset + f.end, f.payload, f.header, c.remote);
+        } catch (err) {
+          this.framingFailed(err, c.offset);
+        }
+      }
+    } else if (chunksIn.length > 0) {
+      const dec = createDecoder(this.framing, this.host.options.maxFrameSize);
+      const base = chunksIn[0].offset;
+      this.decoderBase = base;
+      let failed = false;
+      for (const c of chunksIn) {
+        try {
+          for (const f of dec.push(c.data)) push(c.time, base + f.start, base + f.end, f.payload, f.header, c.remote);
+        } catch (err) {
+          this.framingFailed(err, base);
+          failed = true;
+          break;
+        }
+      }
+      if (!failed) {
+        if (base + chunksIn.reduce((n, c) => n + c.data.length, 0) === this.inOffset) {
+          this.decoder = dec; // carries a partial frame on into the live stream
+        } else {
+          this.resetDecoder();
+        }
+      }
+    }
+    const merged = [...framesOut, ...framesIn].sort((a, b) => a.time - b.time);
+    hist.frames.replace(merged);
+    return framesIn;
+  }
+
+  // ---- lifecycle ---------------------------------------------------------------------------
+
+  /** sends wire bytes (already framed) */
+  abstract write(wire: Buffer, remote?: Endpoint): Promise<void>;
+  abstract close(): Promise<void>;
+  /** TCP: sends FIN and keeps reading */
+  end(): Promise<void> {
+    return Promise.reject(new SocketError('EOPNOTSUPP', `${this.id} (${this.label}) is a ${this.kind}; only TCP connections can be half-closed`));
+  }
+
+  protected setState(state: ConnectionState): void {
+    if (this.state === state) return;
+    this.state = state;
+    this.host.stateChanged(this);
+  }
+
+  /** final: marks the connection closed and fires onDidClose once */
+  protected finish(reason: CloseReason): void {
+    if (this.isClosed) return;
+    this.state = 'closed';
+    this.closedAt = Date.now();
+    this.closeReason = reason;
+    this.decoder = undefined;
+    this.host.closed(this);
+  }
+}

@@ -1,0 +1,380 @@
+/**
+ * TCP transports: a listening server whose accepted sockets are `tcp-peer` children, and an outgoing
+ * `tcp-client` with a connect timeout and optional reconnect with exponential backoff.
+ */
+import * as net from 'node:net';
+import type { CloseReason, Endpoint, TcpConnectOptions, TcpListenOptions } from '../types';
+import { connectTimeoutError, errorCode, notConnectedError, SocketError, toSocketError } from '../errors';
+import { Connection, type ConnectionHost, endpointLabel, endpointOf } from './connection';
+
+/** how long a graceful close waits for unsent bytes before it destroys the socket */
+const CLOSE_GRACE_MS = 2000;
+
+function localOf(s: net.Socket): Endpoint | undefined {
+  return endpointOf(s.localAddress, s.localPort, s.localFamily);
+}
+
+function remoteOf(s: net.Socket): Endpoint | undefined {
+  return endpointOf(s.remoteAddress, s.remotePort, s.remoteFamily);
+}
+
+/** A connected TCP socket: a server's peer or our client. */
+export abstract class TcpSocketConnection extends Connection {
+  protected socket?: net.Socket;
+  private sawFin = false;
+  private sawReset = false;
+  private sawError = false;
+  protected localClose = false;
+  private closeWaiters: Array<() => void> = [];
+  private graceTimer?: NodeJS.Timeout;
+
+  /** wires a connected socket to this connection */
+  protected attach(socket: net.Socket): void {
+    this.socket = socket;
+    this.sawFin = false;
+    this.sawReset = false;
+    this.sawError = false;
+    this.local = localOf(socket);
+    this.remote = remoteOf(socket);
+    socket.on('data', (d: Buffer) => this.receive(d));
+    socket.on('end', () => this.onEnd());
+    socket.on('error', (e: Error) => this.onSocketError(e));
+    socket.on('close', () => this.onSocketClose(socket));
+  }
+
+  private onEnd(): void {
+    this.sawFin = true;
+    if (this.state === 'open') this.setState('half-closed');
+  }
+
+  private onSocketError(e: Error): void {
+    const code = errorCode(e) ?? 'EUNKNOWN';
+    const r = this.remote;
+    const err = toSocketError(e, 'socket', r?.address ?? '?', r?.port ?? 0);
+    this.error = err.message;
+    if (code === 'ECONNRESET') {
+      this.sawReset = true;
+      return; // a reset is a way of closing: reported by onDidClose with reason 'reset'
+    }
+    this.sawError = true;
+    this.host.error({ id: this.id, time: Date.now(), code: err.code, message: `${this.id} (${this.label}): ${err.message}` });
+  }
+
+  private onSocketClose(socket: net.Socket): void {
+    if (this.graceTimer) {
+      clearTimeout(this.graceTimer);
+      this.graceTimer = undefined;
+    }
+    if (socket !== this.socket) return;
+    const reason: CloseReason = this.localClose ? 'local' : this.sawReset ? 'reset' : this.sawError ? 'error' : this.sawFin ? 'fin' : 'local';
+    this.socketClosed(reason);
+  }
+
+  /** the current socket is gone; a client may reconnect instead of finishing */
+  protected socketClosed(reason: CloseReason): void {
+    this.finish(reason);
+    this.flushCloseWaiters();
+  }
+
+  protected flushCloseWaiters(): void {
+    const ws = this.closeWaiters;
+    this.closeWaiters = [];
+    for (const w of ws) w();
+  }
+
+  /** why a write would fail right now, or undefined when the socket can take bytes */
+  notWritable(): SocketError | undefined {
+    const s = this.socket;
+    if (!s || (this.state !== 'open' && this.state !== 'half-closed') || s.destroyed) return notConnectedError(this.id, this.label, this.state);
+    if (!s.writable) return notConnectedError(this.id, this.label, 'half-closed by us (end() was called)');
+    return undefined;
+  }
+
+  write(wire: Buffer): Promise<void> {
+    const bad = this.notWritable();
+    if (bad) return Promise.reject(bad);
+    const s = this.socket!;
+    return new Promise((resolve, reject) => {
+      s.write(wire, (err) => {
+        if (err) {
+          const r = this.remote;
+          reject(toSocketError(err, 'send', r?.address ?? '?', r?.port ?? 0));
+        } else resolve();
+      });
+    });
+  }
+
+  override end(): Promise<void> {
+    const s = this.socket;
+    if (!s || this.isClosed || s.destroyed) return Promise.reject(notConnectedError(this.id, this.label, this.state));
+    if (!s.writable) return Promise.resolve();
+    return new Promise((resolve) => s.end(() => resolve()));
+  }
+
+  /** graceful close: FIN after the pending bytes, then destroy; a stuck peer gets destroyed after a grace period */
+  close(): Promise<void> {
+    if (this.isClosed) return Promise.resolve();
+    this.localClose = true;
+    const s = this.socket;
+    const done = new Promise<void>((resolve) => this.closeWaiters.push(resolve));
+    if (!s || s.destroyed) {
+      this.socketClosed('local');
+      return done;
+    }
+    if (s.writableLength === 0 || s.pending) {
+      s.destroy();
+    } else {
+      s.end(() => s.destroy());
+      this.graceTimer = setTimeout(() => s.destroy(), CLOSE_GRACE_MS);
+    }
+    return done;
+  }
+
+  /** immediate close (closeAll / dispose): no grace period */
+  destroy(): Promise<void> {
+    if (this.isClosed) return Promise.resolve();
+    this.localClose = true;
+    const done = new Promise<void>((resolve) => this.closeWaiters.push(resolve));
+    if (!this.socket || this.socket.destroyed) this.socketClosed('local');
+    else this.socket.destroy();
+    return done;
+  }
+}
+
+/** a client accepted by a tcp-server */
+export class TcpPeerConnection extends TcpSocketConnection {
+  readonly kind = 'tcp-peer';
+
+  constructor(host: ConnectionHost, id: string, server: TcpServerConnection, socket: net.Socket) {
+    super(host, id, server.framing, server.encoding, server);
+    this.attach(socket);
+    this.label = endpointLabel(this.remote);
+  }
+}
+
+export class TcpServerConnection extends Connection {
+  readonly kind = 'tcp-server';
+  private server?: net.Server;
+  private closing?: Promise<void>;
+
+  constructor(host: ConnectionHost, id: string, private readonly options: TcpListenOptions, framing: string, encoding: string) {
+    super(host, id, framing, encoding);
+    this.children = new Map();
+    this.state = 'listening';
+  }
+
+  listen(): Promise<void> {
+    const o = this.options;
+    const host = o.host ?? '127.0.0.1';
+    return new Promise((resolve, reject) => {
+      const server = net.createServer({ allowHalfOpen: o.allowHalfOpen === true, noDelay: o.noDelay === true, keepAlive: o.keepAlive === true });
+      this.server = server;
+      const onListenError = (e: Error): void => {
+        server.removeListener('listening', onListening);
+        server.close();
+        reject(toSocketError(e, 'listen', host, o.port));
+      };
+      const onListening = (): void => {
+        server.removeListener('error', onListenError);
+        server.on('error', (e) => {
+          this.error = toSocketError(e, 'listen', host, o.port).message;
+          this.host.error({ id: this.id, time: Date.now(), code: errorCode(e) ?? 'EUNKNOWN', message: `${this.id} (${this.label}): ${this.error}` });
+        });
+        const a = server.address();
+        if (a && typeof a === 'object') this.local = endpointOf(a.address, a.port, a.family);
+        this.label = o.label ?? endpointLabel(this.local);
+        resolve();
+      };
+      server.once('error', onListenError);
+      server.once('listening', onListening);
+      server.on('connection', (socket) => this.accept(socket));
+      try {
+        server.listen({ host, port: o.port, ipv6Only: false });
+      } catch (e) {
+        server.removeAllListeners();
+        reject(toSocketError(e, 'listen', host, o.port));
+      }
+    });
+  }
+
+  private accept(socket: net.Socket): void {
+    if (this.isClosed || this.closing) {
+      socket.on('error', () => undefined);
+      socket.destroy();
+      return;
+    }
+    if (this.options.noDelay !== undefined) socket.setNoDelay(this.options.noDelay);
+    const peer = new TcpPeerConnection(this.host, this.host.nextId(), this, socket);
+    if (!peer.remote) {
+      // the client went away before we saw it (address unknown): nothing to track
+      socket.destroy();
+      return;
+    }
+    this.children!.set(peer.id, peer);
+    this.host.opened(peer);
+  }
+
+  /** the open clients */
+  openPeers(): TcpSocketConnection[] {
+    const out: TcpSocketConnection[] = [];
+    for (const c of this.children!.values()) if (!c.isClosed && c instanceof TcpSocketConnection) out.push(c);
+    return out;
+  }
+
+  write(): Promise<void> {
+    // the registry sends to each peer itself (recording per peer); never called
+    return Promise.reject(new SocketError('EOPNOTSUPP', 'send to a server goes to its clients'));
+  }
+
+  close(): Promise<void> {
+    return this.stop(false);
+  }
+
+  /** stops listening, closes every client and frees the port */
+  stop(immediate: boolean): Promise<void> {
+    if (this.isClosed) return Promise.resolve();
+    if (this.closing) return this.closing;
+    const server = this.server;
+    const serverClosed = new Promise<void>((resolve) => {
+      if (!server || !server.listening) resolve();
+      else server.close(() => resolve());
+    });
+    const peers = this.openPeers().map((p) => (immediate ? p.destroy() : p.close()));
+    this.closing = Promise.all([serverClosed, ...peers]).then(() => {
+      this.finish('local');
+    });
+    return this.closing;
+  }
+}
+
+export class TcpClientConnection extends TcpSocketConnection {
+  readonly kind = 'tcp-client';
+  private attempt = 0;
+  private reconnectTimer?: NodeJS.Timeout;
+  private announced = false;
+  /** why the last socket went away (reported if reconnecting gives up) */
+  private dropReason: CloseReason = 'error';
+
+  constructor(host: ConnectionHost, id: string, private readonly options: TcpConnectOptions, framing: string, encoding: string) {
+    super(host, id, framing, encoding);
+    this.state = 'connecting';
+    this.label = options.label ?? endpointLabel(endpointOf(options.host, options.port));
+  }
+
+  /** one connection attempt; rejects with SocketError (refused, timeout, ...) */
+  connectOnce(): Promise<void> {
+    const o = this.options;
+    const timeoutMs = o.timeoutMs ?? 10000;
+    return new Promise((resolve, reject) => {
+      const socket = new net.Socket({ allowHalfOpen: o.allowHalfOpen === true });
+      let settled = false;
+      const timer = setTimeout(() => {
+        if (settled) return;
+        settled = true;
+        socket.destroy();
+        reject(connectTimeoutError(o.host, o.port, timeoutMs));
+      }, timeoutMs);
+      const onError = (e: Error): void => {
+        if (settled) return;
+        settled = true;
+        clearTimeout(timer);
+        socket.destroy();
+        reject(toSocketError(e, 'connect', o.host, o.port));
+      };
+      socket.once('error', onError);
+      socket.once('connect', () => {
+        if (settled) {
+          socket.destroy();
+          return;
+        }
+        settled = true;
+        clearTimeout(timer);
+        socket.removeListener('error', onError);
+        if (o.noDelay !== undefined) socket.setNoDelay(o.noDelay);
+        if (o.keepAlive) socket.setKeepAlive(true, 1000);
+        this.attach(socket);
+        if (!this.options.label) this.label = endpointLabel(this.remote);
+        resolve();
+      });
+      try {
+        socket.connect({ host: o.host, port: o.port });
+      } catch (e) {
+        onError(e instanceof Error ? e : new Error(String(e)));
+      }
+    });
+  }
+
+  /** first connect: resolves once open; a failure rejects and leaves nothing behind */
+  async connect(): Promise<void> {
+    await this.connectOnce();
+    this.state = 'open';
+    this.announced = true;
+    this.host.opened(this);
+  }
+
+  protected override socketClosed(reason: CloseReason): void {
+    const rc = this.options.reconnect;
+    if (rc && !this.localClose && this.announced) {
+      this.dropReason = reason;
+      this.scheduleReconnect();
+      return;
+    }
+    super.socketClosed(reason);
+  }
+
+  private scheduleReconnect(): void {
+    const rc = this.options.reconnect!;
+    const max = rc.maxAttempts ?? Infinity;
+    if (this.attempt >= max) {
+      this.finish(this.dropReason);
+      this.flushCloseWaiters();
+      return;
+    }
+    const initial = rc.initialDelayMs ?? 500;
+    const cap = rc.maxDelayMs ?? 30000;
+    const delay = Math.min(cap, initial * 2 ** this.attempt);
+    this.attempt++;
+    this.socket = undefined;
+    this.setState('reconnecting');
+    this.reconnectTimer = setTimeout(() => {
+      this.reconnectTimer = undefined;
+      this.connectOnce().then(
+        () => {
+          if (this.localClose) {
+            this.socket?.destroy();
+            return;
+          }
+          this.attempt = 0;
+          this.error = undefined;
+          this.resetDecoder();
+          this.setState('open');
+        },
+        (err: SocketError) => {
+          if (this.localClose) return;
+          this.error = err.message;
+          this.host.error({ id: this.id, time: Date.now(), code: err.code, message: `${this.id} (${this.label}): reconnect attempt ${this.attempt}: ${err.message}` });
+          this.dropReason = err.code === 'ETIMEDOUT' ? 'timeout' : 'error';
+          this.scheduleReconnect();
+        },
+      );
+    }, delay);
+  }
+
+  override close(): Promise<void> {
+    if (this.reconnectTimer || this.state === 'reconnecting') {
+      this.localClose = true;
+      if (this.reconnectTimer) clearTimeout(this.reconnectTimer);
+      this.reconnectTimer = undefined;
+      this.socket?.destroy();
+      this.finish('local');
+      this.flushCloseWaiters();
+      return Promise.resolve();
+    }
+    return super.close();
+  }
+
+  override destroy(): Promise<void> {
+    if (this.state === 'reconnecting') return this.close();
+    return super.destroy();
+  }
+}

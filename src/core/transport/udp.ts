@@ -1,0 +1,208 @@
+/**
+ * UDP: a bound socket (`udp`) whose correspondents become `udp-peer` children, one per distinct
+ * address:port it hears from or sends to. Traffic is recorded on the peer; the socket's counters
+ * sum its peers'. Sending to a udp-peer replies to that address.
+ */
+import * as dgram from 'node:dgram';
+import * as dns from 'node:dns';
+import * as net from 'node:net';
+import type { Endpoint, UdpBindOptions } from '../types';
+import { datagramTooLargeError, errorCode, notConnectedError, SocketError, toSocketError, UDP_MAX_IPV4, UDP_MAX_IPV6 } from '../errors';
+import { Connection, type ConnectionHost, endpointLabel, endpointOf } from './connection';
+
+/** the largest payload one datagram to `address` may carry */
+export function udpMaxPayload(address: string): number {
+  return net.isIPv6(address) && !address.toLowerCase().startsWith('::ffff:') ? UDP_MAX_IPV6 : UDP_MAX_IPV4;
+}
+
+/** most udp-peer children kept per socket; beyond that the least recently active one is closed */
+const MAX_UDP_PEERS = 4096;
+
+export class UdpPeerConnection extends Connection {
+  readonly kind = 'udp-peer';
+
+  constructor(host: ConnectionHost, id: string, readonly socketConn: UdpConnection, remote: Endpoint) {
+    super(host, id, socketConn.framing, socketConn.encoding, socketConn);
+    this.remote = remote;
+    this.local = socketConn.local;
+    this.label = endpointLabel(remote);
+  }
+
+  protected override get datagrams(): boolean {
+    return true;
+  }
+
+  write(wire: Buffer): Promise<void> {
+    if (this.isClosed) return Promise.reject(notConnectedError(this.id, this.label, this.state));
+    return this.socketConn.sendDatagram(wire, this.remote!);
+  }
+
+  close(): Promise<void> {
+    this.socketConn.forgetPeer(this);
+    this.finish('local');
+    return Promise.resolve();
+  }
+
+  /** the socket closed */
+  socketGone(): void {
+    this.finish('local');
+  }
+}
+
+export class UdpConnection extends Connection {
+  readonly kind = 'udp';
+  private socket?: dgram.Socket;
+  /** open peers by "address|port" */
+  private readonly peers = new Map<string, UdpPeerConnection>();
+  private closing?: Promise<void>;
+
+  constructor(host: ConnectionHost, id: string, private readonly options: UdpBindOptions, framing: string, encoding: string) {
+    super(host, id, framing, encoding);
+    this.children = new Map();
+    this.state = 'listening';
+  }
+
+  protected override get datagrams(): boolean {
+    return true;
+  }
+
+  get socketType(): 'udp4' | 'udp6' {
+    return this.options.type ?? (net.isIPv6(this.options.host ?? '') ? 'udp6' : 'udp4');
+  }
+
+  bind(): Promise<void> {
+    const o = this.options;
+    const address = o.host ?? (this.socketType === 'udp6' ? '::1' : '127.0.0.1');
+    return new Promise((resolve, reject) => {
+      const socket = dgram.createSocket({ type: this.socketType });
+      this.socket = socket;
+      const onBindError = (e: Error): void => {
+        socket.removeListener('listening', onListening);
+        try {
+          socket.close();
+        } catch {
+          // not bound: nothing to close
+        }
+        reject(toSocketError(e, 'bind', address, o.port));
+      };
+      const onListening = (): void => {
+        socket.removeListener('error', onBindError);
+        socket.on('error', (e) => this.onSocketError(e));
+        const a = socket.address();
+        this.local = endpointOf(a.address, a.port, a.family);
+        this.label = o.label ?? endpointLabel(this.local);
+        if (o.broadcast) {
+          try {
+            socket.setBroadcast(true);
+          } catch (e) {
+            socket.close();
+            reject(toSocketError(e, 'bind', address, o.port));
+            return;
+          }
+        }
+        resolve();
+      };
+      socket.once('error', onBindError);
+      socket.once('listening', onListening);
+      socket.on('message', (msg, rinfo) => this.onMessage(msg, rinfo));
+      try {
+        socket.bind({ address, port: o.port });
+      } catch (e) {
+        socket.removeAllListeners();
+        reject(toSocketError(e, 'bind', address, o.port));
+      }
+    });
+  }
+
+  private onSocketError(e: Error): void {
+    const err = toSocketError(e, 'socket', this.local?.address ?? '?', this.local?.port ?? 0);
+    this.error = err.message;
+    this.host.error({ id: this.id, time: Date.now(), code: errorCode(e) ?? err.code, message: `${this.id} (${this.label}): ${err.message}` });
+  }
+
+  private onMessage(msg: Buffer, rinfo: dgram.RemoteInfo): void {
+    const peer = this.peerFor(rinfo.address, rinfo.port, rinfo.family);
+    peer.receive(msg, peer.remote);
+  }
+
+  /** the open udp-peer for an address, created (and announced) on first use */
+  peerFor(address: string, port: number, family?: string): UdpPeerConnection {
+    const key = `${address}|${port}`;
+    let peer = this.peers.get(key);
+    if (peer) return peer;
+    if (this.peers.size >= MAX_UDP_PEERS) this.evictIdlestPeer();
+    const remote = endpointOf(address, port, family ?? (net.isIPv6(address) ? 'IPv6' : 'IPv4'))!;
+    peer = new UdpPeerConnection(this.host, this.host.nextId(), this, remote);
+    this.peers.set(key, peer);
+    this.children!.set(peer.id, peer);
+    this.host.opened(peer);
+    return peer;
+  }
+
+  private evictIdlestPeer(): void {
+    let idlest: UdpPeerConnection | undefined;
+    for (const p of this.peers.values()) if (!idlest || p.counters.lastActivity < idlest.counters.lastActivity) idlest = p;
+    if (idlest) void idlest.close();
+  }
+
+  forgetPeer(peer: UdpPeerConnection): void {
+    const r = peer.remote!;
+    const key = `${r.address}|${r.port}`;
+    if (this.peers.get(key) === peer) this.peers.delete(key);
+  }
+
+  /** resolves a host name to an address of this socket's family */
+  resolve(address: string): Promise<string> {
+    if (net.isIP(address) !== 0) return Promise.resolve(address);
+    return new Promise((resolve, reject) => {
+      dns.lookup(address, { family: this.socketType === 'udp6' ? 6 : 4 }, (err, addr) => {
+        if (err) reject(toSocketError(err, 'send', address, 0));
+        else resolve(addr);
+      });
+    });
+  }
+
+  /** one datagram; the size limit is checked before the socket is touched */
+  sendDatagram(wire: Buffer, to: Endpoint): Promise<void> {
+    const max = udpMaxPayload(to.address);
+    if (wire.length > max) return Promise.reject(datagramTooLargeError(wire.length, max));
+    const s = this.socket;
+    if (!s || this.isClosed) return Promise.reject(notConnectedError(this.id, this.label, this.state));
+    return new Promise((resolve, reject) => {
+      try {
+        s.send(wire, to.port, to.address, (err) => {
+          if (err) reject(toSocketError(err, 'send', to.address, to.port));
+          else resolve();
+        });
+      } catch (e) {
+        reject(toSocketError(e, 'send', to.address, to.port));
+      }
+    });
+  }
+
+  write(): Promise<void> {
+    // the registry resolves the destination to a peer and writes there
+    return Promise.reject(new SocketError('EDESTADDRREQ', 'send on a UDP socket needs options.to'));
+  }
+
+  close(): Promise<void> {
+    if (this.isClosed) return Promise.resolve();
+    if (this.closing) return this.closing;
+    this.closing = new Promise<void>((resolve) => {
+      const done = (): void => {
+        for (const p of this.peers.values()) p.socketGone();
+        this.peers.clear();
+        this.finish('local');
+        resolve();
+      };
+      const s = this.socket;
+      if (!s) return done();
+      try {
+        s.close(done);
+      } catch {
+        done(); // already closed
+      }
+    });
+    return this.closing;
+  }
+}

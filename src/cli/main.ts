@@ -1,2 +1,23 @@
-// Placeholder entry; the CLI is built in src/cli (issue: core engine and sockdbg CLI).
-process.stdout.write('sockdbg: not yet implemented\n');
+// Entry point of the `sockdbg` CLI (bundled by esbuild to dist/cli.js with a shebang).
+import { run } from './cli';
+import { processContext } from './context';
+
+function flushAndExit(code: number): void {
+  // stdout/stderr may be pipes: let pending writes drain before exiting
+  let pending = 2;
+  const done = () => {
+    if (--pending === 0) process.exit(code);
+  };
+  process.stdout.write('', done);
+  process.stderr.write('', done);
+}
+
+process.stdout.on('error', (err: NodeJS.ErrnoException) => {
+  // `sockdbg … | head` closes the pipe: stop quietly
+  if (err.code === 'EPIPE') process.exit(0);
+});
+
+run(process.argv.slice(2), processContext()).then(flushAndExit, (err: unknown) => {
+  process.stderr.write(`sockdbg: internal error: ${err instanceof Error ? err.message : String(err)}\n`);
+  flushAndExit(3);
+});

@@ -1,0 +1,76 @@
+/** Command dispatch of `sockdbg`; `run` returns the exit code and never throws for user errors. */
+import { readFileSync } from 'node:fs';
+import { join } from 'node:path';
+import type { CommandContext } from './context';
+import { UsageError, NetworkError, EXIT_USAGE, EXIT_NETWORK, errorMessage } from './errors';
+import { printHelp, usageHint } from './help';
+import { runStruct } from './commands/struct';
+import { runTcp } from './commands/tcp';
+import { runUdp } from './commands/udp';
+import { runDelegated } from './commands/delegate';
+
+export function version(): string {
+  // dist/cli.js (bundle) and out/src/cli/cli.js (tests) both find the package.json above them
+  for (const rel of ['..', '../..', '../../..']) {
+    try {
+      const pkg: unknown = JSON.parse(readFileSync(join(__dirname, rel, 'package.json'), 'utf8'));
+      if (typeof pkg === 'object' && pkg !== null && (pkg as { name?: unknown }).name === 'socket-debugger') {
+        const v = (pkg as { version?: unknown }).version;
+        if (typeof v === 'string') return v;
+      }
+    } catch {
+      // try the next candidate
+    }
+  }
+  return 'unknown';
+}
+
+export async function run(argv: string[], ctx: CommandContext): Promise<number> {
+  try {
+    const [cmd, ...rest] = argv;
+    switch (cmd) {
+      case undefined:
+        printHelp(ctx, 'main');
+        return EXIT_USAGE;
+      case '-h':
+      case '--help':
+      case 'help':
+        printHelp(ctx, rest[0] !== undefined ? rest.join(' ') : 'main');
+        return 0;
+      case '-V':
+      case '-v':
+      case '--version':
+      case 'version':
+        ctx.stdout.write(`sockdbg ${version()}\n`);
+        return 0;
+      case 'tcp':
+        return await runTcp(rest, ctx);
+      case 'udp':
+        return await runUdp(rest, ctx);
+      case 'struct':
+        return await runStruct(rest, ctx);
+      case 'agent':
+      case 'exec':
+        return await runDelegated(cmd, rest, ctx);
+      default:
+        throw new UsageError(cmd.startsWith('-') ? `unknown option '${cmd}'` : `unknown command '${cmd}'`);
+    }
+  } catch (err) {
+    return reportFailure(err, ctx);
+  }
+}
+
+export function reportFailure(err: unknown, ctx: CommandContext): number {
+  if (err instanceof UsageError) {
+    ctx.stderr.write(`sockdbg: ${err.message}\n${usageHint(err.command)}\n`);
+    return EXIT_USAGE;
+  }
+  if (err instanceof NetworkError) {
+    ctx.stderr.write(`sockdbg: ${err.message}\n`);
+    return EXIT_NETWORK;
+  }
+  // not a user error: still one line, plus the stack only when asked for
+  ctx.stderr.write(`sockdbg: internal error: ${errorMessage(err)}\n`);
+  if (process.env.SOCKDBG_DEBUG && err instanceof Error && err.stack) ctx.stderr.write(err.stack + '\n');
+  return 3;
+}

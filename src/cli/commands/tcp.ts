@@ -1,0 +1,308 @@
+/** `sockdbg tcp listen` and `sockdbg tcp connect`. */
+import * as readline from 'node:readline';
+import type { CommandContext } from '../context';
+import {
+  parseCommandArgs,
+  optString,
+  optFlag,
+  exclusive,
+  expectPositionals,
+  parsePort,
+  parseRemotePort,
+  parseCount,
+  parseSeconds,
+  parseEncoding,
+  parseFraming,
+  parseHexArg,
+  encodeTextArg,
+  type OptionDefs,
+} from '../args';
+import { UsageError, EXIT_OK, describeNetworkError } from '../errors';
+import { printHelp } from '../help';
+import { formatAddress } from '../output';
+import { Session, endpointLabel, codeOf } from './session';
+import type { SendOptions } from '../../core/types';
+
+export async function runTcp(argv: string[], ctx: CommandContext): Promise<number> {
+  const sub = argv[0];
+  if (sub === undefined || sub === '--help' || sub === '-h' || sub === 'help') {
+    printHelp(ctx, 'tcp');
+    return sub === undefined ? 1 : EXIT_OK;
+  }
+  if (sub === 'listen') return tcpListen(argv.slice(1), ctx);
+  if (sub === 'connect') return tcpConnect(argv.slice(1), ctx);
+  throw new UsageError(`unknown tcp command '${sub}' (listen or connect)`, 'tcp');
+}
+
+// ---- tcp listen --------------------------------------------------------------------------------------
+
+const LISTEN_OPTIONS: OptionDefs = {
+  port: { type: 'string', short: 'p' },
+  host: { type: 'string' },
+  framing: { type: 'string' },
+  encoding: { type: 'string', short: 'e' },
+  echo: { type: 'boolean' },
+  reply: { type: 'string' },
+  'reply-hex': { type: 'string' },
+  once: { type: 'boolean' },
+  count: { type: 'string', short: 'n' },
+  output: { type: 'string', short: 'o' },
+  quiet: { type: 'boolean', short: 'q' },
+  json: { type: 'boolean' },
+};
+
+async function tcpListen(argv: string[], ctx: CommandContext): Promise<number> {
+  const cmd = 'tcp listen';
+  const args = parseCommandArgs(cmd, argv, LISTEN_OPTIONS);
+  if (args.help) {
+    printHelp(ctx, cmd);
+    return EXIT_OK;
+  }
+  expectPositionals(args, cmd, 0, 0, '');
+  const port = parsePort(optString(args, 'port'), cmd);
+  const host = optString(args, 'host') ?? '127.0.0.1';
+  const framing = parseFraming(optString(args, 'framing'), cmd);
+  const encoding = parseEncoding(optString(args, 'encoding'), cmd);
+  exclusive(args, cmd, ['echo', 'reply', 'reply-hex']);
+  const replyText = optString(args, 'reply');
+  const replyHex = optString(args, 'reply-hex');
+  const reply = replyText !== undefined ? encodeTextArg(replyText, encoding, cmd, '--reply') : replyHex !== undefined ? parseHexArg(replyHex, cmd, '--reply-hex') : undefined;
+  const echo = optFlag(args, 'echo');
+  const once = optFlag(args, 'once');
+  const count = parseCount(optString(args, 'count'), cmd);
+
+  const s = new Session(ctx, { command: cmd, json: optFlag(args, 'json'), quiet: optFlag(args, 'quiet'), encoding, framing, count, output: optString(args, 'output') });
+  await s.openOutput();
+  const reg = s.registry;
+  let servedId: string | undefined;
+
+  s.add(
+    reg.onDidOpen((e) => {
+      if (e.info.kind !== 'tcp-peer' || s.isFinished) return;
+      if (once && servedId !== undefined) {
+        // --once: one client at a time; turn the others away
+        void reg.close(e.id).catch(() => undefined);
+        return;
+      }
+      if (once) servedId = e.id;
+      const peer = endpointLabel(e.info.remote, e.info.label);
+      s.peers.set(e.id, peer);
+      s.reporter.open(e.id, peer, e.time);
+    }),
+  );
+  s.add(
+    reg.onDidFrame((e) => {
+      if (e.frame.direction !== 'in') return;
+      const peer = s.peers.get(e.id);
+      if (peer === undefined) return; // a client turned away by --once
+      const last = s.received(e.id, e.frame.payload, { peer, header: e.frame.header, time: e.frame.time });
+      const answer = echo ? e.frame.payload : reply;
+      if (answer !== undefined) s.track(reg.send(e.id, answer));
+      if (last) s.finish(EXIT_OK);
+    }),
+  );
+  s.add(
+    reg.onDidClose((e) => {
+      if (s.isFinished) return;
+      if (e.info.kind === 'tcp-peer') {
+        const peer = s.peers.get(e.id);
+        if (peer === undefined) return;
+        s.reporter.close(e.id, peer, e.reason, e.info.stats, e.time);
+        s.forget(e.id);
+        if (once && e.id === servedId) s.finish(EXIT_OK);
+      } else if (e.info.kind === 'tcp-server') {
+        s.fail({ code: 'ECLOSED', message: `the server on ${e.info.label} closed unexpectedly` });
+      }
+    }),
+  );
+  s.add(
+    reg.onDidError((e) => {
+      // failures of listenTcp itself are reported once, by the catch below
+      if (s.isFinished || (e.id === undefined && e.code !== 'LISTENER_ERROR')) return;
+      const where = e.id !== undefined ? s.peers.get(e.id) : undefined;
+      const at = e.offset !== undefined ? ` at stream offset ${e.offset}` : '';
+      s.reporter.warn(e.code, `${where ?? e.id ?? 'server'}: ${e.message}${at}`, e.id);
+    }),
+  );
+
+  try {
+    const info = await reg.listenTcp({ host, port, framing, encoding });
+    s.reporter.listening('tcp', info.local?.address ?? host, info.local?.port ?? port);
+  } catch (err) {
+    s.fail(describeNetworkError(err, formatAddress(host, port), 'listen'));
+  }
+  return s.done;
+}
+
+// ---- tcp connect -------------------------------------------------------------------------------------
+
+const CONNECT_OPTIONS: OptionDefs = {
+  send: { type: 'string', multiple: true, short: 's' },
+  'send-hex': { type: 'string', multiple: true },
+  framing: { type: 'string' },
+  'send-framing': { type: 'string' },
+  encoding: { type: 'string', short: 'e' },
+  count: { type: 'string', short: 'n' },
+  timeout: { type: 'string', short: 't' },
+  output: { type: 'string', short: 'o' },
+  quiet: { type: 'boolean', short: 'q' },
+  json: { type: 'boolean' },
+};
+
+async function tcpConnect(argv: string[], ctx: CommandContext): Promise<number> {
+  const cmd = 'tcp connect';
+  const args = parseCommandArgs(cmd, argv, CONNECT_OPTIONS);
+  if (args.help) {
+    printHelp(ctx, cmd);
+    return EXIT_OK;
+  }
+  expectPositionals(args, cmd, 2, 2, 'HOST and PORT');
+  const [host, portText] = args.positionals;
+  const port = parseRemotePort(portText, cmd);
+  const framing = parseFraming(optString(args, 'framing'), cmd);
+  const sendFramingOpt = optString(args, 'send-framing');
+  const sendFraming = sendFramingOpt !== undefined ? parseFraming(sendFramingOpt, cmd, '--send-framing') : framing;
+  const encoding = parseEncoding(optString(args, 'encoding'), cmd);
+  const count = parseCount(optString(args, 'count'), cmd);
+  const timeoutMs = parseSeconds(optString(args, 'timeout'), cmd);
+  // --send and --send-hex in command-line order
+  const payloads: Buffer[] = [];
+  for (const o of args.ordered) {
+    if (o.name === 'send') payloads.push(encodeTextArg(o.value ?? '', encoding, cmd, '--send'));
+    else if (o.name === 'send-hex') payloads.push(parseHexArg(o.value ?? '', cmd, '--send-hex'));
+  }
+  const sendOptions: SendOptions = sendFraming === framing ? {} : { framing: sendFraming };
+  const target = formatAddress(host, port);
+
+  const s = new Session(ctx, { command: cmd, json: optFlag(args, 'json'), quiet: optFlag(args, 'quiet'), encoding, framing, count, output: optString(args, 'output') });
+  await s.openOutput();
+  const reg = s.registry;
+  let connId: string | undefined;
+  let peer = target;
+
+  // --timeout: idle timer, restarted whenever bytes arrive
+  let idle: NodeJS.Timeout | undefined;
+  const armIdle = () => {
+    if (timeoutMs === undefined || s.isFinished) return;
+    if (idle) clearTimeout(idle);
+    idle = setTimeout(() => {
+      const secs = timeoutMs / 1000;
+      if (s.framesIn === 0) s.fail({ code: 'ETIMEDOUT', message: `nothing received from ${peer} within ${secs} s` });
+      else if (count !== undefined && s.framesIn < count) s.fail({ code: 'ETIMEDOUT', message: `timed out after ${secs} s idle: received ${s.framesIn} of ${count} frames from ${peer}` });
+      else s.finish(EXIT_OK);
+    }, timeoutMs);
+  };
+  s.add({ dispose: () => idle && clearTimeout(idle) });
+
+  s.add(
+    reg.onDidOpen((e) => {
+      if (e.info.kind === 'tcp-client') connId = e.id;
+    }),
+  );
+  s.add(
+    reg.onDidReceiveChunk((e) => {
+      if (e.id === connId && e.chunk.direction === 'in') armIdle();
+    }),
+  );
+  s.add(
+    reg.onDidFrame((e) => {
+      if (e.id !== connId || e.frame.direction !== 'in') return;
+      armIdle();
+      if (s.received(e.id, e.frame.payload, { peer, header: e.frame.header, time: e.frame.time })) s.finish(EXIT_OK);
+    }),
+  );
+  s.add(
+    reg.onDidClose((e) => {
+      if (e.id !== connId || s.isFinished) return;
+      s.reporter.close(e.id, peer, e.reason, e.info.stats, e.time);
+      if (e.reason === 'reset') s.fail({ code: 'ECONNRESET', message: `connection to ${peer} reset by peer` });
+      else if (e.reason === 'error' || e.reason === 'timeout') s.fail({ code: e.reason === 'timeout' ? 'ETIMEDOUT' : 'ERROR', message: e.info.error ?? `connection to ${peer} failed` });
+      else if (count !== undefined && s.framesIn < count) s.fail({ code: 'ECLOSED', message: `${peer} closed the connection after ${s.framesIn} of ${count} frames` });
+      else s.finish(EXIT_OK);
+    }),
+  );
+  s.add(
+    reg.onDidError((e) => {
+      if (e.id === undefined || e.id !== connId || s.isFinished) return;
+      const at = e.offset !== undefined ? ` at stream offset ${e.offset}` : '';
+      s.reporter.warn(e.code, `${peer}: ${e.message}${at}`, e.id);
+    }),
+  );
+
+  let id: string;
+  try {
+    const info = await reg.connectTcp({ host, port, framing, encoding, ...(timeoutMs !== undefined ? { timeoutMs } : {}) });
+    id = connId = info.id;
+    peer = endpointLabel(info.remote, target);
+  } catch (err) {
+    s.fail(describeNetworkError(err, target, 'connect'));
+    return s.done;
+  }
+  s.reporter.open(id, peer);
+  armIdle();
+  const sendFailed = (err: unknown) => {
+    if (!s.isFinished) s.fail({ code: codeOf(err), message: describeNetworkError(err, peer, 'send').message });
+  };
+
+  if (payloads.length > 0) {
+    s.track(
+      (async () => {
+        for (const p of payloads) await reg.send(id, p, sendOptions);
+      })(),
+      sendFailed,
+    );
+  } else {
+    pumpStdin(s, id, sendFraming, encoding, sendOptions, sendFailed);
+  }
+  return s.done;
+}
+
+/** Sends stdin like ncat: lines from a terminal, a byte stream from a pipe; FIN at end of input. */
+function pumpStdin(s: Session, id: string, sendFraming: string, encoding: string, sendOptions: SendOptions, sendFailed: (err: unknown) => void): void {
+  const { stdin } = s.ctx;
+  const reg = s.registry;
+  const endInput = () => {
+    if (!s.isFinished) s.track(reg.end(id), () => undefined);
+  };
+  if (stdin.isTTY !== true && sendFraming === 'raw') {
+    // a pipe in raw mode: bytes pass through unchanged, with backpressure
+    let chain: Promise<void> = Promise.resolve();
+    const onData = (chunk: Buffer | string) => {
+      const buf = typeof chunk === 'string' ? Buffer.from(chunk) : chunk;
+      stdin.pause();
+      chain = chain.then(() => reg.send(id, buf, { framed: false })).then(() => {
+        if (!s.isFinished) stdin.resume();
+      });
+      s.track(chain, sendFailed);
+    };
+    const onEnd = () => void chain.then(endInput, () => undefined);
+    stdin.on('data', onData);
+    stdin.once('end', onEnd);
+    s.add({
+      dispose: () => {
+        stdin.off('data', onData);
+        stdin.off('end', onEnd);
+        stdin.pause();
+      },
+    });
+    stdin.resume();
+    return;
+  }
+  // a terminal, or a framed send: one payload per line (raw keeps the line ending, like ncat)
+  const rl = readline.createInterface({ input: stdin, crlfDelay: Infinity, terminal: false });
+  let chain: Promise<void> = Promise.resolve();
+  rl.on('line', (line) => {
+    const text = sendFraming === 'raw' ? `${line}\n` : line;
+    const payload = Buffer.from(text, 'utf8');
+    let encoded: Buffer;
+    try {
+      encoded = encodeTextArg(payload.toString('utf8'), encoding, 'tcp connect', 'input');
+    } catch {
+      encoded = payload;
+    }
+    chain = chain.then(() => reg.send(id, encoded, sendOptions));
+    s.track(chain, sendFailed);
+  });
+  rl.once('close', () => void chain.then(endInput, () => undefined));
+  s.add({ dispose: () => rl.close() });
+}

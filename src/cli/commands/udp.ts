@@ -1,0 +1,204 @@
+/** `sockdbg udp bind` and `sockdbg udp send`. */
+import { lookup } from 'node:dns/promises';
+import { isIP } from 'node:net';
+import type { CommandContext } from '../context';
+import {
+  parseCommandArgs,
+  optString,
+  optFlag,
+  exclusive,
+  expectPositionals,
+  parsePort,
+  parseRemotePort,
+  parseCount,
+  parseSeconds,
+  parseEncoding,
+  parseHexArg,
+  encodeTextArg,
+  type OptionDefs,
+} from '../args';
+import { UsageError, EXIT_OK, describeNetworkError, errorMessage } from '../errors';
+import { printHelp } from '../help';
+import { formatAddress } from '../output';
+import { Session, endpointLabel } from './session';
+
+/** how long `udp send --wait` waits without --timeout */
+export const DEFAULT_WAIT_MS = 10_000;
+
+export async function runUdp(argv: string[], ctx: CommandContext): Promise<number> {
+  const sub = argv[0];
+  if (sub === undefined || sub === '--help' || sub === '-h' || sub === 'help') {
+    printHelp(ctx, 'udp');
+    return sub === undefined ? 1 : EXIT_OK;
+  }
+  if (sub === 'bind') return udpBind(argv.slice(1), ctx);
+  if (sub === 'send') return udpSend(argv.slice(1), ctx);
+  throw new UsageError(`unknown udp command '${sub}' (bind or send)`, 'udp');
+}
+
+// ---- udp bind ----------------------------------------------------------------------------------------
+
+const BIND_OPTIONS: OptionDefs = {
+  port: { type: 'string', short: 'p' },
+  host: { type: 'string' },
+  encoding: { type: 'string', short: 'e' },
+  echo: { type: 'boolean' },
+  reply: { type: 'string' },
+  count: { type: 'string', short: 'n' },
+  json: { type: 'boolean' },
+};
+
+async function udpBind(argv: string[], ctx: CommandContext): Promise<number> {
+  const cmd = 'udp bind';
+  const args = parseCommandArgs(cmd, argv, BIND_OPTIONS);
+  if (args.help) {
+    printHelp(ctx, cmd);
+    return EXIT_OK;
+  }
+  expectPositionals(args, cmd, 0, 0, '');
+  const port = parsePort(optString(args, 'port'), cmd);
+  const host = optString(args, 'host') ?? '127.0.0.1';
+  const encoding = parseEncoding(optString(args, 'encoding'), cmd);
+  exclusive(args, cmd, ['echo', 'reply']);
+  const replyText = optString(args, 'reply');
+  const reply = replyText !== undefined ? encodeTextArg(replyText, encoding, cmd, '--reply') : undefined;
+  const echo = optFlag(args, 'echo');
+  const count = parseCount(optString(args, 'count'), cmd);
+
+  const s = new Session(ctx, { command: cmd, json: optFlag(args, 'json'), quiet: false, encoding, framing: 'raw', count });
+  const reg = s.registry;
+  let socketId: string | undefined;
+
+  s.add(
+    reg.onDidFrame((e) => {
+      if (e.frame.direction !== 'in' || s.isFinished) return;
+      const remote = e.frame.remote ?? reg.get(e.id)?.remote;
+      const peer = endpointLabel(remote, e.id);
+      const last = s.received(e.id, e.frame.payload, { peer, time: e.frame.time, datagram: true });
+      const answer = echo ? e.frame.payload : reply;
+      if (answer !== undefined) {
+        if (remote && socketId !== undefined) s.track(reg.send(socketId, answer, { to: { address: remote.address, port: remote.port } }));
+        else s.track(reg.send(e.id, answer));
+      }
+      if (last) s.finish(EXIT_OK);
+    }),
+  );
+  s.add(
+    reg.onDidError((e) => {
+      if (s.isFinished || (e.id === undefined && e.code !== 'LISTENER_ERROR')) return;
+      s.reporter.warn(e.code, e.message, e.id);
+    }),
+  );
+
+  try {
+    const info = await reg.bindUdp({ host, port, encoding });
+    socketId = info.id;
+    s.reporter.listening('udp', info.local?.address ?? host, info.local?.port ?? port);
+  } catch (err) {
+    s.fail(describeNetworkError(err, formatAddress(host, port), 'bind'));
+  }
+  return s.done;
+}
+
+// ---- udp send ----------------------------------------------------------------------------------------
+
+const SEND_OPTIONS: OptionDefs = {
+  hex: { type: 'string', short: 'x' },
+  wait: { type: 'boolean', short: 'w' },
+  timeout: { type: 'string', short: 't' },
+  encoding: { type: 'string', short: 'e' },
+  json: { type: 'boolean' },
+};
+
+function readAll(stdin: NodeJS.ReadableStream): Promise<Buffer> {
+  return new Promise((resolve, reject) => {
+    const parts: Buffer[] = [];
+    stdin.on('data', (c: Buffer | string) => parts.push(typeof c === 'string' ? Buffer.from(c) : c));
+    stdin.once('end', () => resolve(Buffer.concat(parts)));
+    stdin.once('error', reject);
+    stdin.resume();
+  });
+}
+
+async function udpSend(argv: string[], ctx: CommandContext): Promise<number> {
+  const cmd = 'udp send';
+  const args = parseCommandArgs(cmd, argv, SEND_OPTIONS);
+  if (args.help) {
+    printHelp(ctx, cmd);
+    return EXIT_OK;
+  }
+  expectPositionals(args, cmd, 2, 3, 'HOST and PORT');
+  const [host, portText, text] = args.positionals;
+  const port = parseRemotePort(portText, cmd);
+  const encoding = parseEncoding(optString(args, 'encoding'), cmd);
+  const hex = optString(args, 'hex');
+  if (text !== undefined && hex !== undefined) throw new UsageError('give either TEXT or --hex, not both', cmd);
+  const wait = optFlag(args, 'wait');
+  const timeoutOpt = parseSeconds(optString(args, 'timeout'), cmd);
+  if (timeoutOpt !== undefined && !wait) throw new UsageError('--timeout needs --wait', cmd);
+  const timeoutMs = timeoutOpt ?? DEFAULT_WAIT_MS;
+  let payload: Buffer | undefined = text !== undefined ? encodeTextArg(text, encoding, cmd, 'TEXT') : hex !== undefined ? parseHexArg(hex, cmd, '--hex') : undefined;
+
+  const target = formatAddress(host, port);
+  const s = new Session(ctx, { command: cmd, json: optFlag(args, 'json'), quiet: false, encoding, framing: 'raw', count: 1 });
+  const reg = s.registry;
+
+  // resolve the host first: the local socket must have the same address family
+  let address = host;
+  let family = isIP(host);
+  if (family === 0) {
+    try {
+      const r = await lookup(host);
+      address = r.address;
+      family = r.family;
+    } catch (err) {
+      s.fail(describeNetworkError(err, host, 'send'));
+      return s.done;
+    }
+  }
+  if (payload === undefined) {
+    try {
+      payload = await readAll(ctx.stdin);
+    } catch (err) {
+      throw new UsageError(`cannot read stdin: ${errorMessage(err)}`, cmd);
+    }
+  }
+
+  let socketId: string | undefined;
+  let timer: NodeJS.Timeout | undefined;
+  s.add({ dispose: () => timer && clearTimeout(timer) });
+  s.add(
+    reg.onDidFrame((e) => {
+      if (e.frame.direction !== 'in' || s.isFinished) return;
+      const peer = endpointLabel(e.frame.remote ?? reg.get(e.id)?.remote, target);
+      if (s.received(e.id, e.frame.payload, { peer, time: e.frame.time, datagram: true })) s.finish(EXIT_OK);
+    }),
+  );
+  s.add(
+    reg.onDidError((e) => {
+      if (s.isFinished || e.id === undefined) return;
+      if (wait) s.fail(describeNetworkError(Object.assign(new Error(e.message), { code: e.code }), target, 'send'));
+      else s.reporter.warn(e.code, e.message, e.id);
+    }),
+  );
+
+  try {
+    const info = await reg.bindUdp({ host: family === 6 ? '::' : '0.0.0.0', port: 0, encoding });
+    socketId = info.id;
+  } catch (err) {
+    s.fail(describeNetworkError(err, 'a local UDP port', 'bind'));
+    return s.done;
+  }
+  try {
+    if (wait) {
+      timer = setTimeout(() => s.fail({ code: 'ETIMEDOUT', message: `no reply from ${target} within ${timeoutMs / 1000} s` }), timeoutMs);
+    }
+    await reg.send(socketId, payload, { to: { address, port } });
+  } catch (err) {
+    s.fail(describeNetworkError(err, target, 'send'));
+    return s.done;
+  }
+  if (!s.reporter.json && !wait) ctx.stdout.write(`sent ${payload.length} byte${payload.length === 1 ? '' : 's'} to ${target}\n`);
+  if (!wait) s.finish(EXIT_OK);
+  return s.done;
+}

@@ -1,0 +1,133 @@
+/** Help texts of `sockdbg` and its commands. */
+import type { CommandContext } from './context';
+
+const COMMON_NOTES = `Framing SPEC: raw | line | delimiter:<escaped bytes> | fixed:<n> | length:<struct fmt>[,includes-header][,adjust=<n>][,max=<bytes>]
+              | json-header[,length=<struct fmt>][,size-key=<key>][,max=<bytes>]
+Encodings:    utf-8 (default), gbk, gb18030, big5, shift_jis, euc-kr, utf-16le, utf-16be, latin1
+Exit codes:   0 success, 1 usage error, 2 network error (refused, timeout, address in use, reset)`;
+
+export const HELP: Record<string, string> = {
+  main: `sockdbg — debug TCP and UDP protocols from the terminal (Socket Debugger CLI)
+
+Usage:
+  sockdbg tcp listen  --port N [--host H] [--framing SPEC] [--encoding ENC] [--echo | --reply TEXT | --reply-hex HEX]
+                      [--once] [--count N] [--output FILE] [--quiet] [--json]
+  sockdbg tcp connect HOST PORT [--send TEXT]... [--send-hex HEX]... [--framing SPEC] [--send-framing SPEC]
+                      [--encoding ENC] [--count N] [--timeout SEC] [--output FILE] [--quiet] [--json]
+  sockdbg udp bind    --port N [--host H] [--encoding ENC] [--echo | --reply TEXT] [--count N] [--json]
+  sockdbg udp send    HOST PORT [TEXT | --hex HEX] [--wait] [--timeout SEC] [--encoding ENC] [--json]
+  sockdbg struct pack   [--] FMT VALUE...
+  sockdbg struct unpack [--] FMT HEX
+  sockdbg agent ...   run the remote-exec agent
+  sockdbg exec ...    run a command through an agent
+  sockdbg --version | --help | <command> --help
+
+Examples:
+  sockdbg tcp listen --port 8080 --framing length:i --echo
+  sockdbg tcp connect 127.0.0.1 8080 --send 'dir' --send-framing raw --framing json-header --encoding gbk --count 1
+  sockdbg udp send 127.0.0.1 8888 '%Y-%m-%d' --wait
+  sockdbg struct pack i 4096          # → 00100000
+
+${COMMON_NOTES}`,
+
+  tcp: `Usage:
+  sockdbg tcp listen  --port N [options]     run a TCP server (see: sockdbg tcp listen --help)
+  sockdbg tcp connect HOST PORT [options]    connect to a TCP server (see: sockdbg tcp connect --help)`,
+
+  'tcp listen': `Usage: sockdbg tcp listen --port N [--host H] [--framing SPEC] [--encoding ENC]
+                          [--echo | --reply TEXT | --reply-hex HEX] [--once] [--count N] [--output FILE] [--quiet] [--json]
+
+Runs a TCP server and prints every frame received from every client.
+
+  --port N          port to listen on; 0 picks a free port (printed on the first line)
+  --host H          address to listen on (default 127.0.0.1; 0.0.0.0 or :: for all interfaces)
+  --framing SPEC    how the byte stream is cut into frames, both directions (default raw)
+  --encoding ENC    how frames are shown as text and how --reply TEXT is encoded (default utf-8)
+  --echo            send each frame back to its sender (framed)
+  --reply TEXT      answer each frame with TEXT (framed)
+  --reply-hex HEX   answer each frame with these bytes (framed), e.g. "48 69" or 0x48,0x69
+  --once            serve one client, exit when it disconnects (others are refused while it is served)
+  --count N         exit 0 after N frames received (over all clients)
+  --output FILE     append received payloads, raw, to FILE
+  --quiet           no per-frame output
+  --json            one JSON object per line per event
+
+${COMMON_NOTES}`,
+
+  'tcp connect': `Usage: sockdbg tcp connect HOST PORT [--send TEXT]... [--send-hex HEX]... [--framing SPEC] [--send-framing SPEC]
+                           [--encoding ENC] [--count N] [--timeout SEC] [--output FILE] [--quiet] [--json]
+
+Connects to a TCP server, sends, and prints every frame received.
+Without --send/--send-hex, sends stdin like ncat: line by line from a terminal, as a byte stream from a pipe
+(with a non-raw --send-framing, each line of stdin is one frame), then half-closes (FIN) at end of input
+and keeps printing until the server closes.
+
+  --send TEXT         send TEXT (encoded with --encoding, framed with --send-framing); repeatable
+  --send-hex HEX      send these bytes (framed with --send-framing); repeatable, order kept with --send
+  --framing SPEC      framing for both directions (default raw)
+  --send-framing SPEC framing for what is sent, overriding --framing (e.g. raw commands, framed answers)
+  --encoding ENC      encoding of text sent and of received frames shown (default utf-8)
+  --count N           exit 0 after N frames received
+  --timeout SEC       connect timeout, and idle timeout: when nothing arrives for SEC seconds, exit 2 if
+                      fewer frames than --count (or none at all) arrived, else exit 0
+  --output FILE       append received payloads, raw, to FILE
+  --quiet             no per-frame output
+  --json              one JSON object per line per event
+
+${COMMON_NOTES}`,
+
+  udp: `Usage:
+  sockdbg udp bind --port N [options]          receive datagrams (see: sockdbg udp bind --help)
+  sockdbg udp send HOST PORT [TEXT] [options]  send one datagram (see: sockdbg udp send --help)`,
+
+  'udp bind': `Usage: sockdbg udp bind --port N [--host H] [--encoding ENC] [--echo | --reply TEXT] [--count N] [--json]
+
+Binds a UDP socket and prints every datagram received.
+
+  --port N        port to bind; 0 picks a free port (printed on the first line)
+  --host H        address to bind (default 127.0.0.1)
+  --encoding ENC  how datagrams are shown and how --reply TEXT is encoded (default utf-8)
+  --echo          send each datagram back to its sender
+  --reply TEXT    answer each datagram with TEXT
+  --count N       exit 0 after N datagrams
+  --json          one JSON object per line per event
+
+${COMMON_NOTES}`,
+
+  'udp send': `Usage: sockdbg udp send HOST PORT [TEXT | --hex HEX] [--wait] [--timeout SEC] [--encoding ENC] [--json]
+
+Sends one datagram: TEXT (encoded with --encoding), HEX bytes, or else all of stdin.
+
+  --hex HEX       send these bytes
+  --wait          wait for one reply datagram and print it
+  --timeout SEC   how long --wait waits (default 10); no reply in time → exit 2
+  --encoding ENC  encoding of TEXT and of the reply shown (default utf-8)
+  --json          one JSON object per line per event
+
+${COMMON_NOTES}`,
+
+  struct: `Usage:
+  sockdbg struct pack   [--] FMT VALUE...   print the packed bytes as hex
+  sockdbg struct unpack [--] FMT HEX        print the values as a JSON array
+
+FMT is a Python struct format (prefixes @ = < > !, codes x c b B ? h H i I l L q Q n N e f d s p P).
+Put negative numbers after '--'. Values: integers and floats as numbers (nan, inf allowed for e/f/d),
+? as true/false/1/0, c/s/p as UTF-8 text or hex:…
+unpack prints 8-byte integers as plain JSON numbers, bytes (c/s/p) as "hex:…", NaN/Infinity as strings.
+
+Examples:
+  sockdbg struct pack i 4096                 → 00100000
+  sockdbg struct pack -- '<hI?' -2 7 true    → feff0700000001
+  sockdbg struct unpack '!I4s' '0000002a 41424344'  → [42, "hex:41424344"]`,
+};
+HELP['struct pack'] = HELP.struct;
+HELP['struct unpack'] = HELP.struct;
+
+export function printHelp(ctx: CommandContext, topic: string): void {
+  ctx.stdout.write((HELP[topic] ?? HELP.main) + '\n');
+}
+
+/** The hint printed after a usage error. */
+export function usageHint(command?: string): string {
+  return command !== undefined && HELP[command] !== undefined ? `Run 'sockdbg ${command} --help' for usage.` : `Run 'sockdbg --help' for usage.`;
+}

@@ -1,0 +1,177 @@
+/**
+ * What `sockdbg` prints: one JSON object per line with --json, otherwise short human lines
+ * (time, peer, length, text, and a hexdump for binary payloads). Errors always also go to stderr
+ * as one line "sockdbg: …".
+ */
+import { hexdump } from '../core/codec/hexdump';
+
+/** Human output shows at most this many payload bytes per frame (JSON always carries the whole frame). */
+export const HUMAN_MAX_BYTES = 64 * 1024;
+
+export interface Writable {
+  write(s: string): unknown;
+}
+
+export interface ReporterOptions {
+  json: boolean;
+  /** no per-frame output */
+  quiet: boolean;
+  stdout: Writable;
+  stderr: Writable;
+}
+
+export type FrameDirection = 'in' | 'out';
+
+export interface FrameReport {
+  conn: string;
+  peer: string;
+  payload: Buffer;
+  /** the payload decoded with --encoding */
+  text: string;
+  header?: Record<string, unknown>;
+  time?: number;
+  /** never show a hexdump (the text is a display form such as hex or base64) */
+  textOnly?: boolean;
+}
+
+/** HH:MM:SS.mmm in local time. */
+export function formatTime(epochMs: number): string {
+  const d = new Date(epochMs);
+  const p2 = (n: number) => String(n).padStart(2, '0');
+  return `${p2(d.getHours())}:${p2(d.getMinutes())}:${p2(d.getSeconds())}.${String(d.getMilliseconds()).padStart(3, '0')}`;
+}
+
+/**
+ * Whether a payload is better shown as a hexdump: it holds control bytes other than tab, CR, LF
+ * and ESC, or bytes the encoding could not decode (shown by decodeText as `\xHH`).
+ */
+export function isBinary(payload: Uint8Array, text: string): boolean {
+  const n = Math.min(payload.length, HUMAN_MAX_BYTES);
+  for (let i = 0; i < n; i++) {
+    const b = payload[i];
+    if ((b < 0x20 && b !== 0x09 && b !== 0x0a && b !== 0x0d && b !== 0x1b) || b === 0x7f) return true;
+  }
+  // decodeText marks undecodable bytes as \xHH; a payload that itself contains "\x" is text.
+  if (text.includes('\\x') && !Buffer.from(payload.subarray(0, n)).includes('\\x')) return true;
+  return false;
+}
+
+/** Makes a decoded text safe for a terminal: control characters other than tab/newline become \xHH, CRLF → LF. */
+export function printableText(text: string): string {
+  // eslint-disable-next-line no-control-regex -- matching control characters is the point
+  return text.replace(/\r\n/g, '\n').replace(/[\x00-\x08\x0b-\x1f\x7f]/g, (c) => `\\x${c.charCodeAt(0).toString(16).padStart(2, '0')}`);
+}
+
+function plural(n: number, word: string): string {
+  return `${n} ${word}${n === 1 ? '' : 's'}`;
+}
+
+/** The human lines for one received frame (without trailing newline). */
+export function formatHumanFrame(f: FrameReport, arrow = '<'): string {
+  const head = `${formatTime(f.time ?? Date.now())} ${f.peer} ${arrow} ${plural(f.payload.length, 'byte')}`;
+  const headerNote = f.header !== undefined ? ` header ${JSON.stringify(f.header)}` : '';
+  const shown = f.payload.length > HUMAN_MAX_BYTES ? f.payload.subarray(0, HUMAN_MAX_BYTES) : f.payload;
+  const more = f.payload.length > shown.length ? `\n  … ${plural(f.payload.length - shown.length, 'more byte')} not shown` : '';
+  if (f.payload.length === 0) return head + headerNote;
+  if (f.textOnly !== true && isBinary(f.payload, f.text)) {
+    const dump = hexdump(shown);
+    return `${head}${headerNote}\n${indent(dump)}${more}`;
+  }
+  let text = printableText(f.text);
+  if (f.payload.length > shown.length) text = text.slice(0, HUMAN_MAX_BYTES);
+  const body = text.replace(/\n$/, '');
+  if (!body.includes('\n')) return `${head}${headerNote}: ${body}${more}`;
+  return `${head}${headerNote}:\n${indent(body)}${more}`;
+}
+
+function indent(s: string): string {
+  return s
+    .split('\n')
+    .map((l) => `  ${l}`)
+    .join('\n');
+}
+
+/** Serialises one event as a JSON line (bigints, which JSON.stringify rejects, become decimal strings). */
+export function jsonLine(obj: Record<string, unknown>): string {
+  return JSON.stringify(obj, (_k, v: unknown) => (typeof v === 'bigint' ? v.toString() : v));
+}
+
+/** Writes the events of one command in the selected style. */
+export class Reporter {
+  constructor(private readonly opts: ReporterOptions) {}
+
+  get json(): boolean {
+    return this.opts.json;
+  }
+
+  private out(line: string): void {
+    this.opts.stdout.write(line + '\n');
+  }
+
+  private event(obj: Record<string, unknown>): void {
+    this.out(jsonLine(obj));
+  }
+
+  listening(proto: 'tcp' | 'udp', host: string, port: number): void {
+    if (this.opts.json) this.event({ type: 'listening', proto, host, port });
+    else this.out(`${proto === 'tcp' ? 'listening' : 'bound'} on ${formatAddress(host, port)} (${proto})`);
+  }
+
+  open(conn: string, peer: string, time = Date.now()): void {
+    if (this.opts.json) this.event({ type: 'open', conn, peer });
+    else this.out(`${formatTime(time)} ${peer} connected`);
+  }
+
+  frame(f: FrameReport): void {
+    if (this.opts.quiet) return;
+    if (this.opts.json) {
+      const ev: Record<string, unknown> = {
+        type: 'frame',
+        conn: f.conn,
+        peer: f.peer,
+        len: f.payload.length,
+        hex: f.payload.toString('hex'),
+        text: f.text,
+      };
+      if (f.header !== undefined) ev.header = f.header;
+      this.event(ev);
+    } else {
+      this.out(formatHumanFrame(f));
+    }
+  }
+
+  close(conn: string, peer: string, reason: string, stats?: { bytesIn: number; bytesOut: number }, time = Date.now()): void {
+    if (this.opts.json) {
+      const ev: Record<string, unknown> = { type: 'close', conn, peer, reason };
+      if (stats) {
+        ev.bytesIn = stats.bytesIn;
+        ev.bytesOut = stats.bytesOut;
+      }
+      this.event(ev);
+    } else {
+      const how = reason === 'fin' ? 'closed by peer' : reason === 'reset' ? 'reset by peer' : reason === 'local' ? 'closed' : `closed (${reason})`;
+      this.out(`${formatTime(time)} ${peer} ${how}`);
+    }
+  }
+
+  /** A non-fatal problem (framing error on one connection…): JSON event or a stderr line. */
+  warn(code: string, message: string, conn?: string): void {
+    if (this.opts.json) {
+      const ev: Record<string, unknown> = { type: 'error', code, message };
+      if (conn !== undefined) ev.conn = conn;
+      this.event(ev);
+    } else {
+      this.opts.stderr.write(`sockdbg: ${message}\n`);
+    }
+  }
+
+  /** A fatal error: a JSON error event (with --json) and always one line on stderr. */
+  fatal(code: string, message: string): void {
+    if (this.opts.json) this.event({ type: 'error', code, message });
+    this.opts.stderr.write(`sockdbg: ${message}\n`);
+  }
+}
+
+export function formatAddress(host: string, port: number): string {
+  return host.includes(':') ? `[${host}]:${port}` : `${host}:${port}`;
+}

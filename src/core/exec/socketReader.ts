@@ -1,0 +1,80 @@
+/** Reads a socket first as exact byte counts (the handshake), then as a stream of frames. */
+import type { Socket } from 'node:net';
+import { ByteQueue } from './protocol';
+
+export class PeerClosedError extends Error {
+  constructor(override readonly cause?: Error) {
+    super(cause ? cause.message : 'the peer closed the connection');
+    this.name = 'PeerClosedError';
+  }
+}
+
+export class SocketReader {
+  readonly queue = new ByteQueue();
+  /** Largest number of received-but-unconsumed bytes seen (for tests of bounded memory). */
+  maxBuffered = 0;
+  private waiter: { n: number; resolve: (b: Buffer) => void; reject: (e: Error) => void } | undefined;
+  private closed: PeerClosedError | undefined;
+  private onFrames: (() => void) | undefined;
+  private onClose: ((e: PeerClosedError) => void) | undefined;
+
+  constructor(private readonly socket: Socket) {
+    socket.on('data', (b: Buffer) => this.onData(b));
+    socket.on('end', () => this.finish(new PeerClosedError()));
+    socket.on('close', () => this.finish(new PeerClosedError()));
+    socket.on('error', (e) => this.finish(new PeerClosedError(e)));
+  }
+
+  /** Resolves with exactly n bytes; rejects with PeerClosedError when the connection ends first. */
+  read(n: number): Promise<Buffer> {
+    if (this.queue.length >= n) return Promise.resolve(this.queue.take(n));
+    if (this.closed) return Promise.reject(this.closed);
+    return new Promise((resolve, reject) => {
+      this.waiter = { n, resolve, reject };
+    });
+  }
+
+  /** Switches to frame mode: `pump` is called whenever bytes arrive (and once now). */
+  startFrames(pump: () => void, onClose: (e: PeerClosedError) => void): void {
+    this.onFrames = pump;
+    this.onClose = onClose;
+    if (this.queue.length) pump();
+    if (this.closed) onClose(this.closed);
+  }
+
+  pause(): void {
+    this.socket.pause();
+  }
+
+  resume(): void {
+    this.socket.resume();
+  }
+
+  private onData(b: Buffer): void {
+    this.queue.push(b);
+    if (this.queue.length > this.maxBuffered) this.maxBuffered = this.queue.length;
+    const w = this.waiter;
+    if (w) {
+      if (this.queue.length >= w.n) {
+        this.waiter = undefined;
+        w.resolve(this.queue.take(w.n));
+      }
+      return;
+    }
+    this.onFrames?.();
+  }
+
+  private finish(e: PeerClosedError): void {
+    if (this.closed) {
+      if (e.cause && !this.closed.cause) this.closed = e;
+      return;
+    }
+    this.closed = e;
+    const w = this.waiter;
+    if (w) {
+      this.waiter = undefined;
+      w.reject(e);
+    }
+    this.onClose?.(e);
+  }
+}

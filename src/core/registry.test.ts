@@ -3,7 +3,6 @@ import { spawn } from 'node:child_process';
 import * as net from 'node:net';
 import { ConnectionRegistry } from './registry';
 import { SocketError } from './errors';
-import type { CloseEvent, ConnectionInfo, ErrorEvent, FrameEvent, StateEvent } from './types';
 import type { Event } from './events';
 
 /** runs a python3 program (stdlib only); resolves with its stdout, rejects on a non-zero exit */
@@ -71,6 +70,17 @@ function readUntil(s: net.Socket, n: number): Promise<Buffer> {
     s.on('data', onData);
     s.once('error', reject);
   });
+}
+
+/** polls until fn returns something truthy (bounded) */
+async function waitFor<T>(fn: () => T, timeoutMs = 5000): Promise<T> {
+  const t0 = Date.now();
+  for (;;) {
+    const v = fn();
+    if (v) return v;
+    if (Date.now() - t0 > timeoutMs) throw new Error('condition not met in time');
+    await new Promise((r) => setTimeout(r, 5));
+  }
 }
 
 async function freePort(): Promise<number> {
@@ -214,8 +224,468 @@ print('ok')
     assert.equal(status, 0, err);
     assert.match(out, /ok/);
   });
-}
-);
 
-void [SocketError, collect, connectRaw, readUntil, freePort, ipv6Available];
-export type { CloseEvent, ConnectionInfo, ErrorEvent, FrameEvent, StateEvent };
+  it('closes one client, stops the server (closing the rest) and frees the port for an immediate re-bind', async () => {
+    const server = await reg.listenTcp({ port: 0 });
+    const port = server.local!.port;
+    const a = await connectRaw(port);
+    const b = await connectRaw(port);
+    await waitFor(() => reg.children(server.id).filter((c) => c.state === 'open').length === 2);
+    const [pa, pb] = reg.children(server.id);
+    const aEnded = new Promise<void>((r) => a.on('end', () => r()));
+    await reg.close(pa.id);
+    await aEnded;
+    assert.equal(reg.get(pa.id)!.state, 'closed');
+    assert.equal(reg.get(pa.id)!.closeReason, 'local');
+    assert.equal(reg.get(pb.id)!.state, 'open');
+    const bEnded = new Promise<void>((r) => b.on('close', () => r()));
+    b.on('error', () => undefined);
+    await reg.close(server.id);
+    await bEnded;
+    assert.equal(reg.get(server.id)!.state, 'closed');
+    assert.equal(reg.get(pb.id)!.state, 'closed');
+    a.destroy();
+    const again = await reg.listenTcp({ port });
+    assert.equal(again.local!.port, port);
+  });
+
+  it('tells a peer\'s FIN (half-closed, then reason fin) from a reset (reason reset)', async () => {
+    const server = await reg.listenTcp({ port: 0, allowHalfOpen: true });
+    const port = server.local!.port;
+    const states = collect(reg.onDidChangeState);
+    // FIN: the peer shuts down its sending side; we may still write, and it still reads
+    const finOpen = next(reg.onDidOpen, (e) => e.info.parentId === server.id);
+    const fin = await connectRaw(port);
+    const pFin = (await finOpen).id;
+    fin.end('bye');
+    await waitFor(() => reg.get(pFin)!.state === 'half-closed');
+    assert.ok(states.some((s) => s.id === pFin && s.info.state === 'half-closed'));
+    const reply = readUntil(fin, 5);
+    await reg.send(pFin, Buffer.from('later'));
+    assert.equal((await reply).toString(), 'later');
+    const finClosed = next(reg.onDidClose, (e) => e.id === pFin);
+    await reg.end(pFin);
+    assert.equal((await finClosed).reason, 'fin');
+    // reset
+    const rstOpen = next(reg.onDidOpen, (e) => e.info.parentId === server.id);
+    const rst = await connectRaw(port);
+    const pRst = (await rstOpen).id;
+    const rstClosed = next(reg.onDidClose, (e) => e.id === pRst);
+    rst.write('x');
+    await waitFor(() => (reg.get(pRst)?.stats.bytesIn ?? 0) === 1);
+    rst.resetAndDestroy();
+    const ev = await rstClosed;
+    assert.equal(ev.reason, 'reset');
+    assert.match(ev.info.error ?? '', /reset by peer \(ECONNRESET\)/);
+  });
+
+  it('by default ends our side after the peer\'s FIN and closes with reason fin', async () => {
+    const server = await reg.listenTcp({ port: 0 });
+    const opened = next(reg.onDidOpen, (e) => e.info.parentId === server.id);
+    const c = await connectRaw(server.local!.port);
+    const id = (await opened).id;
+    const closed = next(reg.onDidClose, (e) => e.id === id);
+    const cEnded = new Promise<void>((r) => c.on('end', () => r()));
+    c.end();
+    assert.equal((await closed).reason, 'fin');
+    await cEnded;
+  });
+
+  it('rejects a port in use with SocketError EADDRINUSE and a clear message, and reports it', async () => {
+    const first = await reg.listenTcp({ port: 0 });
+    const port = first.local!.port;
+    const errors = collect(reg.onDidError);
+    await assert.rejects(reg.listenTcp({ port }), (e: unknown) => {
+      assert.ok(e instanceof SocketError);
+      assert.equal(e.code, 'EADDRINUSE');
+      assert.equal(e.message, `port ${port} on 127.0.0.1 is already in use (EADDRINUSE)`);
+      return true;
+    });
+    assert.equal(errors.length, 1);
+    assert.equal(errors[0].code, 'EADDRINUSE');
+    assert.equal(reg.list().length, 1);
+  });
+
+  it('rejects a refused connection with SocketError ECONNREFUSED', async () => {
+    const port = await freePort();
+    await assert.rejects(reg.connectTcp({ host: '127.0.0.1', port }), (e: unknown) => {
+      assert.ok(e instanceof SocketError);
+      assert.equal(e.code, 'ECONNREFUSED');
+      assert.equal(e.message, `connection to 127.0.0.1:${port} refused (ECONNREFUSED)`);
+      return true;
+    });
+    assert.equal(reg.list().length, 0);
+  });
+
+  it('times out a connect that gets no answer (a full accept queue) with ETIMEDOUT', async () => {
+    // a python listener with backlog 0 that never accepts: once its queue is full, SYNs are dropped
+    const py = `
+import socket, sys, time
+sk = socket.socket()
+sk.bind(('127.0.0.1', 0))
+sk.listen(0)
+print(sk.getsockname()[1], flush=True)
+sys.stdin.read()
+`;
+    const p = spawn('python3', ['-c', py], { stdio: ['pipe', 'pipe', 'ignore'] });
+    try {
+      const port = await new Promise<number>((resolve) => p.stdout.once('data', (d: Buffer) => resolve(Number(d.toString().trim()))));
+      let timedOut: SocketError | undefined;
+      for (let i = 0; i < 8 && !timedOut; i++) {
+        try {
+          const info = await reg.connectTcp({ host: '127.0.0.1', port, timeoutMs: 300 });
+          assert.equal(info.state, 'open');
+        } catch (e) {
+          assert.ok(e instanceof SocketError);
+          timedOut = e;
+        }
+      }
+      assert.ok(timedOut, 'no connect attempt timed out');
+      assert.equal(timedOut.code, 'ETIMEDOUT');
+      assert.equal(timedOut.message, `connect to 127.0.0.1:${port} timed out after 0.3 s`);
+    } finally {
+      p.kill();
+    }
+  });
+
+  it('connects as a client (noDelay, keepAlive), exchanges bytes, and reconnects with the same id', async () => {
+    const server = await reg.listenTcp({ port: 0, label: 'srv' });
+    assert.equal(server.label, 'srv');
+    const port = server.local!.port;
+    const client = await reg.connectTcp({ host: '127.0.0.1', port, noDelay: true, keepAlive: true, reconnect: { initialDelayMs: 20, maxDelayMs: 100 } });
+    assert.equal(client.kind, 'tcp-client');
+    assert.equal(client.state, 'open');
+    assert.equal(client.remote!.port, port);
+    const peer1 = (await waitFor(() => reg.children(server.id)[0]))!;
+    const got = next(reg.onDidFrame, (e) => e.id === peer1.id && e.frame.direction === 'in');
+    await reg.send(client.id, Buffer.from('ping'));
+    assert.equal((await got).frame.payload.toString(), 'ping');
+    // the server drops the client: it reconnects, keeping its id
+    const states = collect(reg.onDidChangeState);
+    const reopened = next(reg.onDidChangeState, (e) => e.id === client.id && e.info.state === 'open');
+    await reg.close(peer1.id);
+    await reopened;
+    assert.ok(states.some((s) => s.id === client.id && s.info.state === 'reconnecting'));
+    const peer2 = (await waitFor(() => reg.children(server.id).find((c) => c.id !== peer1.id && c.state === 'open')))!;
+    const got2 = next(reg.onDidFrame, (e) => e.id === peer2.id && e.frame.direction === 'in');
+    await reg.send(client.id, Buffer.from('again'));
+    assert.equal((await got2).frame.payload.toString(), 'again');
+    const h = reg.history(client.id);
+    assert.deepEqual(h.frames.map((f) => [f.direction, f.start, f.end]), [['out', 0, 4], ['out', 4, 9]]);
+    // a local close ends it for good
+    const closed = next(reg.onDidClose, (e) => e.id === client.id);
+    await reg.close(client.id);
+    assert.equal((await closed).reason, 'local');
+  });
+
+  it('gives up reconnecting after maxAttempts and closes', async () => {
+    const server = await reg.listenTcp({ port: 0 });
+    const port = server.local!.port;
+    const client = await reg.connectTcp({ host: '127.0.0.1', port, reconnect: { initialDelayMs: 10, maxAttempts: 2 } });
+    const errors = collect(reg.onDidError);
+    const closed = next(reg.onDidClose, (e) => e.id === client.id);
+    await reg.close(server.id); // closes the peer and frees the port: reconnects are refused
+    const ev = await closed;
+    assert.equal(ev.reason, 'error');
+    assert.equal(errors.filter((e) => e.id === client.id && e.code === 'ECONNREFUSED').length, 2);
+  });
+
+  it('send waits for the kernel: with a peer that does not read, a send stays pending until it reads', async () => {
+    const server = await reg.listenTcp({ port: 0 });
+    const sink = await connectRaw(server.local!.port);
+    sink.pause();
+    const peer = (await waitFor(() => reg.children(server.id)[0]))!;
+    const block = Buffer.alloc(256 * 1024, 1);
+    let sent = 0;
+    let pending: Promise<void> | undefined;
+    // sequential sends complete while the socket buffers have room; one eventually stays pending
+    for (let i = 0; i < 400 && !pending; i++) {
+      const p = reg.send(peer.id, block);
+      const done = await Promise.race([p.then(() => true), new Promise<boolean>((r) => setTimeout(() => r(false), 200))]);
+      if (done) sent++;
+      else pending = p;
+    }
+    assert.ok(pending, 'every send completed although the peer never read');
+    assert.ok(sent < 400);
+    let settled = false;
+    void pending.then(() => (settled = true));
+    await new Promise((r) => setTimeout(r, 100));
+    assert.equal(settled, false, 'the send completed while the peer was not reading');
+    // the peer reads: the pending send completes
+    let read = 0;
+    sink.on('data', (d: Buffer) => (read += d.length));
+    sink.resume();
+    await pending;
+    assert.ok(read > 0);
+    sink.destroy();
+  });
+
+  it('rejects sends on unknown or closed connections', async () => {
+    await assert.rejects(reg.send('nope', Buffer.from('x')), /no connection with id "nope"/);
+    const server = await reg.listenTcp({ port: 0 });
+    await assert.rejects(reg.send(server.id, Buffer.from('x')), (e: unknown) => e instanceof SocketError && e.code === 'ENOTCONN' && /no connected clients/.test(e.message));
+    const c = await reg.connectTcp({ host: '127.0.0.1', port: server.local!.port });
+    await reg.close(c.id);
+    await assert.rejects(reg.send(c.id, Buffer.from('x')), (e: unknown) => e instanceof SocketError && e.code === 'ENOTCONN');
+  });
+
+  it('listens and connects over IPv6 (::1)', async function () {
+    if (!(await ipv6Available())) {
+      console.log('      (skipped: ::1 is not available on this machine)');
+      this.skip();
+    }
+    const server = await reg.listenTcp({ host: '::1', port: 0 });
+    assert.equal(server.local!.family, 'IPv6');
+    assert.equal(server.label, `[::1]:${server.local!.port}`);
+    const client = await reg.connectTcp({ host: '::1', port: server.local!.port });
+    assert.equal(client.remote!.family, 'IPv6');
+    const peer = (await waitFor(() => reg.children(server.id)[0]))!;
+    const got = next(reg.onDidFrame, (e) => e.id === client.id);
+    await reg.send(peer.id, Buffer.from('v6'));
+    assert.equal((await got).frame.payload.toString(), 'v6');
+  });
+
+  it('closeAll closes every socket and frees every port', async () => {
+    const s1 = await reg.listenTcp({ port: 0 });
+    const s2 = await reg.listenTcp({ port: 0 });
+    const u = await reg.bindUdp({ port: 0 });
+    await reg.connectTcp({ host: '127.0.0.1', port: s1.local!.port });
+    await reg.connectTcp({ host: '127.0.0.1', port: s2.local!.port });
+    await waitFor(() => reg.children(s1.id).length === 1 && reg.children(s2.id).length === 1);
+    await reg.closeAll();
+    assert.ok(reg.list().every((c) => c.state === 'closed'));
+    const again = new ConnectionRegistry();
+    try {
+      await again.listenTcp({ port: s1.local!.port });
+      await again.listenTcp({ port: s2.local!.port });
+      await again.bindUdp({ port: u.local!.port });
+    } finally {
+      await again.closeAll();
+    }
+  });
+});
+
+
+describe('core/registry: UDP', function () {
+  this.timeout(20000);
+  let reg: ConnectionRegistry;
+  beforeEach(() => {
+    reg = new ConnectionRegistry();
+  });
+  afterEach(async () => {
+    await reg.closeAll();
+    reg.dispose();
+  });
+
+  it('hears a python UDP client (the seed\'s time-server client), replies to the sender through its udp-peer id', async () => {
+    const sock = await reg.bindUdp({ port: 0 });
+    assert.equal(sock.kind, 'udp');
+    assert.equal(sock.state, 'listening');
+    // answer each datagram like the seed's time server: to its sender
+    reg.onDidFrame((e) => {
+      if (e.frame.direction === 'in') void reg.send(e.id, Buffer.concat([Buffer.from('time:'), e.frame.payload]));
+    });
+    const py = `
+import socket, sys
+ip_port = ('127.0.0.1', int(sys.argv[1]))
+sk = socket.socket(socket.AF_INET, socket.SOCK_DGRAM)
+sk.settimeout(5)
+for msg in ['%Y-%m-%d', '%H:%M:%S', '中文']:
+    sk.sendto(msg.encode('utf-8'), ip_port)
+    data, addr = sk.recvfrom(1024)
+    assert addr == ip_port, addr
+    print(data.decode('utf-8'))
+print(sk.getsockname()[1])
+sk.close()
+`;
+    const out = (await runPython(py, [String(sock.local!.port)])).trim().split('\n');
+    assert.deepEqual(out.slice(0, 3), ['time:%Y-%m-%d', 'time:%H:%M:%S', 'time:中文']);
+    const peers = reg.children(sock.id);
+    assert.equal(peers.length, 1);
+    assert.equal(peers[0].kind, 'udp-peer');
+    assert.equal(peers[0].parentId, sock.id);
+    assert.equal(peers[0].remote!.port, Number(out[3]));
+    const h = reg.history(peers[0].id);
+    assert.deepEqual(h.frames.map((f) => [f.direction, f.payload.toString()]), [
+      ['in', '%Y-%m-%d'], ['out', 'time:%Y-%m-%d'], ['in', '%H:%M:%S'], ['out', 'time:%H:%M:%S'], ['in', '中文'], ['out', 'time:中文'],
+    ]);
+    assert.equal(h.chunks[0].remote!.port, Number(out[3]));
+    const s = reg.get(sock.id)!.stats;
+    assert.equal(s.framesIn, 3);
+    assert.equal(s.framesOut, 3);
+  });
+
+  it('sends to any address with options.to, each destination a udp-peer, and receives the answer there', async () => {
+    const a = await reg.bindUdp({ port: 0 });
+    const b = await reg.bindUdp({ port: 0 });
+    const atB = next(reg.onDidFrame, (e) => e.frame.direction === 'in' && reg.get(e.id)!.parentId === b.id);
+    await reg.send(a.id, Buffer.from('hi b'), { to: { address: 'localhost', port: b.local!.port } });
+    const ev = await atB;
+    assert.equal(ev.frame.payload.toString(), 'hi b');
+    assert.equal(ev.frame.remote!.port, a.local!.port);
+    const aPeers = reg.children(a.id);
+    assert.equal(aPeers.length, 1);
+    assert.equal(aPeers[0].remote!.address, '127.0.0.1');
+    // b answers through its peer; a gets it on the same udp-peer it sent from
+    const atA = next(reg.onDidFrame, (e) => e.frame.direction === 'in' && e.id === aPeers[0].id);
+    await reg.send(ev.id, Buffer.from('hi a'));
+    assert.equal((await atA).frame.payload.toString(), 'hi a');
+    assert.equal(reg.children(a.id).length, 1);
+    await assert.rejects(reg.send(a.id, Buffer.from('x')), (e: unknown) => e instanceof SocketError && e.code === 'EDESTADDRREQ');
+  });
+
+  it('refuses a datagram over 65,507 bytes with EMSGSIZE before touching the socket; 65,507 goes through', async () => {
+    const a = await reg.bindUdp({ port: 0 });
+    const b = await reg.bindUdp({ port: 0 });
+    const errors = collect(reg.onDidError);
+    const to = { address: '127.0.0.1', port: b.local!.port };
+    await assert.rejects(reg.send(a.id, Buffer.alloc(70000), { to }), (e: unknown) => {
+      assert.ok(e instanceof SocketError);
+      assert.equal(e.code, 'EMSGSIZE');
+      assert.equal(e.message, 'UDP datagram of 70000 bytes exceeds the 65,507-byte maximum (EMSGSIZE)');
+      return true;
+    });
+    await assert.rejects(reg.send(a.id, Buffer.alloc(65508), { to }), /65508 bytes exceeds the 65,507-byte/);
+    assert.equal(errors.filter((e) => e.code === 'EMSGSIZE').length, 2);
+    assert.equal(reg.get(a.id)!.stats.bytesOut, 0);
+    const got = next(reg.onDidFrame, (e) => e.frame.direction === 'in');
+    await reg.send(a.id, Buffer.alloc(65507, 7), { to });
+    assert.equal((await got).frame.payload.length, 65507);
+    assert.equal(reg.get(a.id)!.stats.bytesOut, 65507);
+  });
+
+  it('binds with broadcast enabled and sends to the limited broadcast address or fails with a SocketError', async () => {
+    const a = await reg.bindUdp({ host: '0.0.0.0', port: 0, broadcast: true });
+    assert.equal(a.local!.address, '0.0.0.0');
+    try {
+      await reg.send(a.id, Buffer.from('anyone?'), { to: { address: '255.255.255.255', port: 9 } });
+    } catch (e) {
+      // no broadcast route in some sandboxes: still a clean SocketError, never EACCES (broadcast is on)
+      assert.ok(e instanceof SocketError);
+      assert.notEqual(e.code, 'EACCES');
+    }
+  });
+
+  it('binds on ::1 (IPv6) and allows 65,527-byte datagrams there', async function () {
+    if (!(await ipv6Available())) {
+      console.log('      (skipped: ::1 is not available on this machine)');
+      this.skip();
+    }
+    const a = await reg.bindUdp({ host: '::1', port: 0 });
+    const b = await reg.bindUdp({ host: '::1', port: 0 });
+    assert.equal(a.local!.family, 'IPv6');
+    const to = { address: '::1', port: b.local!.port };
+    await assert.rejects(reg.send(a.id, Buffer.alloc(65528), { to }), /65528 bytes exceeds the 65,527-byte maximum \(EMSGSIZE\)/);
+    const got = next(reg.onDidFrame, (e) => e.frame.direction === 'in');
+    await reg.send(a.id, Buffer.alloc(65527, 1), { to });
+    const f = (await got).frame;
+    assert.equal(f.payload.length, 65527);
+    assert.equal(f.remote!.family, 'IPv6');
+  });
+
+  it('rejects a port in use for UDP with EADDRINUSE', async () => {
+    const a = await reg.bindUdp({ port: 0 });
+    await assert.rejects(reg.bindUdp({ port: a.local!.port }), (e: unknown) => e instanceof SocketError && e.message === `port ${a.local!.port} on 127.0.0.1 is already in use (EADDRINUSE)`);
+  });
+});
+
+describe('core/registry: history and events', function () {
+  this.timeout(20000);
+
+  it('bounds history by frames and by bytes, counting what it drops', async () => {
+    const reg = new ConnectionRegistry({ historyMaxFrames: 5, historyMaxBytes: 1000 });
+    try {
+      const a = await reg.bindUdp({ port: 0 });
+      const b = await reg.bindUdp({ port: 0 });
+      const to = { address: '127.0.0.1', port: b.local!.port };
+      for (let i = 0; i < 12; i++) await reg.send(a.id, Buffer.from(`m${i}`), { to });
+      const peer = reg.children(a.id)[0];
+      const h = reg.history(peer.id);
+      assert.deepEqual(h.frames.map((f) => f.payload.toString()), ['m7', 'm8', 'm9', 'm10', 'm11']);
+      assert.equal(h.droppedFrames, 7);
+      assert.equal(h.droppedChunks, 7);
+      for (let i = 0; i < 3; i++) await reg.send(a.id, Buffer.alloc(400, i), { to });
+      const h2 = reg.history(peer.id);
+      assert.deepEqual(h2.frames.map((f) => f.payload.length), [400, 400]);
+      assert.equal(reg.get(peer.id)!.stats.framesOut, 15);
+      reg.clearHistory(peer.id);
+      assert.equal(reg.history(peer.id).frames.length, 0);
+    } finally {
+      await reg.closeAll();
+    }
+  });
+
+  it('keeps no history with recordHistory: false but still counts and emits', async () => {
+    const reg = new ConnectionRegistry({ recordHistory: false });
+    try {
+      const server = await reg.listenTcp({ port: 0 });
+      const c = await reg.connectTcp({ host: '127.0.0.1', port: server.local!.port });
+      const peer = (await waitFor(() => reg.children(server.id)[0]))!;
+      const got = next(reg.onDidFrame, (e) => e.id === peer.id);
+      await reg.send(c.id, Buffer.from('abc'));
+      const ev = await got;
+      assert.equal(ev.frame.payload.toString(), 'abc');
+      assert.equal(ev.frame.seq, 0);
+      assert.deepEqual(reg.history(peer.id), { chunks: [], frames: [], droppedChunks: 0, droppedFrames: 0 });
+      assert.deepEqual(reg.history(c.id).frames, []);
+      assert.equal(reg.get(peer.id)!.stats.bytesIn, 3);
+    } finally {
+      await reg.closeAll();
+    }
+  });
+
+  it('survives a throwing listener: reports LISTENER_ERROR and keeps delivering', async () => {
+    const reg = new ConnectionRegistry();
+    try {
+      const errors = collect(reg.onDidError);
+      reg.onDidFrame(() => {
+        throw new Error('boom');
+      });
+      const frames = collect(reg.onDidFrame);
+      const server = await reg.listenTcp({ port: 0 });
+      const c = await reg.connectTcp({ host: '127.0.0.1', port: server.local!.port });
+      await reg.send(c.id, Buffer.from('x'));
+      await waitFor(() => frames.some((f) => f.frame.direction === 'in'));
+      assert.ok(errors.some((e) => e.code === 'LISTENER_ERROR' && /boom/.test(e.message)));
+    } finally {
+      await reg.closeAll();
+    }
+  });
+
+  it('carries timestamps with sub-ms precision and sequence numbers per direction', async () => {
+    const reg = new ConnectionRegistry();
+    try {
+      const server = await reg.listenTcp({ port: 0 });
+      const c = await reg.connectTcp({ host: '127.0.0.1', port: server.local!.port });
+      const before = Date.now();
+      await reg.send(c.id, Buffer.from('a'));
+      await reg.send(c.id, Buffer.from('bc'));
+      const h = reg.history(c.id);
+      assert.deepEqual(h.chunks.map((x) => [x.seq, x.direction, x.offset]), [[0, 'out', 0], [1, 'out', 1]]);
+      assert.ok(h.chunks.every((x) => x.time >= before - 1 && x.time <= Date.now() + 1));
+      assert.ok(!Number.isInteger(h.chunks[0].time) || !Number.isInteger(h.chunks[1].time));
+    } finally {
+      await reg.closeAll();
+    }
+  });
+
+  it('setEncoding validates and applies to a server and its clients; setFraming rejects a bad spec', async () => {
+    const reg = new ConnectionRegistry();
+    try {
+      const server = await reg.listenTcp({ port: 0, encoding: 'GBK' });
+      assert.equal(server.encoding, 'gbk');
+      await reg.connectTcp({ host: '127.0.0.1', port: server.local!.port });
+      const peer = (await waitFor(() => reg.children(server.id)[0]))!;
+      assert.equal(peer.encoding, 'gbk');
+      const states = collect(reg.onDidChangeState);
+      reg.setEncoding(server.id, 'utf8');
+      assert.equal(reg.get(peer.id)!.encoding, 'utf-8');
+      assert.ok(states.some((s) => s.id === peer.id && s.info.encoding === 'utf-8'));
+      assert.throws(() => reg.setEncoding(server.id, 'klingon'), /unknown encoding/);
+      assert.throws(() => reg.setFraming(server.id, 'length:'));
+      assert.equal(reg.get(server.id)!.framing, 'raw');
+    } finally {
+      await reg.closeAll();
+    }
+  });
+});

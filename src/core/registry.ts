@@ -3,7 +3,7 @@
  * (with its children: a server's accepted clients, a UDP socket's correspondents), and reports what
  * happens through typed events. The CLI and the extension drive the engine only through this class.
  */
-import { Emitter } from './events';
+import type { Disposable, Event } from './events';
 import type {
   ChunkEvent,
   CloseEvent,
@@ -34,19 +34,43 @@ export const DEFAULT_RETAIN_CLOSED = 1000;
 
 /**
  * An emitter whose listeners cannot break the engine: a throwing listener is reported through
- * `report` (onDidError, code LISTENER_ERROR) instead of unwinding into a socket callback.
+ * `report` (onDidError, code LISTENER_ERROR) instead of unwinding into a socket callback, and the
+ * other listeners still get the event. Same shape as `Emitter` from ./events.
  */
-class GuardedEmitter<T> extends Emitter<T> {
-  constructor(private readonly report: (err: unknown) => void) {
-    super();
+class GuardedEmitter<T> implements Disposable {
+  private listeners: Array<(e: T) => void> = [];
+  private disposed = false;
+
+  constructor(private readonly report: (err: unknown) => void) {}
+
+  readonly event: Event<T> = (listener) => {
+    if (this.disposed) return { dispose: () => undefined };
+    this.listeners = [...this.listeners, listener]; // copy on write: fire never needs to copy
+    return {
+      dispose: () => {
+        this.listeners = this.listeners.filter((l) => l !== listener);
+      },
+    };
+  };
+
+  get hasListeners(): boolean {
+    return this.listeners.length > 0;
   }
 
-  override fire(e: T): void {
-    try {
-      super.fire(e);
-    } catch (err) {
-      this.report(err);
+  fire(e: T): void {
+    const ls = this.listeners;
+    for (let i = 0; i < ls.length; i++) {
+      try {
+        ls[i](e);
+      } catch (err) {
+        this.report(err);
+      }
     }
+  }
+
+  dispose(): void {
+    this.disposed = true;
+    this.listeners = [];
   }
 }
 

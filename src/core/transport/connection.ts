@@ -5,7 +5,6 @@
  * Hot path (`receive`): one timestamp, a few counter updates, a record object only when someone
  * keeps or listens to it, and for raw framing no decoder at all.
  */
-import type { Emitter } from '../events';
 import type {
   ChunkEvent,
   ChunkRecord,
@@ -31,11 +30,17 @@ export interface ResolvedRegistryOptions {
   recordHistory: boolean;
 }
 
+/** the firing side of an event emitter */
+export interface EventSink<T> {
+  readonly hasListeners: boolean;
+  fire(e: T): void;
+}
+
 /** What a connection needs from the registry that owns it. */
 export interface ConnectionHost {
   readonly options: ResolvedRegistryOptions;
-  readonly chunkEmitter: Emitter<ChunkEvent>;
-  readonly frameEmitter: Emitter<FrameEvent>;
+  readonly chunkEmitter: EventSink<ChunkEvent>;
+  readonly frameEmitter: EventSink<FrameEvent>;
   nextId(): string;
   /** a new connection is open: register it and fire onDidOpen */
   opened(conn: Connection): void;

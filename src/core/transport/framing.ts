@@ -3,7 +3,7 @@
  * payload. Backed by src/core/framing and src/core/codec/encoding (helper CODEC); until those land,
  * only `raw` framing is available here.
  */
-import * as iconv from 'iconv-lite';
+import { normalizeEncoding } from '../codec/encoding';
 
 export interface DecodedFrameLike {
   payload: Buffer;
@@ -75,11 +75,7 @@ export function asFramingFailure(err: unknown): FramingFailure {
   return { code: 'FRAMING_ERROR', message: String(err) };
 }
 
-/** validates an encoding name and returns its canonical form; throws on an unknown one */
+/** validates an encoding name and returns its canonical id (utf-8, gbk, hex, ...); throws EncodingError on an unknown one */
 export function checkEncoding(name: string): string {
-  const n = name.trim().toLowerCase();
-  if (n === 'hex' || n === 'base64') return n;
-  if (n === 'utf8' || n === 'utf-8') return 'utf-8';
-  if (!iconv.encodingExists(n)) throw new RangeError(`unknown encoding "${name}"`);
-  return n;
+  return normalizeEncoding(name);
 }

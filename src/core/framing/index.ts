@@ -1,0 +1,20 @@
+/**
+ * Framing: how a byte stream is cut into frames, and how a payload is framed for sending. One spec string
+ * drives both directions; see spec.ts for the grammar and docs/readme/framing.md for the user documentation.
+ */
+export {
+  parseFramingSpec,
+  formatFramingSpec,
+  intFormat,
+  DEFAULT_MAX_FRAME_SIZE,
+  MAX_JSON_HEADER_SIZE,
+  type FramingSpec,
+  type FramingKind,
+  type LengthSpec,
+  type JsonHeaderSpec,
+  type IntFormat,
+} from './spec';
+export { FramingError, FramingSpecError, type FramingErrorCode } from './errors';
+export { createFrameDecoder, type DecodedFrame, type FrameDecoder, type FrameDecoderOptions } from './decoder';
+export { encodeFrame, type EncodeOptions } from './encode';
+export { pythonJsonDumps } from './pyjson';

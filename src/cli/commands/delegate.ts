@@ -1,8 +1,7 @@
-/** `sockdbg agent …` and `sockdbg exec …` belong to the remote-exec module (src/cli/exec.ts). */
+/** `sockdbg agent …` and `sockdbg exec …` belong to the remote-exec module (src/cli/exec.ts, helper EXEC). */
 import type { CommandContext } from '../context';
-import { EXIT_USAGE } from '../errors';
+import { runAgent, runExec } from '../exec';
 
-export async function runDelegated(cmd: 'agent' | 'exec', _argv: string[], ctx: CommandContext): Promise<number> {
-  ctx.stderr.write(`sockdbg: '${cmd}' is not available in this build yet\n`);
-  return EXIT_USAGE;
+export async function runDelegated(cmd: 'agent' | 'exec', argv: string[], _ctx: CommandContext): Promise<number> {
+  return cmd === 'agent' ? runAgent(argv) : runExec(argv);
 }

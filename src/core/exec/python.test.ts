@@ -1,0 +1,207 @@
+import * as assert from 'node:assert/strict';
+import { spawn, type ChildProcess } from 'node:child_process';
+import { existsSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { ExecClientError, runRemote } from './client';
+import { digestSize, type ExecDigest } from './protocol';
+import { KEY, startAgent, startProxy, tempDir, waitGone, type TestAgent } from './testUtil';
+
+const EXAMPLES = join(__dirname, '../../../../examples/python');
+
+/** A server written like the seed's check_conn (section 六), with digestmod given. */
+const SEED_SERVER = `
+import os
+import hmac
+import socket
+import sys
+
+secret_key = sys.argv[1].encode("utf-8")
+digestmod = sys.argv[2]
+
+sk = socket.socket()
+sk.bind(("127.0.0.1", 0))
+sk.listen()
+print(sk.getsockname()[1], flush=True)
+
+
+def check_conn(conn):
+    msg = os.urandom(32)
+    conn.send(msg)
+    h = hmac.new(secret_key, msg, digestmod)
+    digest = h.digest()
+    client_digest = conn.recv(1024)
+    return hmac.compare_digest(digest, client_digest)
+
+
+conn, addr = sk.accept()
+res = check_conn(conn)
+if res:
+    print("合法的客户端", flush=True)
+    conn.close()
+else:
+    print("不合法的客户端", flush=True)
+    conn.close()
+sk.close()
+`;
+
+interface Proc {
+  child: ChildProcess;
+  stdout(): string;
+  stderr(): string;
+  exit: Promise<number | null>;
+}
+
+function run(cmd: string, args: string[], env: NodeJS.ProcessEnv = {}): Proc {
+  const child = spawn(cmd, args, { env: { ...process.env, ...env }, stdio: ['ignore', 'pipe', 'pipe'] });
+  let out = '';
+  let err = '';
+  child.stdout?.on('data', (b: Buffer) => (out += b.toString('utf8')));
+  child.stderr?.on('data', (b: Buffer) => (err += b.toString('utf8')));
+  const exit = new Promise<number | null>((resolve) => child.on('close', (code) => resolve(code)));
+  return { child, stdout: () => out, stderr: () => err, exit };
+}
+
+async function waitOutput(p: Proc, re: RegExp, which: 'stdout' | 'stderr' = 'stdout'): Promise<RegExpMatchArray> {
+  const until = Date.now() + 10_000;
+  for (;;) {
+    const m = p[which]().match(re);
+    if (m) return m;
+    if (Date.now() > until || p.child.exitCode !== null) throw new Error(`no ${re} in ${which}: ${p[which]()} / ${p.stderr()}`);
+    await new Promise((r) => setTimeout(r, 20));
+  }
+}
+
+describe('remote exec: Python peers', function () {
+  this.timeout(30_000);
+  const tmp = tempDir();
+  after(() => tmp.cleanup());
+  const seedFile = join(tmp.dir, 'seed_server.py');
+  writeFileSync(seedFile, SEED_SERVER);
+
+  describe("a server written like the seed's check_conn", () => {
+    for (const digest of ['md5', 'sha256'] as ExecDigest[]) {
+      it(`accepts our client's ${digest} answer`, async () => {
+        const py = run('python3', [seedFile, KEY.toString(), digest]);
+        const port = Number((await waitOutput(py, /^(\d+)\n/))[1]);
+        // the seed server only checks the client and closes: our client reports that, the server says "valid"
+        await assert.rejects(runRemote({ host: '127.0.0.1', port, key: KEY, digest, argv: ['true'] }), (e: unknown) => e instanceof ExecClientError);
+        await py.exit;
+        assert.match(py.stdout(), /合法的客户端/);
+        assert.doesNotMatch(py.stdout(), /不合法的客户端/);
+      });
+    }
+
+    it('rejects a wrong key', async () => {
+      const py = run('python3', [seedFile, KEY.toString(), 'sha256']);
+      const port = Number((await waitOutput(py, /^(\d+)\n/))[1]);
+      await assert.rejects(runRemote({ host: '127.0.0.1', port, key: Buffer.from('not-the-key-at-all!'), argv: ['true'] }));
+      await py.exit;
+      assert.match(py.stdout(), /不合法的客户端/);
+    });
+  });
+
+  describe('examples/python/client.py against the Node agent', () => {
+    let a: TestAgent;
+    afterEach(() => a?.close());
+
+    it('runs a command: output, stderr and exit code', async () => {
+      a = await startAgent({ digest: 'sha512' });
+      const py = run('python3', [join(EXAMPLES, 'client.py'), '127.0.0.1', String(a.port), '--key-env', 'SOCKDBG_TEST_KEY', '--digest', 'sha512', '--', 'sh', '-c', 'echo 你好; echo oops >&2; exit 5'], {
+        SOCKDBG_TEST_KEY: KEY.toString(),
+      });
+      assert.equal(await py.exit, 5);
+      assert.equal(py.stdout(), '你好\n');
+      assert.equal(py.stderr(), 'oops\n');
+    });
+
+    it('decodes GBK output with --encoding gbk', async () => {
+      a = await startAgent();
+      const script = "import sys; sys.stdout.buffer.write('中文输出\\n'.encode('gbk'))";
+      const py = run('python3', [join(EXAMPLES, 'client.py'), '127.0.0.1', String(a.port), '--key-env', 'K', '--encoding', 'gbk', '--', 'python3', '-c', script], {
+        K: KEY.toString(),
+      });
+      assert.equal(await py.exit, 0);
+      assert.equal(py.stdout(), '中文输出\n');
+    });
+
+    it('exits 2 with one line when the key is wrong, and nothing runs', async () => {
+      a = await startAgent();
+      const marker = join(tmp.dir, 'py-wrong-key');
+      const py = run('python3', [join(EXAMPLES, 'client.py'), '127.0.0.1', String(a.port), '--key-env', 'K', '--', 'touch', marker], {
+        K: 'definitely-not-the-key',
+      });
+      assert.equal(await py.exit, 2);
+      assert.match(py.stderr(), /^client\.py: .*refused the key.*\n$/);
+      assert.equal(existsSync(marker), false);
+    });
+  });
+
+  describe('examples/python/agent.py with the Node client', () => {
+    let agent: Proc | undefined;
+    let port = 0;
+    const auditFile = join(tmp.dir, 'py-audit.jsonl');
+    before(async () => {
+      agent = run('python3', [join(EXAMPLES, 'agent.py'), '--port', '0', '--key-env', 'K', '--digest', 'sha256', '--audit', auditFile, '--allow', '.*'], { K: KEY.toString() });
+      port = Number((await waitOutput(agent, /listening on 127\.0\.0\.1:(\d+)/, 'stderr'))[1]);
+    });
+    after(() => {
+      agent?.child.kill('SIGTERM');
+    });
+
+    it('runs a command: output, stderr, stdin, cwd and exit code', async () => {
+      let out = '';
+      let err = '';
+      const r = await runRemote(
+        { host: '127.0.0.1', port, key: KEY, argv: ['sh', '-c', 'pwd; cat; echo e >&2; exit 3'], cwd: tmp.dir, stdin: 'in\n' },
+        { onStdout: (b) => void (out += b.toString()), onStderr: (b) => void (err += b.toString()) },
+      );
+      assert.equal(r.exitCode, 3);
+      assert.equal(out, `${tmp.dir}\nin\n`);
+      assert.equal(err, 'e\n');
+    });
+
+    it('refuses a wrong key', async () => {
+      const marker = join(tmp.dir, 'py-agent-wrong-key');
+      await assert.rejects(
+        runRemote({ host: '127.0.0.1', port, key: Buffer.from('wrong-wrong-wrong-wrong'), argv: ['touch', marker] }),
+        (e: unknown) => e instanceof ExecClientError && e.code === 'refused',
+      );
+      assert.equal(existsSync(marker), false);
+    });
+
+    it('refuses a frame altered in flight, and nothing runs', async () => {
+      const proxy = await startProxy(port, { dir: 'c2a', offset: digestSize('sha256') + 32 + 14 });
+      const marker = join(tmp.dir, 'py-agent-tampered');
+      try {
+        await assert.rejects(
+          runRemote({ host: '127.0.0.1', port: proxy.port, key: KEY, argv: ['touch', marker] }),
+          (e: unknown) => e instanceof ExecClientError && e.code === 'remote' && e.remoteCode === 'bad-mac',
+        );
+      } finally {
+        await proxy.close();
+      }
+      assert.equal(existsSync(marker), false);
+    });
+
+    it('kills the process tree on cancel', async () => {
+      const ac = new AbortController();
+      let pids: number[] = [];
+      const r = await runRemote({ host: '127.0.0.1', port, key: KEY, command: 'sleep 300 & echo $$ $!; wait', signal: ac.signal }, {
+        onStdout: (b) => {
+          pids = b.toString().trim().split(/\s+/).map(Number);
+          ac.abort();
+        },
+      });
+      assert.equal(r.cancelled, true);
+      assert.equal(pids.length, 2);
+      await waitGone(pids[0]);
+      await waitGone(pids[1]);
+    });
+
+    it('the Python client talks to the Python agent', async () => {
+      const py = run('python3', [join(EXAMPLES, 'client.py'), '127.0.0.1', String(port), '--key-env', 'K', '--', 'echo py to py'], { K: KEY.toString() });
+      assert.equal(await py.exit, 0);
+      assert.equal(py.stdout(), 'py to py\n');
+    });
+  });
+});

@@ -189,22 +189,29 @@ export class ConnectionRegistry implements IConnectionRegistry {
     const conn = this.must(id);
     const body = toBuffer(payload);
     const spec = options.framing !== undefined ? checkFraming(options.framing) : conn.framing;
-    const wire = options.framed === false ? body : encodePayload(spec, body);
+    let wire: Buffer;
+    try {
+      wire = options.framed === false ? body : encodePayload(spec, body, options.header);
+    } catch (err) {
+      // e.g. a payload longer than the length prefix can count, or not fixed:n bytes long
+      const code = err && typeof err === 'object' && typeof (err as { code?: unknown }).code === 'string' ? (err as { code: string }).code : 'PAYLOAD_NOT_ENCODABLE';
+      throw this.sendFailed(conn, new SocketError(code, `cannot frame the payload as "${spec}": ${err instanceof Error ? err.message : String(err)}`, { cause: err }));
+    }
 
     if (conn instanceof TcpServerConnection) {
       const peers = conn.openPeers();
       if (peers.length === 0) {
         throw this.sendFailed(conn, new SocketError('ENOTCONN', `server ${conn.id} (${conn.label}) has no connected clients to send to (ENOTCONN)`));
       }
-      await Promise.all(peers.map((p) => this.sendTcp(p, wire, body)));
+      await Promise.all(peers.map((p) => this.sendTcp(p, wire, body, options.header)));
       return;
     }
-    if (conn instanceof TcpSocketConnection) return this.sendTcp(conn, wire, body);
+    if (conn instanceof TcpSocketConnection) return this.sendTcp(conn, wire, body, options.header);
     if (conn instanceof UdpPeerConnection) {
       const max = udpMaxPayload(conn.remote!.address);
       if (wire.length > max) throw this.sendFailed(conn, datagramTooLargeError(wire.length, max));
       if (conn.isClosed) return conn.write(wire); // rejects with ENOTCONN
-      conn.recordOut(wire, body, undefined, conn.remote);
+      conn.recordOut(wire, body, options.header, conn.remote);
       return this.guardUdp(conn, conn.write(wire));
     }
     if (conn instanceof UdpConnection) {
@@ -221,16 +228,16 @@ export class ConnectionRegistry implements IConnectionRegistry {
       const max = udpMaxPayload(address);
       if (wire.length > max) throw this.sendFailed(conn, datagramTooLargeError(wire.length, max));
       const peer = conn.peerFor(address, to.port);
-      peer.recordOut(wire, body, undefined, peer.remote);
+      peer.recordOut(wire, body, options.header, peer.remote);
       return this.guardUdp(peer, conn.sendDatagram(wire, peer.remote!));
     }
     throw new SocketError('EOPNOTSUPP', `cannot send on ${conn.kind} ${conn.id}`);
   }
 
-  private sendTcp(conn: TcpSocketConnection, wire: Buffer, body: Buffer): Promise<void> {
+  private sendTcp(conn: TcpSocketConnection, wire: Buffer, body: Buffer, header?: Record<string, unknown>): Promise<void> {
     const bad = conn.notWritable();
     if (bad) return Promise.reject(this.sendFailed(conn, bad));
-    conn.recordOut(wire, body);
+    conn.recordOut(wire, body, header);
     // a failing write also fails the socket, whose 'error' listener reports it
     return conn.write(wire);
   }

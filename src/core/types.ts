@@ -168,6 +168,8 @@ export interface SendOptions {
   framing?: string;
   /** UDP: destination; for a udp-peer the peer's address is used */
   to?: { address: string; port: number };
+  /** json-header framing: extra header fields, written after the size key (e.g. {"filename": "a.txt"}) */
+  header?: Record<string, unknown>;
 }
 
 export interface RegistryOptions {

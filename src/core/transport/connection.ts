@@ -21,7 +21,7 @@ import type {
 import { ConnectionHistory } from '../history';
 import { ConnectionCounters, now } from '../stats';
 import { SocketError } from '../errors';
-import { asFramingFailure, checkFraming, createDecoder, type FrameDecoderLike, isRawFraming } from './framing';
+import { asFramingFailure, checkFraming, createDecoder, type FrameDecoderLike, type FramingFailure, isRawFraming } from './framing';
 
 export interface ResolvedRegistryOptions {
   historyMaxBytes: number;
@@ -174,51 +174,50 @@ export abstract class Connection {
     }
     if (this.raw) {
       this.emitInFrame(t, offset, offset + len, data, undefined, remote);
-    } else if (this.datagrams) {
-      this.decodeDatagram(t, offset, data, remote);
     } else if (!this.decoderFailed) {
-      const dec = (this.decoder ??= createDecoder(this.framing, host.options.maxFrameSize));
-      let frames;
-      try {
-        frames = dec.push(data);
-      } catch (err) {
-        this.framingFailed(err, this.decoderBase);
-        return;
-      }
-      const base = this.decoderBase;
-      for (let i = 0; i < frames.length; i++) {
-        const f = frames[i];
-        this.emitInFrame(t, base + f.start, base + f.end, f.payload, f.header, remote);
-      }
+      this.decode(t, data, remote);
     }
   }
 
-  private decodeDatagram(t: number, offset: number, data: Buffer, remote?: Endpoint): void {
-    const dec = createDecoder(this.framing, this.host.options.maxFrameSize);
+  /** non-raw framing: feeds the decoder (created on first use) and emits the frames it completes */
+  private decode(t: number, data: Buffer, remote: Endpoint | undefined): void {
+    const dec = (this.decoder ??= createDecoder(this.framing, this.host.options.maxFrameSize));
+    const base = this.decoderBase;
     let frames;
     try {
       frames = dec.push(data);
     } catch (err) {
-      this.framingFailed(err, offset);
+      const f = asFramingFailure(err);
+      for (const fr of f.frames) this.emitInFrame(t, base + fr.start, base + fr.end, fr.payload, fr.header, remote);
+      this.framingFailed(f, base);
       return;
     }
-    for (const f of frames) this.emitInFrame(t, offset + f.start, offset + f.end, f.payload, f.header, remote);
-    if (dec.buffered > 0) {
-      this.host.error({
+    for (let i = 0; i < frames.length; i++) {
+      const f = frames[i];
+      this.emitInFrame(t, base + f.start, base + f.end, f.payload, f.header, remote);
+    }
+    if (this.datagrams && dec.buffered > 0) {
+      // each datagram is decoded on its own: a frame cut short by the datagram's end is an error
+      const left = dec.buffered;
+      this.decoder = undefined;
+      this.decoderBase = this.inOffset;
+      const ev: ErrorEvent = {
         id: this.id,
         time: Date.now(),
         code: 'INCOMPLETE_FRAME',
-        offset: offset + data.length - dec.buffered,
-        message: `${this.label}: datagram of ${data.length} bytes ends inside a "${this.framing}" frame (${dec.buffered} bytes left over)`,
-      });
+        offset: this.inOffset - left,
+        message: `${this.id} (${this.label}): datagram of ${data.length} bytes ends inside a "${this.framing}" frame (${left} bytes left over)`,
+      };
+      this.host.error(ev);
     }
   }
 
-  private framingFailed(err: unknown, base: number): void {
-    const f = asFramingFailure(err);
-    if (!this.datagrams) {
+  private framingFailed(f: FramingFailure, base: number): void {
+    this.decoder = undefined;
+    if (this.datagrams) {
+      this.decoderBase = this.inOffset; // the next datagram starts afresh
+    } else {
       this.decoderFailed = true;
-      this.decoder = undefined;
     }
     const offset = f.offset !== undefined ? base + f.offset : undefined;
     const at = offset !== undefined ? ` at stream offset ${offset}` : '';
@@ -226,7 +225,9 @@ export abstract class Connection {
       id: this.id,
       time: Date.now(),
       code: f.code,
-      message: `${this.id} (${this.label}): framing error${at}: ${f.message}` + (this.datagrams ? '' : '; no more frames are decoded until the framing is set again'),
+      message:
+        `${this.id} (${this.label}): framing "${this.framing}" error${at}: ${f.message}` +
+        (this.datagrams ? '' : '; no more frames are decoded until the framing is set again'),
     };
     if (offset !== undefined) ev.offset = offset;
     this.error = ev.message;
@@ -326,35 +327,39 @@ export abstract class Connection {
     };
     if (this.raw) {
       for (const c of chunksIn) push(c.time, c.offset, c.offset + c.data.length, c.data, undefined, c.remote);
-    } else if (this.datagrams) {
-      for (const c of chunksIn) {
-        const dec = createDecoder(this.framing, this.host.options.maxFrameSize);
-        try {
-          for (const f of dec.push(c.data)) push(c.time, c.offset + f.start, c.offset + f.end, f.payload, f.header, c.remote);
-        } catch (err) {
-          this.framingFailed(err, c.offset);
-        }
-      }
     } else if (chunksIn.length > 0) {
-      const dec = createDecoder(this.framing, this.host.options.maxFrameSize);
-      const base = chunksIn[0].offset;
-      this.decoderBase = base;
+      let dec = createDecoder(this.framing, this.host.options.maxFrameSize);
+      let base = chunksIn[0].offset;
       let failed = false;
       for (const c of chunksIn) {
+        if (this.datagrams && c.offset !== base + dec.offset) {
+          dec = createDecoder(this.framing, this.host.options.maxFrameSize);
+          base = c.offset;
+        }
+        let frames;
         try {
-          for (const f of dec.push(c.data)) push(c.time, base + f.start, base + f.end, f.payload, f.header, c.remote);
+          frames = dec.push(c.data);
         } catch (err) {
-          this.framingFailed(err, base);
-          failed = true;
-          break;
+          const f = asFramingFailure(err);
+          for (const fr of f.frames) push(c.time, base + fr.start, base + fr.end, fr.payload, fr.header, c.remote);
+          this.framingFailed(f, base);
+          if (!this.datagrams) {
+            failed = true;
+            break;
+          }
+          dec = createDecoder(this.framing, this.host.options.maxFrameSize);
+          base = c.offset + c.data.length;
+          continue;
+        }
+        for (const f of frames) push(c.time, base + f.start, base + f.end, f.payload, f.header, c.remote);
+        if (this.datagrams && dec.buffered > 0) {
+          dec = createDecoder(this.framing, this.host.options.maxFrameSize);
+          base = c.offset + c.data.length;
         }
       }
-      if (!failed) {
-        if (base + chunksIn.reduce((n, c) => n + c.data.length, 0) === this.inOffset) {
-          this.decoder = dec; // carries a partial frame on into the live stream
-        } else {
-          this.resetDecoder();
-        }
+      if (!failed && !this.datagrams && base + dec.offset === this.inOffset) {
+        this.decoder = dec; // carries a partial frame on into the live stream
+        this.decoderBase = base;
       }
     }
     const merged = [...framesOut, ...framesIn].sort((a, b) => a.time - b.time);

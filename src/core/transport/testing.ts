@@ -1,0 +1,105 @@
+/** Helpers for the transport tests (real sockets, python3 peers). Not part of the engine. */
+import { spawn } from 'node:child_process';
+import * as net from 'node:net';
+import type { Event } from '../events';
+
+/** runs a python3 program (stdlib only); resolves with its stdout, rejects on a non-zero exit */
+export function runPython(code: string, args: string[] = [], timeoutMs = 15000): Promise<string> {
+  return new Promise((resolve, reject) => {
+    const p = spawn('python3', ['-c', code, ...args], { stdio: ['ignore', 'pipe', 'pipe'] });
+    let out = '';
+    let err = '';
+    p.stdout.on('data', (d: Buffer) => (out += d.toString()));
+    p.stderr.on('data', (d: Buffer) => (err += d.toString()));
+    const timer = setTimeout(() => p.kill(), timeoutMs);
+    p.on('error', (e) => {
+      clearTimeout(timer);
+      reject(e);
+    });
+    p.on('close', (status) => {
+      clearTimeout(timer);
+      if (status === 0) resolve(out);
+      else reject(new Error(`python3 exited with ${status}: ${err}`));
+    });
+  });
+}
+
+/** the next event that matches */
+export function next<T>(event: Event<T>, pred: (e: T) => boolean = () => true, timeoutMs = 10000): Promise<T> {
+  return new Promise((resolve, reject) => {
+    const timer = setTimeout(() => {
+      d.dispose();
+      reject(new Error('timed out waiting for an event'));
+    }, timeoutMs);
+    const d = event((e) => {
+      if (!pred(e)) return;
+      clearTimeout(timer);
+      d.dispose();
+      resolve(e);
+    });
+  });
+}
+
+export function collect<T>(event: Event<T>): T[] {
+  const out: T[] = [];
+  event((e) => out.push(e));
+  return out;
+}
+
+export function connectRaw(port: number, host = '127.0.0.1'): Promise<net.Socket> {
+  return new Promise((resolve, reject) => {
+    const s = net.connect({ port, host }, () => resolve(s));
+    s.once('error', reject);
+  });
+}
+
+export function readUntil(s: net.Socket, n: number): Promise<Buffer> {
+  return new Promise((resolve, reject) => {
+    const parts: Buffer[] = [];
+    let got = 0;
+    const onData = (d: Buffer): void => {
+      parts.push(d);
+      got += d.length;
+      if (got >= n) {
+        s.removeListener('data', onData);
+        resolve(Buffer.concat(parts));
+      }
+    };
+    s.on('data', onData);
+    s.once('error', reject);
+  });
+}
+
+/** polls until fn returns something truthy (bounded) */
+export async function waitFor<T>(fn: () => T | undefined | false | null, timeoutMs = 5000): Promise<T> {
+  const t0 = Date.now();
+  for (;;) {
+    const v = fn();
+    if (v) return v;
+    if (Date.now() - t0 > timeoutMs) throw new Error('condition not met in time');
+    await new Promise((r) => setTimeout(r, 5));
+  }
+}
+
+export async function freePort(): Promise<number> {
+  const srv = net.createServer();
+  await new Promise<void>((r) => srv.listen(0, '127.0.0.1', () => r()));
+  const port = (srv.address() as net.AddressInfo).port;
+  await new Promise<void>((r) => srv.close(() => r()));
+  return port;
+}
+
+export async function ipv6Available(): Promise<boolean> {
+  const srv = net.createServer();
+  try {
+    await new Promise<void>((resolve, reject) => {
+      srv.once('error', reject);
+      srv.listen(0, '::1', () => resolve());
+    });
+    await new Promise<void>((r) => srv.close(() => r()));
+    return true;
+  } catch {
+    return false;
+  }
+}
+

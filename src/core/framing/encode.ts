@@ -5,7 +5,10 @@ import { intFormat, toSpec, type FramingSpec, type IntFormat } from './spec';
 import { pythonJsonDumps } from './pyjson';
 
 export interface EncodeOptions {
-  /** json-header: extra header fields, written after the size key in their order */
+  /**
+   * json-header: extra header fields, written in their order after the size key (or around it, if it is given
+   * here too; its value is replaced by the payload length)
+   */
   header?: Record<string, unknown>;
 }
 
@@ -58,8 +61,10 @@ export function encodeFrame(spec: FramingSpec | string, payload: Uint8Array, opt
     }
     case 'json-header': {
       const f = intFormat(sp.lengthFormat, 'json-header length format');
-      const header: Record<string, unknown> = { [sp.sizeKey]: body.length };
-      for (const [k, v] of Object.entries(opts?.header ?? {})) if (k !== sp.sizeKey) header[k] = v;
+      // the size key comes first unless the given header places it; its value is always the payload length
+      const extra = opts?.header ?? {};
+      const header: Record<string, unknown> = Object.prototype.hasOwnProperty.call(extra, sp.sizeKey) ? {} : { [sp.sizeKey]: body.length };
+      for (const [k, v] of Object.entries(extra)) header[k] = k === sp.sizeKey ? body.length : v;
       let json: string;
       try {
         json = pythonJsonDumps(header);

@@ -387,3 +387,21 @@ describe('remote exec: agent and client over loopback', function () {
     }
   });
 });
+
+describe('remote exec: the worked example of docs/exec-protocol.md', () => {
+  it('reproduces the documented bytes', async () => {
+    const { agentProof, sessionKey, FrameWriter, DIR_CLIENT_TO_AGENT } = await import('./protocol');
+    const key = Buffer.from('sockdbg-example-key!');
+    const nA = Buffer.from(Array.from({ length: 32 }, (_, i) => i));
+    const nB = Buffer.from(Array.from({ length: 32 }, (_, i) => 0x80 + i));
+    assert.equal(clientProof('sha256', key, nA).toString('hex'), '01ea77fe64b45ea0cd9842fe57e9b0c32cd3f104034df68457808c61189c1824');
+    assert.equal(agentProof('sha256', key, nA, nB).toString('hex'), '987df4d86f7ff2628054d2e08f3d4230ab78e8e7aad48791bf85425390881e9b');
+    const sk = sessionKey('sha256', key, nA, nB);
+    assert.equal(sk.toString('hex'), 'b95156f9816f251e671b773e964249aad0d524397bf86614ab1c1421e4fcbc63');
+    const frame = Buffer.concat(new FrameWriter('sha256', sk, DIR_CLIENT_TO_AGENT).encode({ type: 'exec', command: 'echo hi', shell: true }));
+    assert.equal(frame.length, 99);
+    assert.equal(frame.subarray(0, 4).toString('hex'), '3f000000');
+    assert.equal(frame.subarray(4, 67).toString(), '{"type":"exec","command":"echo hi","shell":true,"total_size":0}');
+    assert.equal(frame.subarray(67).toString('hex'), 'ac076a971c4137e47e7dfaa1452d0079a5b24ca05beb82daf103089418d86313');
+  });
+});

@@ -1,0 +1,177 @@
+/** The webview's shared state: connections, traffic store, selection, persisted drafts, and the host link. */
+import type { ConnSummary, Dir, Draft, FramingChoice, HostToWebview, InitMessage, InputMode, WebviewToHost } from '../shared/protocol';
+import { TrafficStore, type StoredChunk, type StoredFrame } from './store';
+import type { TimestampFormat } from './util';
+
+export interface VsCodeApi {
+  postMessage(msg: unknown): void;
+  getState(): unknown;
+  setState(state: unknown): void;
+}
+
+export interface SentEntry {
+  draft: Draft;
+  framing: FramingChoice;
+  time: number;
+}
+
+/** Everything restored with setState when the panel comes back. */
+export interface Persisted {
+  v: 1;
+  mode: InputMode;
+  text: string;
+  hex: string;
+  escapes: string;
+  structFormat: string;
+  structValues: string;
+  jsonHeader: string;
+  jsonBody: string;
+  /** '' = the target connection's encoding */
+  encoding: string;
+  framing: FramingChoice;
+  targetIds: string[];
+  multi: boolean;
+  udpHost: string;
+  udpPort: string;
+  repeatOn: boolean;
+  repeatInterval: number;
+  repeatCount: number;
+  filterText: string;
+  filterConn: string;
+  view: 'text' | 'hex' | 'both';
+  sent: SentEntry[];
+  /** '' = follow the selection */
+  inspConn: string;
+  inspDir: Dir;
+}
+
+export const DEFAULT_STATE: Persisted = {
+  v: 1,
+  mode: 'text',
+  text: '',
+  hex: '',
+  escapes: '',
+  structFormat: 'i',
+  structValues: '',
+  jsonHeader: '{"cmd": "dir"}',
+  jsonBody: '',
+  encoding: '',
+  framing: { kind: 'connection' },
+  targetIds: [],
+  multi: false,
+  udpHost: '127.0.0.1',
+  udpPort: '',
+  repeatOn: false,
+  repeatInterval: 500,
+  repeatCount: 10,
+  filterText: '',
+  filterConn: '',
+  view: 'text',
+  sent: [],
+  inspConn: '',
+  inspDir: 'in',
+};
+
+export const MAX_SENT_HISTORY = 50;
+
+type AppEvent = 'connections' | 'data' | 'reset' | 'selection' | 'init' | 'settings';
+
+export class App {
+  state: Persisted;
+  readonly store = new TrafficStore();
+  conns = new Map<string, ConnSummary>();
+  connList: ConnSummary[] = [];
+  encodings: { id: string; label: string }[] = [];
+  framings: { spec: string; label: string; description?: string }[] = [];
+  settings: InitMessage['settings'] = { displayMode: 'text', timestampFormat: 'time', maxFrames: 100_000 };
+  initialTarget: string | undefined;
+  /** epoch ms of the first frame seen (relative timestamps) */
+  origin = 0;
+  selectedFrame: StoredFrame | undefined;
+  selectedChunk: StoredChunk | undefined;
+  /** frames the host skipped during floods */
+  skipped = 0;
+  private listeners = new Map<AppEvent, Array<() => void>>();
+  private saveTimer: ReturnType<typeof setTimeout> | undefined;
+  readonly hostHandlers: Array<(m: HostToWebview) => void> = [];
+
+  constructor(private readonly vscode: VsCodeApi) {
+    this.state = { ...DEFAULT_STATE, ...restore(vscode.getState()) };
+  }
+
+  post(m: WebviewToHost): void {
+    this.vscode.postMessage(m);
+  }
+
+  on(e: AppEvent, cb: () => void): void {
+    const l = this.listeners.get(e) ?? [];
+    l.push(cb);
+    this.listeners.set(e, l);
+  }
+
+  emit(e: AppEvent): void {
+    for (const cb of this.listeners.get(e) ?? []) cb();
+  }
+
+  saveState(): void {
+    if (this.saveTimer !== undefined) return;
+    this.saveTimer = setTimeout(() => {
+      this.saveTimer = undefined;
+      this.vscode.setState(this.state);
+    }, 250);
+  }
+
+  get timestampFormat(): TimestampFormat {
+    return this.settings.timestampFormat;
+  }
+
+  /** "#3" for "c3", otherwise the id */
+  shortId(id: string): string {
+    const m = /^c(\d+)$/.exec(id);
+    return m ? '#' + m[1] : id;
+  }
+
+  describe(c: ConnSummary): string {
+    const parent = c.parentId ? this.conns.get(c.parentId) : undefined;
+    switch (c.kind) {
+      case 'tcp-server':
+        return `TCP server ${c.local ?? c.label}`;
+      case 'tcp-peer':
+        return `${c.remote ?? c.label}${parent ? ` › ${parent.local ?? parent.label}` : ''}`;
+      case 'tcp-client':
+        return `TCP client → ${c.remote ?? c.label}`;
+      case 'udp':
+        return `UDP ${c.local ?? c.label}`;
+      case 'udp-peer':
+        return `UDP peer ${c.remote ?? c.label}`;
+    }
+  }
+
+  selectFrame(f: StoredFrame | undefined): void {
+    this.selectedFrame = f;
+    this.selectedChunk = undefined;
+    this.emit('selection');
+  }
+
+  selectChunk(c: StoredChunk | undefined): void {
+    this.selectedChunk = c;
+    this.selectedFrame = undefined;
+    this.emit('selection');
+  }
+}
+
+/** Accepts a previously saved state only field by field (an old or foreign shape never breaks the panel). */
+function restore(u: unknown): Partial<Persisted> {
+  if (typeof u !== 'object' || u === null) return {};
+  const o = u as Record<string, unknown>;
+  if (o.v !== 1) return {};
+  const out: Partial<Persisted> = {};
+  const d = DEFAULT_STATE as unknown as Record<string, unknown>;
+  for (const k of Object.keys(DEFAULT_STATE)) {
+    const v = o[k];
+    const def = d[k];
+    if (v === undefined) continue;
+    if (Array.isArray(def) ? Array.isArray(v) : typeof v === typeof def) (out as Record<string, unknown>)[k] = v;
+  }
+  return out;
+}

@@ -1,0 +1,588 @@
+/**
+ * The composer: target, input modes, live wire-bytes preview (computed by the host with the same code that
+ * sends), send once or repeatedly, and a recallable history of sent frames.
+ */
+import type { ConnSummary, Draft, DraftError, FramingChoice, HostToWebview, InputMode, Target } from '../shared/protocol';
+import { MAX_SENT_HISTORY, type App, type Persisted } from './app';
+import { debounce, h, icon, oneLine, toHex } from './util';
+
+const MODE_LABELS: Record<InputMode, string> = { text: 'Text', hex: 'Hex', escapes: 'Escapes', struct: 'Struct', json: 'JSON header' };
+const MODE_ORDER: InputMode[] = ['text', 'hex', 'escapes', 'struct', 'json'];
+const SENDABLE = new Set<ConnSummary['kind']>(['tcp-server', 'tcp-peer', 'tcp-client', 'udp', 'udp-peer']);
+const OPEN_STATES = new Set(['open', 'listening', 'half-closed', 'connecting', 'reconnecting']);
+
+type FieldKey = 'text' | 'hex' | 'escapes' | 'structFormat' | 'structValues' | 'jsonHeader' | 'jsonBody';
+
+export function createComposer(app: App): { element: HTMLElement; onHost(m: HostToWebview): void } {
+  const s = app.state;
+  let reqId = 0;
+  let lastPreviewReq = 0;
+  let repeatRunning = false;
+  let historyPos = -1; // -1 = editing the draft; k = showing s.sent[len-1-k]
+
+  // ---- target
+  const targetSel = h('select', { id: 'target', 'aria-label': 'Send to' });
+  const multi = h('input', { type: 'checkbox', id: 'target-multi' });
+  const udpHost = h('input', { id: 'udp-host', class: 'udp-host', 'aria-label': 'UDP destination host', placeholder: 'host', value: s.udpHost });
+  const udpPort = h('input', { id: 'udp-port', class: 'udp-port', type: 'number', min: 1, max: 65535, 'aria-label': 'UDP destination port', placeholder: 'port', value: s.udpPort });
+  const udpTo = h('span', { class: 'udp-to', hidden: true }, h('label', { for: 'udp-host', text: 'to' }), udpHost, ':', udpPort);
+  const targetState = h('span', { class: 'target-state', id: 'target-state' });
+  multi.checked = s.multi;
+  const targetBar = h(
+    'div',
+    { class: 'toolbar target-bar', role: 'group', 'aria-label': 'Target' },
+    h('label', { for: 'target', text: 'Target' }),
+    targetSel,
+    h('label', { class: 'check', title: 'Select several targets (Ctrl/Shift+click)' }, multi, 'Several'),
+    udpTo,
+    targetState,
+  );
+
+  // ---- mode tabs
+  const tabs = h('div', { class: 'tabs', role: 'tablist', 'aria-label': 'Input mode' });
+  const tabButtons = new Map<InputMode, HTMLButtonElement>();
+  for (const m of MODE_ORDER) {
+    const b = h('button', { type: 'button', role: 'tab', id: `mode-${m}`, class: 'tab', 'aria-controls': `editor-${m}`, text: MODE_LABELS[m] });
+    b.addEventListener('click', () => setMode(m, true));
+    tabs.append(b);
+    tabButtons.set(m, b);
+  }
+  tabs.addEventListener('keydown', (e) => {
+    if (e.key !== 'ArrowRight' && e.key !== 'ArrowLeft') return;
+    const i = MODE_ORDER.indexOf(s.mode);
+    setMode(MODE_ORDER[(i + (e.key === 'ArrowRight' ? 1 : MODE_ORDER.length - 1)) % MODE_ORDER.length], true);
+    tabButtons.get(s.mode)?.focus();
+    e.preventDefault();
+  });
+
+  // ---- editors
+  const fields = new Map<FieldKey, HTMLTextAreaElement | HTMLInputElement>();
+  function area(key: FieldKey, label: string, placeholder: string, rows = 4): HTMLTextAreaElement {
+    const t = h('textarea', { id: `f-${key}`, rows, 'aria-label': label, placeholder, spellcheck: 'false' });
+    t.value = s[key];
+    fields.set(key, t);
+    return t;
+  }
+  const encodingSel = h('select', { id: 'encoding', 'aria-label': 'Text encoding' });
+  const encodingRow = h('div', { class: 'row enc-row' }, h('label', { for: 'encoding', text: 'Encoding' }), encodingSel);
+  const structFormat = h('input', { id: 'f-structFormat', 'aria-label': 'Struct format', placeholder: "e.g. i, !IH, <h4s", spellcheck: 'false', value: s.structFormat });
+  fields.set('structFormat', structFormat);
+
+  const editors: Record<InputMode, HTMLElement> = {
+    text: h('div', { id: 'editor-text', role: 'tabpanel', 'aria-labelledby': 'mode-text' }, area('text', 'Text to send', 'Type text… (Ctrl+Enter sends, ↑ recalls history)')),
+    hex: h('div', { id: 'editor-hex', role: 'tabpanel', 'aria-labelledby': 'mode-hex' }, area('hex', 'Hex bytes to send', '48 65 6c 6c 6f   or 0x48,0x65   or 48656c6c6f')),
+    escapes: h('div', { id: 'editor-escapes', role: 'tabpanel', 'aria-labelledby': 'mode-escapes' }, area('escapes', 'Text with escapes to send', 'hello\\x00wyb\\r\\n   (\\n \\r \\t \\xHH \\uHHHH)')),
+    struct: h(
+      'div',
+      { id: 'editor-struct', role: 'tabpanel', 'aria-labelledby': 'mode-struct' },
+      h('div', { class: 'row' }, h('label', { for: 'f-structFormat', text: 'Format' }), structFormat),
+      h('label', { for: 'f-structValues', class: 'block-label', text: 'Values' }),
+      area('structValues', 'Struct values', "comma-separated, as in Python: 1, -2, 3.5, True, b'ab\\x00', 'text'", 2),
+    ),
+    json: h(
+      'div',
+      { id: 'editor-json', role: 'tabpanel', 'aria-labelledby': 'mode-json' },
+      h('label', { for: 'f-jsonHeader', class: 'block-label', text: 'Header (JSON object; total_size is filled in)' }),
+      area('jsonHeader', 'JSON header', '{"cmd": "dir"}', 2),
+      h('label', { for: 'f-jsonBody', class: 'block-label', text: 'Body' }),
+      area('jsonBody', 'Body text', 'body text', 3),
+    ),
+  };
+
+  // ---- framing for the send
+  const framingSel = h('select', { id: 'send-framing', 'aria-label': 'Framing applied when sending' });
+  const framingSpec = h('input', { id: 'send-framing-spec', 'aria-label': 'Custom framing spec', placeholder: 'length:!I', hidden: true, spellcheck: 'false' });
+  const framingRow = h('div', { class: 'row' }, h('label', { for: 'send-framing', text: 'Framing' }), framingSel, framingSpec);
+
+  // ---- preview and errors
+  const previewTitle = h('div', { class: 'preview-title', id: 'preview-title' });
+  const wire = h('pre', { class: 'wire', id: 'wire', tabindex: 0, 'aria-labelledby': 'preview-title' });
+  const errorBox = h('div', { class: 'draft-error', id: 'draft-error', role: 'alert', hidden: true });
+  const preview = h('div', { class: 'preview', 'aria-live': 'polite' }, previewTitle, wire, errorBox);
+
+  // ---- actions
+  const sendBtn = h('button', { type: 'button', id: 'send', class: 'primary', title: 'Send (Ctrl+Enter)' }, icon('send'), h('span', { text: 'Send' }));
+  const repeatOn = h('input', { type: 'checkbox', id: 'repeat-on' });
+  repeatOn.checked = s.repeatOn;
+  const repeatInterval = h('input', { type: 'number', id: 'repeat-interval', min: 1, 'aria-label': 'Repeat interval in milliseconds', value: s.repeatInterval });
+  const repeatCount = h('input', { type: 'number', id: 'repeat-count', min: 1, 'aria-label': 'Number of times to send', value: s.repeatCount });
+  const repeatProgress = h('span', { id: 'repeat-progress', class: 'muted' });
+  const historySel = h('select', { id: 'history', 'aria-label': 'Sent history: pick one to recall' });
+  const status = h('div', { id: 'send-status', class: 'status', role: 'status', 'aria-live': 'polite' });
+  const actions = h(
+    'div',
+    { class: 'toolbar actions' },
+    sendBtn,
+    h('label', { class: 'check' }, repeatOn, 'every'),
+    repeatInterval,
+    h('span', { text: 'ms ×' }),
+    repeatCount,
+    repeatProgress,
+    h('span', { class: 'spacer' }),
+    historySel,
+  );
+
+  const element = h(
+    'section',
+    { class: 'composer', 'aria-label': 'Packet composer' },
+    targetBar,
+    tabs,
+    ...MODE_ORDER.map((m) => editors[m]),
+    encodingRow,
+    framingRow,
+    preview,
+    actions,
+    status,
+  );
+
+  // ---------------------------------------------------------------------------------------------
+  function targetConns(): ConnSummary[] {
+    return s.targetIds.map((id) => app.conns.get(id)).filter((c): c is ConnSummary => c !== undefined);
+  }
+
+  function currentTarget(): Target {
+    const t: Target = { ids: s.targetIds.slice() };
+    const first = targetConns()[0];
+    const port = Number(udpPort.value);
+    if (first && (first.kind === 'udp' || first.kind === 'udp-peer') && udpHost.value.trim() && Number.isInteger(port) && port > 0 && port < 65536) {
+      if (first.kind === 'udp' || udpPort.value !== '') t.to = { host: udpHost.value.trim(), port };
+    }
+    return t;
+  }
+
+  function effectiveEncoding(): string {
+    return s.encoding || targetConns()[0]?.encoding || 'utf-8';
+  }
+
+  function currentDraft(): Draft {
+    switch (s.mode) {
+      case 'text':
+        return { mode: 'text', text: s.text, encoding: effectiveEncoding() };
+      case 'hex':
+        return { mode: 'hex', text: s.hex };
+      case 'escapes':
+        return { mode: 'escapes', text: s.escapes, encoding: effectiveEncoding() };
+      case 'struct':
+        return { mode: 'struct', format: s.structFormat, values: s.structValues };
+      case 'json':
+        return { mode: 'json', header: s.jsonHeader, body: s.jsonBody, encoding: effectiveEncoding() };
+    }
+  }
+
+  function setMode(m: InputMode, focus = false): void {
+    s.mode = m;
+    for (const [k, b] of tabButtons) {
+      b.setAttribute('aria-selected', String(k === m));
+      b.tabIndex = k === m ? 0 : -1;
+    }
+    for (const k of MODE_ORDER) editors[k].hidden = k !== m;
+    encodingRow.hidden = !(m === 'text' || m === 'escapes' || m === 'json');
+    app.saveState();
+    requestPreview();
+    if (focus) {
+      /* keep focus on the tab; the editor is one Tab away */
+    }
+  }
+
+  function fillTargets(): void {
+    const prev = new Set(s.targetIds);
+    targetSel.replaceChildren();
+    targetSel.multiple = s.multi;
+    targetSel.size = s.multi ? 5 : 0;
+    const list = app.connList.filter((c) => SENDABLE.has(c.kind));
+    if (list.length === 0) {
+      targetSel.append(h('option', { value: '', disabled: true, selected: true, text: 'No connections yet: create one in the Connections view' }));
+    }
+    for (const c of list) {
+      const closed = !OPEN_STATES.has(c.state);
+      let label = `${app.shortId(c.id)} ${app.describe(c)}`;
+      if (c.kind === 'tcp-server') label = `${app.shortId(c.id)} All clients of ${c.local ?? c.label}`;
+      if (closed) label += ` (${c.state})`;
+      const o = h('option', { value: c.id, text: label });
+      o.selected = prev.has(c.id);
+      targetSel.append(o);
+    }
+    // keep a valid, preferably open, target
+    const valid = s.targetIds.filter((id) => app.conns.has(id));
+    const anyOpen = valid.some((id) => OPEN_STATES.has(app.conns.get(id)?.state ?? ''));
+    if (!anyOpen) {
+      const pick = pickDefault(list);
+      if (pick && (valid.length === 0 || pick.id !== valid[0])) {
+        s.targetIds = [pick.id];
+        for (const o of targetSel.options) o.selected = o.value === pick.id;
+      } else s.targetIds = valid;
+    } else s.targetIds = valid;
+    onTargetChanged();
+  }
+
+  function pickDefault(list: ConnSummary[]): ConnSummary | undefined {
+    if (app.initialTarget) {
+      const c = app.conns.get(app.initialTarget);
+      if (c && SENDABLE.has(c.kind)) return c;
+    }
+    const open = list.filter((c) => OPEN_STATES.has(c.state));
+    const rank = (c: ConnSummary): number => (c.kind === 'tcp-peer' || c.kind === 'tcp-client' || c.kind === 'udp-peer' ? 2 : 1);
+    return open.sort((a, b) => rank(b) - rank(a) || b.openedAt - a.openedAt)[0];
+  }
+
+  function onTargetChanged(): void {
+    const first = targetConns()[0];
+    const isUdp = first?.kind === 'udp' || first?.kind === 'udp-peer';
+    udpTo.hidden = !isUdp;
+    if (first?.kind === 'udp-peer' && first.remote && !udpPort.value) {
+      udpHost.placeholder = first.remote.replace(/:\d+$/, '');
+      udpPort.placeholder = first.remote.replace(/^.*:/, '');
+    }
+    if (first) {
+      const n = s.targetIds.length;
+      targetState.textContent = n > 1 ? `${n} targets` : first.state;
+      targetState.className = `target-state state-${first.state}`;
+    } else {
+      targetState.textContent = '';
+    }
+    fillEncodings();
+    fillFramings();
+    app.saveState();
+    requestPreview();
+  }
+
+  function fillEncodings(): void {
+    const connEnc = targetConns()[0]?.encoding;
+    encodingSel.replaceChildren(h('option', { value: '', text: connEnc ? `Connection's (${connEnc})` : "Connection's" }));
+    for (const e of app.encodings) encodingSel.append(h('option', { value: e.id, text: e.label }));
+    encodingSel.value = s.encoding;
+    if (encodingSel.value !== s.encoding) encodingSel.value = '';
+  }
+
+  function fillFramings(): void {
+    const connFraming = targetConns()[0]?.framing;
+    framingSel.replaceChildren(
+      h('option', { value: 'connection', text: connFraming ? `Connection's (${connFraming})` : "Connection's" }),
+      h('option', { value: 'raw', text: 'None: bytes as typed' }),
+    );
+    for (const f of app.framings) if (f.spec !== 'raw') framingSel.append(h('option', { value: 'spec:' + f.spec, text: f.label }));
+    framingSel.append(h('option', { value: 'custom', text: 'Custom spec…' }));
+    const fc = s.framing;
+    const v = fc.kind === 'spec' ? 'spec:' + fc.spec : fc.kind;
+    framingSel.value = v;
+    if (framingSel.value !== v) framingSel.value = fc.kind === 'spec' ? 'custom' : 'connection';
+    framingSpec.hidden = framingSel.value !== 'custom';
+    if (fc.kind === 'spec') framingSpec.value = fc.spec;
+  }
+
+  function framingChoice(): FramingChoice {
+    const v = framingSel.value;
+    if (v === 'raw') return { kind: 'raw' };
+    if (v.startsWith('spec:')) return { kind: 'spec', spec: v.slice(5) };
+    if (v === 'custom') return { kind: 'spec', spec: framingSpec.value.trim() };
+    return { kind: 'connection' };
+  }
+
+  // ---- preview
+  const requestPreview = debounce(() => {
+    if (s.targetIds.length === 0) {
+      previewTitle.textContent = 'Wire bytes: pick a target to see the framed bytes';
+      wire.textContent = '';
+      showError(undefined);
+      return;
+    }
+    lastPreviewReq = ++reqId;
+    app.post({ type: 'preview', reqId: lastPreviewReq, draft: currentDraft(), target: currentTarget(), framing: s.framing });
+  }, 120);
+
+  function showError(err: DraftError | undefined): void {
+    for (const f of fields.values()) f.removeAttribute('aria-invalid');
+    if (!err) {
+      errorBox.hidden = true;
+      errorBox.replaceChildren();
+      return;
+    }
+    errorBox.hidden = false;
+    const field = fieldFor(err);
+    if (field) field.setAttribute('aria-invalid', 'true');
+    errorBox.replaceChildren(icon('error'), h('span', { class: 'msg', text: err.message }));
+    if (field && err.position !== undefined && err.position >= 0) {
+      const v = field.value;
+      const p = Math.min(err.position, v.length);
+      const from = Math.max(0, p - 24);
+      const snippet = h(
+        'code',
+        { class: 'snippet', title: 'Click to jump to the error' },
+        (from > 0 ? '…' : '') + v.slice(from, p),
+        h('mark', { text: v.slice(p, p + 1) || ' ' }),
+        v.slice(p + 1, p + 24) + (p + 24 < v.length ? '…' : ''),
+      );
+      snippet.addEventListener('click', () => {
+        field.focus();
+        field.setSelectionRange(p, p + 1);
+      });
+      errorBox.append(h('div', { class: 'where', text: `at position ${p}: ` }, snippet));
+    }
+  }
+
+  function fieldFor(err: DraftError): HTMLTextAreaElement | HTMLInputElement | undefined {
+    switch (err.field) {
+      case 'text':
+        return fields.get(s.mode === 'hex' ? 'hex' : s.mode === 'escapes' ? 'escapes' : 'text');
+      case 'format':
+        return fields.get('structFormat');
+      case 'values':
+        return fields.get('structValues');
+      case 'header':
+        return fields.get('jsonHeader');
+      case 'body':
+        return fields.get('jsonBody');
+      case 'framing':
+        return framingSel.value === 'custom' ? framingSpec : undefined;
+      default:
+        return undefined;
+    }
+  }
+
+  function showWire(bytes: Uint8Array, payloadLength: number, framing: string, note?: string): void {
+    const extra = bytes.length - payloadLength;
+    previewTitle.textContent = `Wire bytes (${bytes.length})` + (extra > 0 ? ` = ${extra} framing + ${payloadLength} payload` : '') + ` · ${framing}` + (note ? ` · ${note}` : '');
+    const max = 4096;
+    const lines: string[] = [];
+    for (let i = 0; i < Math.min(bytes.length, max); i += 16) lines.push(toHex(bytes.subarray(i, Math.min(i + 16, bytes.length, max))));
+    if (bytes.length > max) lines.push(`… ${bytes.length - max} more bytes`);
+    wire.textContent = lines.join('\n');
+  }
+
+  // ---- send
+  function send(): void {
+    if (repeatRunning) {
+      app.post({ type: 'stopRepeat' });
+      return;
+    }
+    if (s.targetIds.length === 0) {
+      setStatus('Pick a target first.', 'error');
+      return;
+    }
+    const draft = currentDraft();
+    const id = ++reqId;
+    const repeat = repeatOn.checked ? { intervalMs: clampInt(repeatInterval.value, 1, 86_400_000, 500), count: clampInt(repeatCount.value, 1, 1_000_000, 10) } : undefined;
+    app.post({ type: 'send', reqId: id, draft, target: currentTarget(), framing: s.framing, ...(repeat ? { repeat } : {}) });
+    pushHistory(draft);
+    setStatus('Sending…');
+  }
+
+  function pushHistory(draft: Draft): void {
+    const last = s.sent[s.sent.length - 1];
+    if (!last || JSON.stringify(last.draft) !== JSON.stringify(draft) || JSON.stringify(last.framing) !== JSON.stringify(s.framing)) {
+      s.sent.push({ draft, framing: s.framing, time: Date.now() });
+      if (s.sent.length > MAX_SENT_HISTORY) s.sent.splice(0, s.sent.length - MAX_SENT_HISTORY);
+    }
+    historyPos = -1;
+    fillHistory();
+    app.saveState();
+  }
+
+  function summarize(d: Draft): string {
+    switch (d.mode) {
+      case 'text':
+      case 'escapes':
+      case 'hex':
+        return `${MODE_LABELS[d.mode]}: ${oneLine(d.text, 60)}`;
+      case 'struct':
+        return `Struct ${d.format}: ${oneLine(d.values, 50)}`;
+      case 'json':
+        return `JSON ${oneLine(d.header, 40)} + ${oneLine(d.body, 20)}`;
+    }
+  }
+
+  function fillHistory(): void {
+    historySel.replaceChildren(h('option', { value: '', text: s.sent.length ? `History (${s.sent.length})` : 'History (empty)' }));
+    for (let i = s.sent.length - 1; i >= 0; i--) historySel.append(h('option', { value: String(i), text: summarize(s.sent[i].draft) }));
+    historySel.value = '';
+  }
+
+  function recall(i: number): void {
+    const e = s.sent[i];
+    if (!e) return;
+    const d = e.draft;
+    s.mode = d.mode;
+    switch (d.mode) {
+      case 'text':
+        s.text = d.text;
+        break;
+      case 'hex':
+        s.hex = d.text;
+        break;
+      case 'escapes':
+        s.escapes = d.text;
+        break;
+      case 'struct':
+        s.structFormat = d.format;
+        s.structValues = d.values;
+        break;
+      case 'json':
+        s.jsonHeader = d.header;
+        s.jsonBody = d.body;
+        break;
+    }
+    s.framing = e.framing;
+    syncFields();
+    fillFramings();
+    setMode(d.mode);
+  }
+
+  function syncFields(): void {
+    for (const [k, f] of fields) if (f.value !== s[k]) f.value = s[k];
+  }
+
+  function setStatus(text: string, level: 'info' | 'error' = 'info'): void {
+    status.textContent = text;
+    status.className = 'status' + (level === 'error' ? ' error' : '');
+  }
+
+  function setRepeat(running: boolean, done: number, total: number): void {
+    repeatRunning = running;
+    sendBtn.replaceChildren(icon(running ? 'debug-stop' : 'send'), h('span', { text: running ? 'Stop' : 'Send' }));
+    sendBtn.title = running ? 'Stop repeating (Ctrl+Enter)' : 'Send (Ctrl+Enter)';
+    repeatProgress.textContent = total > 1 || running ? `${done}/${total}` : '';
+  }
+
+  // ---- wiring
+  for (const [k, f] of fields) {
+    f.addEventListener('input', () => {
+      (s as Persisted)[k] = f.value;
+      historyPos = -1;
+      app.saveState();
+      requestPreview();
+    });
+    f.addEventListener('keydown', (e) => onEditorKey(e as KeyboardEvent, f));
+  }
+
+  function onEditorKey(e: KeyboardEvent, f: HTMLTextAreaElement | HTMLInputElement): void {
+    if (e.key !== 'ArrowUp' && e.key !== 'ArrowDown') return;
+    if (e.altKey || e.shiftKey || e.ctrlKey || e.metaKey || s.sent.length === 0) return;
+    const caret = f.selectionStart ?? 0;
+    const v = f.value;
+    const onFirstLine = !v.slice(0, caret).includes('\n');
+    const onLastLine = !v.slice(f.selectionEnd ?? caret).includes('\n');
+    if (e.key === 'ArrowUp' && onFirstLine && (historyPos >= 0 || caret === 0 || !v.includes('\n'))) {
+      if (historyPos + 1 >= s.sent.length) return;
+      historyPos++;
+      recall(s.sent.length - 1 - historyPos);
+      e.preventDefault();
+      const g = fields.get(activeFieldKey());
+      g?.focus();
+    } else if (e.key === 'ArrowDown' && onLastLine && historyPos >= 0) {
+      historyPos--;
+      if (historyPos >= 0) recall(s.sent.length - 1 - historyPos);
+      e.preventDefault();
+      fields.get(activeFieldKey())?.focus();
+    }
+  }
+
+  function activeFieldKey(): FieldKey {
+    switch (s.mode) {
+      case 'struct':
+        return 'structValues';
+      case 'json':
+        return 'jsonBody';
+      default:
+        return s.mode;
+    }
+  }
+
+  targetSel.addEventListener('change', () => {
+    s.targetIds = [...targetSel.selectedOptions].map((o) => o.value).filter((v) => v !== '');
+    onTargetChanged();
+  });
+  multi.addEventListener('change', () => {
+    s.multi = multi.checked;
+    if (!s.multi) s.targetIds = s.targetIds.slice(0, 1);
+    fillTargets();
+  });
+  for (const inp of [udpHost, udpPort]) {
+    inp.addEventListener('input', () => {
+      s.udpHost = udpHost.value;
+      s.udpPort = udpPort.value;
+      app.saveState();
+      requestPreview();
+    });
+  }
+  encodingSel.addEventListener('change', () => {
+    s.encoding = encodingSel.value;
+    app.saveState();
+    requestPreview();
+  });
+  framingSel.addEventListener('change', () => {
+    framingSpec.hidden = framingSel.value !== 'custom';
+    if (framingSel.value === 'custom') framingSpec.focus();
+    s.framing = framingChoice();
+    app.saveState();
+    requestPreview();
+  });
+  framingSpec.addEventListener('input', () => {
+    s.framing = framingChoice();
+    app.saveState();
+    requestPreview();
+  });
+  sendBtn.addEventListener('click', send);
+  for (const inp of [repeatOn, repeatInterval, repeatCount]) {
+    inp.addEventListener('change', () => {
+      s.repeatOn = repeatOn.checked;
+      s.repeatInterval = clampInt(repeatInterval.value, 1, 86_400_000, 500);
+      s.repeatCount = clampInt(repeatCount.value, 1, 1_000_000, 10);
+      app.saveState();
+    });
+  }
+  historySel.addEventListener('change', () => {
+    if (historySel.value !== '') recall(Number(historySel.value));
+    historySel.value = '';
+  });
+  element.addEventListener('keydown', (e) => {
+    if (e.key === 'Enter' && (e.ctrlKey || e.metaKey)) {
+      e.preventDefault();
+      send();
+    }
+  });
+
+  app.on('init', () => {
+    fillTargets();
+    fillHistory();
+    setMode(s.mode);
+  });
+  app.on('connections', fillTargets);
+  fillHistory();
+  setMode(s.mode);
+
+  function onHost(m: HostToWebview): void {
+    if (m.type === 'preview') {
+      if (m.reqId !== lastPreviewReq) return; // stale
+      if (m.result.ok) {
+        showError(undefined);
+        showWire(m.result.wire, m.result.payloadLength, m.result.framing, m.result.note);
+      } else {
+        previewTitle.textContent = 'Wire bytes: fix the input below';
+        wire.textContent = '';
+        showError(m.result.error);
+      }
+    } else if (m.type === 'sendResult') {
+      if (m.ok) setStatus(`Sent ${m.sent} frame${m.sent === 1 ? '' : 's'} at ${new Date().toLocaleTimeString()}`);
+      else if (m.error) {
+        setStatus(m.error.message, 'error');
+        if (m.error.field !== 'target') showError(m.error);
+      }
+    } else if (m.type === 'repeat') {
+      setRepeat(m.running, m.done, m.total);
+    } else if (m.type === 'focus') {
+      const c = app.conns.get(m.target);
+      if (c && SENDABLE.has(c.kind)) {
+        s.targetIds = [c.id];
+        fillTargets();
+      }
+    }
+  }
+
+  return { element, onHost };
+}
+
+function clampInt(v: string, min: number, max: number, def: number): number {
+  const n = Math.round(Number(v));
+  if (!Number.isFinite(n)) return def;
+  return Math.min(max, Math.max(min, n));
+}

@@ -1,0 +1,325 @@
+/**
+ * The stream inspector: one connection's raw `recv` chunks, each with its time and size, and bars showing
+ * which frames (or parts of frames) it carried. A chunk carrying several frames is "sticky" (黏包); a frame
+ * spread over several chunks is "split". Clicking a bar selects its frame (and highlights every chunk that
+ * carried it); clicking a chunk highlights the frames it carried. Framing and encoding can be changed here and
+ * the history re-decoded.
+ */
+import type { Dir } from '../shared/protocol';
+import type { App } from './app';
+import type { Stream, StoredChunk, StoredFrame } from './store';
+import { formatTime, h, icon } from './util';
+import { VirtualList } from './virtualList';
+
+export const INSPECTOR_ROW_HEIGHT = 26;
+const MAX_SEGMENTS = 48;
+const STREAM_KINDS = new Set(['tcp-peer', 'tcp-client', 'udp', 'udp-peer']);
+
+export interface InspectorView {
+  element: HTMLElement;
+  list: VirtualList;
+  /** re-render after new data (cheap; coalesced) */
+  update(): void;
+}
+
+export function createInspector(app: App, reveal: (f: StoredFrame) => void): InspectorView {
+  const s = app.state;
+  const connSel = h('select', { id: 'insp-conn', 'aria-label': 'Connection to inspect' });
+  const dirSel = h(
+    'select',
+    { id: 'insp-dir', 'aria-label': 'Direction' },
+    h('option', { value: 'in', text: '↓ received' }),
+    h('option', { value: 'out', text: '↑ sent' }),
+  );
+  const framingIn = h('input', { id: 'insp-framing', list: 'framing-presets', 'aria-label': 'Framing of this connection', spellcheck: 'false', placeholder: 'length:i' });
+  const presets = h('datalist', { id: 'framing-presets' });
+  const encSel = h('select', { id: 'insp-encoding', 'aria-label': 'Encoding of this connection' });
+  const applyBtn = h('button', { type: 'button', id: 'redecode', class: 'secondary', title: 'Set this framing and encoding on the connection and decode its recorded history again' }, icon('refresh'), h('span', { text: 'Re-decode' }));
+  const summary = h('span', { id: 'insp-summary', class: 'muted', 'aria-live': 'polite' });
+  const legend = h(
+    'span',
+    { class: 'legend', 'aria-hidden': 'true' },
+    h('span', { class: 'mark sticky', text: 'sticky' }),
+    ' several frames in one chunk ',
+    h('span', { class: 'mark split', text: 'split' }),
+    ' one frame over several chunks',
+  );
+  const toolbar = h(
+    'div',
+    { class: 'toolbar insp-toolbar' },
+    h('span', { class: 'section-title', text: 'Stream inspector' }),
+    connSel,
+    dirSel,
+    h('label', { for: 'insp-framing', text: 'Framing' }),
+    framingIn,
+    presets,
+    h('label', { for: 'insp-encoding', text: 'Encoding' }),
+    encSel,
+    applyBtn,
+    h('span', { class: 'spacer' }),
+    summary,
+  );
+  const listEl = h('div', { id: 'inspector', class: 'insp-list', role: 'listbox', tabindex: 0, 'aria-label': 'Chunks as recv delivered them' });
+  const empty = h('div', { class: 'muted empty insp-empty', text: 'No chunks yet for this connection. Raw chunks appear here exactly as recv delivered them.' });
+  const element = h('section', { class: 'inspector', 'aria-label': 'Stream inspector' }, toolbar, h('div', { class: 'legend-row' }, legend), listEl, empty);
+
+  let current: Stream | undefined;
+  let currentConn = '';
+  let userEdited = false;
+
+  function resolveConn(): string {
+    if (s.inspConn && app.conns.has(s.inspConn)) return s.inspConn;
+    const sel = app.selectedFrame ?? app.selectedChunk;
+    if (sel) return sel.conn;
+    for (const id of s.targetIds) {
+      const c = app.conns.get(id);
+      if (c && STREAM_KINDS.has(c.kind)) return id;
+    }
+    // the most recently active stream
+    let best = '';
+    let bestTime = -1;
+    for (const [k, st] of app.store.streams) {
+      const last = st.chunks[st.chunks.length - 1];
+      if (last && last.time > bestTime) {
+        bestTime = last.time;
+        best = k.split('|')[0];
+      }
+    }
+    return best;
+  }
+
+  function fillConns(): void {
+    connSel.replaceChildren(h('option', { value: '', text: 'Follow selection' }));
+    for (const c of app.connList) if (STREAM_KINDS.has(c.kind)) connSel.append(h('option', { value: c.id, text: `${app.shortId(c.id)} ${app.describe(c)}` }));
+    connSel.value = s.inspConn;
+    if (connSel.value !== s.inspConn) connSel.value = '';
+  }
+
+  function fillEncodings(): void {
+    encSel.replaceChildren();
+    for (const e of app.encodings) encSel.append(h('option', { value: e.id, text: e.label }));
+    presets.replaceChildren();
+    for (const f of app.framings) presets.append(h('option', { value: f.spec, text: f.label }));
+  }
+
+  function syncConnFields(): void {
+    const c = app.conns.get(currentConn);
+    if (!c || userEdited) return;
+    framingIn.value = c.framing;
+    encSel.value = c.encoding;
+  }
+
+  function update(): void {
+    const id = resolveConn();
+    if (id !== currentConn) {
+      currentConn = id;
+      userEdited = false;
+      syncConnFields();
+    }
+    current = id ? app.store.streams.get(id + '|' + s.inspDir) : undefined;
+    const n = current?.chunks.length ?? 0;
+    list.setCount(n);
+    empty.hidden = n > 0;
+    scheduleSummary();
+  }
+
+  let summaryTimer: ReturnType<typeof setTimeout> | undefined;
+  function scheduleSummary(): void {
+    if (summaryTimer !== undefined) return;
+    summaryTimer = setTimeout(() => {
+      summaryTimer = undefined;
+      computeSummary();
+    }, 200);
+  }
+
+  function computeSummary(): void {
+    const st = current;
+    if (!st) {
+      summary.textContent = '';
+      return;
+    }
+    let sticky = 0;
+    const split = new Set<StoredFrame>();
+    for (const c of st.chunks) {
+      const fs = st.framesIn(c.offset, c.offset + c.length);
+      if (fs.length > 1) sticky++;
+      for (const f of fs) if (f.start < c.offset || f.end > c.offset + c.length) split.add(f);
+    }
+    const dropped = st.chunkBase ? ` (${st.chunkBase} older not kept)` : '';
+    summary.textContent = `${st.chunks.length} chunk${st.chunks.length === 1 ? '' : 's'}${dropped} · ${st.frames.length} frame${st.frames.length === 1 ? '' : 's'} · ${sticky} sticky · ${split.size} split`;
+  }
+
+  function renderRow(el: HTMLElement, i: number): void {
+    const st = current;
+    const c = st?.chunks[i];
+    if (el.childElementCount === 0) {
+      el.append(h('span', { class: 'k-seq' }), h('span', { class: 'k-time' }), h('span', { class: 'k-size' }), h('span', { class: 'k-bar' }), h('span', { class: 'k-marks' }));
+    }
+    const [seq, time, size, bar, marks] = el.children as unknown as HTMLElement[];
+    if (!st || !c) return;
+    const end = c.offset + c.length;
+    const frames = st.framesIn(c.offset, end);
+    el.dataset.chunk = String(c.idx);
+    seq.textContent = `chunk ${c.seq + 1}`;
+    time.textContent = formatTime(c.time, app.timestampFormat, app.origin);
+    size.textContent = `${c.length} B`;
+
+    // bar: width by size (relative to the largest kept chunk, with a floor), segments by frame
+    const segs: HTMLElement[] = [];
+    let pos = c.offset;
+    let sticky = frames.length > 1;
+    let split = false;
+    const span = Math.max(1, c.length);
+    const pct = (n: number): string => `${((n / span) * 100).toFixed(3)}%`;
+    const segFor = (from: number, to: number, f: StoredFrame | undefined): void => {
+      if (segs.length >= MAX_SEGMENTS) return;
+      const seg = document.createElement('span');
+      seg.style.left = pct(from - c.offset);
+      seg.style.width = pct(to - from);
+      if (f) {
+        const part = f.start < c.offset || f.end > end;
+        if (part) split = true;
+        seg.className = `seg seg-${f.seq % 2 ? 'b' : 'a'}${part ? ' part' : ''}${app.selectedFrame === f ? ' selected' : ''}${app.selectedChunk === c ? ' linked' : ''}`;
+        seg.dataset.frame = String(f.idx);
+        const label = `frame ${f.seq + 1}${part ? (f.start < c.offset ? ' (rest)' : ' (part)') : ''}`;
+        seg.textContent = label;
+        seg.title = `${label}: stream bytes ${f.start}–${f.end}, ${f.length} B payload; this chunk carries bytes ${from}–${to}`;
+      } else {
+        seg.className = 'seg gap';
+        seg.textContent = '';
+        seg.title = `bytes ${from}–${to}: not (yet) part of a decoded frame`;
+      }
+      segs.push(seg);
+    };
+    for (const f of frames) {
+      const from = Math.max(f.start, c.offset);
+      const to = Math.min(f.end, end);
+      if (from > pos) segFor(pos, from, undefined);
+      segFor(from, Math.max(to, from), f);
+      pos = Math.max(pos, to);
+    }
+    if (pos < end) segFor(pos, end, undefined);
+    bar.replaceChildren(...segs);
+    const maxLen = maxChunkLength();
+    bar.style.width = `${Math.max(12, Math.min(100, (c.length / maxLen) * 100)).toFixed(2)}%`;
+    if (frames.length > MAX_SEGMENTS) sticky = true;
+
+    marks.replaceChildren();
+    if (sticky) marks.append(h('span', { class: 'mark sticky', title: `${frames.length} frames in one chunk`, text: `sticky ×${frames.length}` }));
+    if (split) marks.append(h('span', { class: 'mark split', title: 'carries part of a frame', text: 'split' }));
+    const selected = app.selectedChunk === c;
+    const f = app.selectedFrame;
+    const linked = !selected && !!f && f.conn === c.conn && f.dir === c.dir && f.start < end && f.end > c.offset;
+    el.className = `vrow insp-row${selected ? ' selected' : ''}${linked ? ' linked' : ''}${sticky ? ' is-sticky' : ''}${split ? ' is-split' : ''}`;
+    el.dataset.frames = String(frames.length);
+    el.setAttribute('aria-selected', String(selected));
+    el.setAttribute('aria-label', `chunk ${c.seq + 1}, ${c.length} bytes at ${time.textContent}, carries ${frames.length} frame${frames.length === 1 ? '' : 's'}${sticky ? ', sticky' : ''}${split ? ', split' : ''}`);
+  }
+
+  let maxLenCache = { key: -1, value: 1 };
+  function maxChunkLength(): number {
+    const st = current;
+    if (!st) return 1;
+    const key = st.chunks.length + st.chunkBase * 1e9;
+    if (maxLenCache.key !== key) {
+      let m = 1;
+      for (const c of st.chunks) if (c.length > m) m = c.length;
+      maxLenCache = { key, value: m };
+    }
+    return maxLenCache.value;
+  }
+
+  const list = new VirtualList(listEl, { rowHeight: INSPECTOR_ROW_HEIGHT, renderRow, rowRole: 'option' });
+
+  listEl.addEventListener('click', (e) => {
+    const t = e.target as HTMLElement;
+    const seg = t.closest<HTMLElement>('.seg');
+    if (seg?.dataset.frame !== undefined) {
+      const f = app.store.get(Number(seg.dataset.frame));
+      if (f) reveal(f);
+      return;
+    }
+    const row = t.closest<HTMLElement>('.insp-row');
+    const c = row && current?.chunks.find((x) => String(x.idx) === row.dataset.chunk);
+    if (c) app.selectChunk(c);
+    listEl.focus();
+  });
+  listEl.addEventListener('keydown', (e) => {
+    const st = current;
+    if (!st || st.chunks.length === 0) return;
+    let i = app.selectedChunk ? st.chunks.indexOf(app.selectedChunk) : -1;
+    if (e.key === 'ArrowDown') i = Math.min(st.chunks.length - 1, i + 1);
+    else if (e.key === 'ArrowUp') i = Math.max(0, i < 0 ? 0 : i - 1);
+    else if (e.key === 'Enter' && app.selectedChunk) {
+      const f = st.framesIn(app.selectedChunk.offset, app.selectedChunk.offset + app.selectedChunk.length)[0];
+      if (f) reveal(f);
+      e.preventDefault();
+      return;
+    } else return;
+    e.preventDefault();
+    app.selectChunk(st.chunks[i]);
+    list.follow = false;
+    list.scrollToIndex(i);
+  });
+  connSel.addEventListener('change', () => {
+    s.inspConn = connSel.value;
+    app.saveState();
+    update();
+    list.scrollToEnd();
+  });
+  dirSel.addEventListener('change', () => {
+    s.inspDir = dirSel.value as Dir;
+    app.saveState();
+    update();
+  });
+  framingIn.addEventListener('input', () => (userEdited = true));
+  encSel.addEventListener('change', () => (userEdited = true));
+  const apply = (): void => {
+    const c = app.conns.get(currentConn);
+    if (!c) return;
+    const spec = framingIn.value.trim();
+    if (spec && spec !== c.framing) app.post({ type: 'setFraming', conn: c.id, spec });
+    if (encSel.value && encSel.value !== c.encoding) app.post({ type: 'setEncoding', conn: c.id, encoding: encSel.value });
+    if ((!spec || spec === c.framing) && encSel.value === c.encoding) app.post({ type: 'requestHistory', conn: c.id });
+    userEdited = false;
+  };
+  applyBtn.addEventListener('click', apply);
+  framingIn.addEventListener('keydown', (e) => {
+    if (e.key === 'Enter') {
+      e.preventDefault();
+      apply();
+    }
+  });
+
+  app.on('selection', () => {
+    const sel: StoredFrame | StoredChunk | undefined = app.selectedFrame ?? app.selectedChunk;
+    if (sel && sel.dir !== s.inspDir && app.selectedFrame) {
+      s.inspDir = sel.dir;
+      dirSel.value = sel.dir;
+    }
+    update();
+    list.refresh();
+    const f = app.selectedFrame;
+    if (f && current) {
+      const cs = current.chunksIn(f.start, f.end);
+      if (cs.length) {
+        list.follow = false;
+        list.scrollToIndex(current.chunks.indexOf(cs[0]));
+      }
+    }
+  });
+  app.on('connections', () => {
+    fillConns();
+    syncConnFields();
+  });
+  app.on('init', () => {
+    fillEncodings();
+    fillConns();
+    dirSel.value = s.inspDir;
+    update();
+  });
+  app.on('reset', update);
+  dirSel.value = s.inspDir;
+
+  return { element, list, update };
+}

@@ -1,0 +1,198 @@
+/**
+ * What the webview keeps of the traffic: frames (capped by count and bytes, oldest dropped first) and
+ * raw chunks per connection and direction (capped), plus the indexes the log and the stream inspector need.
+ * Appends are O(1) amortized; the rare compaction is O(n).
+ */
+import type { ChunkItem, Dir, FrameBatch, FrameItem } from '../shared/protocol';
+
+export interface StoredFrame extends FrameItem {
+  /** absolute ingest index: stable while the frame is kept */
+  idx: number;
+  data: Uint8Array;
+}
+
+export interface StoredChunk extends ChunkItem {
+  idx: number;
+}
+
+export type StreamKey = string; // `${conn}|${dir}`
+
+export function streamKey(conn: string, dir: Dir): StreamKey {
+  return conn + '|' + dir;
+}
+
+export interface StoreLimits {
+  maxFrames: number;
+  maxBytes: number;
+  maxChunksPerStream: number;
+}
+
+export const DEFAULT_LIMITS: StoreLimits = { maxFrames: 100_000, maxBytes: 64 * 1024 * 1024, maxChunksPerStream: 20_000 };
+
+/** One direction of one connection: its frames sorted by stream offset, and its chunks. */
+export class Stream {
+  frames: StoredFrame[] = [];
+  chunks: StoredChunk[] = [];
+  chunkBase = 0;
+
+  /** index of the first frame whose end is past `offset` (binary search: frames are sorted by start) */
+  firstFrameEndingAfter(offset: number): number {
+    let lo = 0;
+    let hi = this.frames.length;
+    while (lo < hi) {
+      const mid = (lo + hi) >> 1;
+      if (this.frames[mid].end <= offset) lo = mid + 1;
+      else hi = mid;
+    }
+    return lo;
+  }
+
+  /** frames overlapping [from, to) */
+  framesIn(from: number, to: number): StoredFrame[] {
+    const out: StoredFrame[] = [];
+    for (let i = this.firstFrameEndingAfter(from); i < this.frames.length && this.frames[i].start < to; i++) {
+      if (this.frames[i].end > this.frames[i].start || this.frames[i].start >= from) out.push(this.frames[i]);
+    }
+    return out;
+  }
+
+  /** chunks overlapping [from, to) (chunks are sorted by offset) */
+  chunksIn(from: number, to: number): StoredChunk[] {
+    let lo = 0;
+    let hi = this.chunks.length;
+    while (lo < hi) {
+      const mid = (lo + hi) >> 1;
+      const c = this.chunks[mid];
+      if (c.offset + c.length <= from) lo = mid + 1;
+      else hi = mid;
+    }
+    const out: StoredChunk[] = [];
+    for (let i = lo; i < this.chunks.length && this.chunks[i].offset < Math.max(to, from + 1); i++) out.push(this.chunks[i]);
+    return out;
+  }
+}
+
+export class TrafficStore {
+  /** frames in arrival order; frames[i].idx === base + i */
+  frames: StoredFrame[] = [];
+  base = 0;
+  bytes = 0;
+  /** frames dropped to respect the caps (webview side) plus frames the host skipped in floods */
+  dropped = 0;
+  readonly streams = new Map<StreamKey, Stream>();
+  private nextChunk = 0;
+  /** bumped whenever indexes are rebuilt (views holding absolute indexes must refilter) */
+  generation = 0;
+
+  constructor(public limits: StoreLimits = DEFAULT_LIMITS) {}
+
+  get total(): number {
+    return this.base + this.frames.length;
+  }
+
+  get(idx: number): StoredFrame | undefined {
+    return this.frames[idx - this.base];
+  }
+
+  stream(conn: string, dir: Dir): Stream {
+    const k = streamKey(conn, dir);
+    let s = this.streams.get(k);
+    if (!s) {
+      s = new Stream();
+      this.streams.set(k, s);
+    }
+    return s;
+  }
+
+  /** Appends a batch; returns the new frames (for incremental filtering). */
+  addBatch(batch: FrameBatch, chunks: ChunkItem[]): StoredFrame[] {
+    const added: StoredFrame[] = [];
+    for (const f of batch.frames) {
+      const data = batch.bytes.subarray(f.dataOffset, f.dataOffset + f.dataLength);
+      const sf: StoredFrame = { ...f, idx: this.base + this.frames.length, data };
+      this.frames.push(sf);
+      this.bytes += data.byteLength;
+      const s = this.stream(f.conn, f.dir);
+      const last = s.frames[s.frames.length - 1];
+      s.frames.push(sf);
+      if (last && last.start > sf.start) s.frames.sort((a, b) => a.start - b.start);
+      added.push(sf);
+    }
+    this.addChunks(chunks);
+    this.enforce();
+    return added;
+  }
+
+  private addChunks(chunks: ChunkItem[]): void {
+    for (const c of chunks) {
+      const s = this.stream(c.conn, c.dir);
+      s.chunks.push({ ...c, idx: this.nextChunk++ });
+      if (s.chunks.length > this.limits.maxChunksPerStream * 1.25) {
+        const n = s.chunks.length - this.limits.maxChunksPerStream;
+        s.chunks.splice(0, n);
+        s.chunkBase += n;
+      }
+    }
+  }
+
+  /** Replaces everything kept for one connection (after a re-decode, or its history on load). */
+  replaceConnection(conn: string, batch: FrameBatch, chunks: ChunkItem[]): void {
+    this.frames = this.frames.filter((f) => f.conn !== conn);
+    for (const [k, s] of this.streams) {
+      if (k.startsWith(conn + '|')) {
+        s.frames = [];
+        s.chunks = [];
+      }
+    }
+    const added: StoredFrame[] = batch.frames.map((f) => ({ ...f, idx: 0, data: batch.bytes.subarray(f.dataOffset, f.dataOffset + f.dataLength) }));
+    // Keep arrival order by time across connections.
+    const merged = this.frames.concat(added).sort((a, b) => a.time - b.time);
+    this.reindex(merged);
+    const sorted = chunks.slice().sort((a, b) => a.offset - b.offset);
+    this.addChunks(sorted);
+    this.enforce();
+  }
+
+  /** Forgets one connection's frames and chunks. */
+  clearConnection(conn: string): void {
+    this.reindex(this.frames.filter((f) => f.conn !== conn));
+    for (const k of [...this.streams.keys()]) if (k.startsWith(conn + '|')) this.streams.delete(k);
+  }
+
+  clearAll(): void {
+    this.reindex([]);
+    this.streams.clear();
+  }
+
+  private reindex(frames: StoredFrame[]): void {
+    this.frames = frames;
+    this.bytes = 0;
+    for (let i = 0; i < frames.length; i++) {
+      frames[i].idx = this.base + i;
+      this.bytes += frames[i].data.byteLength;
+    }
+    for (const s of this.streams.values()) s.frames = [];
+    for (const f of frames) this.stream(f.conn, f.dir).frames.push(f);
+    for (const s of this.streams.values()) s.frames.sort((a, b) => a.start - b.start);
+    this.generation++;
+  }
+
+  /** Drops the oldest frames beyond the caps; compacts in steps so appends stay O(1) amortized. */
+  private enforce(): void {
+    const { maxFrames, maxBytes } = this.limits;
+    if (this.frames.length <= maxFrames * 1.1 && this.bytes <= maxBytes) return;
+    let drop = Math.max(0, this.frames.length - maxFrames);
+    let bytes = this.bytes;
+    for (let i = 0; i < drop; i++) bytes -= this.frames[i].data.byteLength;
+    while (bytes > maxBytes * 0.9 && drop < this.frames.length) bytes -= this.frames[drop++].data.byteLength;
+    if (drop === 0) return;
+    const firstKept = this.base + drop;
+    this.frames = this.frames.slice(drop);
+    this.base = firstKept;
+    this.bytes = bytes;
+    this.dropped += drop;
+    for (const s of this.streams.values()) {
+      if (s.frames.some((f) => f.idx < firstKept)) s.frames = s.frames.filter((f) => f.idx >= firstKept);
+    }
+  }
+}

@@ -11,7 +11,7 @@ import { engine, reporter, root, GB, median, fmt } from './lib/common.mjs';
 const rep = reporter('tcp-throughput', 'Raw TCP receive throughput (loopback)');
 const quick = !!process.env.BENCH_QUICK;
 const TOTAL = (quick ? 128 : 1024) * 1024 * 1024;
-const RUNS = quick ? 1 : 3;
+const RUNS = Number(process.env.BENCH_RUNS || (quick ? 1 : 5));
 
 const reg = engine('core/registry');
 if (reg.missing) {
@@ -90,21 +90,22 @@ for (let run = 0; run < RUNS; run++) {
     globalThis.gc?.();
   }
 }
+// Value: the best run (what the machine can do when the other tenants are quiet). Ratio: the median of the
+// per-round ratios — each round runs sink and engine back to back, so a load spike hits both alike.
 const best = (n) => Math.max(...results.get(n));
 const base = best('plain net sink');
 for (const name of variants.slice(1).map(([n]) => n)) {
   const v = best(name);
-  const ratios = results.get(name).map((x, i) => x / results.get('plain net sink')[i]);
+  const ratio = median(results.get(name).map((x, i) => x / results.get('plain net sink')[i]));
   rep.row({
-    name: `${name} (best of ${RUNS})`,
+    name: `${name} (best of ${RUNS}; median ${fmt(median(results.get(name)))})`,
     value: v,
     unit: 'GB/s',
     baseline: { name: 'plain net sink', value: base, unit: 'GB/s' },
-    ratio: v / base,
+    ratio,
     target: '>= 0.8 x sink',
-    pass: v / base >= 0.8,
+    pass: ratio >= 0.8,
   });
-  rep.log(`  median per-run ratio: ${fmt(median(ratios))}`);
 }
 rep.done();
 process.exit(0);

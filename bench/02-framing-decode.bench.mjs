@@ -96,45 +96,50 @@ function decode(chunks) {
   return { frames, bytes, check, bad };
 }
 
-function measure(fn, reps) {
-  let best = Infinity;
+/** Runs fn and base alternately reps times: the best time of each and the median of the per-round speed ratios. */
+function measurePair(fn, base, reps) {
+  const a = [];
+  const b = [];
   let res;
+  let baseRes;
   for (let i = 0; i < reps; i++) {
-    const t = performance.now();
+    let t = performance.now();
     res = fn();
-    best = Math.min(best, performance.now() - t);
+    a.push(performance.now() - t);
+    t = performance.now();
+    baseRes = base();
+    b.push(performance.now() - t);
   }
-  return { ms: best, res };
+  const ratios = a.map((ms, i) => b[i] / ms).sort((x, y) => x - y);
+  return { ms: Math.min(...a), baseMs: Math.min(...b), ratio: ratios[Math.floor(ratios.length / 2)], res, baseRes };
 }
 
 for (const [label, payloadSize, count, reps] of [
-  ['64-byte frames', 64, quick ? 200_000 : 1_000_000, quick ? 2 : 5],
-  ['64 KiB frames', 65536, quick ? 256 : 2048, quick ? 2 : 5],
+  ['64-byte frames', 64, quick ? 200_000 : 1_000_000, quick ? 2 : 7],
+  ['64 KiB frames', 65536, quick ? 256 : 2048, quick ? 2 : 7],
 ]) {
   const buf = buildStream(payloadSize, count);
   const chunks = randomChunks(buf, 42);
   rep.log(`${label}: ${count.toLocaleString('en-US')} frames, ${fmt(buf.length / 2 ** 20)} MiB stream, ${chunks.length.toLocaleString('en-US')} random chunks; best of ${reps}`);
   decode(chunks); // warm-up
   baseline(buf);
-  const d = measure(() => decode(chunks), reps);
-  const b = measure(() => baseline(buf), reps);
-  if (d.res.frames !== count || d.res.bytes !== count * payloadSize || d.res.bad !== 0 || d.res.check !== b.res.check) {
+  const frameSize = 4 + payloadSize;
+  // 64-byte frames: against the plain loop over the whole buffer. 64 KiB frames: the plain loop only slices
+  // one buffer (no byte moves; printed for completeness), so the ratio is taken against the copy floor.
+  const d = measurePair(() => decode(chunks), payloadSize === 64 ? () => baseline(buf) : () => copyFloor(chunks, frameSize), reps);
+  if (d.res.frames !== count || d.res.bytes !== count * payloadSize || d.res.bad !== 0 || d.res.check !== d.baseRes.check) {
     throw new Error(`${label}: decoder produced ${d.res.frames} frames / ${d.res.bytes} bytes, ${d.res.bad} bad`);
   }
   const fps = count / (d.ms / 1000);
-  const bfps = count / (b.ms / 1000);
   const gbps = buf.length / 1e9 / (d.ms / 1000);
-  const bgbps = buf.length / 1e9 / (b.ms / 1000);
+  const bfps = count / (d.baseMs / 1000);
+  const bgbps = buf.length / 1e9 / (d.baseMs / 1000);
   if (payloadSize === 64) {
-    rep.row({ name: `${label}, frames/s`, value: fps / 1e6, unit: 'M frames/s', baseline: { name: 'plain readInt32LE loop', value: bfps / 1e6, unit: 'M frames/s' }, ratio: fps / bfps, target: '>= 2 M frames/s', pass: fps >= 2e6 });
+    rep.row({ name: `${label}, frames/s (best of ${reps})`, value: fps / 1e6, unit: 'M frames/s', baseline: { name: 'plain readInt32LE loop', value: bfps / 1e6, unit: 'M frames/s' }, ratio: d.ratio, target: '>= 2 M frames/s', pass: fps >= 2e6 });
   } else {
-    // the plain loop only slices one whole buffer (no bytes move), so it is no yardstick here; the ratio is
-    // taken against the copy floor instead, and the plain loop is printed for completeness
-    const f = measure(() => copyFloor(chunks, 4 + payloadSize), reps);
-    if (f.res.frames !== count) throw new Error('copy floor miscounted');
-    const fgbps = buf.length / 1e9 / (f.ms / 1000);
-    rep.log(`  plain readInt32LE/subarray loop over the whole buffer: ${fmt(bgbps)} GB/s (no copying at all)`);
-    rep.row({ name: `${label}, stream`, value: gbps, unit: 'GB/s', baseline: { name: 'copy floor (chunks copied into frames)', value: fgbps, unit: 'GB/s' }, ratio: gbps / fgbps, target: '>= 2 GB/s', pass: gbps >= 2 });
+    const plain = measurePair(() => baseline(buf), () => 0, 2);
+    rep.log(`  plain readInt32LE/subarray loop over the whole buffer: ${fmt(buf.length / 1e9 / (plain.ms / 1000))} GB/s (no copying at all)`);
+    rep.row({ name: `${label}, stream (best of ${reps})`, value: gbps, unit: 'GB/s', baseline: { name: 'copy floor (chunks copied into frames)', value: bgbps, unit: 'GB/s' }, ratio: d.ratio, target: '>= 2 GB/s', pass: gbps >= 2 });
   }
   rep.log(`  all ${count.toLocaleString('en-US')} frames intact`);
 }

@@ -1,0 +1,245 @@
+/**
+ * Bridges the connection registry to the composer webview: converts records to protocol items and batches
+ * live traffic (at most one data message per `intervalMs`, ~25/s), waits for the previous post to be taken
+ * before sending the next (backpressure), and drops the oldest pending frames beyond a cap during floods,
+ * counting them so the webview can say so. Pure Node (no `vscode`).
+ */
+import { decodeText } from '../../core/codec/encoding';
+import type { Disposable } from '../../core/events';
+import type { ChunkRecord, ConnectionInfo, Endpoint, FrameRecord, IConnectionRegistry } from '../../core/types';
+import type { ChunkItem, ConnSummary, DataMessage, FrameBatch, FrameItem, HistoryMessage, HostToWebview } from '../../shared/protocol';
+
+export interface BridgeOptions {
+  /** posts one message; a returned promise delays the next data message until it settles */
+  post(m: HostToWebview): PromiseLike<unknown> | void;
+  /** minimum time between data messages (default 40 ms: at most 25 messages per second) */
+  intervalMs?: number;
+  /** frames per data message (default 5,000) */
+  maxFramesPerBatch?: number;
+  /** frames waiting to be posted before the oldest are skipped (default 50,000) */
+  maxPending?: number;
+  /** payload bytes per frame that cross to the webview (default 64 KiB; copy fetches the rest) */
+  maxFrameBytes?: number;
+  /** payload bytes per frame decoded to text for display (default 4 KiB) */
+  maxTextBytes?: number;
+  /** frames per connection sent as history when the webview (re)loads (default 20,000) */
+  maxHistoryFrames?: number;
+}
+
+export function endpointText(e: Endpoint | undefined): string | undefined {
+  if (!e) return undefined;
+  return e.family === 'IPv6' ? `[${e.address}]:${e.port}` : `${e.address}:${e.port}`;
+}
+
+export function toSummary(c: ConnectionInfo): ConnSummary {
+  const s: ConnSummary = { id: c.id, kind: c.kind, state: c.state, label: c.label, framing: c.framing, encoding: c.encoding, openedAt: c.openedAt };
+  if (c.parentId !== undefined) s.parentId = c.parentId;
+  const local = endpointText(c.local);
+  const remote = endpointText(c.remote);
+  if (local) s.local = local;
+  if (remote) s.remote = remote;
+  if (c.error) s.error = c.error;
+  return s;
+}
+
+interface Pending {
+  conn: string;
+  frame: FrameRecord;
+}
+
+export class ComposerBridge implements Disposable {
+  private readonly subs: Disposable[] = [];
+  private frames: Pending[] = [];
+  private chunks: ChunkItem[] = [];
+  private skipped = 0;
+  private timer: ReturnType<typeof setTimeout> | undefined;
+  private inFlight = false;
+  private lastFlush = 0;
+  private active = false;
+  private connectionsDirty = false;
+  private lastConnections = 0;
+  private readonly encodings = new Map<string, string>();
+  private readonly o: Required<Omit<BridgeOptions, 'post'>>;
+  /** data messages posted so far (tests and the benchmark read it) */
+  messages = 0;
+
+  constructor(
+    private readonly registry: IConnectionRegistry,
+    private readonly opts: BridgeOptions,
+  ) {
+    this.o = {
+      intervalMs: opts.intervalMs ?? 40,
+      maxFramesPerBatch: opts.maxFramesPerBatch ?? 5000,
+      maxPending: opts.maxPending ?? 50_000,
+      maxFrameBytes: opts.maxFrameBytes ?? 64 * 1024,
+      maxTextBytes: opts.maxTextBytes ?? 4096,
+      maxHistoryFrames: opts.maxHistoryFrames ?? 20_000,
+    };
+    this.subs.push(
+      registry.onDidFrame((e) => {
+        if (!this.active) return;
+        this.frames.push({ conn: e.id, frame: e.frame });
+        if (this.frames.length > this.o.maxPending) {
+          const n = this.frames.length - this.o.maxPending;
+          this.frames.splice(0, n);
+          this.skipped += n;
+        }
+        this.schedule();
+      }),
+      registry.onDidReceiveChunk((e) => {
+        if (!this.active) return;
+        this.chunks.push(chunkItem(e.id, e.chunk));
+        if (this.chunks.length > this.o.maxPending) this.chunks.splice(0, this.chunks.length - this.o.maxPending);
+        this.schedule();
+      }),
+      registry.onDidOpen(() => this.connectionsChanged()),
+      registry.onDidChangeState((e) => {
+        this.encodings.delete(e.id);
+        this.connectionsChanged();
+      }),
+      registry.onDidClose(() => this.connectionsChanged()),
+    );
+  }
+
+  /** Starts (webview ready) or stops (webview gone) forwarding live traffic. Starting drops what was pending. */
+  setActive(active: boolean): void {
+    this.active = active;
+    this.frames = [];
+    this.chunks = [];
+    this.skipped = 0;
+  }
+
+  connections(): ConnSummary[] {
+    return this.registry.list().map(toSummary);
+  }
+
+  private encodingOf(id: string): string {
+    let enc = this.encodings.get(id);
+    if (enc === undefined) {
+      enc = this.registry.get(id)?.encoding ?? 'utf-8';
+      this.encodings.set(id, enc);
+    }
+    return enc;
+  }
+
+  private connectionsChanged(): void {
+    if (!this.active) return;
+    this.connectionsDirty = true;
+    this.schedule();
+  }
+
+  private schedule(): void {
+    if (this.timer !== undefined || this.inFlight) return;
+    const wait = Math.max(0, this.lastFlush + this.o.intervalMs - Date.now());
+    this.timer = setTimeout(() => {
+      this.timer = undefined;
+      void this.flush();
+    }, wait);
+  }
+
+  /** Posts what is pending now (normally called by the timer). */
+  async flush(): Promise<void> {
+    if (!this.active || this.inFlight) return;
+    this.lastFlush = Date.now();
+    const now = this.lastFlush;
+    if (this.connectionsDirty && now - this.lastConnections >= 250) {
+      this.connectionsDirty = false;
+      this.lastConnections = now;
+      this.opts.post({ type: 'connections', connections: this.connections() });
+    }
+    if (this.frames.length === 0 && this.chunks.length === 0 && this.skipped === 0) {
+      if (this.connectionsDirty) this.schedule();
+      return;
+    }
+    const take = this.frames.splice(0, this.o.maxFramesPerBatch);
+    const chunks = this.chunks;
+    this.chunks = [];
+    const msg: DataMessage = { type: 'data', batch: this.batch(take), chunks, skipped: this.skipped };
+    this.skipped = 0;
+    this.messages++;
+    this.inFlight = true;
+    try {
+      await this.opts.post(msg);
+    } finally {
+      this.inFlight = false;
+    }
+    if (this.frames.length || this.chunks.length || this.connectionsDirty) this.schedule();
+  }
+
+  /** Packs frames into one batch: items plus a single byte buffer (binary crosses as one Uint8Array). */
+  batch(pending: Pending[]): FrameBatch {
+    const cap = this.o.maxFrameBytes;
+    let total = 0;
+    for (const p of pending) total += Math.min(p.frame.payload.length, cap);
+    const bytes = new Uint8Array(total);
+    const frames: FrameItem[] = new Array(pending.length);
+    let off = 0;
+    for (let i = 0; i < pending.length; i++) {
+      const { conn, frame } = pending[i];
+      const n = Math.min(frame.payload.length, cap);
+      bytes.set(frame.payload.subarray(0, n), off);
+      frames[i] = this.frameItem(conn, frame, off, n);
+      off += n;
+    }
+    return { frames, bytes };
+  }
+
+  private frameItem(conn: string, f: FrameRecord, dataOffset: number, dataLength: number): FrameItem {
+    const textBytes = f.payload.length > this.o.maxTextBytes ? f.payload.subarray(0, this.o.maxTextBytes) : f.payload;
+    let text: string;
+    try {
+      text = decodeText(textBytes, this.encodingOf(conn));
+    } catch {
+      text = decodeText(textBytes, 'latin1');
+    }
+    const item: FrameItem = { conn, seq: f.seq, dir: f.direction, time: f.time, start: f.start, end: f.end, length: f.payload.length, dataOffset, dataLength, text };
+    if (f.header !== undefined) {
+      try {
+        item.header = JSON.stringify(f.header);
+      } catch {
+        item.header = String(f.header);
+      }
+    }
+    const remote = endpointText(f.remote);
+    if (remote) item.remote = remote;
+    return item;
+  }
+
+  /** A connection's recorded history as one message (the newest `maxHistoryFrames` frames). */
+  history(id: string, replace = true): HistoryMessage | undefined {
+    let snap;
+    try {
+      snap = this.registry.history(id);
+    } catch {
+      return undefined;
+    }
+    this.encodings.delete(id);
+    const frames = snap.frames.length > this.o.maxHistoryFrames ? snap.frames.slice(-this.o.maxHistoryFrames) : snap.frames;
+    return {
+      type: 'history',
+      conn: id,
+      replace,
+      batch: this.batch(frames.map((frame) => ({ conn: id, frame }))),
+      chunks: snap.chunks.map((c) => chunkItem(id, c)),
+      droppedFrames: snap.droppedFrames + (snap.frames.length - frames.length),
+      droppedChunks: snap.droppedChunks,
+    };
+  }
+
+  dispose(): void {
+    this.active = false;
+    if (this.timer !== undefined) clearTimeout(this.timer);
+    this.timer = undefined;
+    for (const s of this.subs) s.dispose();
+    this.subs.length = 0;
+    this.frames = [];
+    this.chunks = [];
+  }
+}
+
+function chunkItem(conn: string, c: ChunkRecord): ChunkItem {
+  const item: ChunkItem = { conn, seq: c.seq, dir: c.direction, time: c.time, offset: c.offset, length: c.data.length };
+  const remote = endpointText(c.remote);
+  if (remote) item.remote = remote;
+  return item;
+}

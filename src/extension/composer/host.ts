@@ -1,0 +1,316 @@
+/**
+ * The composer's host logic, independent of `vscode`: validates every webview message, computes previews,
+ * sends (once or repeatedly), changes framing/encoding and re-decodes, serves history and copies. The
+ * WebviewPanel wrapper (panel.ts) only wires this to a real webview, the clipboard and l10n.
+ */
+import { decodeText } from '../../core/codec/encoding';
+import { hexdump } from '../../core/codec/hexdump';
+import type { Disposable } from '../../core/events';
+import type { ConnectionInfo, IConnectionRegistry, SendOptions } from '../../core/types';
+import { SUPPORTED_ENCODINGS } from '../../core/codec/encoding';
+import { formatBytes, parseWebviewMessage, type CopyFormat, type Dir, type Draft, type FramingChoice, type HostToWebview, type InitMessage, type Repeat, type Target, type WebviewToHost } from '../../shared/protocol';
+import { ComposerBridge, type BridgeOptions } from './bridge';
+import { buildWire, toDraftError, DraftProblem, type Wire } from './draft';
+
+export interface HostLog {
+  info(msg: string): void;
+  warn(msg: string): void;
+  error(msg: string): void;
+}
+
+export interface HostDeps {
+  registry: IConnectionRegistry;
+  post(m: HostToWebview): PromiseLike<unknown> | void;
+  writeClipboard(text: string): PromiseLike<void> | void;
+  log?: HostLog;
+  /** localizes a host-side string (vscode.l10n.t); `{0}` placeholders */
+  t?(message: string, ...args: Array<string | number>): string;
+  settings?(): InitMessage['settings'];
+  bridge?: Partial<Omit<BridgeOptions, 'post'>>;
+}
+
+/** Framing presets offered in the pickers (spec + what it means). */
+export const FRAMING_PRESETS: InitMessage['framings'] = [
+  { spec: 'raw', label: 'raw', description: 'chunks as they arrive' },
+  { spec: 'length:i', label: "length:i (Python struct.pack('i', n))", description: '4-byte native int length prefix' },
+  { spec: 'length:!I', label: 'length:!I (network order)', description: '4-byte big-endian length prefix' },
+  { spec: 'length:<H', label: 'length:<H', description: '2-byte little-endian length prefix' },
+  { spec: 'line', label: 'line (\\n)', description: 'newline-terminated lines' },
+  { spec: 'delimiter:\\r\\n', label: 'delimiter:\\r\\n', description: 'CRLF-terminated' },
+  { spec: 'delimiter:\\x00', label: 'delimiter:\\x00', description: 'NUL-terminated' },
+  { spec: 'json-header', label: 'json-header (struct i + JSON header with total_size)', description: "the tutorial's header scheme" },
+];
+
+const DEFAULT_SETTINGS: InitMessage['settings'] = { displayMode: 'text', timestampFormat: 'time', maxFrames: 100_000 };
+
+function fmt(message: string, args: Array<string | number>): string {
+  return message.replace(/\{(\d+)\}/g, (m, i: string) => (args[Number(i)] !== undefined ? String(args[Number(i)]) : m));
+}
+
+export class ComposerHost implements Disposable {
+  readonly bridge: ComposerBridge;
+  private readonly registry: IConnectionRegistry;
+  private repeatTimer: ReturnType<typeof setTimeout> | undefined;
+  private repeatStop: (() => void) | undefined;
+  private target: string | undefined;
+  /** messages rejected by validation (tests read it) */
+  rejected = 0;
+
+  constructor(private readonly deps: HostDeps) {
+    this.registry = deps.registry;
+    this.bridge = new ComposerBridge(deps.registry, { ...deps.bridge, post: (m) => deps.post(m) });
+  }
+
+  private t(message: string, ...args: Array<string | number>): string {
+    return this.deps.t ? this.deps.t(message, ...args) : fmt(message, args);
+  }
+
+  /** The target the panel should preselect (set by "Open Packet Composer" on a tree item). */
+  focus(target: string | undefined): void {
+    this.target = target;
+    if (target) void this.deps.post({ type: 'focus', target });
+  }
+
+  /** Entry point for raw messages from the webview: untrusted, validated here. */
+  async handle(raw: unknown): Promise<void> {
+    const m = parseWebviewMessage(raw);
+    if (!m) {
+      this.rejected++;
+      this.deps.log?.warn(`composer: ignored an invalid message from the webview: ${safeDescribe(raw)}`);
+      return;
+    }
+    try {
+      await this.dispatch(m);
+    } catch (e) {
+      this.deps.log?.error(`composer: ${m.type} failed: ${e instanceof Error ? e.stack ?? e.message : String(e)}`);
+      this.notice('error', e instanceof Error ? e.message : String(e));
+    }
+  }
+
+  private async dispatch(m: WebviewToHost): Promise<void> {
+    switch (m.type) {
+      case 'ready':
+        return this.ready();
+      case 'preview':
+        return this.preview(m.reqId, m.draft, m.target, m.framing);
+      case 'send':
+        return this.send(m.reqId, m.draft, m.target, m.framing, m.repeat);
+      case 'stopRepeat':
+        this.stopRepeat();
+        return;
+      case 'setFraming':
+        return this.setFraming(m.conn, m.spec);
+      case 'setEncoding':
+        return this.setEncoding(m.conn, m.encoding);
+      case 'requestHistory':
+        return this.sendHistory(m.conn);
+      case 'clearHistory':
+        this.registry.clearHistory(m.conn);
+        return this.sendHistory(m.conn);
+      case 'copy':
+        return this.copyFrame(m.conn, m.dir, m.seq, m.format);
+      case 'copyText':
+        await this.deps.writeClipboard(m.text);
+        this.notice('info', this.t('Copied to the clipboard.'));
+        return;
+    }
+  }
+
+  private async ready(): Promise<void> {
+    this.bridge.setActive(true);
+    const init: InitMessage = {
+      type: 'init',
+      connections: this.bridge.connections(),
+      encodings: SUPPORTED_ENCODINGS.filter((e) => e.kind === 'text').map((e) => ({ id: e.id, label: e.label })),
+      framings: FRAMING_PRESETS,
+      settings: this.deps.settings?.() ?? DEFAULT_SETTINGS,
+    };
+    if (this.target) init.target = this.target;
+    await this.deps.post(init);
+    // History of every connection that carries a stream, oldest first.
+    for (const c of this.registry.list()) {
+      if (c.kind === 'tcp-server') continue;
+      const h = this.bridge.history(c.id, true);
+      if (h && (h.batch.frames.length || h.chunks.length)) await this.deps.post(h);
+    }
+  }
+
+  private resolveTargets(target: Target): ConnectionInfo[] {
+    if (target.ids.length === 0) throw new DraftProblem({ field: 'target', message: this.t('Pick a connection to send to.') });
+    return target.ids.map((id) => {
+      const c = this.registry.get(id);
+      if (!c) throw new DraftProblem({ field: 'target', message: this.t('Connection {0} no longer exists.', id) });
+      return c;
+    });
+  }
+
+  private wireFor(c: ConnectionInfo, draft: Draft, framing: FramingChoice): Wire {
+    return buildWire(draft, framing, c.framing);
+  }
+
+  private async preview(reqId: number, draft: Draft, target: Target, framing: FramingChoice): Promise<void> {
+    try {
+      const [first] = this.resolveTargets(target);
+      const w = this.wireFor(first, draft, framing);
+      const note = target.ids.length > 1 ? this.t('for {0}; each target uses its own framing', first.label) : undefined;
+      await this.deps.post({ type: 'preview', reqId, result: { ok: true, wire: new Uint8Array(w.wire), payloadLength: w.payloadLength, framing: w.framing, ...(note ? { note } : {}) } });
+    } catch (e) {
+      await this.deps.post({ type: 'preview', reqId, result: { ok: false, error: toDraftError(e) } });
+    }
+  }
+
+  private sendOptions(c: ConnectionInfo, target: Target): SendOptions {
+    const opts: SendOptions = { framed: false };
+    if (target.to) opts.to = { address: target.to.host, port: target.to.port };
+    else if (c.kind === 'udp') throw new DraftProblem({ field: 'target', message: this.t('Enter the destination host and port for this UDP socket.') });
+    return opts;
+  }
+
+  /** Computes every target's wire bytes (throws before anything is written) and sends them once. */
+  private async sendOnce(targets: ConnectionInfo[], draft: Draft, framing: FramingChoice, target: Target): Promise<number> {
+    const plan = targets.map((c) => ({ c, w: this.wireFor(c, draft, framing), o: this.sendOptions(c, target) }));
+    for (const p of plan) await this.registry.send(p.c.id, p.w.wire, p.o);
+    return plan.length;
+  }
+
+  private async send(reqId: number, draft: Draft, target: Target, framing: FramingChoice, repeat?: Repeat): Promise<void> {
+    let sent = 0;
+    try {
+      const targets = this.resolveTargets(target);
+      if (!repeat || repeat.count === 1) {
+        sent = await this.sendOnce(targets, draft, framing, target);
+        this.deps.log?.info(`composer: sent ${draft.mode} to ${target.ids.join(', ')}`);
+        await this.deps.post({ type: 'sendResult', reqId, ok: true, sent });
+        return;
+      }
+      this.stopRepeat();
+      // Validate (and send) the first round right away so errors show at once.
+      sent += await this.sendOnce(targets, draft, framing, target);
+      await this.runRepeat(reqId, targets, draft, framing, target, repeat, sent);
+    } catch (e) {
+      const error = toDraftError(e, 'target');
+      if (!(e instanceof DraftProblem)) error.message = this.t('Send failed: {0}', error.message);
+      await this.deps.post({ type: 'sendResult', reqId, ok: false, sent, error });
+    }
+  }
+
+  private runRepeat(reqId: number, targets: ConnectionInfo[], draft: Draft, framing: FramingChoice, target: Target, repeat: Repeat, first: number): Promise<void> {
+    let done = 1;
+    let sent = first;
+    let lastState = 0;
+    const postState = (running: boolean, force = false): void => {
+      const now = Date.now();
+      if (!force && now - lastState < 100) return;
+      lastState = now;
+      void this.deps.post({ type: 'repeat', running, done, total: repeat.count });
+    };
+    postState(true, true);
+    return new Promise<void>((resolve) => {
+      const finish = async (error?: unknown): Promise<void> => {
+        this.repeatTimer = undefined;
+        this.repeatStop = undefined;
+        postState(false, true);
+        if (error) await this.deps.post({ type: 'sendResult', reqId, ok: false, sent, error: toDraftError(error, 'target') });
+        else await this.deps.post({ type: 'sendResult', reqId, ok: true, sent });
+        resolve();
+      };
+      let stopped = false;
+      this.repeatStop = () => {
+        stopped = true;
+        if (this.repeatTimer !== undefined) clearTimeout(this.repeatTimer);
+        void finish();
+      };
+      const tick = async (): Promise<void> => {
+        if (stopped) return;
+        try {
+          sent += await this.sendOnce(targets, draft, framing, target);
+        } catch (e) {
+          if (stopped) return;
+          stopped = true;
+          return finish(e);
+        }
+        if (stopped) return;
+        done++;
+        postState(true);
+        if (done >= repeat.count) {
+          stopped = true;
+          return finish();
+        }
+        if (!stopped) this.repeatTimer = setTimeout(() => void tick(), repeat.intervalMs);
+      };
+      if (done >= repeat.count) {
+        stopped = true;
+        void finish();
+      } else this.repeatTimer = setTimeout(() => void tick(), repeat.intervalMs);
+    });
+  }
+
+  stopRepeat(): void {
+    this.repeatStop?.();
+  }
+
+  private async setFraming(conn: string, spec: string): Promise<void> {
+    try {
+      this.registry.setFraming(conn, spec);
+    } catch (e) {
+      this.notice('error', this.t('Cannot use framing "{0}": {1}', spec, e instanceof Error ? e.message : String(e)));
+      return;
+    }
+    this.registry.redecode(conn);
+    this.deps.log?.info(`composer: ${conn} framing set to ${spec}, history re-decoded`);
+    await this.sendHistory(conn);
+    this.notice('info', this.t('Re-decoded {0} with {1}.', conn, spec));
+  }
+
+  private async setEncoding(conn: string, encoding: string): Promise<void> {
+    try {
+      this.registry.setEncoding(conn, encoding);
+    } catch (e) {
+      this.notice('error', this.t('Cannot use encoding "{0}": {1}', encoding, e instanceof Error ? e.message : String(e)));
+      return;
+    }
+    await this.sendHistory(conn);
+  }
+
+  private async sendHistory(conn: string): Promise<void> {
+    const h = this.bridge.history(conn, true);
+    if (h) await this.deps.post(h);
+  }
+
+  private async copyFrame(conn: string, dir: Dir, seq: number, format: CopyFormat): Promise<void> {
+    let frame;
+    try {
+      frame = this.registry.history(conn).frames.find((f) => f.direction === dir && f.seq === seq);
+    } catch {
+      frame = undefined;
+    }
+    if (!frame) {
+      this.notice('warning', this.t('That frame is no longer in the history; raise the history limits to keep more.'));
+      return;
+    }
+    let text: string;
+    if (format === 'text') text = decodeText(frame.payload, this.registry.get(conn)?.encoding ?? 'utf-8');
+    else if (format === 'hexdump') text = hexdump(frame.payload);
+    else text = formatBytes(frame.payload, format, `frame_${seq}`);
+    await this.deps.writeClipboard(text);
+    this.notice('info', this.t('Copied frame {0} ({1} bytes).', seq + 1, frame.payload.length));
+  }
+
+  private notice(level: 'info' | 'warning' | 'error', message: string): void {
+    void this.deps.post({ type: 'notice', level, message });
+  }
+
+  dispose(): void {
+    this.stopRepeat();
+    this.bridge.dispose();
+  }
+}
+
+function safeDescribe(u: unknown): string {
+  try {
+    const s = JSON.stringify(u);
+    return s === undefined ? typeof u : s.slice(0, 200);
+  } catch {
+    return typeof u;
+  }
+}

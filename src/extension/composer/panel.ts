@@ -1,0 +1,133 @@
+/**
+ * The Packet Composer panel: one WebviewPanel (created on demand, revealed when it exists), a strict CSP
+ * with a per-load nonce, resources only from dist/webview, and a ComposerHost doing the work. No
+ * retainContextWhenHidden: the webview restores its drafts with setState and the host resends history.
+ */
+import * as crypto from 'node:crypto';
+import * as vscode from 'vscode';
+import type { IConnectionRegistry } from '../../core/types';
+import type { InitMessage } from '../../shared/protocol';
+import { ComposerHost } from './host';
+
+export const COMPOSER_VIEW_TYPE = 'socketDebugger.composer';
+
+export interface ComposerController extends vscode.Disposable {
+  /** Opens (or reveals) the composer, preselecting `target` (a connection id) when given. */
+  open(target?: string): void;
+  /** the live panel, if open (tests) */
+  readonly panel: vscode.WebviewPanel | undefined;
+}
+
+function readSettings(): InitMessage['settings'] {
+  const cfg = vscode.workspace.getConfiguration('socketDebugger');
+  const pick = <T>(keys: string[], ok: (v: unknown) => v is T, def: T): T => {
+    for (const k of keys) {
+      const v = cfg.get<unknown>(k);
+      if (ok(v)) return v;
+    }
+    return def;
+  };
+  const isMode = (v: unknown): v is 'text' | 'hex' | 'both' => v === 'text' || v === 'hex' || v === 'both';
+  const isTs = (v: unknown): v is 'time' | 'iso' | 'relative' => v === 'time' || v === 'iso' || v === 'relative';
+  const isCount = (v: unknown): v is number => typeof v === 'number' && Number.isInteger(v) && v >= 100 && v <= 1_000_000;
+  return {
+    displayMode: pick(['displayMode', 'display.mode'], isMode, 'text'),
+    timestampFormat: pick(['timestampFormat', 'display.timestampFormat'], isTs, 'time'),
+    maxFrames: pick(['composer.maxFrames'], isCount, 100_000),
+  };
+}
+
+export function composerHtml(webview: vscode.Webview, extensionUri: vscode.Uri, nonce: string, title: string): string {
+  const root = vscode.Uri.joinPath(extensionUri, 'dist', 'webview');
+  const js = webview.asWebviewUri(vscode.Uri.joinPath(root, 'main.js'));
+  const css = webview.asWebviewUri(vscode.Uri.joinPath(root, 'main.css'));
+  const codicons = webview.asWebviewUri(vscode.Uri.joinPath(root, 'codicons', 'codicon.css'));
+  const csp = [
+    "default-src 'none'",
+    `style-src ${webview.cspSource} 'nonce-${nonce}'`,
+    `font-src ${webview.cspSource}`,
+    `img-src ${webview.cspSource} data:`,
+    `script-src 'nonce-${nonce}'`,
+  ].join('; ');
+  const esc = (s: string): string => s.replace(/[&<>"]/g, (c) => `&#${c.charCodeAt(0)};`);
+  return `<!DOCTYPE html>
+<html lang="${esc(vscode.env.language)}">
+<head>
+<meta charset="UTF-8">
+<meta http-equiv="Content-Security-Policy" content="${csp}">
+<meta name="viewport" content="width=device-width, initial-scale=1.0">
+<link rel="stylesheet" nonce="${nonce}" href="${codicons.toString()}" id="vscode-codicon-stylesheet">
+<link rel="stylesheet" nonce="${nonce}" href="${css.toString()}">
+<title>${esc(title)}</title>
+</head>
+<body>
+<script nonce="${nonce}" src="${js.toString()}"></script>
+</body>
+</html>`;
+}
+
+export function registerComposer(context: vscode.ExtensionContext, registry: IConnectionRegistry, log: vscode.LogOutputChannel): ComposerController {
+  let panel: vscode.WebviewPanel | undefined;
+  let host: ComposerHost | undefined;
+
+  const open = (target?: string): void => {
+    if (panel && host) {
+      host.focus(target);
+      panel.reveal(undefined, false);
+      return;
+    }
+    const title = vscode.l10n.t('Packet Composer');
+    const p = vscode.window.createWebviewPanel(
+      COMPOSER_VIEW_TYPE,
+      title,
+      { viewColumn: vscode.ViewColumn.Active, preserveFocus: false },
+      {
+        enableScripts: true,
+        localResourceRoots: [vscode.Uri.joinPath(context.extensionUri, 'dist', 'webview')],
+      },
+    );
+    const h = new ComposerHost({
+      registry,
+      post: (m) => p.webview.postMessage(m),
+      writeClipboard: (text) => vscode.env.clipboard.writeText(text),
+      log,
+      t: (message, ...args) => vscode.l10n.t(message, ...args),
+      settings: readSettings,
+    });
+    h.focus(target);
+    panel = p;
+    host = h;
+    const subs: vscode.Disposable[] = [
+      p.webview.onDidReceiveMessage((raw: unknown) => void h.handle(raw)),
+      p.onDidChangeViewState((e) => {
+        // Hidden: the webview is torn down (no retainContextWhenHidden); it sends "ready" when it is back.
+        if (!e.webviewPanel.visible) h.bridge.setActive(false);
+      }),
+      vscode.workspace.onDidChangeConfiguration((e) => {
+        if (e.affectsConfiguration('socketDebugger') && p.visible) p.webview.html = composerHtml(p.webview, context.extensionUri, crypto.randomBytes(16).toString('base64'), title);
+      }),
+    ];
+    p.onDidDispose(() => {
+      for (const s of subs) s.dispose();
+      h.dispose();
+      if (panel === p) {
+        panel = undefined;
+        host = undefined;
+      }
+    });
+    p.webview.html = composerHtml(p.webview, context.extensionUri, crypto.randomBytes(16).toString('base64'), title);
+    log.info('composer: opened');
+  };
+
+  const controller: ComposerController = {
+    open,
+    get panel() {
+      return panel;
+    },
+    dispose() {
+      panel?.dispose();
+    },
+  };
+  context.subscriptions.push(controller);
+  return controller;
+}

@@ -1,0 +1,251 @@
+/**
+ * The composer's host side (src/extension/composer/{draft,bridge,host}.ts, no `vscode`), against a real
+ * ConnectionRegistry and Python peers on 127.0.0.1. Lives here because mocha runs src/{core,shared,cli}.
+ */
+import * as assert from 'node:assert/strict';
+import { spawn } from 'node:child_process';
+import * as net from 'node:net';
+import { ConnectionRegistry } from '../core/registry';
+import { buildWire, DraftProblem, parseStructValues } from '../extension/composer/draft';
+import { ComposerHost } from '../extension/composer/host';
+import type { DataMessage, DraftError, HistoryMessage, HostToWebview, InitMessage } from './protocol';
+
+function python(code: string, args: string[] = [], input?: string): { done: Promise<string>; kill(): void } {
+  const p = spawn('python3', ['-c', code, ...args], { stdio: ['pipe', 'pipe', 'pipe'] });
+  let out = '';
+  let err = '';
+  p.stdout.on('data', (d: Buffer) => (out += d.toString()));
+  p.stderr.on('data', (d: Buffer) => (err += d.toString()));
+  if (input !== undefined) p.stdin.end(input);
+  const timer = setTimeout(() => p.kill(), 15000);
+  const done = new Promise<string>((resolve, reject) => {
+    p.on('error', reject);
+    p.on('close', (code) => {
+      clearTimeout(timer);
+      if (code === 0) resolve(out);
+      else reject(new Error(`python3 exited with ${code}: ${err}`));
+    });
+  });
+  return { done, kill: () => p.kill() };
+}
+
+async function pyBytes(expr: string): Promise<string> {
+  return (await python(`import struct, json, sys\nsys.stdout.write((${expr}).hex())`).done).trim();
+}
+
+function problemOf(fn: () => unknown): DraftError {
+  try {
+    fn();
+  } catch (e) {
+    if (e instanceof DraftProblem) return e.detail;
+    throw e;
+  }
+  assert.fail('expected a DraftProblem');
+}
+
+function waitFor<T>(pred: () => T | undefined, timeoutMs = 8000): Promise<T> {
+  return new Promise((resolve, reject) => {
+    const t0 = Date.now();
+    const tick = (): void => {
+      const v = pred();
+      if (v !== undefined) return resolve(v);
+      if (Date.now() - t0 > timeoutMs) return reject(new Error('timed out'));
+      setTimeout(tick, 10);
+    };
+    tick();
+  });
+}
+
+describe('composer draft → wire bytes', () => {
+  const conn = { kind: 'connection' } as const;
+
+  it('text in GBK with length:i framing matches struct.pack("i", n) + data', async () => {
+    const w = buildWire({ mode: 'text', text: '吃包子啊!', encoding: 'gbk' }, conn, 'length:i');
+    assert.equal(w.wire.toString('hex'), await pyBytes(`(lambda b: struct.pack('i', len(b)) + b)('吃包子啊!'.encode('gbk'))`));
+    assert.equal(w.payloadLength, 9);
+    assert.equal(w.framing, 'length:i');
+  });
+
+  it('hex, escapes and raw framing give the bytes as typed', () => {
+    assert.equal(buildWire({ mode: 'hex', text: '0x48,0x65 6c6c6f' }, { kind: 'raw' }, 'length:i').wire.toString(), 'Hello');
+    assert.equal(buildWire({ mode: 'escapes', text: 'hello\\x00wyb\\r\\n', encoding: 'utf-8' }, conn, 'raw').wire.toString('hex'), Buffer.from('hello\x00wyb\r\n').toString('hex'));
+    assert.equal(buildWire({ mode: 'text', text: 'hi', encoding: 'utf-8' }, { kind: 'spec', spec: 'line' }, 'raw').wire.toString(), 'hi\n');
+  });
+
+  it('reports a bad hex digit at its position', () => {
+    const e = problemOf(() => buildWire({ mode: 'hex', text: '48 65 6g' }, conn, 'raw'));
+    assert.equal(e.field, 'text');
+    assert.equal(e.position, 7);
+  });
+
+  it('packs struct values like Python, and names the value Python would refuse', async () => {
+    const w = buildWire({ mode: 'struct', format: '!iH?4s', values: "-1, 0x10, True, b'ab\\x00'" }, { kind: 'raw' }, 'raw');
+    assert.equal(w.wire.toString('hex'), await pyBytes(`struct.pack('!iH?4s', -1, 0x10, True, b'ab\\x00')`));
+    const big = parseStructValues('18446744073709551615, 1.5e3, "x", hex:0a0b');
+    assert.deepEqual(
+      big.map((v) => v.value),
+      [18446744073709551615n, 1500, Buffer.from('x'), Buffer.from([10, 11])],
+    );
+    const range = problemOf(() => buildWire({ mode: 'struct', format: '<hH', values: '1, 70000' }, conn, 'raw'));
+    assert.equal(range.field, 'values');
+    assert.equal(range.index, 1);
+    assert.equal(range.position, 3);
+    assert.match(range.message, /value 2 \("H"\).*65535/);
+    const count = problemOf(() => buildWire({ mode: 'struct', format: 'ii', values: '1' }, conn, 'raw'));
+    assert.match(count.message, /pack expected 2 items for packing \(got 1\)/);
+    const lit = problemOf(() => buildWire({ mode: 'struct', format: 'ii', values: '1, spam' }, conn, 'raw'));
+    assert.equal(lit.position, 3);
+    assert.equal(problemOf(() => buildWire({ mode: 'struct', format: 'iy', values: '1' }, conn, 'raw')).field, 'format');
+  });
+
+  it('JSON header mode fills in total_size like the seed server (json-header framing)', async () => {
+    const w = buildWire({ mode: 'json', header: '{"cmd": "dir"}', body: 'hello 世界', encoding: 'utf-8' }, conn, 'raw');
+    assert.equal(w.framing.startsWith('json-header'), true);
+    const expected = await pyBytes(
+      `(lambda body: (lambda hb: struct.pack('i', len(hb)) + hb + body)(json.dumps({'total_size': len(body), 'cmd': 'dir'}).encode('utf-8')))('hello 世界'.encode('utf-8'))`,
+    );
+    assert.equal(w.wire.toString('hex'), expected);
+    // the seed's own header: {'total_size': n}
+    const seed = buildWire({ mode: 'json', header: '', body: 'abc', encoding: 'utf-8' }, conn, 'json-header');
+    assert.equal(seed.wire.toString('hex'), await pyBytes(`(lambda hb: struct.pack('i', len(hb)) + hb + b'abc')(json.dumps({'total_size': 3}).encode('utf-8'))`));
+    const bad = problemOf(() => buildWire({ mode: 'json', header: '{"cmd": }', body: '', encoding: 'utf-8' }, conn, 'raw'));
+    assert.equal(bad.field, 'header');
+    assert.equal(problemOf(() => buildWire({ mode: 'json', header: '[1]', body: '', encoding: 'utf-8' }, conn, 'raw')).field, 'header');
+  });
+
+  it('rejects a bad framing spec and an unknown encoding with the field to blame', () => {
+    assert.equal(problemOf(() => buildWire({ mode: 'hex', text: '00' }, { kind: 'spec', spec: 'length:z' }, 'raw')).field, 'framing');
+    assert.equal(problemOf(() => buildWire({ mode: 'text', text: 'x', encoding: 'klingon' }, conn, 'raw')).field, 'encoding');
+  });
+});
+
+describe('composer host over real sockets', function () {
+  this.timeout(20000);
+  let registry: ConnectionRegistry;
+  let host: ComposerHost;
+  let posted: HostToWebview[];
+  let clip: string[];
+
+  beforeEach(() => {
+    registry = new ConnectionRegistry();
+    posted = [];
+    clip = [];
+    host = new ComposerHost({ registry, post: (m) => void posted.push(m), writeClipboard: (t) => void clip.push(t), bridge: { intervalMs: 10 } });
+  });
+  afterEach(async () => {
+    host.dispose();
+    await registry.closeAll();
+    registry.dispose();
+  });
+
+  const of = <T extends HostToWebview['type']>(type: T): Array<Extract<HostToWebview, { type: T }>> =>
+    posted.filter((m): m is Extract<HostToWebview, { type: T }> => m.type === type);
+
+  it('shows a sticky chunk, sends a reply the Python peer reads byte for byte, and re-decodes', async () => {
+    const server = await registry.listenTcp({ port: 0, framing: 'length:i', encoding: 'gbk' });
+    await host.handle({ type: 'ready' });
+    const init = of('init')[0] as InitMessage;
+    assert.ok(init.connections.some((c) => c.id === server.id && c.kind === 'tcp-server'));
+    assert.ok(init.encodings.some((e) => e.id === 'gbk'));
+
+    // A client written like the seed: two struct.pack('i')-framed messages in a single write, then read one reply.
+    const py = python(
+      `import socket, struct, sys
+sk = socket.socket()
+sk.connect(('127.0.0.1', int(sys.argv[1])))
+msgs = [b'hello', '吃包子啊!'.encode('gbk')]
+sk.send(b''.join(struct.pack('i', len(m)) + m for m in msgs))
+num = struct.unpack('i', sk.recv(4))[0]
+res = b''
+while len(res) < num:
+    res += sk.recv(num - len(res))
+sys.stdout.write((struct.pack('i', num) + res).hex())
+sk.close()`,
+      [String(server.local?.port)],
+    );
+    const frames = await waitFor(() => {
+      const fs = of('data').flatMap((d) => d.batch.frames.map((f) => ({ f, bytes: d.batch.bytes })));
+      return fs.length >= 2 ? fs : undefined;
+    });
+    assert.deepEqual(
+      frames.map(({ f }) => f.text),
+      ['hello', '吃包子啊!'],
+    );
+    assert.equal(Buffer.from(frames[1].bytes.subarray(frames[1].f.dataOffset, frames[1].f.dataOffset + frames[1].f.dataLength)).toString('hex'), Buffer.from('b3d4b0fcd7d3b0a121', 'hex').toString('hex'));
+    const chunks = of('data').flatMap((d: DataMessage) => d.chunks).filter((c) => c.dir === 'in');
+    assert.equal(chunks.length, 1, 'one recv chunk carried both frames');
+    assert.equal(chunks[0].length, 4 + 5 + 4 + 9);
+    assert.deepEqual([frames[0].f.start, frames[0].f.end, frames[1].f.start, frames[1].f.end], [0, 9, 9, 22]);
+    assert.ok(of('data').every((d) => d.batch.bytes instanceof Uint8Array));
+
+    // Preview and send: the same bytes.
+    const peer = frames[0].f.conn;
+    const draft = { mode: 'text', text: '收到 ok', encoding: 'gbk' };
+    await host.handle({ type: 'preview', reqId: 7, draft, target: { ids: [peer] }, framing: { kind: 'connection' } });
+    const pv = of('preview').find((p) => p.reqId === 7);
+    assert.ok(pv && pv.result.ok);
+    const previewHex = pv.result.ok ? Buffer.from(pv.result.wire).toString('hex') : '';
+    await host.handle({ type: 'send', reqId: 8, draft, target: { ids: [peer] }, framing: { kind: 'connection' } });
+    assert.deepEqual(of('sendResult').find((r) => r.reqId === 8), { type: 'sendResult', reqId: 8, ok: true, sent: 1 });
+    assert.equal((await py.done).trim(), previewHex);
+    assert.equal(previewHex, Buffer.concat([Buffer.from([9, 0, 0, 0]), Buffer.from('cad5b5bd206f6b', 'hex')]).toString('hex').replace(/^09/, '07'));
+
+    // Re-decode the history as raw: one frame per chunk.
+    await host.handle({ type: 'setFraming', conn: peer, spec: 'raw' });
+    const hist = of('history').filter((h: HistoryMessage) => h.conn === peer).pop();
+    assert.ok(hist && hist.replace);
+    const inFrames = hist.batch.frames.filter((f) => f.dir === 'in');
+    assert.equal(inFrames.length, 1);
+    assert.equal(inFrames[0].length, 22);
+
+    // Copy as a Python bytes literal.
+    await host.handle({ type: 'copy', conn: peer, dir: 'out', seq: 0, format: 'python' });
+    assert.equal(clip.pop(), "b'\\x07\\x00\\x00\\x00\\xca\\xd5\\xb5\\xbd ok'");
+  });
+
+  it('repeats a send N times and can be stopped; rejects invalid messages and unknown targets', async () => {
+    const server = await registry.listenTcp({ port: 0, framing: 'raw' });
+    await host.handle({ type: 'ready' });
+    const py = python(
+      `import socket, sys
+sk = socket.socket()
+sk.connect(('127.0.0.1', int(sys.argv[1])))
+sk.send(b'hi')
+data = b''
+while len(data) < 3:
+    data += sk.recv(1024)
+sys.stdout.write(data.hex())
+sk.close()`,
+      [String(server.local?.port)],
+    );
+    await waitFor(() => registry.children(server.id)[0]?.id);
+    await host.handle({ type: 'send', reqId: 1, draft: { mode: 'hex', text: 'ab' }, target: { ids: [server.id] }, framing: { kind: 'connection' }, repeat: { intervalMs: 5, count: 3 } });
+    assert.equal((await py.done).trim(), 'ababab');
+    assert.deepEqual(of('sendResult').find((r) => r.reqId === 1), { type: 'sendResult', reqId: 1, ok: true, sent: 3 });
+    assert.deepEqual(of('repeat').pop(), { type: 'repeat', running: false, done: 3, total: 3 });
+
+    // stop a long repeat
+    const got: Buffer[] = [];
+    const sock = net.connect(server.local?.port ?? 0, '127.0.0.1');
+    sock.on('data', (d: Buffer) => got.push(d));
+    const peer2 = await waitFor(() => registry.children(server.id).find((c) => c.state === 'open')?.id);
+    const long = host.handle({ type: 'send', reqId: 2, draft: { mode: 'hex', text: 'cd' }, target: { ids: [peer2] }, framing: { kind: 'raw' }, repeat: { intervalMs: 1000, count: 100 } });
+    await waitFor(() => of('repeat').find((r) => r.running && r.total === 100));
+    await host.handle({ type: 'stopRepeat' });
+    await long;
+    assert.equal(of('sendResult').find((r) => r.reqId === 2)?.ok, true);
+    assert.equal(of('repeat').pop()?.running, false);
+    await waitFor(() => (got.length ? true : undefined));
+    assert.equal(Buffer.concat(got).toString('hex'), 'cd');
+    sock.destroy();
+
+    const before = host.rejected;
+    await host.handle({ type: 'send', reqId: 3, draft: { mode: 'hex', text: 'ab' }, target: { ids: ['<img>'] }, framing: { kind: 'raw' } });
+    await host.handle({ type: 'copyText', text: 42 });
+    assert.equal(host.rejected, before + 2);
+    await host.handle({ type: 'send', reqId: 4, draft: { mode: 'hex', text: 'ab' }, target: { ids: ['c999'] }, framing: { kind: 'raw' } });
+    const r4 = of('sendResult').find((r) => r.reqId === 4);
+    assert.equal(r4?.ok, false);
+    assert.equal(r4?.error?.field, 'target');
+  });
+});

@@ -9,6 +9,8 @@ import { Connection, type ConnectionHost, endpointLabel, endpointOf } from './co
 
 /** how long a graceful close waits for unsent bytes before it destroys the socket */
 const CLOSE_GRACE_MS = 2000;
+/** keep-alive: idle time before the first probe (the system default is often 2 hours) */
+const KEEPALIVE_IDLE_MS = 5000;
 
 function localOf(s: net.Socket): Endpoint | undefined {
   return endpointOf(s.localAddress, s.localPort, s.localFamily);
@@ -167,7 +169,12 @@ export class TcpServerConnection extends Connection {
     const o = this.options;
     const host = o.host ?? '127.0.0.1';
     return new Promise((resolve, reject) => {
-      const server = net.createServer({ allowHalfOpen: o.allowHalfOpen === true, noDelay: o.noDelay === true, keepAlive: o.keepAlive === true });
+      const server = net.createServer({
+        allowHalfOpen: o.allowHalfOpen === true,
+        noDelay: o.noDelay === true,
+        keepAlive: o.keepAlive === true,
+        keepAliveInitialDelay: KEEPALIVE_IDLE_MS,
+      });
       this.server = server;
       const onListenError = (e: Error): void => {
         server.removeListener('listening', onListening);
@@ -291,7 +298,7 @@ export class TcpClientConnection extends TcpSocketConnection {
         clearTimeout(timer);
         socket.removeListener('error', onError);
         if (o.noDelay !== undefined) socket.setNoDelay(o.noDelay);
-        if (o.keepAlive) socket.setKeepAlive(true, 1000);
+        if (o.keepAlive) socket.setKeepAlive(true, KEEPALIVE_IDLE_MS);
         this.attach(socket);
         if (!this.options.label) this.label = endpointLabel(this.remote);
         resolve();
@@ -307,6 +314,7 @@ export class TcpClientConnection extends TcpSocketConnection {
   /** first connect: resolves once open; a failure rejects and leaves nothing behind */
   async connect(): Promise<void> {
     await this.connectOnce();
+    this.openedAt = Date.now();
     this.state = 'open';
     this.announced = true;
     this.host.opened(this);

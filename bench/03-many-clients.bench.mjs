@@ -8,9 +8,9 @@ import { fork } from 'node:child_process';
 import { join } from 'node:path';
 import { engine, reporter, root, procMemory, MB, fmt } from './lib/common.mjs';
 
-const rep = reporter('many-clients', '10 000 concurrent clients, echo');
 const quick = !!process.env.BENCH_QUICK;
 const COUNT = Number(process.env.BENCH_CLIENTS || (quick ? 1000 : 10_000));
+const rep = reporter('many-clients', `${COUNT.toLocaleString('en-US')} concurrent clients, echo`);
 const SIZE = 4096;
 const LIMIT_MS = 120_000;
 

@@ -10,9 +10,9 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { reporter, root, procMemory, MB, GB, fmt, rng, sleep } from './lib/common.mjs';
 
-const rep = reporter('cli-output', 'sockdbg tcp listen --output: 1 GiB raw');
 const quick = !!process.env.BENCH_QUICK;
 const TOTAL = (quick ? 128 : 1024) * 1024 * 1024;
+const rep = reporter('cli-output', `sockdbg tcp listen --output: ${quick ? '128 MiB' : '1 GiB'} raw`);
 const BLOCK = 256 * 1024;
 const cli = join(root, 'dist', 'cli.js');
 

@@ -1,11 +1,126 @@
+/**
+ * Entry point: builds the connection registry, the Connections tree, the status-bar item, the log and the commands,
+ * and hands the shared services to the composer and remote-exec parts. Activation is implicit (the view and the
+ * commands). `activate` returns the API in api.ts (tests use it); `deactivate` closes every socket.
+ */
 import * as vscode from 'vscode';
+import { ConnectionRegistry } from '../core/registry';
+import type { ErrorEvent } from '../core/types';
+import { COMMANDS, type SocketDebuggerApi } from './api';
+import { registerCommands } from './commands';
+import { readConfig, CONFIG_SECTION } from './config';
+import { formatEndpoint, primaryAddress } from './format';
+import type { ExtensionServices, TreeSection } from './services';
+import { ConnectionsStatusBar } from './statusBar';
+import { ConnectionsTreeProvider, connectionLabel, type TreeNode } from './tree';
 
-export function activate(context: vscode.ExtensionContext): void {
-  const log = vscode.window.createOutputChannel('Socket Debugger', { log: true });
-  context.subscriptions.push(log);
-  log.info('Socket Debugger activated');
+let active: { registry: ConnectionRegistry; log: vscode.LogOutputChannel } | undefined;
+
+/** framing failures on a live connection: worth a notification that offers to change the framing */
+function isFramingError(e: ErrorEvent): boolean {
+  return /^(BAD_|FRAME|FRAMING)/.test(e.code);
 }
 
-export function deactivate(): void {
-  // sockets are closed by the registry's disposable (see later issues)
+export function activate(context: vscode.ExtensionContext): SocketDebuggerApi {
+  const log = vscode.window.createOutputChannel('Socket Debugger', { log: true });
+  context.subscriptions.push(log);
+  const cfg = readConfig();
+  const registry = new ConnectionRegistry({ historyMaxBytes: cfg.historyMaxBytes, historyMaxFrames: cfg.historyMaxFrames });
+  context.subscriptions.push({ dispose: () => registry.dispose() });
+  active = { registry, log };
+
+  const tree = new ConnectionsTreeProvider(registry);
+  context.subscriptions.push(tree);
+  const treeView = vscode.window.createTreeView<TreeNode>('socketDebugger.connections', { treeDataProvider: tree, showCollapseAll: true, canSelectMany: false });
+  context.subscriptions.push(treeView);
+  context.subscriptions.push(new ConnectionsStatusBar(registry));
+
+  // ---- log + notifications for what happens on connections ----------------------------------
+  const lastNotified = new Map<string, number>();
+  const errorsShown: string[] = [];
+  context.subscriptions.push(
+    registry.onDidOpen((e) => {
+      const i = e.info;
+      if (i.kind === 'tcp-peer') log.info(`${i.id}: client ${formatEndpoint(i.remote)} connected to server ${i.parentId ?? ''} (${formatEndpoint(i.local)})`);
+      else if (i.kind === 'udp-peer') log.info(`${i.id}: UDP peer ${formatEndpoint(i.remote)} on socket ${i.parentId ?? ''}`);
+    }),
+    registry.onDidClose((e) => log.info(`${e.id}: ${primaryAddress(e.info)} closed (${e.reason})`)),
+    registry.onDidError((e) => {
+      const where = e.id ? `${e.id}: ` : '';
+      log.warn(`${where}${e.code}: ${e.message}${e.offset !== undefined ? ` (stream offset ${e.offset})` : ''}`);
+      if (!e.id || !isFramingError(e)) return;
+      // at most one notification per connection every 10 s, however many bad frames arrive
+      const key = e.id;
+      const now = Date.now();
+      if (now - (lastNotified.get(key) ?? 0) < 10000) return;
+      lastNotified.set(key, now);
+      const info = registry.get(e.id);
+      const label = info ? connectionLabel(info) : e.id;
+      const msg = vscode.l10n.t('Framing error on {0}: {1}', label, e.message);
+      errorsShown.push(msg);
+      const change = vscode.l10n.t('Change Framing/Encoding…');
+      void vscode.window.showWarningMessage(msg, change).then((picked) => {
+        if (picked === change && registry.get(key)) void vscode.commands.executeCommand(COMMANDS.changeFraming, { type: 'connection', id: key });
+      });
+    }),
+    vscode.workspace.onDidChangeConfiguration((e) => {
+      if (e.affectsConfiguration(`${CONFIG_SECTION}.history`)) {
+        log.info('history limits changed: they apply after the window is reloaded');
+      }
+    }),
+  );
+
+  // ---- services shared with the composer and remote exec -----------------------------------
+  const services: ExtensionServices = {
+    context,
+    registry,
+    log,
+    addTreeSection: <T>(section: TreeSection<T>) => tree.addSection(section),
+    refreshTree: () => tree.schedule(undefined),
+  };
+
+  const composer = createComposerOpener(services);
+  context.subscriptions.push(
+    ...registerCommands({
+      context,
+      registry,
+      log,
+      tree,
+      treeView: treeView as vscode.TreeView<unknown>,
+      openComposer: composer,
+      errorsShown,
+    }),
+  );
+
+  log.info(`Socket Debugger ${String(context.extension.packageJSON.version ?? '')} activated (workspace ${vscode.workspace.isTrusted ? 'trusted' : 'restricted'})`);
+  return {
+    version: 1,
+    registry,
+    tree,
+    addTreeSection: services.addTreeSection,
+    errorsShown,
+  };
+}
+
+/**
+ * The packet composer lives in src/extension/composer (helper WEBVIEW). Until its entry point is wired here, the
+ * command says so instead of failing silently.
+ */
+function createComposerOpener(services: ExtensionServices): (id?: string) => Promise<void> {
+  return async (id?: string) => {
+    services.log.info(`open composer${id ? ` on ${id}` : ''}: the composer is not part of this build yet`);
+    void vscode.window.showInformationMessage(vscode.l10n.t('The Packet Composer is not available in this build yet.'));
+  };
+}
+
+export async function deactivate(): Promise<void> {
+  const a = active;
+  active = undefined;
+  if (!a) return;
+  try {
+    await a.registry.closeAll();
+    a.log.info('deactivated: every socket closed');
+  } catch (e) {
+    a.log.error(`deactivate: ${e instanceof Error ? e.message : String(e)}`);
+  }
 }

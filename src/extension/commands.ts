@@ -1,0 +1,643 @@
+/**
+ * The commands. Each works three ways:
+ *  - from the palette (no argument): prompts with QuickInput (and picks a connection when it needs one);
+ *  - from the tree (argument: a tree node): acts on that connection, prompting only for what is missing;
+ *  - programmatically (argument: an options object, see api.ts): no prompts, resolves with a result and rejects
+ *    with a clear Error on bad options or a socket failure (no notification).
+ * Interactive failures become notifications with an action where one helps ("Try Another Port", "Retry").
+ */
+import * as vscode from 'vscode';
+import { encodeText, normalizeEncoding } from '../core/codec/encoding';
+import { parseBase64, parseEscapes, parseHex } from '../core/codec/input';
+import type { ConnectionRegistry } from '../core/registry';
+import { checkFraming } from '../core/transport/framing';
+import type { ConnectionInfo, ConnectionKind } from '../core/types';
+import { COMMANDS, type BindOptions, type ConnectOptions, type ListenOptions } from './api';
+import { readConfig } from './config';
+import { formatBytes, formatEndpoint, formatTime, isClosed, parseHostPort, primaryAddress } from './format';
+import { pickConnection, pickEncoding, pickFraming, promptHost, promptHostPort, promptPort } from './prompts';
+import { connectionLabel, isConnectionNode, type ConnectionsTreeProvider } from './tree';
+
+export interface CommandContext {
+  readonly context: vscode.ExtensionContext;
+  readonly registry: ConnectionRegistry;
+  readonly log: vscode.LogOutputChannel;
+  readonly tree: ConnectionsTreeProvider;
+  readonly treeView: vscode.TreeView<unknown> | undefined;
+  /** opens the packet composer (on a connection when given) */
+  openComposer(id?: string): Promise<void>;
+  /** messages of the error notifications shown so far (tests) */
+  readonly errorsShown: string[];
+}
+
+const DEFAULT_PORT = 8888;
+
+/** Thrown for bad programmatic options. */
+export class CommandOptionsError extends Error {
+  override readonly name = 'CommandOptionsError';
+}
+
+function errorMessage(e: unknown): string {
+  return e instanceof Error ? e.message : String(e);
+}
+
+function errorCode(e: unknown): string | undefined {
+  const c = (e as { code?: unknown } | null)?.code;
+  return typeof c === 'string' ? c : undefined;
+}
+
+function isPlainOptions(arg: unknown): arg is Record<string, unknown> {
+  return typeof arg === 'object' && arg !== null && !Array.isArray(arg) && !isConnectionNode(arg) && !(arg instanceof vscode.Uri);
+}
+
+function checkPort(v: unknown, allowZero: boolean, what = 'port'): number {
+  if (typeof v !== 'number' || !Number.isInteger(v) || v < 0 || v > 65535 || (!allowZero && v === 0)) {
+    throw new CommandOptionsError(`${what} must be an integer from ${allowZero ? 0 : 1} to 65535 (got ${JSON.stringify(v)})`);
+  }
+  return v;
+}
+
+function optString(o: Record<string, unknown>, key: string): string | undefined {
+  const v = o[key];
+  if (v === undefined || v === null) return undefined;
+  if (typeof v !== 'string') throw new CommandOptionsError(`${key} must be a string (got ${typeof v})`);
+  return v;
+}
+
+function optBoolean(o: Record<string, unknown>, key: string): boolean | undefined {
+  const v = o[key];
+  if (v === undefined || v === null) return undefined;
+  if (typeof v !== 'boolean') throw new CommandOptionsError(`${key} must be true or false (got ${JSON.stringify(v)})`);
+  return v;
+}
+
+/** validated framing + encoding (defaults from the settings) */
+function framingAndEncoding(o: Record<string, unknown>): { framing: string; encoding: string } {
+  const cfg = readConfig();
+  const framingIn = optString(o, 'framing') ?? cfg.defaultFraming;
+  const encodingIn = optString(o, 'encoding') ?? cfg.defaultEncoding;
+  let framing: string;
+  let encoding: string;
+  try {
+    framing = checkFraming(framingIn);
+  } catch (e) {
+    throw new CommandOptionsError(`bad framing "${framingIn}": ${errorMessage(e)}`);
+  }
+  try {
+    encoding = normalizeEncoding(encodingIn);
+  } catch (e) {
+    throw new CommandOptionsError(errorMessage(e));
+  }
+  return { framing, encoding };
+}
+
+export function registerCommands(cx: CommandContext): vscode.Disposable[] {
+  const { registry, log, context } = cx;
+  const l10n = vscode.l10n;
+
+  // ---- helpers ------------------------------------------------------------------------------
+
+  async function showError(message: string, ...actions: string[]): Promise<string | undefined> {
+    cx.errorsShown.push(message);
+    log.error(message);
+    const showLog = l10n.t('Show Log');
+    const picked = await vscode.window.showErrorMessage(message, ...actions, showLog);
+    if (picked === showLog) log.show(true);
+    return picked;
+  }
+
+  function lastPort(key: string, fallback: number): number {
+    const v = context.globalState.get<number>(`socketDebugger.lastPort.${key}`);
+    return typeof v === 'number' && Number.isInteger(v) && v >= 0 && v <= 65535 ? v : fallback;
+  }
+  function rememberPort(key: string, port: number): void {
+    void context.globalState.update(`socketDebugger.lastPort.${key}`, port);
+  }
+
+  function must(id: string): ConnectionInfo {
+    const info = registry.get(id);
+    if (!info) throw new CommandOptionsError(`no connection with id "${id}"`);
+    return info;
+  }
+
+  async function afterCreate(info: ConnectionInfo, interactive: boolean, openComposer: boolean | undefined): Promise<void> {
+    if (interactive && cx.treeView) {
+      await cx.tree.settled();
+      const node = { type: 'connection' as const, id: info.id };
+      // the provider hands out one node object per id; reveal by that object
+      const children = await cx.tree.getChildren();
+      const same = children.find((n) => n.type === 'connection' && n.id === info.id) ?? node;
+      await Promise.resolve(cx.treeView.reveal(same, { select: true, focus: false })).then(undefined, () => undefined);
+    }
+    if (openComposer ?? (interactive && readConfig().autoOpenComposer)) await cx.openComposer(info.id);
+  }
+
+  /**
+   * Resolves the connection a node command acts on: the tree node, `{id}` / "id" programmatically, or a pick
+   * among `candidates` from the palette. Returns undefined when the user cancels.
+   */
+  async function target(arg: unknown, filter: (c: ConnectionInfo) => boolean, placeHolder: string): Promise<{ id: string; options: Record<string, unknown>; interactive: boolean } | undefined> {
+    if (isConnectionNode(arg)) {
+      must(arg.id);
+      return { id: arg.id, options: {}, interactive: true };
+    }
+    if (typeof arg === 'string') {
+      must(arg);
+      return { id: arg, options: {}, interactive: false };
+    }
+    if (isPlainOptions(arg)) {
+      const id = arg.id;
+      if (typeof id !== 'string') throw new CommandOptionsError('options.id (the connection id, e.g. "c1") is required');
+      must(id);
+      return { id, options: arg, interactive: false };
+    }
+    const id = await pickConnection(registry.list().filter(filter), placeHolder);
+    return id === undefined ? undefined : { id, options: {}, interactive: true };
+  }
+
+  const kinds =
+    (...ks: ConnectionKind[]) =>
+    (c: ConnectionInfo) =>
+      ks.includes(c.kind) && !isClosed(c);
+
+  // ---- create -------------------------------------------------------------------------------
+
+  async function listen(arg: unknown): Promise<string | undefined> {
+    if (isPlainOptions(arg)) {
+      const port = checkPort(arg.port, true);
+      const host = optString(arg, 'host') ?? readConfig().defaultHost;
+      const fe = framingAndEncoding(arg);
+      const label = optString(arg, 'label');
+      const info = await registry.listenTcp({ port, host, ...fe, ...(label ? { label } : {}) });
+      log.info(`TCP server ${info.id} listening on ${formatEndpoint(info.local)} (framing ${info.framing}, encoding ${info.encoding})`);
+      await afterCreate(info, false, optBoolean(arg, 'openComposer'));
+      return info.id;
+    }
+    return listenInteractive({});
+  }
+
+  async function listenInteractive(prefill: Partial<ListenOptions>): Promise<string | undefined> {
+    const cfg = readConfig();
+    const title = l10n.t('New TCP Server');
+    const port = await promptPort({ title, step: 1, total: 4 }, prefill.port ?? lastPort('listen', DEFAULT_PORT), true);
+    if (port === undefined) return undefined;
+    const host = prefill.host ?? (await promptHost({ title, step: 2, total: 4 }, cfg.defaultHost, l10n.t('Address to listen on (127.0.0.1: this machine only; 0.0.0.0: every interface)')));
+    if (host === undefined) return undefined;
+    const framing = prefill.framing ?? (await pickFraming({ title, step: 3, total: 4 }, cfg.defaultFraming));
+    if (framing === undefined) return undefined;
+    const encoding = prefill.encoding ?? (await pickEncoding({ title, step: 4, total: 4 }, cfg.defaultEncoding));
+    if (encoding === undefined) return undefined;
+    try {
+      const info = await registry.listenTcp({ port, host, framing, encoding });
+      rememberPort('listen', port);
+      log.info(`TCP server ${info.id} listening on ${formatEndpoint(info.local)} (framing ${info.framing}, encoding ${info.encoding})`);
+      await afterCreate(info, true, undefined);
+      return info.id;
+    } catch (e) {
+      const again = l10n.t('Try Another Port');
+      const code = errorCode(e);
+      const actions = code === 'EADDRINUSE' || code === 'EACCES' ? [again] : [];
+      const picked = await showError(l10n.t('Could not start the TCP server on {0}: {1}', `${host}:${port}`, errorMessage(e)), ...actions);
+      if (picked === again) return listenInteractive({ host, framing, encoding, port: port === 65535 ? 0 : port + 1 });
+      return undefined;
+    }
+  }
+
+  async function connect(arg: unknown): Promise<string | undefined> {
+    if (isPlainOptions(arg)) {
+      const port = checkPort(arg.port, false);
+      const host = optString(arg, 'host') ?? readConfig().defaultHost;
+      const fe = framingAndEncoding(arg);
+      const label = optString(arg, 'label');
+      const timeoutMs = arg.timeoutMs;
+      if (timeoutMs !== undefined && (typeof timeoutMs !== 'number' || !(timeoutMs > 0))) throw new CommandOptionsError('timeoutMs must be a positive number of milliseconds');
+      const info = await registry.connectTcp({ port, host, ...fe, ...(label ? { label } : {}), ...(typeof timeoutMs === 'number' ? { timeoutMs } : {}) });
+      log.info(`TCP client ${info.id} connected to ${formatEndpoint(info.remote)} from ${formatEndpoint(info.local)}`);
+      await afterCreate(info, false, optBoolean(arg, 'openComposer'));
+      return info.id;
+    }
+    return connectInteractive({});
+  }
+
+  function suggestedConnectPort(): number {
+    const server = registry.list().find((c) => c.kind === 'tcp-server' && c.state === 'listening' && c.local);
+    return server?.local?.port ?? lastPort('connect', DEFAULT_PORT);
+  }
+
+  async function connectInteractive(prefill: Partial<ConnectOptions>): Promise<string | undefined> {
+    const cfg = readConfig();
+    const title = l10n.t('New TCP Client');
+    const host = await promptHost({ title, step: 1, total: 4 }, prefill.host ?? cfg.defaultHost, l10n.t('Host to connect to'));
+    if (host === undefined) return undefined;
+    const port = await promptPort({ title, step: 2, total: 4 }, prefill.port ?? suggestedConnectPort(), false);
+    if (port === undefined) return undefined;
+    const framing = prefill.framing ?? (await pickFraming({ title, step: 3, total: 4 }, cfg.defaultFraming));
+    if (framing === undefined) return undefined;
+    const encoding = prefill.encoding ?? (await pickEncoding({ title, step: 4, total: 4 }, cfg.defaultEncoding));
+    if (encoding === undefined) return undefined;
+    try {
+      const info = await vscode.window.withProgress(
+        { location: vscode.ProgressLocation.Window, title: l10n.t('Connecting to {0}…', `${host}:${port}`) },
+        () => registry.connectTcp({ host, port, framing, encoding }),
+      );
+      rememberPort('connect', port);
+      log.info(`TCP client ${info.id} connected to ${formatEndpoint(info.remote)} from ${formatEndpoint(info.local)}`);
+      await afterCreate(info, true, undefined);
+      return info.id;
+    } catch (e) {
+      const retry = l10n.t('Retry');
+      const change = l10n.t('Change Address…');
+      const picked = await showError(l10n.t('Could not connect to {0}: {1}', `${host}:${port}`, errorMessage(e)), retry, change);
+      if (picked === retry) return connectInteractiveRetry({ host, port, framing, encoding });
+      if (picked === change) return connectInteractive({ host, port, framing, encoding });
+      return undefined;
+    }
+  }
+
+  async function connectInteractiveRetry(o: { host: string; port: number; framing: string; encoding: string }): Promise<string | undefined> {
+    try {
+      const info = await registry.connectTcp(o);
+      log.info(`TCP client ${info.id} connected to ${formatEndpoint(info.remote)}`);
+      await afterCreate(info, true, undefined);
+      return info.id;
+    } catch (e) {
+      const retry = l10n.t('Retry');
+      const change = l10n.t('Change Address…');
+      const picked = await showError(l10n.t('Could not connect to {0}: {1}', `${o.host}:${o.port}`, errorMessage(e)), retry, change);
+      if (picked === retry) return connectInteractiveRetry(o);
+      if (picked === change) return connectInteractive(o);
+      return undefined;
+    }
+  }
+
+  async function bind(arg: unknown): Promise<string | undefined> {
+    if (isPlainOptions(arg)) {
+      const port = checkPort(arg.port ?? 0, true);
+      const host = optString(arg, 'host') ?? readConfig().defaultHost;
+      const fe = framingAndEncoding(arg);
+      const label = optString(arg, 'label');
+      const broadcast = optBoolean(arg, 'broadcast');
+      const info = await registry.bindUdp({ port, host, ...fe, ...(label ? { label } : {}), ...(broadcast !== undefined ? { broadcast } : {}) });
+      log.info(`UDP socket ${info.id} bound to ${formatEndpoint(info.local)}`);
+      await afterCreate(info, false, optBoolean(arg, 'openComposer'));
+      return info.id;
+    }
+    return bindInteractive({});
+  }
+
+  async function bindInteractive(prefill: Partial<BindOptions>): Promise<string | undefined> {
+    const cfg = readConfig();
+    const title = l10n.t('New UDP Socket');
+    const port = await promptPort({ title, step: 1, total: 4 }, prefill.port ?? lastPort('bind', DEFAULT_PORT), true);
+    if (port === undefined) return undefined;
+    const host = prefill.host ?? (await promptHost({ title, step: 2, total: 4 }, cfg.defaultHost, l10n.t('Address to bind to (127.0.0.1: this machine only; 0.0.0.0: every interface)')));
+    if (host === undefined) return undefined;
+    const framing = prefill.framing ?? (await pickFraming({ title, step: 3, total: 4 }, cfg.defaultFraming));
+    if (framing === undefined) return undefined;
+    const encoding = prefill.encoding ?? (await pickEncoding({ title, step: 4, total: 4 }, cfg.defaultEncoding));
+    if (encoding === undefined) return undefined;
+    try {
+      const info = await registry.bindUdp({ port, host, framing, encoding });
+      rememberPort('bind', port);
+      log.info(`UDP socket ${info.id} bound to ${formatEndpoint(info.local)}`);
+      await afterCreate(info, true, undefined);
+      return info.id;
+    } catch (e) {
+      const again = l10n.t('Try Another Port');
+      const code = errorCode(e);
+      const actions = code === 'EADDRINUSE' || code === 'EACCES' ? [again] : [];
+      const picked = await showError(l10n.t('Could not bind the UDP socket to {0}: {1}', `${host}:${port}`, errorMessage(e)), ...actions);
+      if (picked === again) return bindInteractive({ host, framing, encoding, port: port === 65535 ? 0 : port + 1 });
+      return undefined;
+    }
+  }
+
+  // ---- send ---------------------------------------------------------------------------------
+
+  const sendable = (c: ConnectionInfo) =>
+    (c.kind === 'tcp-server' && c.state === 'listening' && registry.children(c.id).some((p) => !isClosed(p))) ||
+    ((c.kind === 'tcp-peer' || c.kind === 'tcp-client') && (c.state === 'open' || c.state === 'half-closed')) ||
+    (c.kind === 'udp' && c.state === 'listening') ||
+    (c.kind === 'udp-peer' && !isClosed(c));
+
+  function payloadFromOptions(o: Record<string, unknown>, info: ConnectionInfo): Buffer {
+    const given = ['text', 'hex', 'base64', 'escapes'].filter((k) => o[k] !== undefined);
+    if (given.length !== 1) throw new CommandOptionsError(`give exactly one of text, hex, base64 or escapes (got ${given.length ? given.join(', ') : 'none'})`);
+    const enc = optString(o, 'encoding') ?? info.encoding;
+    const key = given[0]!;
+    const value = optString(o, key)!;
+    try {
+      switch (key) {
+        case 'hex':
+          return parseHex(value);
+        case 'base64':
+          return parseBase64(value);
+        case 'escapes':
+          return parseEscapes(value, enc);
+        default:
+          return encodeText(value, enc);
+      }
+    } catch (e) {
+      throw new CommandOptionsError(`${key}: ${errorMessage(e)}`);
+    }
+  }
+
+  /** interactive input: "hex: 01 02", "b64: AQI=", otherwise text with escapes in the connection's encoding */
+  function parseTyped(s: string, enc: string): Buffer {
+    const m = /^(hex|b64|base64):\s?/i.exec(s);
+    if (m) return m[1]!.toLowerCase() === 'hex' ? parseHex(s.slice(m[0].length)) : parseBase64(s.slice(m[0].length));
+    if (enc === 'hex' || enc === 'base64') return encodeText(s, enc);
+    return parseEscapes(s, enc);
+  }
+
+  function toOption(v: unknown): { address: string; port: number } | undefined {
+    if (v === undefined) return undefined;
+    if (typeof v === 'string') {
+      const hp = parseHostPort(v);
+      if (!hp) throw new CommandOptionsError(`to must be "host:port" (got ${JSON.stringify(v)})`);
+      return hp;
+    }
+    if (typeof v === 'object' && v !== null && typeof (v as { address?: unknown }).address === 'string') {
+      return { address: (v as { address: string }).address, port: checkPort((v as { port?: unknown }).port, false, 'to.port') };
+    }
+    throw new CommandOptionsError('to must be {address, port} or "host:port"');
+  }
+
+  async function send(arg: unknown): Promise<number | undefined> {
+    const t = await target(arg, sendable, l10n.t('Send to which connection?'));
+    if (!t) return undefined;
+    const info = must(t.id);
+    if (!t.interactive) {
+      const payload = payloadFromOptions(t.options, info);
+      const to = toOption(t.options.to);
+      const framed = optBoolean(t.options, 'framed');
+      if (info.kind === 'udp' && !to) throw new CommandOptionsError('sending on a UDP socket needs a destination: to: {address, port} or "host:port"');
+      await registry.send(t.id, payload, { ...(to ? { to } : {}), ...(framed !== undefined ? { framed } : {}) });
+      log.info(`sent ${payload.length} bytes on ${t.id} (${primaryAddress(info)})`);
+      return payload.length;
+    }
+    let to: { address: string; port: number } | undefined;
+    if (info.kind === 'udp') {
+      const peer = registry.children(info.id).find((p) => !isClosed(p));
+      to = await promptHostPort(l10n.t('Send from {0}', connectionLabel(info)), peer ? primaryAddress(peer) : '127.0.0.1:8888');
+      if (!to) return undefined;
+    }
+    const enc = info.encoding;
+    const text = await vscode.window.showInputBox({
+      title: l10n.t('Send to {0}', connectionLabel(info)),
+      prompt: l10n.t('Text in {0} with escapes (\\n, \\x00, \\u4e2d); "hex: 01 02 ff" for bytes; "b64: …" for base64. Framing {1} is applied.', enc, info.framing),
+      ignoreFocusOut: true,
+      validateInput: (s) => {
+        try {
+          parseTyped(s, enc);
+          return undefined;
+        } catch (e) {
+          return errorMessage(e);
+        }
+      },
+    });
+    if (text === undefined) return undefined;
+    const payload = parseTyped(text, enc);
+    try {
+      await registry.send(t.id, payload, to ? { to } : {});
+      log.info(`sent ${payload.length} bytes on ${t.id} (${primaryAddress(info)})`);
+      vscode.window.setStatusBarMessage(l10n.t('Sent {0} to {1}', formatBytes(payload.length), to ? `${to.address}:${to.port}` : connectionLabel(info)), 4000);
+      return payload.length;
+    } catch (e) {
+      void showError(l10n.t('Could not send to {0}: {1}', connectionLabel(info), errorMessage(e)));
+      return undefined;
+    }
+  }
+
+  // ---- close --------------------------------------------------------------------------------
+
+  function closer(kindsFilter: (c: ConnectionInfo) => boolean, placeHolder: () => string, what: string) {
+    return async (arg: unknown): Promise<boolean> => {
+      const t = await target(arg, kindsFilter, placeHolder());
+      if (!t) return false;
+      const info = must(t.id);
+      try {
+        await registry.close(t.id);
+        log.info(`${what} ${t.id} (${primaryAddress(info)})`);
+        return true;
+      } catch (e) {
+        if (!t.interactive) throw e;
+        void showError(l10n.t('Could not close {0}: {1}', connectionLabel(info), errorMessage(e)));
+        return false;
+      }
+    };
+  }
+
+  async function halfClose(arg: unknown): Promise<boolean> {
+    const t = await target(arg, (c) => (c.kind === 'tcp-peer' || c.kind === 'tcp-client') && c.state === 'open', l10n.t('Send FIN (half-close) on which connection?'));
+    if (!t) return false;
+    const info = must(t.id);
+    try {
+      await registry.end(t.id);
+      log.info(`half-closed ${t.id} (${primaryAddress(info)})`);
+      return true;
+    } catch (e) {
+      if (!t.interactive) throw e;
+      void showError(l10n.t('Could not half-close {0}: {1}', connectionLabel(info), errorMessage(e)));
+      return false;
+    }
+  }
+
+  async function remove(arg: unknown): Promise<boolean> {
+    const t = await target(arg, () => true, l10n.t('Remove which connection?'));
+    if (!t) return false;
+    await registry.remove(t.id);
+    cx.tree.schedule(undefined);
+    return true;
+  }
+
+  async function clearClosed(): Promise<number> {
+    let n = 0;
+    for (const c of registry.list()) {
+      if (isClosed(c) && registry.get(c.id)) {
+        await registry.remove(c.id);
+        n++;
+      }
+    }
+    cx.tree.schedule(undefined);
+    return n;
+  }
+
+  async function closeAll(): Promise<void> {
+    await registry.closeAll();
+    log.info('closed every connection');
+  }
+
+  // ---- the rest -----------------------------------------------------------------------------
+
+  async function copyAddress(arg: unknown): Promise<string | undefined> {
+    const t = await target(arg, () => true, l10n.t('Copy the address of which connection?'));
+    if (!t) return undefined;
+    const address = primaryAddress(must(t.id));
+    try {
+      await vscode.env.clipboard.writeText(address);
+      if (t.interactive) vscode.window.setStatusBarMessage(l10n.t('Copied {0}', address), 3000);
+    } catch (e) {
+      log.warn(`could not write to the clipboard: ${errorMessage(e)}`);
+    }
+    return address;
+  }
+
+  async function clearHistory(arg: unknown): Promise<boolean> {
+    const t = await target(arg, () => true, l10n.t('Clear the history of which connection?'));
+    if (!t) return false;
+    registry.clearHistory(t.id);
+    for (const ch of registry.children(t.id)) registry.clearHistory(ch.id);
+    log.info(`cleared the history of ${t.id}`);
+    return true;
+  }
+
+  const hasData = (c: ConnectionInfo) => c.kind !== 'tcp-server' && c.stats.bytesIn > 0;
+
+  function renderReceived(id: string, format: 'raw' | 'hex'): { bytes: Uint8Array; count: number; dropped: number } {
+    const h = registry.history(id);
+    const chunks = h.chunks.filter((c) => c.direction === 'in');
+    if (format === 'raw') {
+      const bytes = Buffer.concat(chunks.map((c) => c.data));
+      return { bytes, count: bytes.length, dropped: h.droppedChunks };
+    }
+    const lines = chunks.map((c) => `${formatTime(c.time)}  ${c.remote ? formatEndpoint(c.remote) + '  ' : ''}${String(c.data.length).padStart(6)}  ${c.data.toString('hex').replace(/(..)(?!$)/g, '$1 ')}`);
+    const total = chunks.reduce((n, c) => n + c.data.length, 0);
+    return { bytes: Buffer.from(lines.join('\n') + (lines.length ? '\n' : ''), 'utf8'), count: total, dropped: h.droppedChunks };
+  }
+
+  async function saveReceived(arg: unknown): Promise<string | undefined> {
+    const t = await target(arg, hasData, l10n.t('Save the data received on which connection?'));
+    if (!t) return undefined;
+    const info = must(t.id);
+    if (info.kind === 'tcp-server') {
+      const msg = `connection ${t.id} is a server; save the data of one of its clients`;
+      if (!t.interactive) throw new CommandOptionsError(msg);
+      void showError(l10n.t('{0} is a server: save the data of one of its clients instead.', connectionLabel(info)));
+      return undefined;
+    }
+    let uri: vscode.Uri | undefined;
+    const p = optString(t.options, 'path');
+    if (p !== undefined) uri = /^[a-z][\w+.-]+:\/\//i.test(p) ? vscode.Uri.parse(p) : vscode.Uri.file(p);
+    else {
+      const base = vscode.workspace.workspaceFolders?.[0]?.uri;
+      const name = `${t.id}-${primaryAddress(info).replace(/[^\w.-]+/g, '_')}.bin`;
+      uri = await vscode.window.showSaveDialog({
+        title: l10n.t('Save Received Data'),
+        ...(base ? { defaultUri: vscode.Uri.joinPath(base, name) } : {}),
+        filters: { [l10n.t('Raw bytes')]: ['bin', 'dat'], [l10n.t('Hex dump (one line per chunk)')]: ['txt', 'hex'] },
+      });
+      if (!uri) return undefined;
+    }
+    const fmtOpt = t.options.format;
+    if (fmtOpt !== undefined && fmtOpt !== 'raw' && fmtOpt !== 'hex') throw new CommandOptionsError('format must be "raw" or "hex"');
+    const format: 'raw' | 'hex' = fmtOpt ?? (/\.(txt|hex)$/i.test(uri.path) ? 'hex' : 'raw');
+    const { bytes, count, dropped } = renderReceived(t.id, format);
+    try {
+      await vscode.workspace.fs.writeFile(uri, bytes);
+    } catch (e) {
+      if (!t.interactive) throw e;
+      void showError(l10n.t('Could not save {0}: {1}', uri.fsPath, errorMessage(e)));
+      return undefined;
+    }
+    log.info(`saved ${count} received bytes of ${t.id} to ${uri.fsPath} (${format})${dropped ? `; ${dropped} older chunks had already left the history` : ''}`);
+    if (t.interactive) {
+      const msg = dropped
+        ? l10n.t('Saved {0} to {1}. The {2} oldest chunks had already left the history (see the socketDebugger.history settings).', formatBytes(count), uri.fsPath, dropped)
+        : l10n.t('Saved {0} to {1}.', formatBytes(count), uri.fsPath);
+      void vscode.window.showInformationMessage(msg);
+    }
+    return uri.scheme === 'file' ? uri.fsPath : uri.toString();
+  }
+
+  async function changeFraming(arg: unknown): Promise<{ framing: string; encoding: string } | undefined> {
+    const t = await target(arg, (c) => !isClosed(c), l10n.t('Change framing/encoding of which connection?'));
+    if (!t) return undefined;
+    const info = must(t.id);
+    if (!t.interactive) {
+      const framing = optString(t.options, 'framing');
+      const encoding = optString(t.options, 'encoding');
+      if (framing === undefined && encoding === undefined) throw new CommandOptionsError('give framing and/or encoding');
+      if (framing !== undefined) {
+        try {
+          registry.setFraming(t.id, framing);
+        } catch (e) {
+          throw new CommandOptionsError(`bad framing "${framing}": ${errorMessage(e)}`);
+        }
+      }
+      if (encoding !== undefined) {
+        try {
+          registry.setEncoding(t.id, encoding);
+        } catch (e) {
+          throw new CommandOptionsError(errorMessage(e));
+        }
+      }
+    } else {
+      const title = l10n.t('Framing and Encoding of {0}', connectionLabel(info));
+      const framing = await pickFraming({ title, step: 1, total: 2 }, info.framing);
+      if (framing === undefined) return undefined;
+      const encoding = await pickEncoding({ title, step: 2, total: 2 }, info.encoding);
+      if (encoding === undefined) return undefined;
+      try {
+        if (framing !== info.framing) registry.setFraming(t.id, framing);
+        if (encoding !== info.encoding) registry.setEncoding(t.id, encoding);
+      } catch (e) {
+        void showError(l10n.t('Could not change the framing of {0}: {1}', connectionLabel(info), errorMessage(e)));
+        return undefined;
+      }
+    }
+    const now = must(t.id);
+    log.info(`${t.id}: framing ${now.framing}, encoding ${now.encoding}`);
+    return { framing: now.framing, encoding: now.encoding };
+  }
+
+  async function openComposer(arg: unknown): Promise<void> {
+    let id: string | undefined;
+    if (isConnectionNode(arg)) id = arg.id;
+    else if (typeof arg === 'string') id = arg;
+    else if (isPlainOptions(arg) && arg.id !== undefined) {
+      if (typeof arg.id !== 'string') throw new CommandOptionsError('options.id must be a connection id string');
+      must(arg.id);
+      id = arg.id;
+    }
+    await cx.openComposer(id);
+  }
+
+  /** wraps a handler: programmatic errors propagate (logged); interactive unexpected errors become notifications */
+  const wrap =
+    <R>(name: string, fn: (arg: unknown) => Promise<R>) =>
+    async (arg: unknown): Promise<R | undefined> => {
+      try {
+        return await fn(arg);
+      } catch (e) {
+        if (e instanceof CommandOptionsError || isPlainOptions(arg) || typeof arg === 'string') {
+          log.warn(`${name}: ${errorMessage(e)}`);
+          throw e;
+        }
+        void showError(l10n.t('{0} failed: {1}', name, errorMessage(e)));
+        return undefined;
+      }
+    };
+
+  const reg = <R>(id: string, fn: (arg: unknown) => Promise<R>) => vscode.commands.registerCommand(id, wrap(id, fn));
+  return [
+    reg(COMMANDS.listen, listen),
+    reg(COMMANDS.connect, connect),
+    reg(COMMANDS.bind, bind),
+    reg(COMMANDS.send, send),
+    reg(COMMANDS.disconnect, closer(kinds('tcp-client'), () => l10n.t('Disconnect which client?'), 'disconnected')),
+    reg(COMMANDS.stopServer, closer(kinds('tcp-server'), () => l10n.t('Stop which server?'), 'stopped server')),
+    reg(COMMANDS.closeClient, closer(kinds('tcp-peer', 'udp-peer'), () => l10n.t('Close which client?'), 'closed client')),
+    reg(COMMANDS.closeSocket, closer(kinds('udp'), () => l10n.t('Close which UDP socket?'), 'closed UDP socket')),
+    reg(COMMANDS.halfClose, halfClose),
+    reg(COMMANDS.remove, remove),
+    reg(COMMANDS.clearClosed, clearClosed),
+    reg(COMMANDS.closeAll, closeAll),
+    reg(COMMANDS.copyAddress, copyAddress),
+    reg(COMMANDS.clearHistory, clearHistory),
+    reg(COMMANDS.saveReceived, saveReceived),
+    reg(COMMANDS.changeFraming, changeFraming),
+    reg(COMMANDS.openComposer, openComposer),
+    reg(COMMANDS.showLog, async () => log.show()),
+  ];
+}

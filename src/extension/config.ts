@@ -1,0 +1,44 @@
+/** Typed access to the `socketDebugger.*` settings (declared in package.json `contributes.configuration`). */
+import * as vscode from 'vscode';
+
+export type DisplayMode = 'text' | 'hex' | 'both';
+export type TimestampFormat = 'time' | 'iso' | 'relative';
+
+export interface SocketDebuggerConfig {
+  defaultHost: string;
+  defaultEncoding: string;
+  defaultFraming: string;
+  historyMaxBytes: number;
+  historyMaxFrames: number;
+  displayMode: DisplayMode;
+  timestampFormat: TimestampFormat;
+  autoOpenComposer: boolean;
+}
+
+export const CONFIG_SECTION = 'socketDebugger';
+
+function oneOf<T extends string>(v: unknown, allowed: readonly T[], fallback: T): T {
+  return typeof v === 'string' && (allowed as readonly string[]).includes(v) ? (v as T) : fallback;
+}
+
+function int(v: unknown, min: number, max: number, fallback: number): number {
+  return typeof v === 'number' && Number.isFinite(v) ? Math.min(max, Math.max(min, Math.floor(v))) : fallback;
+}
+
+function str(v: unknown, fallback: string): string {
+  return typeof v === 'string' && v.trim() !== '' ? v.trim() : fallback;
+}
+
+export function readConfig(scope?: vscode.ConfigurationScope): SocketDebuggerConfig {
+  const c = vscode.workspace.getConfiguration(CONFIG_SECTION, scope);
+  return {
+    defaultHost: str(c.get('defaultHost'), '127.0.0.1'),
+    defaultEncoding: str(c.get('defaultEncoding'), 'utf-8'),
+    defaultFraming: str(c.get('defaultFraming'), 'raw'),
+    historyMaxBytes: int(c.get('history.maxBytes'), 64 * 1024, 1024 * 1024 * 1024, 8 * 1024 * 1024),
+    historyMaxFrames: int(c.get('history.maxFrames'), 100, 1_000_000, 10_000),
+    displayMode: oneOf(c.get('displayMode'), ['text', 'hex', 'both'] as const, 'both'),
+    timestampFormat: oneOf(c.get('timestampFormat'), ['time', 'iso', 'relative'] as const, 'time'),
+    autoOpenComposer: c.get('autoOpenComposer') === true,
+  };
+}

@@ -3,8 +3,8 @@
  * `ensure_ascii=True` (everything outside space..~ as `\uXXXX`, lowercase hex, surrogate pairs for astral
  * characters), floats as `repr(float)` (`1e-05`, `1e+16`, `NaN`, `Infinity`), integers as digits.
  *
- * A JS number that is an integer is written as a Python int (`5`, not `5.0`): the JSON headers our users' Python
- * peers build carry ints (`{'total_size': len(data)}`).
+ * A JS number that is an integer below 1e21 is written as a Python int (`5`, not `5.0`): the JSON headers our
+ * users' Python peers build carry ints (`{'total_size': len(data)}`); other numbers as Python floats (`repr`).
  */
 
 const ESC: Readonly<Record<string, string>> = {
@@ -67,7 +67,8 @@ export function pyFloatRepr(x: number): string {
 }
 
 function pyNumber(x: number): string {
-  if (Number.isInteger(x)) return Math.abs(x) < 1e21 ? String(x) : BigInt(x).toString();
+  // integers print as JSON.stringify prints them (digits below 1e21), i.e. as Python would after json.loads of that text
+  if (Number.isInteger(x) && Math.abs(x) < 1e21) return String(x);
   return pyFloatRepr(x);
 }
 

@@ -1,0 +1,366 @@
+/**
+ * Remote Exec in the extension: add/forget agents (key in SecretStorage only), run a command on one with the
+ * output in a terminal, start a local agent to try it. Every command is disabled in restricted mode (manifest
+ * `enablement: isWorkspaceTrusted`) and also refuses at run time. `registerRemoteExec` is called by `activate`.
+ */
+import * as vscode from 'vscode';
+import { randomBytes } from 'node:crypto';
+import { ExecAgent } from '../../core/exec/agent';
+import { EXEC_DIGESTS, MIN_KEY_BYTES, parseDigest, type ExecDigest } from '../../core/exec/protocol';
+import { normalizeEncoding } from '../../core/codec/encoding';
+import { AgentStore, agentAddress, agentLabel, type AgentRecord } from './store';
+import { RemoteExecPty, type RemoteRunOutcome } from './terminal';
+
+export const REMOTE_EXEC_COMMANDS = {
+  addAgent: 'socketDebugger.remoteExec.addAgent',
+  runCommand: 'socketDebugger.remoteExec.runCommand',
+  startLocalAgent: 'socketDebugger.remoteExec.startLocalAgent',
+  forgetAgent: 'socketDebugger.remoteExec.forgetAgent',
+} as const;
+
+/** A root section of the Connections tree (the shape of `TreeSection` in ../services.ts). */
+export interface RemoteExecTreeSection<T> {
+  readonly id: string;
+  readonly label: string;
+  readonly iconPath?: vscode.ThemeIcon;
+  readonly contextValue?: string;
+  description?(): string | undefined;
+  getChildren(element?: T): T[] | Thenable<T[]>;
+  getTreeItem(element: T): vscode.TreeItem | Thenable<vscode.TreeItem>;
+  readonly onDidChange?: vscode.Event<unknown>;
+  readonly showWhenEmpty?: boolean;
+}
+
+/** What remote exec needs from the rest of the extension (`ExtensionServices` fits). */
+export interface RemoteExecHost {
+  log?: vscode.LogOutputChannel;
+  addTreeSection?<T>(section: RemoteExecTreeSection<T>): vscode.Disposable;
+}
+
+/** `socketDebugger.remoteExec.addAgent` options (all optional: missing ones are asked for; the key in a password box). */
+export interface AddAgentOptions {
+  host?: string;
+  port?: number;
+  digest?: string;
+  /** output encoding of the agent's commands, default utf8 */
+  encoding?: string;
+  label?: string;
+  /** for automation only; interactively the key is typed into a password box */
+  key?: string;
+}
+
+/** `socketDebugger.remoteExec.runCommand` options; resolves with the outcome once the command has ended. */
+export interface RunCommandOptions {
+  agentId?: string;
+  command?: string;
+  cwd?: string;
+  timeoutSec?: number;
+  /** skip the first-use confirmation (automation that already asked the user) */
+  confirmed?: boolean;
+}
+
+export interface RunCommandOutcome {
+  exitCode: number | null;
+  signal: string | null;
+  cancelled: boolean;
+  timedOut: boolean;
+  error?: string;
+  output: string;
+}
+
+export interface RemoteExecController {
+  readonly store: AgentStore;
+  /** the in-process agent of "Start Local Agent", if running */
+  localAgent(): ExecAgent | undefined;
+}
+
+type AgentArg = { agentId?: string } | { type: 'section-item'; item: unknown } | AgentRecord | undefined;
+
+function agentIdOf(arg: unknown): string | undefined {
+  if (typeof arg !== 'object' || arg === null) return undefined;
+  const o = arg as { agentId?: unknown; id?: unknown; type?: unknown; item?: unknown; host?: unknown };
+  if (typeof o.agentId === 'string') return o.agentId;
+  if (o.type === 'section-item') return agentIdOf(o.item);
+  if (typeof o.id === 'string' && typeof o.host === 'string') return o.id;
+  return undefined;
+}
+
+export function registerRemoteExec(context: vscode.ExtensionContext, host: RemoteExecHost = {}): RemoteExecController {
+  const store = new AgentStore(context);
+  const log = host.log;
+  let local: { agent: ExecAgent; id: string } | undefined;
+  context.subscriptions.push(store, {
+    dispose: () => {
+      void local?.agent.close();
+      local = undefined;
+    },
+  });
+
+  const requireTrust = (): boolean => {
+    if (vscode.workspace.isTrusted) return true;
+    void vscode.window.showErrorMessage(vscode.l10n.t('Remote Exec is disabled in Restricted Mode. Trust this workspace to run remote commands.'));
+    log?.warn('remote exec: refused in restricted mode');
+    return false;
+  };
+
+  const pickAgent = async (placeHolder: string): Promise<AgentRecord | undefined> => {
+    const agents = store.list();
+    if (agents.length === 0) {
+      const add = vscode.l10n.t('Add Agent…');
+      const startLocal = vscode.l10n.t('Start Local Agent');
+      const picked = await vscode.window.showInformationMessage(vscode.l10n.t('No Remote Exec agent yet.'), add, startLocal);
+      if (picked === add) await vscode.commands.executeCommand(REMOTE_EXEC_COMMANDS.addAgent);
+      else if (picked === startLocal) await vscode.commands.executeCommand(REMOTE_EXEC_COMMANDS.startLocalAgent);
+      return undefined;
+    }
+    if (agents.length === 1) return agents[0];
+    const items = agents.map((a) => ({ label: agentLabel(a), description: `${agentAddress(a)} · ${a.digest}${a.local ? ' · local' : ''}`, agent: a }));
+    return (await vscode.window.showQuickPick(items, { placeHolder, ignoreFocusOut: true }))?.agent;
+  };
+
+  const resolveAgent = async (arg: AgentArg, placeHolder: string): Promise<AgentRecord | undefined> => {
+    const id = agentIdOf(arg);
+    if (id !== undefined) {
+      const a = store.get(id);
+      if (!a) void vscode.window.showErrorMessage(vscode.l10n.t('Unknown Remote Exec agent.'));
+      return a;
+    }
+    return pickAgent(placeHolder);
+  };
+
+  // ---- Add Agent ---------------------------------------------------------------------------
+  const addAgent = async (opts: AddAgentOptions = {}): Promise<string | undefined> => {
+    if (!requireTrust()) return undefined;
+    const title = vscode.l10n.t('Remote Exec: Add Agent');
+    const hostName =
+      opts.host ??
+      (
+        await vscode.window.showInputBox({
+          title,
+          prompt: vscode.l10n.t('Host of the agent'),
+          value: '127.0.0.1',
+          ignoreFocusOut: true,
+          validateInput: (s) => (s.trim() === '' || /\s/.test(s.trim()) ? vscode.l10n.t('Enter a host name or an IP address, e.g. 127.0.0.1') : undefined),
+        })
+      )?.trim();
+    if (!hostName) return undefined;
+    let port = opts.port;
+    if (port === undefined) {
+      const v = await vscode.window.showInputBox({
+        title,
+        prompt: vscode.l10n.t('Port of the agent (1–65535)'),
+        value: '9700',
+        ignoreFocusOut: true,
+        validateInput: (s) => (/^\d+$/.test(s.trim()) && Number(s) >= 1 && Number(s) <= 65535 ? undefined : vscode.l10n.t('Enter a number from 1 to 65535.')),
+      });
+      if (v === undefined) return undefined;
+      port = Number(v.trim());
+    }
+    if (!Number.isInteger(port) || port < 1 || port > 65535) {
+      void vscode.window.showErrorMessage(vscode.l10n.t('Invalid port: {0}', String(port)));
+      return undefined;
+    }
+    let digest: ExecDigest;
+    if (opts.digest !== undefined) {
+      try {
+        digest = parseDigest(opts.digest);
+      } catch (e) {
+        void vscode.window.showErrorMessage((e as Error).message);
+        return undefined;
+      }
+    } else {
+      const descriptions: Record<ExecDigest, string> = {
+        sha256: vscode.l10n.t('default'),
+        md5: vscode.l10n.t("hmac.new(key, msg) without digestmod (old Python), like the tutorial's check_conn"),
+        sha1: '',
+        sha512: '',
+      };
+      const picked = await vscode.window.showQuickPick(
+        EXEC_DIGESTS.map((d) => ({ label: d, description: descriptions[d] })),
+        { title, placeHolder: vscode.l10n.t('HMAC digest the agent uses'), ignoreFocusOut: true },
+      );
+      if (!picked) return undefined;
+      digest = picked.label as ExecDigest;
+    }
+    let encoding = 'utf8';
+    if (opts.encoding !== undefined) {
+      try {
+        encoding = normalizeEncoding(opts.encoding);
+      } catch (e) {
+        void vscode.window.showErrorMessage((e as Error).message);
+        return undefined;
+      }
+    }
+    let keyText = opts.key;
+    if (keyText === undefined) {
+      keyText = await vscode.window.showInputBox({
+        title,
+        prompt: vscode.l10n.t('Shared key of the agent (kept in VS Code’s secret storage only)'),
+        password: true,
+        ignoreFocusOut: true,
+        validateInput: (s) => (Buffer.byteLength(s, 'utf8') < MIN_KEY_BYTES ? vscode.l10n.t('The key must be at least {0} bytes.', MIN_KEY_BYTES) : undefined),
+      });
+      if (keyText === undefined) return undefined;
+    }
+    const key = Buffer.from(keyText, 'utf8');
+    if (key.length < MIN_KEY_BYTES) {
+      void vscode.window.showErrorMessage(vscode.l10n.t('The key must be at least {0} bytes.', MIN_KEY_BYTES));
+      return undefined;
+    }
+    const record = await store.add({ host: hostName, port, digest, encoding, ...(opts.label ? { label: opts.label } : {}) }, key);
+    log?.info(`remote exec: added agent ${agentAddress(record)} (digest ${digest})`);
+    return record.id;
+  };
+
+  // ---- Run Command -------------------------------------------------------------------------
+  const pickCommand = async (): Promise<string | undefined> => {
+    const qp = vscode.window.createQuickPick<vscode.QuickPickItem>();
+    qp.title = vscode.l10n.t('Remote Exec: Run Command');
+    qp.placeholder = vscode.l10n.t('Type a command (run by the agent’s shell) or pick a recent one');
+    qp.ignoreFocusOut = true;
+    const recent = store.recentCommands().map((c) => ({ label: c, description: vscode.l10n.t('recent') }));
+    const refresh = (): void => {
+      const typed = qp.value.trim();
+      qp.items = typed && !recent.some((r) => r.label === typed) ? [{ label: typed, description: vscode.l10n.t('run') }, ...recent] : recent;
+    };
+    refresh();
+    qp.onDidChangeValue(refresh);
+    const picked = await new Promise<string | undefined>((resolve) => {
+      qp.onDidAccept(() => {
+        resolve(qp.selectedItems[0]?.label ?? (qp.value.trim() || undefined));
+        qp.hide();
+      });
+      qp.onDidHide(() => resolve(undefined));
+      qp.show();
+    });
+    qp.dispose();
+    return picked;
+  };
+
+  const runCommand = async (arg?: RunCommandOptions | AgentArg): Promise<RunCommandOutcome | undefined> => {
+    if (!requireTrust()) return undefined;
+    const opts: RunCommandOptions = typeof arg === 'object' && arg !== null && !('type' in arg) && !('host' in arg) ? (arg as RunCommandOptions) : {};
+    const agent = await resolveAgent(arg as AgentArg, vscode.l10n.t('Agent to run the command on'));
+    if (!agent) return undefined;
+    const key = await store.key(agent.id);
+    if (!key) {
+      void vscode.window.showErrorMessage(vscode.l10n.t('The key of agent {0} is missing; forget the agent and add it again.', agentLabel(agent)));
+      return undefined;
+    }
+    const command = opts.command ?? (await pickCommand());
+    if (!command) return undefined;
+    if (!agent.confirmed && !opts.confirmed) {
+      const run = vscode.l10n.t('Run');
+      const answer = await vscode.window.showWarningMessage(
+        vscode.l10n.t('Run commands on the agent at {0}?', agentAddress(agent)),
+        { modal: true, detail: vscode.l10n.t('This is the first command sent to this agent. Commands run there with the rights of the agent’s user.\n\n{0}', command) },
+        run,
+      );
+      if (answer !== run) return undefined;
+    }
+    if (!agent.confirmed) await store.markConfirmed(agent.id);
+    await store.rememberCommand(command);
+    const cwd = opts.cwd ?? (agent.local ? vscode.workspace.workspaceFolders?.[0]?.uri.fsPath : undefined);
+    const pty = new RemoteExecPty(
+      {
+        host: agent.host,
+        port: agent.port,
+        key,
+        digest: agent.digest,
+        command,
+        ...(cwd ? { cwd } : {}),
+        ...(opts.timeoutSec ? { timeoutSec: opts.timeoutSec } : {}),
+      },
+      `${agentAddress(agent)} $ ${command}`,
+      agent.encoding,
+    );
+    const terminal = vscode.window.createTerminal({ name: vscode.l10n.t('Remote Exec: {0}', agentLabel(agent)), pty, iconPath: new vscode.ThemeIcon('remote') });
+    terminal.show();
+    log?.info(`remote exec: ${agentAddress(agent)} $ ${command}`);
+    const o: RemoteRunOutcome = await pty.done;
+    if (o.error) log?.warn(`remote exec: ${agentAddress(agent)}: ${o.error}`);
+    else log?.info(`remote exec: ${agentAddress(agent)}: exit ${o.result?.exitCode ?? o.result?.signal ?? '?'}`);
+    return {
+      exitCode: o.result?.exitCode ?? null,
+      signal: o.result?.signal ?? null,
+      cancelled: o.result?.cancelled ?? false,
+      timedOut: o.result?.timedOut ?? false,
+      ...(o.error !== undefined ? { error: o.error } : {}),
+      output: o.output,
+    };
+  };
+
+  // ---- Start Local Agent -------------------------------------------------------------------
+  const startLocalAgent = async (opts: { port?: number } = {}): Promise<string | undefined> => {
+    if (!requireTrust()) return undefined;
+    if (local && store.get(local.id)) {
+      void vscode.window.showInformationMessage(vscode.l10n.t('The local agent is already running on {0}.', agentAddress(store.get(local.id) as AgentRecord)));
+      return local.id;
+    }
+    const key = Buffer.from(randomBytes(32).toString('base64url'), 'utf8');
+    const agent = new ExecAgent({ key, host: '127.0.0.1', port: opts.port ?? 0, log: (line) => log?.info(`local agent: ${line}`) });
+    let port: number;
+    try {
+      port = (await agent.listen()).port;
+    } catch (e) {
+      void vscode.window.showErrorMessage(vscode.l10n.t('Cannot start the local agent: {0}', (e as Error).message));
+      return undefined;
+    }
+    const record = store.addLocal({ host: '127.0.0.1', port, digest: 'sha256', encoding: 'utf8', label: vscode.l10n.t('Local agent') }, key);
+    local = { agent, id: record.id };
+    log?.info(`remote exec: local agent listening on 127.0.0.1:${port}`);
+    const runNow = vscode.l10n.t('Run Command…');
+    void vscode.window.showInformationMessage(vscode.l10n.t('Local agent listening on 127.0.0.1:{0}.', port), runNow).then((p) => {
+      if (p === runNow) void vscode.commands.executeCommand(REMOTE_EXEC_COMMANDS.runCommand, { agentId: record.id });
+    });
+    return record.id;
+  };
+
+  // ---- Forget Agent ------------------------------------------------------------------------
+  const forgetAgent = async (arg?: AgentArg): Promise<boolean> => {
+    if (!requireTrust()) return false;
+    const agent = await resolveAgent(arg, vscode.l10n.t('Agent to forget (its key is deleted)'));
+    if (!agent) return false;
+    if (local && local.id === agent.id) {
+      await local.agent.close();
+      local = undefined;
+    }
+    const ok = await store.forget(agent.id);
+    log?.info(`remote exec: forgot agent ${agentAddress(agent)} and deleted its key`);
+    return ok;
+  };
+
+  context.subscriptions.push(
+    vscode.commands.registerCommand(REMOTE_EXEC_COMMANDS.addAgent, addAgent),
+    vscode.commands.registerCommand(REMOTE_EXEC_COMMANDS.runCommand, runCommand),
+    vscode.commands.registerCommand(REMOTE_EXEC_COMMANDS.startLocalAgent, startLocalAgent),
+    vscode.commands.registerCommand(REMOTE_EXEC_COMMANDS.forgetAgent, forgetAgent),
+  );
+
+  // ---- Connections tree section ------------------------------------------------------------
+  if (host.addTreeSection) {
+    const section: RemoteExecTreeSection<AgentRecord> = {
+      id: 'remoteExec',
+      label: vscode.l10n.t('Remote Exec Agents'),
+      iconPath: new vscode.ThemeIcon('remote'),
+      contextValue: 'section.remoteExec',
+      description: () => String(store.list().length),
+      getChildren: (element?: AgentRecord) => (element ? [] : store.list()),
+      getTreeItem: (a: AgentRecord) => {
+        const item = new vscode.TreeItem(agentLabel(a), vscode.TreeItemCollapsibleState.None);
+        item.id = `remoteExec:${a.id}`;
+        item.description = `${a.label ? agentAddress(a) + ' · ' : ''}${a.digest}${a.encoding !== 'utf8' ? ' · ' + a.encoding : ''}${a.local ? ' · ' + vscode.l10n.t('local') : ''}`;
+        item.tooltip = vscode.l10n.t('Remote Exec agent {0} (digest {1}). Click to run a command.', agentAddress(a), a.digest);
+        item.iconPath = new vscode.ThemeIcon(a.local ? 'vm-running' : 'remote');
+        item.contextValue = 'remoteExecAgent';
+        item.command = { command: REMOTE_EXEC_COMMANDS.runCommand, title: vscode.l10n.t('Run Command…'), arguments: [{ agentId: a.id }] };
+        return item;
+      },
+      onDidChange: store.onDidChange,
+      showWhenEmpty: false,
+    };
+    context.subscriptions.push(host.addTreeSection(section));
+  }
+
+  return { store, localAgent: () => local?.agent };
+}

@@ -94,7 +94,7 @@ export function toSocketError(err: unknown, op: SocketOperation, address: string
       break;
     case 'ERR_SOCKET_BAD_PORT':
     case 'ERR_OUT_OF_RANGE':
-      message = `port ${port} is out of range (0-65535)`;
+      message = `port ${port} is out of range (${op === 'listen' || op === 'bind' ? 0 : 1}-65535)`;
       break;
     case 'EMSGSIZE':
       message = `datagram to ${where} is too large (EMSGSIZE)`;
@@ -128,4 +128,11 @@ export function notConnectedError(id: string, label: string, state: string): Soc
 
 export function unknownConnectionError(id: string): SocketError {
   return new SocketError('ENOENT', `no connection with id "${id}"`);
+}
+
+/** a SocketError for a port that is not an integer in range (listen/bind allow 0 = ephemeral), else undefined */
+export function badPortError(port: unknown, allowZero: boolean): SocketError | undefined {
+  const min = allowZero ? 0 : 1;
+  if (typeof port === 'number' && Number.isInteger(port) && port >= min && port <= 65535) return undefined;
+  return new SocketError('ERR_SOCKET_BAD_PORT', `port ${String(port)} is out of range (${min}-65535)`);
 }

@@ -205,6 +205,36 @@ print('ok')
     assert.equal(reg.list().length, 1);
   });
 
+  it('rejects an out-of-range port with a clear SocketError instead of throwing', async () => {
+    await assert.rejects(reg.listenTcp({ port: 70000 }), (e: unknown) => e instanceof SocketError && e.message === 'port 70000 is out of range (0-65535)');
+    await assert.rejects(reg.bindUdp({ port: -1 }), (e: unknown) => e instanceof SocketError && /out of range/.test(e.message));
+    await assert.rejects(reg.connectTcp({ host: '127.0.0.1', port: 65536 }), (e: unknown) => e instanceof SocketError && e.message === 'port 65536 is out of range (1-65535)');
+    const u = await reg.bindUdp({ port: 0 });
+    await assert.rejects(reg.send(u.id, Buffer.from('x'), { to: { address: '127.0.0.1', port: 0 } }), /port 0 is out of range \(1-65535\)/);
+  });
+
+  it('keeps the last retainClosed closed connections listed, and remove() forgets one', async () => {
+    const r2 = new ConnectionRegistry({ retainClosed: 2 });
+    try {
+      const server = await r2.listenTcp({ port: 0 });
+      const ids: string[] = [];
+      for (let i = 0; i < 4; i++) {
+        const c = await r2.connectTcp({ host: '127.0.0.1', port: server.local!.port });
+        ids.push(c.id);
+        await r2.close(c.id);
+      }
+      await waitFor(() => r2.children(server.id).every((c) => c.state === 'closed'));
+      // 4 clients and their 4 server-side peers closed: only the last 2 closed stay listed
+      assert.equal(r2.list().filter((c) => c.state === 'closed').length, 2);
+      assert.equal(r2.get(ids[0]), undefined);
+      assert.equal(r2.list().length, 3);
+      await r2.remove(server.id);
+      assert.equal(r2.list().length, 0);
+    } finally {
+      await r2.closeAll();
+    }
+  });
+
   it('rejects a refused connection with SocketError ECONNREFUSED', async () => {
     const port = await freePort();
     await assert.rejects(reg.connectTcp({ host: '127.0.0.1', port }), (e: unknown) => {

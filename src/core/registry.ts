@@ -95,6 +95,8 @@ export class ConnectionRegistry implements IConnectionRegistry {
 
   private readonly conns = new Map<string, Connection>();
   private readonly closedOrder: string[] = [];
+  /** clients whose first connect is in progress (not listed yet) */
+  private readonly connecting = new Set<TcpClientConnection>();
   private seq = 0;
   private disposed = false;
   private readonly retainClosed: number;
@@ -138,7 +140,12 @@ export class ConnectionRegistry implements IConnectionRegistry {
     const { framing, encoding } = this.defaults(options);
     await this.reportFailure(this.checkPort(options.port, false));
     const conn = new TcpClientConnection(this.host, this.host.nextId(), options, framing, encoding);
-    await this.reportFailure(conn.connect());
+    this.connecting.add(conn);
+    try {
+      await this.reportFailure(conn.connect());
+    } finally {
+      this.connecting.delete(conn);
+    }
     return conn.info();
   }
 
@@ -324,6 +331,7 @@ export class ConnectionRegistry implements IConnectionRegistry {
 
   async closeAll(): Promise<void> {
     const work: Array<Promise<void>> = [];
+    for (const c of this.connecting) c.abortConnect();
     for (const c of this.conns.values()) {
       if (c.isClosed) continue;
       if (c instanceof TcpServerConnection) work.push(c.stop(true));

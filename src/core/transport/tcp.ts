@@ -4,7 +4,7 @@
  */
 import * as net from 'node:net';
 import type { CloseReason, Endpoint, TcpConnectOptions, TcpListenOptions } from '../types';
-import { connectTimeoutError, errorCode, notConnectedError, SocketError, toSocketError } from '../errors';
+import { connectTimeoutError, errorCode, formatAddress, notConnectedError, SocketError, toSocketError } from '../errors';
 import { Connection, type ConnectionHost, endpointLabel, endpointOf } from './connection';
 
 /** how long a graceful close waits for unsent bytes before it destroys the socket */
@@ -258,6 +258,7 @@ export class TcpClientConnection extends TcpSocketConnection {
   readonly kind = 'tcp-client';
   private attempt = 0;
   private reconnectTimer?: NodeJS.Timeout;
+  private abortAttempt?: () => void;
   private announced = false;
   /** why the last socket went away (reported if reconnecting gives up) */
   private dropReason: CloseReason = 'error';
@@ -275,20 +276,18 @@ export class TcpClientConnection extends TcpSocketConnection {
     return new Promise((resolve, reject) => {
       const socket = new net.Socket({ allowHalfOpen: o.allowHalfOpen === true });
       let settled = false;
-      const timer = setTimeout(() => {
-        if (settled) return;
-        settled = true;
-        socket.destroy();
-        reject(connectTimeoutError(o.host, o.port, timeoutMs));
-      }, timeoutMs);
-      const onError = (e: Error): void => {
+      const fail = (err: SocketError): void => {
         if (settled) return;
         settled = true;
         clearTimeout(timer);
+        this.abortAttempt = undefined;
         socket.destroy();
-        reject(toSocketError(e, 'connect', o.host, o.port));
+        reject(err);
       };
-      socket.once('error', onError);
+      const timer = setTimeout(() => fail(connectTimeoutError(o.host, o.port, timeoutMs)), timeoutMs);
+      const onError = (e: Error): void => fail(toSocketError(e, 'connect', o.host, o.port));
+      this.abortAttempt = () => fail(new SocketError('ECANCELED', `connect to ${formatAddress(o.host, o.port)} canceled (closed locally)`, { syscall: 'connect', address: o.host, port: o.port }));
+      socket.on('error', onError);
       socket.once('connect', () => {
         if (settled) {
           socket.destroy();
@@ -296,6 +295,7 @@ export class TcpClientConnection extends TcpSocketConnection {
         }
         settled = true;
         clearTimeout(timer);
+        this.abortAttempt = undefined;
         socket.removeListener('error', onError);
         if (o.noDelay !== undefined) socket.setNoDelay(o.noDelay);
         if (o.keepAlive) socket.setKeepAlive(true, KEEPALIVE_IDLE_MS);
@@ -309,6 +309,12 @@ export class TcpClientConnection extends TcpSocketConnection {
         onError(e instanceof Error ? e : new Error(String(e)));
       }
     });
+  }
+
+  /** cancels a connect attempt in progress (its promise rejects with ECANCELED) */
+  abortConnect(): void {
+    this.localClose = true;
+    this.abortAttempt?.();
   }
 
   /** first connect: resolves once open; a failure rejects and leaves nothing behind */
@@ -373,6 +379,7 @@ export class TcpClientConnection extends TcpSocketConnection {
       this.localClose = true;
       if (this.reconnectTimer) clearTimeout(this.reconnectTimer);
       this.reconnectTimer = undefined;
+      this.abortAttempt?.();
       this.socket?.destroy();
       this.finish('local');
       this.flushCloseWaiters();

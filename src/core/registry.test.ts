@@ -1,5 +1,5 @@
 import * as assert from 'node:assert/strict';
-import { spawn } from 'node:child_process';
+import { execFile, spawn } from 'node:child_process';
 import { ConnectionRegistry } from './registry';
 import { SocketError } from './errors';
 import { collect, connectRaw, freePort, ipv6Available, next, readUntil, runPython, waitFor } from './transport/testing';
@@ -332,6 +332,23 @@ sys.stdin.read()
     const closed = next(reg.onDidClose, (e) => e.id === client.id);
     await reg.close(client.id);
     assert.equal((await closed).reason, 'local');
+  });
+
+  it('turns TCP keep-alive on for keepAlive: true (seen by ss), and leaves it off otherwise', async function () {
+    const ss = (port: number): Promise<string | undefined> =>
+      new Promise((resolve) => {
+        execFile('ss', ['-tnoH', 'state', 'established', `( sport = :${port} )`], (err, out) => resolve(err ? undefined : out));
+      });
+    const server = await reg.listenTcp({ port: 0 });
+    const on = await reg.connectTcp({ host: '127.0.0.1', port: server.local!.port, keepAlive: true });
+    const off = await reg.connectTcp({ host: '127.0.0.1', port: server.local!.port });
+    const outOn = await ss(on.local!.port);
+    if (outOn === undefined) {
+      console.log('      (skipped: the ss utility is not available)');
+      this.skip();
+    }
+    assert.match(outOn, /timer:\(keepalive/);
+    assert.doesNotMatch((await ss(off.local!.port)) ?? '', /keepalive/);
   });
 
   it('gives up reconnecting after maxAttempts and closes', async () => {

@@ -229,6 +229,9 @@ export interface IConnectionRegistry extends Disposable {
   history(id: string): HistorySnapshot;
   clearHistory(id: string): void;
 
+  /** forgets a connection and its history (closing it first if open; a server or UDP socket with its children) */
+  remove(id: string): Promise<void>;
+
   /** closes every socket and frees every port */
   closeAll(): Promise<void>;
 }

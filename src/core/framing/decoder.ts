@@ -60,6 +60,29 @@ function asBuffer(u: Uint8Array): Buffer {
   return Buffer.isBuffer(u) ? u : Buffer.from(u.buffer, u.byteOffset, u.byteLength);
 }
 
+/*
+ * Frames that span chunks must be copied into one buffer. Allocating a fresh ArrayBuffer per medium-sized frame
+ * costs more than the copy (allocation and GC of external memory), so frames of 4–128 KiB are carved out of shared
+ * 1 MiB slabs, the way Node pools small Buffers (< 4 KiB, which Buffer.allocUnsafe already pools). A retained frame
+ * keeps its slab alive, just as a frame inside one chunk keeps that chunk alive.
+ */
+const SLAB_SIZE = 1 << 20;
+const SLAB_MIN = 4 * 1024;
+const SLAB_MAX = 128 * 1024;
+let slab: Buffer | undefined;
+let slabUsed = SLAB_SIZE;
+
+function allocFrame(n: number): Buffer {
+  if (n < SLAB_MIN || n > SLAB_MAX) return Buffer.allocUnsafe(n);
+  if (slab === undefined || slabUsed + n > SLAB_SIZE) {
+    slab = Buffer.allocUnsafeSlow(SLAB_SIZE);
+    slabUsed = 0;
+  }
+  const out = slab.subarray(slabUsed, slabUsed + n);
+  slabUsed += (n + 7) & ~7;
+  return out;
+}
+
 /** Bytes held between pushes: a list of slices, copied together only when needed. */
 class Pending {
   private parts: Buffer[] = [];
@@ -74,7 +97,14 @@ class Pending {
   /** All held bytes as one buffer (copied only if there is more than one slice); empties the list. */
   takeAll(): Buffer {
     const p = this.parts;
-    const out = p.length === 1 ? p[0] : p.length === 0 ? EMPTY : Buffer.concat(p, this.length);
+    let out: Buffer;
+    if (p.length === 1) out = p[0];
+    else if (p.length === 0) out = EMPTY;
+    else {
+      out = allocFrame(this.length);
+      let at = 0;
+      for (const part of p) at += part.copy(out, at);
+    }
     this.parts = [];
     this.length = 0;
     return out;
@@ -370,6 +400,46 @@ class LengthDecoder extends StagedDecoder {
     this.inPayload = false;
     this.header = EMPTY;
     this.need = this.hsize;
+  }
+
+  /** The hot path: frames inside the chunk are read in place (one subarray per frame, no header slice). */
+  protected override decode(buf: Buffer, out: DecodedFrame[]): void {
+    const n = buf.length;
+    let i = 0;
+    // finish a frame begun in earlier chunks (generic staged path)
+    while (this.pending.length > 0 || this.inPayload) {
+      const missing = this.need - this.pending.length;
+      if (n - i < missing) {
+        this.pending.add(buf.subarray(i));
+        return;
+      }
+      const at = this.pos + i - this.pending.length;
+      this.pending.add(buf.subarray(i, i + missing));
+      i += missing;
+      this.stage(this.pending.takeAll(), at, out);
+    }
+    const hs = this.hsize;
+    const read = this.read;
+    const delta = this.delta;
+    const max = this.maxFrameSize;
+    const base = this.pos;
+    while (n - i >= hs) {
+      const value = read(buf, i);
+      const size = value + delta;
+      if (size < 0 || size > max) this.badLength(buf.subarray(i, i + hs), base + i, value, size);
+      const end = i + hs + size;
+      if (end > n) {
+        this.inPayload = true;
+        this.header = buf.subarray(i, i + hs);
+        this.frameStart = base + i;
+        this.need = size;
+        if (i + hs < n) this.pending.add(buf.subarray(i + hs));
+        return;
+      }
+      out.push({ payload: size === 0 ? EMPTY : buf.subarray(i + hs, end), start: base + i, end: base + end });
+      i = end;
+    }
+    if (i < n) this.pending.add(buf.subarray(i));
   }
 
   protected stage(data: Buffer, at: number, out: DecodedFrame[]): void {

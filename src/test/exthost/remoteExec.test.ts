@@ -1,0 +1,142 @@
+import * as assert from 'node:assert/strict';
+import * as fs from 'node:fs';
+import * as os from 'node:os';
+import * as path from 'node:path';
+import * as vscode from 'vscode';
+import { ExecAgent } from '../../core/exec/agent';
+import { isProcessAlive } from '../../core/exec/processTree';
+import { REMOTE_EXEC_COMMANDS as C, type RunCommandOutcome } from '../../extension/remoteExec';
+import { extensionPath, getApi, treeRows, waitFor } from './helpers';
+
+const KEY = 'exthost-test-key-0123456789';
+
+function manifestCommands(): Array<{ command: string; enablement?: string }> {
+  const pkg = JSON.parse(fs.readFileSync(path.join(extensionPath(), 'package.json'), 'utf8')) as { contributes: { commands: Array<{ command: string; enablement?: string }> } };
+  return pkg.contributes.commands.filter((c) => c.command.startsWith('socketDebugger.remoteExec.'));
+}
+
+async function startTestAgent(log?: (line: string) => void): Promise<{ agent: ExecAgent; port: number }> {
+  const agent = new ExecAgent({ key: Buffer.from(KEY), failureDelayMs: () => 0, ...(log ? { log } : {}) });
+  return { agent, port: (await agent.listen()).port };
+}
+
+describe('remote exec manifest', () => {
+  it('contributes four commands, each disabled outside trusted workspaces', () => {
+    const cmds = manifestCommands();
+    assert.deepEqual(cmds.map((c) => c.command).sort(), Object.values(C).sort());
+    for (const c of cmds) assert.equal(c.enablement, 'isWorkspaceTrusted', c.command);
+  });
+});
+
+/** the commands exist once activate() calls registerRemoteExec(context, services) */
+async function skipUnlessWired(ctx: Mocha.Context): Promise<void> {
+  await getApi(); // activation is implicit
+  const registered = await vscode.commands.getCommands(true);
+  if (!Object.values(C).every((id) => registered.includes(id))) {
+    console.log('[sockdbg-exthost] remote exec: activate() does not call registerRemoteExec yet; its tests are skipped');
+    ctx.skip();
+  }
+}
+
+describe('remote exec commands', function () {
+  this.timeout(30_000);
+  const tmp = fs.mkdtempSync(path.join(os.tmpdir(), 'sockdbg-rexec-'));
+  before(async function () {
+    await skipUnlessWired(this);
+  });
+  after(() => fs.rmSync(tmp, { recursive: true, force: true }));
+
+  it('Start Local Agent → Run Command: output and exit code in a terminal, agent listed in the tree', async () => {
+    const api = await getApi();
+    const id = await vscode.commands.executeCommand<string>(C.startLocalAgent);
+    assert.ok(id);
+    const rows = await waitFor('the agent in the tree', async () => {
+      const r = await treeRows(api);
+      return r.some((x) => x.contextValue === 'remoteExecAgent') ? r : undefined;
+    });
+    assert.ok(rows.some((r) => r.id === 'section:remoteExec' && r.depth === 0));
+    const outcome = await vscode.commands.executeCommand<RunCommandOutcome>(C.runCommand, { agentId: id, command: 'echo "hello from $0"; echo oops >&2; exit 3' });
+    assert.equal(outcome.exitCode, 3);
+    assert.match(outcome.output, /hello from/);
+    assert.match(outcome.output, /oops/);
+    assert.ok(vscode.window.terminals.some((t) => t.name.startsWith('Remote Exec')), 'a Remote Exec terminal');
+    assert.equal(await vscode.commands.executeCommand<boolean>(C.forgetAgent, { agentId: id }), true);
+    const after = await treeRows(api);
+    assert.ok(!after.some((r) => r.contextValue === 'remoteExecAgent'), 'forgotten agent still listed');
+  });
+
+  it('Add Agent (key in SecretStorage) → Run Command against an agent; Forget Agent deletes it', async () => {
+    const { agent, port } = await startTestAgent();
+    try {
+      const id = await vscode.commands.executeCommand<string>(C.addAgent, { host: '127.0.0.1', port, digest: 'sha256', key: KEY, label: 'test agent' });
+      assert.ok(id);
+      const outcome = await vscode.commands.executeCommand<RunCommandOutcome>(C.runCommand, { agentId: id, command: 'printf "%s" ok', confirmed: true });
+      assert.equal(outcome.exitCode, 0);
+      assert.match(outcome.output, /ok/);
+      assert.equal(await vscode.commands.executeCommand<boolean>(C.forgetAgent, { agentId: id }), true);
+      assert.equal(await vscode.commands.executeCommand(C.runCommand, { agentId: id, command: 'true', confirmed: true }), undefined);
+    } finally {
+      await agent.close();
+    }
+  });
+
+  it('a wrong key is refused and nothing runs', async () => {
+    const { agent, port } = await startTestAgent();
+    const marker = path.join(tmp, 'wrong-key');
+    try {
+      const id = await vscode.commands.executeCommand<string>(C.addAgent, { host: '127.0.0.1', port, digest: 'sha256', key: 'not-the-right-key-at-all' });
+      const outcome = await vscode.commands.executeCommand<RunCommandOutcome>(C.runCommand, { agentId: id, command: `touch ${marker}`, confirmed: true });
+      assert.match(outcome.error ?? '', /refused the key/);
+      assert.equal(fs.existsSync(marker), false);
+      await vscode.commands.executeCommand(C.forgetAgent, { agentId: id });
+    } finally {
+      await agent.close();
+    }
+  });
+
+  it('Ctrl+C in the terminal cancels the remote command and its process tree is killed', async () => {
+    const pids: number[] = [];
+    const { agent, port } = await startTestAgent((line) => {
+      const m = line.match(/pid (\d+):/);
+      if (m) pids.push(Number(m[1]));
+    });
+    try {
+      const id = await vscode.commands.executeCommand<string>(C.addAgent, { host: '127.0.0.1', port, digest: 'sha256', key: KEY, label: 'cancel agent' });
+      const running = vscode.commands.executeCommand<RunCommandOutcome>(C.runCommand, { agentId: id, command: 'sleep 300', confirmed: true });
+      await waitFor('the command to start', () => pids.length === 1);
+      const terminal = await waitFor('the terminal', () => vscode.window.terminals.find((t) => t.name === 'Remote Exec: cancel agent'));
+      terminal.sendText('\x03', false);
+      const outcome = await running;
+      assert.equal(outcome.cancelled, true);
+      await waitFor('the remote process to be gone', () => !isProcessAlive(pids[0]));
+      terminal.dispose();
+      await vscode.commands.executeCommand(C.forgetAgent, { agentId: id });
+    } finally {
+      await agent.close();
+    }
+  });
+});
+
+describe('[restricted] remote exec in restricted mode', function () {
+  this.timeout(30_000);
+  before(async function () {
+    await skipUnlessWired(this);
+  });
+
+  it('every command refuses at run time, and nothing runs', async () => {
+    assert.equal(vscode.workspace.isTrusted, false);
+    const { agent, port } = await startTestAgent();
+    const marker = path.join(os.tmpdir(), `sockdbg-restricted-${process.pid}`);
+    try {
+      assert.equal(await vscode.commands.executeCommand(C.addAgent, { host: '127.0.0.1', port, digest: 'sha256', key: KEY }), undefined);
+      assert.equal(await vscode.commands.executeCommand(C.startLocalAgent), undefined);
+      assert.equal(await vscode.commands.executeCommand(C.runCommand, { agentId: 'any', command: `touch ${marker}`, confirmed: true }), undefined);
+      assert.equal(await vscode.commands.executeCommand(C.forgetAgent, { agentId: 'any' }), false);
+      assert.equal(agent.stats.commandsStarted, 0);
+      assert.equal(fs.existsSync(marker), false);
+    } finally {
+      await agent.close();
+    }
+    for (const c of manifestCommands()) assert.equal(c.enablement, 'isWorkspaceTrusted');
+  });
+});

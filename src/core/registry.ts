@@ -21,7 +21,7 @@ import type {
   TcpListenOptions,
   UdpBindOptions,
 } from './types';
-import { SocketError, UDP_MAX_IPV6, badPortError, datagramTooLargeError, unknownConnectionError } from './errors';
+import { SocketError, UDP_MAX_IPV6, badPortError, datagramTooLargeError, notConnectedError, unknownConnectionError } from './errors';
 import { Connection, type ConnectionHost, type ResolvedRegistryOptions } from './transport/connection';
 import { checkEncoding, checkFraming, encodePayload } from './transport/framing';
 import { TcpClientConnection, TcpServerConnection, TcpSocketConnection } from './transport/tcp';
@@ -225,7 +225,7 @@ export class ConnectionRegistry implements IConnectionRegistry {
     if (conn instanceof UdpPeerConnection) {
       const max = udpMaxPayload(conn.remote!.address);
       if (wire.length > max) throw this.sendFailed(conn, datagramTooLargeError(wire.length, max));
-      if (conn.isClosed) return conn.write(wire); // rejects with ENOTCONN
+      if (conn.isClosed) throw this.sendFailed(conn, notConnectedError(conn.id, conn.label, conn.state));
       conn.recordOut(wire, body, options.header, conn.remote);
       return this.guardUdp(conn, conn.write(wire));
     }

@@ -88,7 +88,7 @@ export abstract class TcpSocketConnection extends Connection {
   notWritable(): SocketError | undefined {
     const s = this.socket;
     if (!s || (this.state !== 'open' && this.state !== 'half-closed') || s.destroyed) return notConnectedError(this.id, this.label, this.state);
-    if (!s.writable) return notConnectedError(this.id, this.label, 'half-closed by us (end() was called)');
+    if (!s.writable) return notConnectedError(this.id, this.label, this.sawFin ? 'closing (the peer sent FIN)' : 'half-closed by us (end() was called)');
     return undefined;
   }
 

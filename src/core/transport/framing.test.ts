@@ -237,6 +237,44 @@ conn.close()
     sock.destroy();
   });
 
+  it('survives random garbage under every framing: all bytes recorded, errors named, the server keeps serving', async () => {
+    const specs = ['line', 'delimiter:\\r\\n', 'fixed:3', 'length:i', 'length:!H,max=100', 'length:<I,includes-header,adjust=-2', 'json-header'];
+    const errors: ErrorEvent[] = collect(reg.onDidError);
+    let seed = 12345;
+    const rnd = (): number => ((seed = (seed * 1103515245 + 12345) & 0x7fffffff) / 0x80000000);
+    for (const spec of specs) {
+      const server = await reg.listenTcp({ port: 0, framing: spec });
+      const garbage = Buffer.alloc(5000);
+      for (let i = 0; i < garbage.length; i++) garbage[i] = Math.floor(rnd() * 256);
+      const opened = next(reg.onDidOpen, (e) => e.info.parentId === server.id);
+      const closed = next(reg.onDidClose, (e) => e.info.parentId === server.id);
+      const sock = net.connect(server.local!.port, '127.0.0.1', () => {
+        let pos = 0;
+        while (pos < garbage.length) {
+          const n = 1 + Math.floor(rnd() * 700);
+          sock.write(garbage.subarray(pos, pos + n));
+          pos += n;
+        }
+        sock.end();
+      });
+      const peer = (await opened).id;
+      await closed;
+      const h = reg.history(peer);
+      assert.deepEqual(Buffer.concat(h.chunks.map((c) => c.data)), garbage, spec);
+      for (const e of errors.filter((x) => x.id === peer)) {
+        assert.ok(e.code.length > 0 && e.message.startsWith(`${peer} (`), `${spec}: ${e.message}`);
+        assert.ok(e.offset === undefined || (e.offset >= 0 && e.offset < garbage.length), `${spec}: offset ${e.offset}`);
+      }
+      // still serving
+      const again = next(reg.onDidOpen, (e) => e.info.parentId === server.id);
+      const s2 = net.connect(server.local!.port, '127.0.0.1');
+      await again;
+      s2.destroy();
+      await reg.close(server.id);
+    }
+    assert.ok(errors.some((e) => e.code === 'FRAME_TOO_LARGE' || e.code === 'NEGATIVE_LENGTH' || e.code === 'BAD_HEADER'));
+  });
+
   it('UDP: decodes each datagram on its own; a frame cut by the datagram end is reported', async () => {
     const sock = await reg.bindUdp({ port: 0, framing: 'line' });
     const errors: ErrorEvent[] = collect(reg.onDidError);

@@ -2,7 +2,7 @@
 """sockdbg remote-exec client, standard library only (socket, struct, json, hmac, os).
 
     python3 client.py HOST PORT (--key-file F | --key-env VAR) [--digest sha256] [--encoding ENC]
-                      [--cwd DIR] [--timeout SEC] [--env NAME=VALUE]... [--shell] -- COMMAND [ARG...]
+                      [--cwd DIR] [--timeout SEC] [--env NAME=VALUE]... [--shell] [--stdin] -- COMMAND [ARG...]
 
 One COMMAND word runs through the remote shell (like ssh); several words run as an argument vector.
 Exit code: the remote command's (128+N when killed by signal N), 1 usage, 2 network/authentication failure.
@@ -17,6 +17,7 @@ import signal
 import socket
 import struct
 import sys
+import threading
 
 NONCE_BYTES = 32
 DIGEST_SIZES = {"md5": 16, "sha1": 20, "sha256": 32, "sha512": 64}
@@ -47,13 +48,15 @@ class Channel:
         self.sock, self.key, self.digest = sock, key, digest
         self.send_dir, self.recv_dir = send_dir, recv_dir
         self.send_seq = self.recv_seq = 0
+        self.lock = threading.Lock()  # the stdin thread sends too
 
     def send(self, header, body=b""):
         hb = json.dumps(dict(header, total_size=len(body))).encode("utf-8")
         frame = struct.pack("<i", len(hb)) + hb + body
-        mac = hmac.new(self.key, self.send_dir + struct.pack(">Q", self.send_seq) + frame, self.digest).digest()
-        self.send_seq += 1
-        self.sock.sendall(frame + mac)
+        with self.lock:
+            mac = hmac.new(self.key, self.send_dir + struct.pack(">Q", self.send_seq) + frame, self.digest).digest()
+            self.send_seq += 1
+            self.sock.sendall(frame + mac)
 
     def recv(self):
         head = recv_exact(self.sock, 4)
@@ -144,6 +147,7 @@ def parse_args(argv):
     p.add_argument("--timeout", type=float)
     p.add_argument("--env", action="append", default=[], metavar="NAME=VALUE")
     p.add_argument("--shell", action="store_true", help="join the words and run them through the remote shell")
+    p.add_argument("--stdin", action="store_true", help="forward this program's standard input to the command")
     args = p.parse_args(argv)
     if not command:
         p.error("no command given (put it after --)")
@@ -172,6 +176,8 @@ def main(argv):
         request["timeout"] = args.timeout
     if args.env:
         request["env"] = dict(kv.split("=", 1) for kv in args.env)
+    if args.stdin:
+        request["stdin_open"] = True
     out, err = sys.stdout.buffer, sys.stderr.buffer
     decoders = {}
     if args.encoding and codecs.lookup(args.encoding).name != "utf-8":
@@ -187,6 +193,18 @@ def main(argv):
         sock.settimeout(None)
         ch = Channel(sock, session_key, args.digest, b"C", b"A")
         ch.send(request)
+        if args.stdin:
+            def forward_stdin():
+                try:
+                    while True:
+                        data = os.read(sys.stdin.fileno(), 65536)
+                        if not data:
+                            break
+                        ch.send({"type": "stdin"}, data)
+                    ch.send({"type": "stdin", "eof": True})
+                except OSError:
+                    pass
+            threading.Thread(target=forward_stdin, daemon=True).start()
         cancelled = [False]
 
         def on_sigint(_sig, _frame):

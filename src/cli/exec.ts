@@ -14,6 +14,8 @@ import { createStreamDecoder, normalizeEncoding, type StreamDecoder } from '../c
 export interface ExecIO {
   stdout: NodeJS.WritableStream;
   stderr: NodeJS.WritableStream;
+  /** forwarded to the remote command with --stdin */
+  stdin?: NodeJS.ReadableStream;
   onSignal(handler: () => void): () => void;
 }
 
@@ -21,6 +23,7 @@ function processIO(): ExecIO {
   return {
     stdout: process.stdout,
     stderr: process.stderr,
+    stdin: process.stdin,
     onSignal(handler) {
       process.on('SIGINT', handler);
       process.on('SIGTERM', handler);
@@ -39,7 +42,7 @@ const AGENT_USAGE =
   '                     [--allow REGEX]... [--max-sessions N] [--timeout SEC] [--audit FILE]';
 const EXEC_USAGE =
   'usage: sockdbg exec HOST PORT (--key-file F | --key-env VAR) [--digest sha256] [--encoding ENC] [--cwd DIR]\n' +
-  '                    [--timeout SEC] [--env NAME=VALUE]... [--shell] -- COMMAND [ARG...]\n' +
+  '                    [--timeout SEC] [--env NAME=VALUE]... [--shell] [--stdin] -- COMMAND [ARG...]\n' +
   '       one COMMAND word runs through the remote shell (like ssh); several run as an argument vector';
 
 interface Parsed {
@@ -238,7 +241,7 @@ export async function runExec(argv: string[], io: ExecIO = processIO()): Promise
   let opts: RemoteExecOptions;
   let encoding: string | undefined;
   try {
-    const p = parseArgs(argv, new Set(['key-file', 'key-env', 'digest', 'encoding', 'cwd', 'timeout', 'env']), new Set(['help', 'shell']));
+    const p = parseArgs(argv, new Set(['key-file', 'key-env', 'digest', 'encoding', 'cwd', 'timeout', 'env']), new Set(['help', 'shell', 'stdin']));
     if (p.flags.has('help')) {
       io.stdout.write(EXEC_USAGE + '\n');
       return 0;
@@ -274,6 +277,10 @@ export async function runExec(argv: string[], io: ExecIO = processIO()): Promise
       ...(timeout !== undefined ? { timeoutSec: secondsArg(timeout, '--timeout') } : {}),
       ...(Object.keys(env).length ? { env } : {}),
     };
+    if (p.flags.has('stdin')) {
+      if (!io.stdin) throw new Usage('--stdin: no standard input to forward');
+      opts.stdinStream = io.stdin;
+    }
   } catch (e) {
     if (e instanceof Usage) {
       io.stderr.write(`sockdbg exec: ${e.message}\n${EXEC_USAGE}\n`);

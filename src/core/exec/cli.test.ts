@@ -77,6 +77,17 @@ describe('sockdbg exec / sockdbg agent (src/cli/exec.ts)', function () {
     assert.equal(io.out().toString('utf8'), '中文输出：你好，世界\n');
   });
 
+  it('--stdin forwards standard input to the remote command', async () => {
+    a = await startAgent();
+    const io = testIO();
+    const input = new PassThrough();
+    io.stdin = input;
+    input.end('line one\nline two\n');
+    const code = await runExec(['127.0.0.1', String(a.port), '--key-file', keyFile, '--stdin', '--', 'wc', '-l'], io);
+    assert.equal(code, 0);
+    assert.equal(io.out().toString().trim(), '2');
+  });
+
   it('a wrong key gives one line on stderr and exit 2', async () => {
     a = await startAgent();
     const io = testIO();

@@ -66,8 +66,10 @@ export interface RemoteExecOptions {
   env?: Record<string, string>;
   /** seconds; the agent may enforce a lower limit */
   timeoutSec?: number;
-  /** written to the command's stdin, which is then closed */
+  /** written to the command's stdin, which is then closed (unless stdinStream is given) */
   stdin?: Buffer | string;
+  /** streamed to the command's stdin after `stdin`, with backpressure; stdin is closed when it ends */
+  stdinStream?: NodeJS.ReadableStream;
   /** connect + handshake limit, default 10000 */
   connectTimeoutMs?: number;
   /** aborting before the command is sent rejects with 'cancelled'; afterwards it cancels the remote command */
@@ -174,9 +176,11 @@ export async function runRemote(opts: RemoteExecOptions, handlers: RemoteExecHan
   const sock = socket;
   const writer = new FrameWriter(digest, sk, DIR_CLIENT_TO_AGENT);
   const frames = new FrameReader(digest, sk, DIR_AGENT_TO_CLIENT, reader.queue);
-  const send = (header: Record<string, unknown> & { type: string }, body?: Buffer): void => {
-    if (sock.destroyed) return;
-    for (const part of writer.encode(header, body)) sock.write(part);
+  const send = (header: Record<string, unknown> & { type: string }, body?: Buffer): boolean => {
+    if (sock.destroyed) return true;
+    let ok = true;
+    for (const part of writer.encode(header, body)) ok = sock.write(part);
+    return ok;
   };
   const stdin = typeof opts.stdin === 'string' ? Buffer.from(opts.stdin, 'utf8') : opts.stdin;
   send(
@@ -186,9 +190,11 @@ export async function runRemote(opts: RemoteExecOptions, handlers: RemoteExecHan
       ...(opts.cwd !== undefined ? { cwd: opts.cwd } : {}),
       ...(opts.env !== undefined ? { env: opts.env } : {}),
       ...(opts.timeoutSec !== undefined ? { timeout: opts.timeoutSec } : {}),
+      ...(opts.stdinStream ? { stdin_open: true } : {}),
     },
     stdin,
   );
+  const stopStdin = opts.stdinStream ? pipeStdin(opts.stdinStream, sock, send) : undefined;
 
   return new Promise<RemoteExecResult>((resolve, reject) => {
     let settled = false;
@@ -201,6 +207,7 @@ export async function runRemote(opts: RemoteExecOptions, handlers: RemoteExecHan
       if (settled) return;
       settled = true;
       if (cancelTimer) clearTimeout(cancelTimer);
+      stopStdin?.();
       signal?.removeEventListener('abort', onAbort);
       if (stats) stats.maxBufferedBytes = Math.max(stats.maxBufferedBytes, reader.maxBuffered);
       if (err) {
@@ -281,4 +288,43 @@ export async function runRemote(opts: RemoteExecOptions, handlers: RemoteExecHan
       pump(); // frames already received are delivered first
     });
   });
+}
+
+const STDIN_CHUNK = 256 * 1024;
+
+/** Forwards a readable stream as "stdin" frames, pausing it while the socket is behind; returns a stop function. */
+function pipeStdin(
+  src: NodeJS.ReadableStream,
+  sock: net.Socket,
+  send: (header: Record<string, unknown> & { type: string }, body?: Buffer) => boolean,
+): () => void {
+  let done = false;
+  const onDrain = (): void => {
+    if (!done) src.resume();
+  };
+  const onData = (d: Buffer | string): void => {
+    const b = typeof d === 'string' ? Buffer.from(d, 'utf8') : d;
+    let ok = true;
+    for (let off = 0; off < b.length; off += STDIN_CHUNK) ok = send({ type: 'stdin' }, b.subarray(off, off + STDIN_CHUNK)) && ok;
+    if (!ok) {
+      src.pause();
+      sock.once('drain', onDrain);
+    }
+  };
+  const onEnd = (): void => {
+    if (!done) send({ type: 'stdin', eof: true });
+  };
+  const onError = (): void => onEnd();
+  src.on('data', onData);
+  src.once('end', onEnd);
+  src.once('error', onError);
+  src.resume();
+  return () => {
+    done = true;
+    src.off('data', onData);
+    src.off('end', onEnd);
+    src.off('error', onError);
+    sock.off('drain', onDrain);
+    src.pause();
+  };
 }

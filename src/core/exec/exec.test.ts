@@ -77,6 +77,21 @@ describe('remote exec: agent and client over loopback', function () {
     assert.equal(r.code, 0);
   });
 
+  it('streams stdin to the command with backpressure (8 MB through wc -c)', async () => {
+    a = await startAgent();
+    const { PassThrough } = await import('node:stream');
+    const input = new PassThrough();
+    const run = collect(opts(a.port, { argv: ['wc', '-c'], stdinStream: input }));
+    const block = Buffer.alloc(64 * 1024, 0x61);
+    for (let i = 0; i < 128; i++) {
+      if (!input.write(block)) await new Promise((r) => input.once('drain', r));
+    }
+    input.end();
+    const r = await run;
+    assert.equal(r.out.trim(), String(128 * 64 * 1024));
+    assert.equal(r.code, 0);
+  });
+
   for (const digest of ['md5', 'sha1', 'sha512'] as ExecDigest[]) {
     it(`works with digest ${digest}`, async () => {
       a = await startAgent({ digest });

@@ -124,6 +124,37 @@ describe('remote exec: Python peers', function () {
       assert.equal(py.stdout(), '中文输出\n');
     });
 
+    it('exits 2 when the agent cannot prove the key (impostor), without sending the command', async () => {
+      const net = await import('node:net');
+      let afterProof = 0;
+      let closed!: () => void;
+      const gone = new Promise<void>((r) => (closed = r));
+      const impostor = net.createServer((s) => {
+        let n = 0;
+        s.on('error', () => undefined);
+        s.on('close', () => closed());
+        s.write(Buffer.alloc(32, 1));
+        s.on('data', (b: Buffer) => {
+          const before = n;
+          n += b.length;
+          if (before < 32 && n >= 32) s.write(Buffer.of(1));
+          if (before < 64 && n >= 64) s.write(Buffer.alloc(32, 2));
+          if (n > 64) afterProof = n - 64;
+        });
+      });
+      await new Promise<void>((r) => impostor.listen(0, '127.0.0.1', () => r()));
+      try {
+        const port = (impostor.address() as import('node:net').AddressInfo).port;
+        const py = run('python3', [join(EXAMPLES, 'client.py'), '127.0.0.1', String(port), '--key-env', 'K', '--', 'true'], { K: KEY.toString() });
+        assert.equal(await py.exit, 2);
+        assert.match(py.stderr(), /failed to prove it holds the key/);
+        await gone;
+        assert.equal(afterProof, 0);
+      } finally {
+        await new Promise<void>((r) => impostor.close(() => r()));
+      }
+    });
+
     it('exits 2 with one line when the key is wrong, and nothing runs', async () => {
       a = await startAgent();
       const marker = join(tmp.dir, 'py-wrong-key');
@@ -198,10 +229,33 @@ describe('remote exec: Python peers', function () {
       await waitGone(pids[1]);
     });
 
+    it('streams stdin to the command (stdin frames)', async () => {
+      const { PassThrough } = await import('node:stream');
+      const input = new PassThrough();
+      let out = '';
+      const run = runRemote({ host: '127.0.0.1', port, key: KEY, argv: ['wc', '-c'], stdinStream: input }, { onStdout: (b) => void (out += b.toString()) });
+      for (let i = 0; i < 64; i++) input.write(Buffer.alloc(16 * 1024, 0x62));
+      input.end();
+      assert.equal((await run).exitCode, 0);
+      assert.equal(out.trim(), String(64 * 16 * 1024));
+    });
+
     it('the Python client talks to the Python agent', async () => {
       const py = run('python3', [join(EXAMPLES, 'client.py'), '127.0.0.1', String(port), '--key-env', 'K', '--', 'echo py to py'], { K: KEY.toString() });
       assert.equal(await py.exit, 0);
       assert.equal(py.stdout(), 'py to py\n');
+    });
+
+    it('the Python client forwards its stdin with --stdin', async () => {
+      const child = spawn('python3', [join(EXAMPLES, 'client.py'), '127.0.0.1', String(port), '--key-env', 'K', '--stdin', '--', 'tr', 'a-z', 'A-Z'], {
+        env: { ...process.env, K: KEY.toString() },
+      });
+      let out = '';
+      child.stdout.on('data', (b: Buffer) => (out += b.toString()));
+      child.stdin.end('shout\n');
+      const code = await new Promise<number | null>((r) => child.on('close', (c) => r(c)));
+      assert.equal(code, 0);
+      assert.equal(out, 'SHOUT\n');
     });
   });
 });

@@ -296,4 +296,24 @@ sk.sendto(b'd\\n', addr)
     assert.equal(errors[0].offset, 7);
     assert.equal(errors[0].id, frames[0].id);
   });
+
+  it('UDP: redecode on the socket re-cuts every peer\'s recorded datagrams with the new framing', async () => {
+    const sock = await reg.bindUdp({ port: 0 });
+    const py = `
+import socket, sys
+sk = socket.socket(socket.AF_INET, socket.SOCK_DGRAM)
+addr = ('127.0.0.1', int(sys.argv[1]))
+sk.sendto(b'one\\ntwo\\n', addr)
+sk.sendto(b'three\\n', addr)
+`;
+    const frames: FrameEvent[] = collect(reg.onDidFrame);
+    await runPython(py, [String(sock.local!.port)]);
+    await waitFor(() => frames.length === 2);
+    reg.setFraming(sock.id, 'line');
+    const peer = reg.children(sock.id)[0];
+    assert.equal(reg.get(peer.id)!.framing, 'line');
+    const re = reg.redecode(sock.id);
+    assert.deepEqual(re.map((f) => [f.payload.toString(), f.start, f.end]), [['one', 0, 4], ['two', 4, 8], ['three', 8, 14]]);
+    assert.deepEqual(reg.history(peer.id).frames.map((f) => f.payload.toString()), ['one', 'two', 'three']);
+  });
 });

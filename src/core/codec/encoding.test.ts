@@ -92,6 +92,43 @@ describe('encodings', () => {
       });
     });
 
+    it('every double-byte character Python decodes is decoded as a character (no escapes)', () => {
+      // Python lists the valid lead/trail pairs; the scanner tables (derived from iconv-lite) must accept them all.
+      // (The characters themselves differ in a few places: iconv-lite follows the Microsoft mappings.)
+      const valid = python(
+        String.raw`
+import json, sys
+out = {}
+for enc, py in json.load(sys.stdin):
+    ok = []
+    for l in range(0x81, 0x100):
+        for t in range(0x40, 0x100):
+            try:
+                bytes([l, t]).decode(py)
+                ok.append(l << 8 | t)
+            except UnicodeDecodeError:
+                pass
+    out[enc] = ok
+print(json.dumps(out))
+`,
+        ['gbk', 'gb18030', 'big5', 'shift_jis', 'euc-kr'].map((id) => [id, PY[id]]),
+      ) as Record<string, number[]>;
+      for (const [enc, pairs] of Object.entries(valid)) {
+        assert.ok(pairs.length > 8000, enc);
+        const buf = Buffer.alloc(pairs.length * 3);
+        pairs.forEach((p, i) => {
+          buf[i * 3] = p >> 8;
+          buf[i * 3 + 1] = p & 0xff;
+          buf[i * 3 + 2] = 0x0a;
+        });
+        const lines = decodeText(buf, enc).split('\n');
+        pairs.forEach((p, i) => {
+          const ch = lines[i];
+          assert.ok(ch.length > 0 && !ch.includes('\\x') && !ch.includes('\ufffd'), `${enc} ${p.toString(16)} → ${JSON.stringify(ch)}`);
+        });
+      }
+    });
+
     it("shows invalid bytes like Python's backslashreplace (utf-8, utf-16)", () => {
       // random bytes biased towards the interesting ranges, plus valid text around them
       const byte = fc.oneof(fc.integer({ min: 0, max: 255 }), fc.integer({ min: 0x80, max: 0xbf }), fc.integer({ min: 0xc0, max: 0xf7 }), fc.integer({ min: 0xd8, max: 0xdf }));

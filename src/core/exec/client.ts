@@ -94,17 +94,22 @@ export interface RemoteExecResult {
   pid?: number;
 }
 
-function connect(host: string, port: number): Promise<net.Socket> {
+/** Connects; `created` gets the socket at once so that a timeout or an abort can destroy it while connecting. */
+function connect(host: string, port: number, created: (s: net.Socket) => void): Promise<net.Socket> {
   return new Promise((resolve, reject) => {
     const s = net.connect({ host, port });
+    created(s);
     const onError = (e: NodeJS.ErrnoException): void => {
       s.destroy();
       const why = e.code === 'ECONNREFUSED' ? 'connection refused' : e.code === 'ENOTFOUND' ? 'host not found' : e.message;
       reject(new ExecClientError('network', `cannot connect to ${host}:${port}: ${why}`));
     };
+    const onClose = (): void => reject(new ExecClientError('network', `cannot connect to ${host}:${port}: connection attempt aborted`));
     s.once('error', onError);
+    s.once('close', onClose);
     s.once('connect', () => {
       s.off('error', onError);
+      s.off('close', onClose);
       resolve(s);
     });
   });
@@ -132,7 +137,13 @@ export async function runRemote(opts: RemoteExecOptions, handlers: RemoteExecHan
   let reader: SocketReader;
   let sk: Buffer;
   try {
-    socket = await connect(opts.host, opts.port);
+    try {
+      socket = await connect(opts.host, opts.port, (s) => (socket = s));
+    } catch (e) {
+      if (signal?.aborted) throw new ExecClientError('cancelled', 'cancelled while connecting');
+      if (timedOut) throw new ExecClientError('timeout', `cannot connect to ${where} within ${opts.connectTimeoutMs ?? 10_000} ms`);
+      throw e;
+    }
     if (timedOut || signal?.aborted) socket.destroy();
     socket.setNoDelay(true);
     socket.on('error', () => undefined);

@@ -420,3 +420,23 @@ describe('remote exec: the worked example of docs/exec-protocol.md', () => {
     assert.equal(frame.subarray(67).toString('hex'), 'ac076a971c4137e47e7dfaa1452d0079a5b24ca05beb82daf103089418d86313');
   });
 });
+
+describe('remote exec: client timeouts', () => {
+  it('gives up on a peer that never sends a challenge (connect timeout)', async () => {
+    const silent = net.createServer((s) => s.on('error', () => undefined));
+    await new Promise<void>((r) => silent.listen(0, '127.0.0.1', () => r()));
+    try {
+      const port = (silent.address() as net.AddressInfo).port;
+      const e = await expectClientError(runRemote({ host: '127.0.0.1', port, key: KEY, argv: ['true'], connectTimeoutMs: 200 }), 'timeout');
+      assert.match(e.message, /no complete handshake/);
+    } finally {
+      await new Promise<void>((r) => silent.close(() => r()));
+    }
+  });
+
+  it('an abort before the command is sent rejects with "cancelled" and sends nothing', async () => {
+    const ac = new AbortController();
+    ac.abort();
+    await expectClientError(runRemote({ host: '127.0.0.1', port: 9, key: KEY, argv: ['true'], signal: ac.signal }), 'cancelled');
+  });
+});

@@ -4,6 +4,7 @@
  */
 import * as net from 'node:net';
 import type { ChildProcess } from 'node:child_process';
+import { statSync } from 'node:fs';
 import {
   DEFAULT_DIGEST,
   DIR_AGENT_TO_CLIENT,
@@ -381,6 +382,10 @@ class AgentSession {
     }
     this.acquired = true;
     this.startedAt = Date.now();
+    if (req.cwd !== undefined && !isDirectory(req.cwd)) {
+      this.fail('spawn-failed', `working directory not found: ${req.cwd}`, 'spawn-failed');
+      return;
+    }
     let child: ChildProcess;
     try {
       child = spawnTree(req);
@@ -485,5 +490,13 @@ class AgentSession {
     this.acquired = false;
     this.socket.end();
     this.onEnd?.();
+  }
+}
+
+function isDirectory(path: string): boolean {
+  try {
+    return statSync(path).isDirectory();
+  } catch {
+    return false;
   }
 }

@@ -100,6 +100,15 @@ describe('remote exec: agent and client over loopback', function () {
     });
   }
 
+  it('reports a program or working directory that does not exist', async () => {
+    a = await startAgent();
+    const e1 = await expectClientError(runRemote(opts(a.port, { argv: ['/nonexistent/program'] })), 'remote', 'spawn-failed');
+    assert.match(e1.message, /ENOENT/);
+    const e2 = await expectClientError(runRemote(opts(a.port, { argv: ['ls'], cwd: join(tmp.dir, 'missing') })), 'remote', 'spawn-failed');
+    assert.match(e2.message, /working directory not found/);
+    assert.equal(a.agent.stats.activeSessions, 0);
+  });
+
   it('refuses a wrong key, and nothing runs', async () => {
     a = await startAgent();
     const marker = join(tmp.dir, 'wrong-key');

@@ -153,6 +153,44 @@ function asBuffer(u: Uint8Array): Buffer {
   return Buffer.isBuffer(u) ? u : Buffer.from(u.buffer, u.byteOffset, u.byteLength);
 }
 
+// --- output scratch ---------------------------------------------------------------------------------------------
+
+/**
+ * Decoders that must look at every byte (double-byte encodings, broken UTF-8) write UTF-16 code units into this
+ * scratch array and turn it into a string once per block, instead of concatenating many small strings.
+ */
+const SCRATCH_UNITS = 32 * 1024;
+const scratch = new Uint16Array(SCRATCH_UNITS);
+const scratchBytes = Buffer.from(scratch.buffer, scratch.byteOffset, scratch.byteLength);
+/** flush when fewer units than this are left: the most one input step writes (4 escaped bytes = 16 units) */
+const SCRATCH_MARGIN = 32;
+const HEX_DIGIT = Array.from('0123456789abcdef', (c) => c.charCodeAt(0));
+
+function scratchText(units: number): string {
+  return scratchBytes.toString('utf16le', 0, units * 2);
+}
+
+/** Write `\xhh` for byte `b` at `w`; returns the new write position. */
+function putEscape(w: number, b: number): number {
+  scratch[w] = 0x5c;
+  scratch[w + 1] = 0x78;
+  scratch[w + 2] = HEX_DIGIT[b >> 4];
+  scratch[w + 3] = HEX_DIGIT[b & 15];
+  return w + 4;
+}
+
+/** Write the UTF-16 units of code point `cp` at `w`. */
+function putCodePoint(w: number, cp: number): number {
+  if (cp < 0x10000) {
+    scratch[w] = cp;
+    return w + 1;
+  }
+  const v = cp - 0x10000;
+  scratch[w] = 0xd800 | (v >> 10);
+  scratch[w + 1] = 0xdc00 | (v & 0x3ff);
+  return w + 2;
+}
+
 // --- UTF-8 -----------------------------------------------------------------------------------------------------
 
 /** Length of the UTF-8 sequence a lead byte announces, 0 if the byte cannot start one. */
@@ -222,29 +260,35 @@ function utf8Check(buf: Buffer, i: number): number {
 function decodeUtf8Slow(buf: Buffer, final: boolean): Partial {
   const n = buf.length;
   let text = '';
-  let run = 0;
+  let w = 0;
   let i = 0;
   while (i < n) {
-    if (buf[i] < 0x80) {
+    if (w > SCRATCH_UNITS - SCRATCH_MARGIN) {
+      text += scratchText(w);
+      w = 0;
+    }
+    const b = buf[i];
+    if (b < 0x80) {
+      scratch[w++] = b;
       i++;
       continue;
     }
     const r = utf8Check(buf, i);
     if (r > 0) {
+      let cp: number;
+      if (r === 2) cp = ((b & 0x1f) << 6) | (buf[i + 1] & 0x3f);
+      else if (r === 3) cp = ((b & 0x0f) << 12) | ((buf[i + 1] & 0x3f) << 6) | (buf[i + 2] & 0x3f);
+      else cp = ((b & 0x07) << 18) | ((buf[i + 1] & 0x3f) << 12) | ((buf[i + 2] & 0x3f) << 6) | (buf[i + 3] & 0x3f);
+      w = putCodePoint(w, cp);
       i += r;
       continue;
     }
-    if (r === 0 && !final) {
-      if (i > run) text += buf.toString('utf8', run, i);
-      return { text, consumed: i };
-    }
-    if (i > run) text += buf.toString('utf8', run, i);
-    text += ESCAPED_BYTE[buf[i]];
+    if (r === 0 && !final) break;
+    w = putEscape(w, b);
     i++;
-    run = i;
   }
-  if (n > run) text += buf.toString('utf8', run, n);
-  return { text, consumed: n };
+  if (w > 0) text += scratchText(w);
+  return { text, consumed: i };
 }
 
 // --- UTF-16 ----------------------------------------------------------------------------------------------------
@@ -299,41 +343,50 @@ const decodeLatin1: ChunkDecoder = (buf) => ({ text: buf.toString('latin1'), con
 
 // --- double-byte encodings (gbk, gb18030, big5, shift_jis, euc-kr) ----------------------------------------------
 
-// 0: a byte that starts no character
-const BYTE_SINGLE = 1;
-const BYTE_LEAD = 2;
+/** unit tables: 0 = not a character; STR = see the string map; otherwise the single UTF-16 unit + 1 */
+const STR = 0x10001;
 
 interface DbcsTable {
   codec: string;
-  /** per first byte: 0 (invalid), BYTE_SINGLE or BYTE_LEAD */
-  first: Uint8Array;
-  /** (lead << 8 | trail) → 1 if the pair is a mapped character */
-  pair: Uint8Array;
+  /** per byte: 0 invalid, LEAD, or (unit + 1) of a one-byte character */
+  first: Int32Array;
+  /** per (lead << 8 | trail): 0 unmapped, STR, or (unit + 1) */
+  pair: Int32Array;
+  /** characters that are not a single UTF-16 unit (astral, or sequences of code points), by byte code */
+  strings: Map<number, string>;
   /** GB18030: four-byte sequences lead, 0x30-0x39, 0x81-0xfe, 0x30-0x39 */
   fourByte: boolean;
 }
 
+const LEAD = -1;
 const dbcsTables = new Map<string, DbcsTable>();
 
+function unitOf(s: string): number {
+  return s.length === 1 ? s.charCodeAt(0) + 1 : STR;
+}
+
 /**
- * Derive the byte structure of a double-byte encoding from iconv-lite's mapping via its public decode: a byte
- * is a single character if it decodes alone to something other than U+FFFD; a pair is valid if it decodes to a
- * character. Pairs are probed in one decode call per lead byte, separated by newlines (never a valid trail).
+ * Derive the byte structure and characters of a double-byte encoding from iconv-lite's mapping through its public
+ * decode: a byte is a character if it decodes alone to something other than U+FFFD; a pair is mapped if it
+ * decodes to a character. Pairs are probed in one decode call per lead byte, separated by newlines (never a valid
+ * trail byte), so building a table takes a few milliseconds, once per encoding.
  */
 function dbcsTable(id: string): DbcsTable {
   let t = dbcsTables.get(id);
   if (t) return t;
   const codec = DBCS_CODEC[id];
-  const first = new Uint8Array(256);
-  const pair = new Uint8Array(65536);
+  const first = new Int32Array(256);
+  const pair = new Int32Array(65536);
+  const strings = new Map<number, string>();
   const TRAIL_FROM = 0x30;
+  const probe = Buffer.alloc((256 - TRAIL_FROM) * 3);
   for (let b = 0; b < 256; b++) {
     const s = iconv.decode(Buffer.from([b]), codec, { stripBOM: false });
     if (s !== '\ufffd') {
-      first[b] = BYTE_SINGLE;
+      first[b] = unitOf(s);
+      if (first[b] === STR) strings.set(b, s);
       continue;
     }
-    const probe = Buffer.alloc((256 - TRAIL_FROM) * 3);
     for (let tr = TRAIL_FROM, k = 0; tr < 256; tr++, k += 3) {
       probe[k] = b;
       probe[k + 1] = tr;
@@ -344,49 +397,82 @@ function dbcsTable(id: string): DbcsTable {
     for (let tr = TRAIL_FROM; tr < 256; tr++) {
       const piece = pieces[tr - TRAIL_FROM];
       if (piece !== undefined && piece.length > 0 && piece.charCodeAt(0) !== 0xfffd) {
-        pair[(b << 8) | tr] = 1;
+        const code = (b << 8) | tr;
+        pair[code] = unitOf(piece);
+        if (pair[code] === STR) strings.set(code, piece);
         any = true;
       }
     }
-    if (any) first[b] = BYTE_LEAD;
+    if (any) first[b] = LEAD;
   }
-  t = { codec, first, pair, fourByte: id === 'gb18030' };
-  if (t.fourByte) for (let b = 0x81; b <= 0xfe; b++) first[b] = BYTE_LEAD;
+  t = { codec, first, pair, strings, fourByte: id === 'gb18030' };
+  if (t.fourByte) for (let b = 0x81; b <= 0xfe; b++) first[b] = LEAD;
   dbcsTables.set(id, t);
   return t;
 }
 
 /** GB18030 four-byte pointer ranges that map to characters (WHATWG Encoding: BMP part and U+10000–U+10FFFF). */
-function gb18030PointerValid(b1: number, b2: number, b3: number, b4: number): boolean {
-  const p = (b1 - 0x81) * 12600 + (b2 - 0x30) * 1260 + (b3 - 0x81) * 10 + (b4 - 0x30);
+function gb18030Pointer(b1: number, b2: number, b3: number, b4: number): number {
+  return (b1 - 0x81) * 12600 + (b2 - 0x30) * 1260 + (b3 - 0x81) * 10 + (b4 - 0x30);
+}
+
+function gb18030PointerValid(p: number): boolean {
   return p <= 39419 || (p >= 189000 && p <= 1237575);
+}
+
+/** Decoded GB18030 four-byte characters (computed by iconv-lite, cached). */
+const gb18030Four = new Map<number, string>();
+
+function gb18030FourByte(codec: string, buf: Buffer, i: number, p: number): string {
+  let s = gb18030Four.get(p);
+  if (s === undefined) {
+    s = iconv.decode(buf.subarray(i, i + 4), codec, { stripBOM: false });
+    if (gb18030Four.size < 65536) gb18030Four.set(p, s);
+  }
+  return s;
 }
 
 function makeDbcsDecoder(id: string): ChunkDecoder {
   let table: DbcsTable | undefined;
   return (buf, final) => {
     const t = (table ??= dbcsTable(id));
-    const { first, pair, fourByte, codec } = t;
+    const { first, pair, strings, fourByte, codec } = t;
     const n = buf.length;
     let text = '';
-    let run = 0;
+    let w = 0;
     let i = 0;
-    const flush = (to: number): void => {
-      if (to > run) text += iconv.decode(buf.subarray(run, to), codec, { stripBOM: false });
+    const putString = (s: string): void => {
+      for (let k = 0; k < s.length; k++) {
+        if (w > SCRATCH_UNITS - SCRATCH_MARGIN) {
+          text += scratchText(w);
+          w = 0;
+        }
+        scratch[w++] = s.charCodeAt(k);
+      }
     };
     while (i < n) {
+      if (w > SCRATCH_UNITS - SCRATCH_MARGIN) {
+        text += scratchText(w);
+        w = 0;
+      }
       const b = buf[i];
-      const kind = first[b];
-      if (kind === BYTE_SINGLE) {
+      const f = first[b];
+      if (f > 0) {
+        if (f === STR) putString(strings.get(b) ?? '');
+        else scratch[w++] = f - 1;
         i++;
         continue;
       }
-      if (kind === BYTE_LEAD) {
+      if (f === LEAD) {
         if (i + 1 >= n) {
           if (!final) break;
         } else {
           const c = buf[i + 1];
-          if (pair[(b << 8) | c] === 1) {
+          const code = (b << 8) | c;
+          const u = pair[code];
+          if (u > 0) {
+            if (u === STR) putString(strings.get(code) ?? '');
+            else scratch[w++] = u - 1;
             i += 2;
             continue;
           }
@@ -401,15 +487,10 @@ function makeDbcsDecoder(id: string): ChunkDecoder {
                 } else {
                   const e = buf[i + 3];
                   if (e >= 0x30 && e <= 0x39) {
-                    if (gb18030PointerValid(b, c, d, e)) {
-                      i += 4;
-                      continue;
-                    }
-                    // a well-formed but unassigned four-byte sequence: all four bytes are invalid
-                    flush(i);
-                    text += escapeBytes(buf, i, i + 4);
+                    const p = gb18030Pointer(b, c, d, e);
+                    if (gb18030PointerValid(p)) putString(gb18030FourByte(codec, buf, i, p));
+                    else for (let k = 0; k < 4; k++) w = putEscape(w, buf[i + k]); // well-formed but unassigned
                     i += 4;
-                    run = i;
                     continue;
                   }
                 }
@@ -418,21 +499,18 @@ function makeDbcsDecoder(id: string): ChunkDecoder {
           } else if (c >= 0x80) {
             // an unmapped pair with a non-ASCII second byte is one bad character (as in the WHATWG decoders;
             // only an ASCII second byte is given back to the stream)
-            flush(i);
-            text += ESCAPED_BYTE[b] + ESCAPED_BYTE[c];
+            w = putEscape(w, b);
+            w = putEscape(w, c);
             i += 2;
-            run = i;
             continue;
           }
         }
       }
       // an invalid byte (or a lead byte that cannot start a character here)
-      flush(i);
-      text += ESCAPED_BYTE[b];
+      w = putEscape(w, b);
       i++;
-      run = i;
     }
-    flush(i);
+    if (w > 0) text += scratchText(w);
     return { text, consumed: i };
   };
 }

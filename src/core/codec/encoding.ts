@@ -5,9 +5,13 @@
  * Decoding never loses bytes: a byte that is not part of a valid character in the chosen encoding is shown as
  * `\xhh` (lowercase, the way Python's `errors='backslashreplace'` shows it), never dropped and never turned into
  * U+FFFD. iconv-lite itself replaces invalid input with U+FFFD and does not say which bytes were bad, so every
- * encoding has a byte scanner that splits the input into valid characters and invalid bytes first; only runs of
- * valid characters are handed to the decoder. For the double-byte encodings the scanner's tables are derived from
- * iconv-lite's own mapping (through its public `decode`), built lazily the first time an encoding is used.
+ * encoding has a byte scanner that tells valid characters from invalid bytes:
+ * - UTF-8: all-valid input (checked with `buffer.isUtf8`) is decoded natively; otherwise a WHATWG-exact validator
+ *   decodes what is valid and escapes the rest;
+ * - UTF-16: unpaired surrogates are escaped, valid runs decoded natively; latin1: every byte is a character;
+ * - gbk, gb18030, big5, shift_jis, euc-kr: lookup tables of single bytes and byte pairs derived from iconv-lite's
+ *   own mapping (through its public `decode`, built lazily the first time an encoding is used); GB18030 four-byte
+ *   sequences are checked against the valid pointer ranges and decoded by iconv-lite.
  *
  * `createStreamDecoder` keeps the few bytes of a character split across chunks until the rest arrives, so
  * `write(a) + write(b) + end()` always equals `decodeText(a + b)`.

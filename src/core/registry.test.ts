@@ -395,6 +395,25 @@ sys.stdin.read()
     sink.destroy();
   });
 
+  it('a send still pending when the connection is closed rejects (it was not sent)', async () => {
+    const server = await reg.listenTcp({ port: 0 });
+    const sink = await connectRaw(server.local!.port);
+    sink.pause();
+    sink.on('error', () => undefined);
+    const peer = (await waitFor(() => reg.children(server.id)[0]))!;
+    const huge = reg.send(peer.id, Buffer.alloc(64 * 1024 * 1024));
+    const outcome: { v: unknown } = { v: 'pending' };
+    huge.then(() => (outcome.v = 'resolved'), (e: unknown) => (outcome.v = e));
+    await new Promise((r) => setTimeout(r, 100));
+    assert.equal(outcome.v, 'pending');
+    await reg.close(peer.id);
+    await huge.catch(() => undefined);
+    const e = outcome.v as unknown;
+    assert.ok(e instanceof SocketError, String(e));
+    assert.match(e.message, /closed before all bytes were sent/);
+    sink.destroy();
+  });
+
   it('rejects sends on unknown or closed connections', async () => {
     await assert.rejects(reg.send('nope', Buffer.from('x')), /no connection with id "nope"/);
     const server = await reg.listenTcp({ port: 0 });

@@ -101,6 +101,9 @@ export abstract class TcpSocketConnection extends Connection {
         if (err) {
           const r = this.remote;
           reject(toSocketError(err, 'send', r?.address ?? '?', r?.port ?? 0));
+        } else if (s.destroyed) {
+          // Node reports a write cut short by destroy() as a success: it is not one
+          reject(new SocketError('ECONNABORTED', `connection ${this.id} (${this.label}) closed before all bytes were sent (ECONNABORTED)`, { syscall: 'send' }));
         } else resolve();
       });
     });
@@ -110,7 +113,11 @@ export abstract class TcpSocketConnection extends Connection {
     const s = this.socket;
     if (!s || this.isClosed || s.destroyed) return Promise.reject(notConnectedError(this.id, this.label, this.state));
     if (!s.writable) return Promise.resolve();
-    return new Promise((resolve) => s.end(() => resolve()));
+    return new Promise((resolve) => {
+      const done = (): void => resolve();
+      s.end(done);
+      s.once('close', done); // end's callback may not come when the socket fails first
+    });
   }
 
   /** graceful close: FIN after the pending bytes, then destroy; a stuck peer gets destroyed after a grace period */

@@ -91,6 +91,13 @@ describe('sockdbg CLI (against Python peers)', function () {
       assert.match(r.stderr, /^sockdbg: nothing received from 127\.0\.0\.1:\d+ within 0\.5 s\n$/);
     });
 
+    it('a datagram over 65,507 bytes: exit 2, one line', async () => {
+      const port = await freePort();
+      const r = await runCli(['udp', 'send', '127.0.0.1', String(port)], Buffer.alloc(70000));
+      assert.equal(r.code, 2);
+      assert.match(r.stderr, /^sockdbg: datagram too large for 127\.0\.0\.1:\d+ \(UDP payloads are limited to 65507 bytes\)\n$/);
+    });
+
     it('udp send --wait times out with 2', async () => {
       const port = await freePort();
       const r = await runCli(['udp', 'send', '127.0.0.1', String(port), 'hi', '--wait', '--timeout', '0.5']);
@@ -181,6 +188,27 @@ describe('sockdbg CLI (against Python peers)', function () {
       const data = readFileSync(out);
       assert.equal(data.length, size);
       assert.equal(createHash('sha256').update(data).digest('hex'), digest);
+    });
+
+    it('reports a bad length prefix as an error event with the stream offset and lives on', async () => {
+      const srv = cli(['tcp', 'listen', '--port', '0', '--framing', 'length:i', '--once', '--json']);
+      const port = await listeningPort(srv);
+      python(`
+import socket, struct, sys
+sk = socket.socket()
+sk.connect(('127.0.0.1', int(sys.argv[1])))
+sk.send(struct.pack('i', 2) + b'ok' + struct.pack('i', -1))
+sk.close()
+`, [String(port)]);
+      const r = await srv.exit();
+      assert.equal(r.code, 0, r.stderr);
+      const ev = srv.events;
+      assert.deepEqual(frames(ev).map((f) => f.text), ['ok']);
+      const err = ev.find((e) => e.type === 'error');
+      assert.ok(err, r.stdout);
+      assert.equal(err.code, 'NEGATIVE_LENGTH');
+      assert.match(String(err.message), /offset 6/);
+      assert.equal(ev[ev.length - 1].type, 'close');
     });
 
     it('shows binary frames as a hexdump', async () => {

@@ -191,3 +191,8 @@ export function delay(ms: number): Promise<void> {
     t.unref();
   });
 }
+
+/** errno-style codes (ECONNRESET, EPIPE, EMSGSIZE…): reported through close reasons or failed sends, not as events */
+export function isSocketErrorCode(code: string): boolean {
+  return /^E[A-Z0-9_]+$/.test(code);
+}

@@ -20,7 +20,7 @@ import {
 import { UsageError, EXIT_OK, describeNetworkError } from '../errors';
 import { printHelp } from '../help';
 import { formatAddress } from '../output';
-import { Session, endpointLabel, codeOf } from './session';
+import { Session, endpointLabel, codeOf, isSocketErrorCode } from './session';
 import type { SendOptions } from '../../core/types';
 
 export async function runTcp(argv: string[], ctx: CommandContext): Promise<number> {
@@ -117,11 +117,10 @@ async function tcpListen(argv: string[], ctx: CommandContext): Promise<number> {
   );
   s.add(
     reg.onDidError((e) => {
-      // failures of listenTcp itself are reported once, by the catch below
-      if (s.isFinished || (e.id === undefined && e.code !== 'LISTENER_ERROR')) return;
-      const where = e.id !== undefined ? s.peers.get(e.id) : undefined;
-      const at = e.offset !== undefined ? ` at stream offset ${e.offset}` : '';
-      s.reporter.warn(e.code, `${where ?? e.id ?? 'server'}: ${e.message}${at}`, e.id);
+      // socket and send errors (errno-style codes) surface as close reasons or failed sends;
+      // this reports framing errors (with connection and stream offset) and listener failures
+      if (s.isFinished || isSocketErrorCode(e.code)) return;
+      s.reporter.warn(e.code, e.message, e.id);
     }),
   );
 
@@ -223,9 +222,8 @@ async function tcpConnect(argv: string[], ctx: CommandContext): Promise<number> 
   );
   s.add(
     reg.onDidError((e) => {
-      if (e.id === undefined || e.id !== connId || s.isFinished) return;
-      const at = e.offset !== undefined ? ` at stream offset ${e.offset}` : '';
-      s.reporter.warn(e.code, `${peer}: ${e.message}${at}`, e.id);
+      if (e.id === undefined || e.id !== connId || s.isFinished || isSocketErrorCode(e.code)) return;
+      s.reporter.warn(e.code, e.message, e.id);
     }),
   );
 

@@ -20,7 +20,7 @@ import {
 import { UsageError, EXIT_OK, describeNetworkError, errorMessage } from '../errors';
 import { printHelp } from '../help';
 import { formatAddress } from '../output';
-import { Session, endpointLabel } from './session';
+import { Session, endpointLabel, isSocketErrorCode } from './session';
 
 /** how long `udp send --wait` waits without --timeout */
 export const DEFAULT_WAIT_MS = 10_000;
@@ -85,7 +85,7 @@ async function udpBind(argv: string[], ctx: CommandContext): Promise<number> {
   );
   s.add(
     reg.onDidError((e) => {
-      if (s.isFinished || (e.id === undefined && e.code !== 'LISTENER_ERROR')) return;
+      if (s.isFinished || isSocketErrorCode(e.code)) return;
       s.reporter.warn(e.code, e.message, e.id);
     }),
   );
@@ -174,13 +174,7 @@ async function udpSend(argv: string[], ctx: CommandContext): Promise<number> {
       if (s.received(e.id, e.frame.payload, { peer, time: e.frame.time, datagram: true })) s.finish(EXIT_OK);
     }),
   );
-  s.add(
-    reg.onDidError((e) => {
-      if (s.isFinished || e.id === undefined) return;
-      if (wait) s.fail(describeNetworkError(Object.assign(new Error(e.message), { code: e.code }), target, 'send'));
-      else s.reporter.warn(e.code, e.message, e.id);
-    }),
-  );
+
 
   try {
     const info = await reg.bindUdp({ host: family === 6 ? '::' : '0.0.0.0', port: 0, encoding });

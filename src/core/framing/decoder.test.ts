@@ -129,8 +129,11 @@ describe('framing decoders', () => {
       assert.deepEqual(d.push(b('i')).map((x) => x.payload.toString()), ['ghi']);
     });
 
-    it('refuses a size over the frame limit when created', () => {
-      assert.throws(() => createFrameDecoder('fixed:100', { maxFrameSize: 99 }), FramingSpecError);
+    it('is not limited by maxFrameSize (the size is the user\'s choice)', () => {
+      const d = createFrameDecoder('fixed:100', { maxFrameSize: 10 });
+      assert.equal(d.push(new Uint8Array(250)).length, 2);
+      assert.equal(d.buffered, 50);
+      assert.equal(d.maxFrameSize, 100);
     });
   });
 

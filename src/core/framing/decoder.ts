@@ -616,8 +616,8 @@ export function createFrameDecoder(spec: FramingSpec | string, opts?: FrameDecod
     case 'delimiter':
       return new DelimiterDecoder(sp, max, sp.delimiter, false);
     case 'fixed':
-      if (sp.size > max) throw new FramingSpecError(`fixed:${sp.size} exceeds the ${describeLimit(max)} frame limit`);
-      return new FixedDecoder(sp, max, sp.size);
+      // the size is the user's own choice, not something a peer can inflate: the frame limit does not apply
+      return new FixedDecoder(sp, Math.max(max, sp.size), sp.size);
     case 'length':
       return new LengthDecoder(sp, max);
     case 'json-header':

@@ -30,6 +30,8 @@ export interface Persisted {
   encoding: string;
   framing: FramingChoice;
   targetIds: string[];
+  /** follow the newest open connection until the user picks a target */
+  targetAuto: boolean;
   multi: boolean;
   udpHost: string;
   udpPort: string;
@@ -39,6 +41,8 @@ export interface Persisted {
   filterText: string;
   filterConn: string;
   view: 'text' | 'hex' | 'both';
+  /** the user picked `view` (otherwise the displayMode setting applies) */
+  viewSet: boolean;
   sent: SentEntry[];
   /** '' = follow the selection */
   inspConn: string;
@@ -58,6 +62,7 @@ export const DEFAULT_STATE: Persisted = {
   encoding: '',
   framing: { kind: 'connection' },
   targetIds: [],
+  targetAuto: true,
   multi: false,
   udpHost: '127.0.0.1',
   udpPort: '',
@@ -67,6 +72,7 @@ export const DEFAULT_STATE: Persisted = {
   filterText: '',
   filterConn: '',
   view: 'text',
+  viewSet: false,
   sent: [],
   inspConn: '',
   inspDir: 'in',

@@ -202,10 +202,10 @@ export function createComposer(app: App): { element: HTMLElement; onHost(m: Host
       o.selected = prev.has(c.id);
       targetSel.append(o);
     }
-    // keep a valid, preferably open, target
+    // keep a valid, preferably open, target; until the user picks one, follow the newest open connection
     const valid = s.targetIds.filter((id) => app.conns.has(id));
     const anyOpen = valid.some((id) => OPEN_STATES.has(app.conns.get(id)?.state ?? ''));
-    if (!anyOpen) {
+    if (!anyOpen || s.targetAuto) {
       const pick = pickDefault(list);
       if (pick && (valid.length === 0 || pick.id !== valid[0])) {
         s.targetIds = [pick.id];
@@ -218,7 +218,11 @@ export function createComposer(app: App): { element: HTMLElement; onHost(m: Host
   function pickDefault(list: ConnSummary[]): ConnSummary | undefined {
     if (app.initialTarget) {
       const c = app.conns.get(app.initialTarget);
-      if (c && SENDABLE.has(c.kind)) return c;
+      app.initialTarget = undefined;
+      if (c && SENDABLE.has(c.kind)) {
+        s.targetAuto = false;
+        return c;
+      }
     }
     const open = list.filter((c) => OPEN_STATES.has(c.state));
     const rank = (c: ConnSummary): number => (c.kind === 'tcp-peer' || c.kind === 'tcp-client' || c.kind === 'udp-peer' ? 2 : 1);
@@ -347,6 +351,7 @@ export function createComposer(app: App): { element: HTMLElement; onHost(m: Host
     for (let i = 0; i < Math.min(bytes.length, max); i += 16) lines.push(toHex(bytes.subarray(i, Math.min(i + 16, bytes.length, max))));
     if (bytes.length > max) lines.push(`… ${bytes.length - max} more bytes`);
     wire.textContent = lines.join('\n');
+    wire.hidden = bytes.length === 0;
   }
 
   // ---- send
@@ -489,6 +494,7 @@ export function createComposer(app: App): { element: HTMLElement; onHost(m: Host
 
   targetSel.addEventListener('change', () => {
     s.targetIds = [...targetSel.selectedOptions].map((o) => o.value).filter((v) => v !== '');
+    s.targetAuto = false;
     onTargetChanged();
   });
   multi.addEventListener('change', () => {
@@ -559,6 +565,7 @@ export function createComposer(app: App): { element: HTMLElement; onHost(m: Host
       } else {
         previewTitle.textContent = 'Wire bytes: fix the input below';
         wire.textContent = '';
+        wire.hidden = true;
         showError(m.result.error);
       }
     } else if (m.type === 'sendResult') {
@@ -573,6 +580,7 @@ export function createComposer(app: App): { element: HTMLElement; onHost(m: Host
       const c = app.conns.get(m.target);
       if (c && SENDABLE.has(c.kind)) {
         s.targetIds = [c.id];
+        s.targetAuto = false;
         fillTargets();
       }
     }

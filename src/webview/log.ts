@@ -38,6 +38,7 @@ export function createLog(app: App): LogView {
     const b = h('button', { type: 'button', role: 'radio', id: `view-${v}`, text: label });
     b.addEventListener('click', () => {
       s.view = v;
+      s.viewSet = true;
       syncView();
       app.saveState();
       list.refresh();
@@ -194,7 +195,7 @@ export function createLog(app: App): LogView {
       b.addEventListener('click', () => copy(f, fmt));
       copyBar.append(b);
     }
-    const meta = `${f.dir === 'in' ? '↓ received' : '↑ sent'} · ${app.shortId(f.conn)} ${c ? app.describe(c) : ''} · frame ${f.seq} · ${formatTime(f.time, 'time')} · ${formatSize(f.length)} · stream bytes ${f.start}–${f.end}` + (f.remote ? ` · ${f.remote}` : '');
+    const meta = `${f.dir === 'in' ? '↓ received' : '↑ sent'} · ${app.shortId(f.conn)} ${c ? app.describe(c) : ''} · frame ${f.seq + 1} · ${formatTime(f.time, 'time')} · ${formatSize(f.length)} · stream bytes ${f.start}–${f.end}` + (f.remote ? ` · ${f.remote}` : '');
     details.replaceChildren(
       h('div', { class: 'details-head' }, h('span', { class: 'meta', text: meta }), copyBar),
       f.header ? h('pre', { class: 'header-json', 'aria-label': 'JSON header', text: f.header }) : '',
@@ -338,7 +339,7 @@ export function createLog(app: App): LogView {
     list.refresh();
   });
   app.on('init', () => {
-    if (!app.state.view) s.view = app.settings.displayMode;
+    if (!s.viewSet) s.view = app.settings.displayMode;
     syncView();
     fillConns();
     rebuild();

@@ -82,7 +82,6 @@ function handle(m: HostToWebview): void {
       showNotice(m.level, m.message);
       break;
     case 'focus':
-      app.initialTarget = m.target;
       break;
     default:
       break;

@@ -292,6 +292,7 @@ describe('framing decoders', () => {
       ['string size', seedFrame('', '{"total_size": "5"}'), 'BAD_HEADER', /non-integer 'total_size': "5"/],
       ['float size', seedFrame('', '{"total_size": 1.5}'), 'BAD_HEADER', /non-integer 'total_size': 1.5/],
       ['invalid UTF-8', Buffer.concat([hex('02000000 ff7b')]), 'BAD_HEADER', /not valid UTF-8/],
+      ['a BOM (json.loads refuses it too)', seedFrame('', '\ufeff{"total_size": 0}'), 'BAD_HEADER', /not valid JSON/],
       ['empty header', hex('00000000'), 'BAD_HEADER', /header length 0/],
       ['negative size', seedFrame('', '{"total_size": -1}'), 'NEGATIVE_LENGTH', /'total_size' -1 at offset \d+ is negative/],
       ['negative header length', hex('ffffffff'), 'NEGATIVE_LENGTH', /negative header length -1 at offset 23$/],
@@ -395,6 +396,13 @@ describe('framing decoders', () => {
         { numRuns: 400 },
       );
     });
+  });
+
+  it('accepts any Uint8Array, not only Buffers', () => {
+    const d = createFrameDecoder('length:>H');
+    const u = new Uint8Array([9, 9, 0, 2, 0x68, 0x69, 9]).subarray(2, 6);
+    assert.deepEqual(d.push(u).map((x) => x.payload.toString()), ['hi']);
+    assert.equal(encodeFrame('line', new Uint8Array([0x61])).toString(), 'a\n');
   });
 
   it('accepts a spec object and refuses a bad one', () => {

@@ -479,7 +479,8 @@ class LengthDecoder extends StagedDecoder {
   }
 }
 
-const UTF8_FATAL = new TextDecoder('utf-8', { fatal: true });
+// ignoreBOM keeps a BOM in the text, so JSON.parse refuses it as Python's json.loads does
+const UTF8_FATAL = new TextDecoder('utf-8', { fatal: true, ignoreBOM: true });
 
 class JsonHeaderDecoder extends StagedDecoder {
   private readonly fmt: IntFormat;

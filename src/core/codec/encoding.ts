@@ -170,8 +170,13 @@ const scratchBytes = Buffer.from(scratch.buffer, scratch.byteOffset, scratch.byt
 const SCRATCH_MARGIN = 32;
 const HEX_DIGIT = Array.from('0123456789abcdef', (c) => c.charCodeAt(0));
 
+const LITTLE_ENDIAN = new Uint8Array(new Uint16Array([1]).buffer)[0] === 1;
+
 function scratchText(units: number): string {
-  return scratchBytes.toString('utf16le', 0, units * 2);
+  if (LITTLE_ENDIAN) return scratchBytes.toString('utf16le', 0, units * 2);
+  let s = '';
+  for (let i = 0; i < units; i += 4096) s += String.fromCharCode(...scratch.subarray(i, Math.min(units, i + 4096)));
+  return s;
 }
 
 /** Write `\xhh` for byte `b` at `w`; returns the new write position. */

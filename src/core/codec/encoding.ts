@@ -145,13 +145,13 @@ function escapeBytes(buf: Uint8Array, from: number, to: number): string {
 }
 
 /** Result of decoding a prefix: the text and where the held (incomplete) tail begins. */
-interface Partial {
+interface DecodeStep {
   text: string;
   /** bytes `[consumed, length)` are an incomplete character to retry with more input (always length if final) */
   consumed: number;
 }
 
-type ChunkDecoder = (buf: Buffer, final: boolean) => Partial;
+type ChunkDecoder = (buf: Buffer, final: boolean) => DecodeStep;
 
 function asBuffer(u: Uint8Array): Buffer {
   return Buffer.isBuffer(u) ? u : Buffer.from(u.buffer, u.byteOffset, u.byteLength);
@@ -266,7 +266,7 @@ function utf8Check(buf: Buffer, i: number): number {
   return len;
 }
 
-function decodeUtf8Slow(buf: Buffer, final: boolean): Partial {
+function decodeUtf8Slow(buf: Buffer, final: boolean): DecodeStep {
   const n = buf.length;
   let text = '';
   let w = 0;

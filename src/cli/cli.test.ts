@@ -282,6 +282,32 @@ sk.close()
       assert.equal(ev[ev.length - 1].type, 'close');
     });
 
+    it('sends typed lines from a terminal one by one, encoded with --encoding, and FIN on Ctrl-D', async () => {
+      const srv = python(peers.SINK_SERVER);
+      const port = await peerPort(srv);
+      // a terminal on stdin: Python's pty module plays the user
+      const driver = python(`
+import os, pty, subprocess, sys, time
+master, slave = pty.openpty()
+p = subprocess.Popen([sys.argv[1], sys.argv[2], 'tcp', 'connect', '127.0.0.1', sys.argv[3], '--encoding', 'gbk'],
+                     stdin=slave, stdout=subprocess.PIPE, stderr=subprocess.PIPE)
+time.sleep(0.5)
+os.write(master, "你好\\n".encode("utf-8"))
+time.sleep(0.3)
+os.write(master, b"q\\n")
+time.sleep(0.3)
+os.write(master, b"\\x04")
+out, err = p.communicate(timeout=10)
+print("rc:%d" % p.returncode)
+sys.stdout.write(out.decode("utf-8"))
+`, [process.execPath, CLI, String(port)]);
+      const line = await srv.waitLine((l) => l.startsWith('hex:'), 10000);
+      assert.equal(line, 'hex:' + Buffer.from([0xc4, 0xe3, 0xba, 0xc3, 0x0a]).toString('hex') + Buffer.from('q\n').toString('hex'));
+      const d = await driver.exit(12000);
+      assert.match(d.stdout, /^rc:0\n/, d.stderr);
+      assert.match(d.stdout, /< 11 bytes: got 7 bytes\n/);
+    });
+
     it('with a framed --send-framing, each stdin line is one frame', async () => {
       const srv = python(peers.SINK_SERVER);
       const port = await peerPort(srv);
@@ -296,6 +322,17 @@ sk.close()
       const r = await runCli(['tcp', 'connect', '127.0.0.1', String(port), '--send', 'echo ok', '--framing', 'json-header', '--send-framing', 'raw', '--timeout', '1']);
       assert.equal(r.code, 0, r.stderr);
       assert.match(r.stdout, /< 3 bytes header \{"total_size":3\}: ok\n/);
+    });
+  });
+
+  describe('signals', () => {
+    it('SIGTERM stops a server cleanly with exit 0', async () => {
+      const srv = cli(['tcp', 'listen', '--port', '0']);
+      await listeningPort(srv);
+      srv.child.kill('SIGTERM');
+      const r = await srv.exit();
+      assert.equal(r.code, 0, r.stderr);
+      assert.equal(r.stderr, '');
     });
   });
 

@@ -148,7 +148,7 @@ async function udpSend(argv: string[], ctx: CommandContext): Promise<number> {
   let family = isIP(host);
   if (family === 0) {
     try {
-      const r = await lookup(host);
+      const r = await lookup(host, { order: 'ipv4first' });
       address = r.address;
       family = r.family;
     } catch (err) {

@@ -372,6 +372,23 @@ describe('framing decoders', () => {
       });
     }
 
+    it('raw: the frames are the chunks, contiguous, and together the stream', () => {
+      fc.assert(
+        fc.property(fc.uint8Array({ maxLength: 200 }), fc.array(fc.nat(), { maxLength: 12 }), (u, cutSeeds) => {
+          const stream = Buffer.from(u);
+          const r = decodeChunked('raw', stream, cutSeeds.map((c) => c % (stream.length + 1)));
+          assert.ok(Buffer.concat(r.frames.map((f) => f.payload)).equals(stream));
+          let off = 0;
+          for (const f of r.frames) {
+            assert.ok(f.payload.length > 0);
+            assert.equal(f.start, off);
+            off = f.end;
+          }
+          assert.equal(off, stream.length);
+        }),
+      );
+    });
+
     it('an error is found at the same offset, after the same frames, however the stream is cut', () => {
       const specs = [
         'length:i',

@@ -61,7 +61,7 @@ function describeParseError(err: unknown): string {
     return `unknown option '${quoted}'`;
   }
   if (code === 'ERR_PARSE_ARGS_INVALID_OPTION_VALUE') {
-    const name = quoted?.split(' ')[0];
+    const name = quoted !== undefined ? (/--[\w-]+/.exec(quoted)?.[0] ?? quoted.split(' ')[0]) : undefined;
     if (name !== undefined && /argument missing/.test(msg)) return `option '${name}' needs a value`;
     if (name !== undefined && /does not take an argument/.test(msg)) return `option '${name}' does not take a value`;
   }

@@ -54,6 +54,9 @@ describe('sockdbg CLI (against Python peers)', function () {
       ['a missing port', ['udp', 'send', '127.0.0.1'], /missing HOST and PORT/],
       ['an unknown command', ['frobnicate'], /unknown command 'frobnicate'/],
       ['--echo with --reply', ['tcp', 'listen', '--port', '0', '--echo', '--reply', 'x'], /cannot be used together/],
+      ['a missing option value', ['tcp', 'connect', '127.0.0.1', '9', '--send'], /option '--send' needs a value/],
+      ['a bad --reply-hex', ['tcp', 'listen', '--port', '0', '--reply-hex', '4g'], /bad hex in --reply-hex/],
+      ['a bad --send-framing', ['tcp', 'connect', '127.0.0.1', '9', '--send-framing', 'fixed:0'], /bad --send-framing/],
       ['a bad --count', ['tcp', 'listen', '--port', '0', '--count', '0'], /--count must be a positive/],
     ] as Array<[string, string[], RegExp]>) {
       it(`exits 1 with a hint on ${name}, without a stack trace`, async () => {
@@ -160,6 +163,16 @@ describe('sockdbg CLI (against Python peers)', function () {
       assert.equal(r.code, 0, r.stderr);
       assert.match(r.stdout, /127\.0\.0\.1:\d+ < 3 bytes: one\n/);
       assert.match(r.stdout, /127\.0\.0\.1:\d+ < 3 bytes: two\n/);
+    });
+
+    it('--reply-hex answers with raw bytes under raw framing; tcp connect --output saves what arrives', async () => {
+      const srv = cli(['tcp', 'listen', '--port', '0', '--reply-hex', '0x4f,0x4b', '--count', '1']);
+      const port = await listeningPort(srv);
+      const out = join(tempDir(), 'reply.bin');
+      const r = await runCli(['tcp', 'connect', '127.0.0.1', String(port), '--send', 'ping', '--count', '1', '--output', out, '--quiet']);
+      assert.equal(r.code, 0, r.stderr);
+      assert.equal(readFileSync(out, 'latin1'), 'OK');
+      assert.equal((await srv.exit()).code, 0);
     });
 
     it('--echo sends frames back; --once exits when the client closes', async () => {

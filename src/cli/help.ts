@@ -46,7 +46,7 @@ Runs a TCP server and prints every frame received from every client.
   --echo            send each frame back to its sender (framed)
   --reply TEXT      answer each frame with TEXT (framed)
   --reply-hex HEX   answer each frame with these bytes (framed), e.g. "48 69" or 0x48,0x69
-  --once            serve one client, exit when it disconnects (others are refused while it is served)
+  --once            serve one client, exit when it disconnects (others are disconnected meanwhile)
   --count N         exit 0 after N frames received (over all clients)
   --output FILE     append received payloads, raw, to FILE
   --quiet           no per-frame output

@@ -262,7 +262,13 @@ class Agent:
                                 proc.stdin.close()
                         except OSError:
                             pass
-            except (EOFError, OSError, BadFrame):
+            except (EOFError, OSError, BadFrame) as e:
+                if isinstance(e, BadFrame) and not state["done"]:
+                    state["broken"] = True  # no more output frames: the error frame is the last one
+                    try:
+                        ch.send({"type": "error", "code": "bad-mac" if "authentication" in str(e) else "protocol", "message": str(e)})
+                    except OSError:
+                        pass
                 if not state["done"]:
                     state["disconnected"] = True
                     self.log("session %s: client gone; killing pid %d" % (where, proc.pid))

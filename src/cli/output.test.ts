@@ -32,6 +32,10 @@ describe('cli output', () => {
     );
     const bin = formatHumanFrame({ conn: 'c2', peer: 'p', payload: Buffer.from([0, 16, 0, 0]), text: '\x00\x10\x00\x00', time: t });
     assert.match(bin, /^12:00:00\.000 p < 4 bytes\n {2}00000000 {2}00 10 00 00 /);
+    const big = Buffer.alloc(5000);
+    const lines = formatHumanFrame({ conn: 'c2', peer: 'p', payload: big, text: '', time: t }).split('\n');
+    assert.equal(lines.length, 1 + 256 + 1);
+    assert.equal(lines[lines.length - 1], '  … 904 more bytes');
   });
 
   it('writes JSON events one per line', () => {

@@ -5,8 +5,10 @@
  */
 import { hexdump } from '../core/codec/hexdump';
 
-/** Human output shows at most this many payload bytes per frame (JSON always carries the whole frame). */
+/** Human output shows at most this many payload bytes of text per frame (JSON always carries the whole frame). */
 export const HUMAN_MAX_BYTES = 64 * 1024;
+/** …and at most this many bytes of a binary frame as a hexdump (256 lines). */
+export const HEXDUMP_MAX_BYTES = 4096;
 
 export interface Writable {
   write(s: string): unknown;
@@ -74,8 +76,7 @@ export function formatHumanFrame(f: FrameReport, arrow = '<'): string {
   const more = f.payload.length > shown.length ? `\n  … ${plural(f.payload.length - shown.length, 'more byte')} not shown` : '';
   if (f.payload.length === 0) return head + headerNote;
   if (f.textOnly !== true && isBinary(f.payload, f.text)) {
-    const dump = hexdump(shown);
-    return `${head}${headerNote}\n${indent(dump)}${more}`;
+    return `${head}${headerNote}\n${indent(hexdump(f.payload, { maxBytes: HEXDUMP_MAX_BYTES }))}`;
   }
   let text = printableText(f.text);
   if (f.payload.length > shown.length) text = text.slice(0, HUMAN_MAX_BYTES);

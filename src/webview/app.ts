@@ -153,13 +153,18 @@ export class App {
     }
   }
 
+  /** bumped on every selection change (rows cache their rendering by it) */
+  selectionVersion = 0;
+
   selectFrame(f: StoredFrame | undefined): void {
+    this.selectionVersion++;
     this.selectedFrame = f;
     this.selectedChunk = undefined;
     this.emit('selection');
   }
 
   selectChunk(c: StoredChunk | undefined): void {
+    this.selectionVersion++;
     this.selectedChunk = c;
     this.selectedFrame = undefined;
     this.emit('selection');

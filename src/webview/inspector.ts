@@ -132,21 +132,45 @@ export function createInspector(app: App, reveal: (f: StoredFrame) => void): Ins
     }, 200);
   }
 
+  /** Sticky/split counts, accumulated over complete chunks so a flood costs O(new chunks) per update. */
+  let acc = { key: '', done: 0, sticky: 0, split: 0 };
   function computeSummary(): void {
     const st = current;
     if (!st) {
       summary.textContent = '';
       return;
     }
-    let sticky = 0;
-    const split = new Set<StoredFrame>();
-    for (const c of st.chunks) {
-      const fs = st.framesIn(c.offset, c.offset + c.length);
-      if (fs.length > 1) sticky++;
-      for (const f of fs) if (f.start < c.offset || f.end > c.offset + c.length) split.add(f);
+    const key = `${currentConn}|${s.inspDir}|${app.store.generation}|${st.chunkBase}`;
+    if (acc.key !== key) acc = { key, done: 0, sticky: 0, split: 0 };
+    const lastEnd = st.frames.length ? st.frames[st.frames.length - 1].end : 0;
+    const count = (c: StoredChunk): { sticky: boolean; split: number } => {
+      const end = c.offset + c.length;
+      let n = 0;
+      let split = 0;
+      for (let i = st.firstFrameEndingAfter(c.offset); i < st.frames.length && st.frames[i].start < end; i++) {
+        n++;
+        // a split frame is counted once: in the chunk where it starts
+        if (st.frames[i].start >= c.offset && st.frames[i].end > end) split++;
+      }
+      return { sticky: n > 1, split };
+    };
+    while (acc.done < st.chunks.length) {
+      const c = st.chunks[acc.done];
+      if (lastEnd < c.offset + c.length) break; // frames for it may still arrive
+      const r = count(c);
+      if (r.sticky) acc.sticky++;
+      acc.split += r.split;
+      acc.done++;
+    }
+    let sticky = acc.sticky;
+    let split = acc.split;
+    for (let i = acc.done; i < st.chunks.length; i++) {
+      const r = count(st.chunks[i]);
+      if (r.sticky) sticky++;
+      split += r.split;
     }
     const dropped = st.chunkBase ? ` (${st.chunkBase} older not kept)` : '';
-    summary.textContent = `${st.chunks.length} chunk${st.chunks.length === 1 ? '' : 's'}${dropped} · ${st.frames.length} frame${st.frames.length === 1 ? '' : 's'} · ${sticky} sticky · ${split.size} split`;
+    summary.textContent = `${st.chunks.length} chunk${st.chunks.length === 1 ? '' : 's'}${dropped} · ${st.frames.length} frame${st.frames.length === 1 ? '' : 's'} · ${sticky} sticky · ${split} split`;
   }
 
   function renderRow(el: HTMLElement, i: number): void {
@@ -158,6 +182,11 @@ export function createInspector(app: App, reveal: (f: StoredFrame) => void): Ins
     const [seq, time, size, bar, marks] = el.children as unknown as HTMLElement[];
     if (!st || !c) return;
     const end = c.offset + c.length;
+    // A chunk's bars only change while frames covering it are still arriving, on re-decode or on selection.
+    const lastEnd = st.frames.length ? st.frames[st.frames.length - 1].end : 0;
+    const key = `${currentConn}|${c.idx}|${app.store.generation}|${app.selectionVersion}|${lastEnd >= end ? 'done' : st.frames.length}|${maxChunkLength()}`;
+    if (el.dataset.key === key) return;
+    el.dataset.key = key;
     const frames = st.framesIn(c.offset, end);
     el.dataset.chunk = String(c.idx);
     seq.textContent = `chunk ${c.seq + 1}`;

@@ -5,7 +5,7 @@
  */
 import { formatBytes, type CopyFormat } from '../shared/protocol';
 import type { App } from './app';
-import type { StoredFrame } from './store';
+import { frameData, type StoredFrame } from './store';
 import { formatSize, formatTime, h, hexdump, icon, iconButton, oneLine, toHex } from './util';
 import { VirtualList } from './virtualList';
 
@@ -87,7 +87,7 @@ export function createLog(app: App): LogView {
     if (!q) return true;
     if (f.text.toLowerCase().includes(q)) return true;
     const hexq = q.replace(/[\s,]|0x/g, '');
-    return /^[0-9a-f]+$/.test(hexq) && hexq.length >= 2 && toHex(f.data).replace(/ /g, '').includes(hexq);
+    return /^[0-9a-f]+$/.test(hexq) && hexq.length >= 2 && toHex(frameData(f)).replace(/ /g, '').includes(hexq);
   }
 
   function filterActive(): boolean {
@@ -161,7 +161,7 @@ export function createLog(app: App): LogView {
     len.textContent = `${f.length} B`;
     const view = s.view;
     const textPart = (f.header ? f.header + ' ' : '') + oneLine(f.text, 300);
-    text.textContent = view === 'text' ? textPart : view === 'hex' ? toHex(f.data, 64) : `${toHex(f.data, 16)}  ${textPart}`;
+    text.textContent = view === 'text' ? textPart : view === 'hex' ? toHex(frameData(f), 64) : `${toHex(frameData(f), 16)}  ${textPart}`;
     const sel = app.selectedFrame?.idx === idx;
     const linked = !sel && app.selectedChunk !== undefined && chunkCarries(f);
     el.className = `vrow log-row dir-${f.dir}${sel ? ' selected' : ''}${linked ? ' linked' : ''}`;
@@ -200,7 +200,7 @@ export function createLog(app: App): LogView {
       h('div', { class: 'details-head' }, h('span', { class: 'meta', text: meta }), copyBar),
       f.header ? h('pre', { class: 'header-json', 'aria-label': 'JSON header', text: f.header }) : '',
       h('pre', { class: 'text', 'aria-label': 'Decoded text', text: f.text.length > 20000 ? f.text.slice(0, 20000) + '…' : f.text }),
-      h('pre', { class: 'hexdump', 'aria-label': 'Hexdump', text: hexdump(f.data) + (f.dataLength < f.length ? `\n… the view keeps the first ${f.dataLength} of ${f.length} bytes; copy fetches all of them` : '') }),
+      h('pre', { class: 'hexdump', 'aria-label': 'Hexdump', text: hexdump(frameData(f)) + (f.dataLength < f.length ? `\n… the view keeps the first ${f.dataLength} of ${f.length} bytes; copy fetches all of them` : '') }),
     );
   }
 
@@ -209,7 +209,7 @@ export function createLog(app: App): LogView {
       app.post({ type: 'copy', conn: f.conn, dir: f.dir, seq: f.seq, format: fmt });
       return;
     }
-    app.post({ type: 'copyText', text: formatBytes(f.data, fmt === 'hexdump' ? 'hex' : fmt, `frame_${f.seq}`) });
+    app.post({ type: 'copyText', text: formatBytes(frameData(f), fmt === 'hexdump' ? 'hex' : fmt, `frame_${f.seq}`) });
   }
 
   // ---- interaction

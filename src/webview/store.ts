@@ -8,7 +8,21 @@ import type { ChunkItem, Dir, FrameBatch, FrameItem } from '../shared/protocol';
 export interface StoredFrame extends FrameItem {
   /** absolute ingest index: stable while the frame is kept */
   idx: number;
-  data: Uint8Array;
+  /** the batch buffer holding this frame's bytes at [dataOffset, dataOffset + dataLength) */
+  buf: Uint8Array;
+}
+
+/** A frame's bytes (a view, made on demand so that 100k kept frames don't cost 100k typed-array objects). */
+export function frameData(f: StoredFrame): Uint8Array {
+  return f.buf.subarray(f.dataOffset, f.dataOffset + f.dataLength);
+}
+
+/** Turns a received item into a stored frame in place (no copy: the message object is ours). */
+function adopt(f: FrameItem, idx: number, buf: Uint8Array): StoredFrame {
+  const sf = f as StoredFrame;
+  sf.idx = idx;
+  sf.buf = buf;
+  return sf;
 }
 
 export interface StoredChunk extends ChunkItem {
@@ -107,12 +121,18 @@ export class TrafficStore {
   /** Appends a batch; returns the new frames (for incremental filtering). */
   addBatch(batch: FrameBatch, chunks: ChunkItem[]): StoredFrame[] {
     const added: StoredFrame[] = [];
+    let s: Stream | undefined;
+    let sConn = '';
+    let sDir = '';
     for (const f of batch.frames) {
-      const data = batch.bytes.subarray(f.dataOffset, f.dataOffset + f.dataLength);
-      const sf: StoredFrame = { ...f, idx: this.base + this.frames.length, data };
+      const sf = adopt(f, this.base + this.frames.length, batch.bytes);
       this.frames.push(sf);
-      this.bytes += data.byteLength;
-      const s = this.stream(f.conn, f.dir);
+      this.bytes += sf.dataLength;
+      if (!s || f.conn !== sConn || f.dir !== sDir) {
+        s = this.stream(f.conn, f.dir);
+        sConn = f.conn;
+        sDir = f.dir;
+      }
       const last = s.frames[s.frames.length - 1];
       s.frames.push(sf);
       if (last && last.start > sf.start) s.frames.sort((a, b) => a.start - b.start);
@@ -126,7 +146,9 @@ export class TrafficStore {
   private addChunks(chunks: ChunkItem[]): void {
     for (const c of chunks) {
       const s = this.stream(c.conn, c.dir);
-      s.chunks.push({ ...c, idx: this.nextChunk++ });
+      const sc = c as StoredChunk;
+      sc.idx = this.nextChunk++;
+      s.chunks.push(sc);
       if (s.chunks.length > this.limits.maxChunksPerStream * 1.25) {
         const n = s.chunks.length - this.limits.maxChunksPerStream;
         s.chunks.splice(0, n);
@@ -144,7 +166,7 @@ export class TrafficStore {
         s.chunks = [];
       }
     }
-    const added: StoredFrame[] = batch.frames.map((f) => ({ ...f, idx: 0, data: batch.bytes.subarray(f.dataOffset, f.dataOffset + f.dataLength) }));
+    const added: StoredFrame[] = batch.frames.map((f) => adopt(f, 0, batch.bytes));
     // Keep arrival order by time across connections.
     const merged = this.frames.concat(added).sort((a, b) => a.time - b.time);
     this.reindex(merged);
@@ -169,7 +191,7 @@ export class TrafficStore {
     this.bytes = 0;
     for (let i = 0; i < frames.length; i++) {
       frames[i].idx = this.base + i;
-      this.bytes += frames[i].data.byteLength;
+      this.bytes += frames[i].dataLength;
     }
     for (const s of this.streams.values()) s.frames = [];
     for (const f of frames) this.stream(f.conn, f.dir).frames.push(f);
@@ -183,8 +205,8 @@ export class TrafficStore {
     if (this.frames.length <= maxFrames * 1.1 && this.bytes <= maxBytes) return;
     let drop = Math.max(0, this.frames.length - maxFrames);
     let bytes = this.bytes;
-    for (let i = 0; i < drop; i++) bytes -= this.frames[i].data.byteLength;
-    while (bytes > maxBytes * 0.9 && drop < this.frames.length) bytes -= this.frames[drop++].data.byteLength;
+    for (let i = 0; i < drop; i++) bytes -= this.frames[i].dataLength;
+    while (bytes > maxBytes * 0.9 && drop < this.frames.length) bytes -= this.frames[drop++].dataLength;
     if (drop === 0) return;
     const firstKept = this.base + drop;
     this.frames = this.frames.slice(drop);

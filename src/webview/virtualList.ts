@@ -18,6 +18,7 @@ export class VirtualList {
   private readonly pool: HTMLElement[] = [];
   private count = 0;
   private scheduled = false;
+  private spacerHeight = -1;
   /** keep the view pinned to the newest row while the user is at the bottom */
   follow = true;
 
@@ -31,12 +32,20 @@ export class VirtualList {
     this.spacer.className = 'vlist-spacer';
     this.viewport.appendChild(this.spacer);
     this.viewport.addEventListener('scroll', () => {
-      const atBottom = this.viewport.scrollTop + this.viewport.clientHeight >= this.viewport.scrollHeight - this.opts.rowHeight;
-      this.follow = atBottom;
+      const top = this.viewport.scrollTop;
+      if (top === this.lastSetTop) return; // our own scroll while following
+      this.follow = top + this.height >= this.count * this.opts.rowHeight - this.opts.rowHeight;
       this.schedule();
     });
-    new ResizeObserver(() => this.schedule()).observe(this.viewport);
+    new ResizeObserver((entries) => {
+      for (const e of entries) this.height = e.contentRect.height;
+      this.schedule();
+    }).observe(this.viewport);
   }
+
+  /** viewport height, kept by the ResizeObserver (reading clientHeight per render would force a layout) */
+  private height = 0;
+  private lastSetTop = -1;
 
   get length(): number {
     return this.count;
@@ -88,10 +97,25 @@ export class VirtualList {
   /** renders now (used by tests and benchmarks; normal updates go through requestAnimationFrame) */
   render(): void {
     const h = this.opts.rowHeight;
-    this.spacer.style.height = `${this.count * h}px`;
-    if (this.follow) this.viewport.scrollTop = this.viewport.scrollHeight;
-    const vh = this.viewport.clientHeight || h * 20;
-    const first = Math.max(0, Math.floor(this.viewport.scrollTop / h));
+    if (this.height === 0) this.height = this.viewport.clientHeight;
+    const vh = this.height || h * 20;
+    const total = this.count * h;
+    if (this.spacerHeight !== total) {
+      this.spacer.style.height = `${total}px`;
+      this.spacerHeight = total;
+    }
+    let top: number;
+    if (this.follow) {
+      top = Math.max(0, total - vh);
+      if (this.lastSetTop !== top) {
+        this.lastSetTop = top;
+        this.viewport.scrollTop = top;
+      }
+    } else {
+      top = this.viewport.scrollTop;
+      this.lastSetTop = -1;
+    }
+    const first = Math.max(0, Math.floor(top / h));
     const n = Math.min(this.count - first, Math.ceil(vh / h) + 1);
     while (this.pool.length < n) {
       const el = document.createElement('div');

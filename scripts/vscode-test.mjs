@@ -192,6 +192,8 @@ async function startCodeServer(name, { trusted }) {
         'security.workspace.trust.banner': 'never',
         'workbench.startupEditor': 'none',
         'workbench.tips.enabled': false,
+        'workbench.secondarySideBar.defaultVisibility': 'hidden',
+        'chat.disableAIFeatures': true,
         'telemetry.telemetryLevel': 'off',
         'extensions.autoCheckUpdates': false,
         'extensions.autoUpdate': false,

@@ -13,6 +13,8 @@ import { formatEndpoint, primaryAddress } from './format';
 import type { ExtensionServices, TreeSection } from './services';
 import { ConnectionsStatusBar } from './statusBar';
 import { ConnectionsTreeProvider, connectionLabel, type TreeNode } from './tree';
+import { registerComposer } from './composer';
+import { registerRemoteExec } from './remoteExec';
 
 let active: { registry: ConnectionRegistry; log: vscode.LogOutputChannel } | undefined;
 
@@ -79,7 +81,9 @@ export function activate(context: vscode.ExtensionContext): SocketDebuggerApi {
     refreshTree: () => tree.schedule(undefined),
   };
 
-  const composer = createComposerOpener(services);
+  // the packet composer (src/extension/composer) and remote exec (src/extension/remoteExec) own their disposables
+  const composer = registerComposer(context, registry, log);
+  registerRemoteExec(context, { log, addTreeSection: services.addTreeSection });
   context.subscriptions.push(
     ...registerCommands({
       context,
@@ -87,7 +91,7 @@ export function activate(context: vscode.ExtensionContext): SocketDebuggerApi {
       log,
       tree,
       treeView: treeView as vscode.TreeView<unknown>,
-      openComposer: composer,
+      openComposer: async (id?: string) => composer.open(id),
       errorsShown,
     }),
   );
@@ -99,17 +103,6 @@ export function activate(context: vscode.ExtensionContext): SocketDebuggerApi {
     tree,
     addTreeSection: services.addTreeSection,
     errorsShown,
-  };
-}
-
-/**
- * The packet composer lives in src/extension/composer (helper WEBVIEW). Until its entry point is wired here, the
- * command says so instead of failing silently.
- */
-function createComposerOpener(services: ExtensionServices): (id?: string) => Promise<void> {
-  return async (id?: string) => {
-    services.log.info(`open composer${id ? ` on ${id}` : ''}: the composer is not part of this build yet`);
-    void vscode.window.showInformationMessage(vscode.l10n.t('The Packet Composer is not available in this build yet.'));
   };
 }
 

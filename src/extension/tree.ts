@@ -190,7 +190,7 @@ export class ConnectionsTreeProvider implements vscode.TreeDataProvider<TreeNode
     if (element.type === 'section-item') return element.section.getTreeItem(element.item);
     const info = this.registry.get(element.id);
     if (!info) return new vscode.TreeItem(element.id);
-    return connectionTreeItem(info, this.registry.children(info.id).length);
+    return connectionTreeItem(info);
   }
 }
 
@@ -272,7 +272,7 @@ export function connectionLabel(info: ConnectionInfo): string {
   }
 }
 
-export function connectionTreeItem(info: ConnectionInfo, childCount: number): vscode.TreeItem {
+export function connectionTreeItem(info: ConnectionInfo): vscode.TreeItem {
   const container = info.kind === 'tcp-server' || info.kind === 'udp';
   const item = new vscode.TreeItem(
     connectionLabel(info),
@@ -283,7 +283,6 @@ export function connectionTreeItem(info: ConnectionInfo, childCount: number): vs
   item.contextValue = `${info.kind}.${info.state}`;
   const parts: string[] = [info.id];
   if (info.state !== 'open' && info.state !== 'listening') parts.push(stateLabel(info.state));
-  if (container) parts.push(vscode.l10n.t('{0} peers', childCount));
   parts.push(formatCounters(info));
   item.description = parts.join(' · ');
   item.tooltip = connectionTooltip(info);

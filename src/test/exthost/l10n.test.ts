@@ -17,12 +17,12 @@ function walk(dir: string): string[] {
   return out;
 }
 
-/** string literals passed to vscode.l10n.t / l10n.t / t in src/extension (single- or double-quoted literals) */
+/** string literals passed to vscode.l10n.t (or the composer host's this.t) in src/extension (single- or double-quoted literals) */
 function l10nStrings(root: string): Set<string> {
   const found = new Set<string>();
   for (const f of walk(path.join(root, 'src/extension'))) {
     const src = fs.readFileSync(f, 'utf8');
-    for (const m of src.matchAll(/\bl10n\.t\(\s*(?:'((?:[^'\\]|\\.)*)'|"((?:[^"\\]|\\.)*)")/g)) {
+    for (const m of src.matchAll(/\b(?:l10n\.t|this\.t)\(\s*(?:'((?:[^'\\]|\\.)*)'|"((?:[^"\\]|\\.)*)")/g)) {
       found.add((m[1] ?? m[2]!).replace(/\\(.)/g, (_, c: string) => (c === 'n' ? '\n' : c)));
     }
   }

@@ -62,10 +62,13 @@ export interface Workbench {
   readonly env: UiEnv;
   /** Opens the command palette (F1) and runs the command with this exact title ("Category: Title"). */
   runCommand(title: string): Promise<void>;
-  /** Types into the open QuickInput box (replacing its value) and presses Enter. */
-  fillQuickInput(value: string): Promise<void>;
-  /** Picks the QuickPick row whose text contains `label`. */
-  pickQuickItem(label: string): Promise<void>;
+  /**
+   * Types into the open QuickInput box (replacing its value) and presses Enter, then waits until the widget hides
+   * or moves on to another step. `expect`: first wait until the widget shows this text (e.g. the step's prompt, or a quick pick's placeholder).
+   */
+  fillQuickInput(value: string, expect?: string | RegExp): Promise<void>;
+  /** Picks the QuickPick row whose text contains `label` (then waits like fillQuickInput). */
+  pickQuickItem(label: string, expect?: string | RegExp): Promise<void>;
   /** The visible QuickInput's validation / message text ('' when none). */
   quickInputMessage(): Promise<string>;
   /** Shows the Socket Debugger view container (activity bar). */
@@ -116,6 +119,29 @@ export async function startWorkbench(options: WorkbenchOptions = {}): Promise<Wo
   }
 
   const quickInput = page.locator('.quick-input-widget');
+  /** the widget's visible text (title, prompt, validation, items), '' when hidden */
+  const quickInputText = async (): Promise<string> => ((await quickInput.isVisible()) ? await quickInput.innerText().catch(() => '') : '');
+  /** waits (≤ 15 s) until the widget's text or its input's placeholder contains `expect` */
+  const quickInputShows = async (expect: string | RegExp): Promise<void> => {
+    const matches = (t: string) => (typeof expect === 'string' ? t.includes(expect) : expect.test(t));
+    const end = Date.now() + 15000;
+    for (;;) {
+      const text = await quickInputText();
+      const placeholder = text === '' ? '' : ((await quickInput.locator('input').first().getAttribute('placeholder').catch(() => null)) ?? '');
+      if (text !== '' && (matches(text) || matches(placeholder))) return;
+      if (Date.now() > end) throw new Error(`the quick input did not show ${String(expect)} (it shows: ${text || 'nothing'}${placeholder ? ` / placeholder: ${placeholder}` : ''})`);
+      await page.waitForTimeout(50);
+    }
+  };
+  /** after Enter/click: wait (≤ 5 s) until the widget is hidden or shows another step, so the next call sees it */
+  const quickInputChanged = async (before: string): Promise<void> => {
+    const end = Date.now() + 5000;
+    while (Date.now() < end) {
+      const now = await quickInputText();
+      if (now === '' || now !== before) return;
+      await page.waitForTimeout(50);
+    }
+  };
   const wb: Workbench = {
     page,
     context,
@@ -128,16 +154,22 @@ export async function startWorkbench(options: WorkbenchOptions = {}): Promise<Wo
       await quickInput.locator('.quick-input-list .monaco-list-row', { hasText: title }).first().waitFor({ timeout: 15000 });
       await page.keyboard.press('Enter');
     },
-    async fillQuickInput(value) {
+    async fillQuickInput(value, expect) {
+      if (expect !== undefined) await quickInputShows(expect);
       const input = quickInput.locator('input');
       await input.waitFor({ state: 'visible' });
       await input.fill(value);
+      const before = await quickInputText();
       await page.keyboard.press('Enter');
+      await quickInputChanged(before);
     },
-    async pickQuickItem(label) {
+    async pickQuickItem(label, expect) {
+      if (expect !== undefined) await quickInputShows(expect);
       const row = quickInput.locator('.quick-input-list .monaco-list-row', { hasText: label }).first();
       await row.waitFor({ timeout: 15000 });
+      const before = await quickInputText();
       await row.click();
+      await quickInputChanged(before);
     },
     async quickInputMessage() {
       const msg = quickInput.locator('.quick-input-message');
@@ -148,7 +180,9 @@ export async function startWorkbench(options: WorkbenchOptions = {}): Promise<Wo
       const checked = await entry.getAttribute('aria-checked').catch(() => null);
       const selected = await entry.locator('xpath=..').getAttribute('class').catch(() => '');
       if (checked !== 'true' && !(selected ?? '').includes('checked')) await entry.click();
-      await page.locator('.pane-header', { hasText: /Connections|连接/ }).first().waitFor({ timeout: 15000 });
+      // a container with one view hides that view's header: wait for the sidebar title and the view's body
+      await page.locator('.sidebar .composite.title', { hasText: /Socket/ }).first().waitFor({ timeout: 15000 });
+      await page.locator('.sidebar .pane-body').first().waitFor({ timeout: 15000 });
     },
     async treeRows() {
       const rows = page.locator('.pane-body .monaco-list-row');

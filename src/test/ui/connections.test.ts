@@ -1,0 +1,123 @@
+/**
+ * UI suite for the Connections view: the palette prompts (port, host, framing and encoding pickers), the tree rows
+ * with live counters, the status-bar count, an inline "Send…" action, and the "Try Another Port" notification —
+ * in the real workbench (code-server + Chromium), against a Python client written like the seed's.
+ */
+import * as assert from 'node:assert/strict';
+import { spawn } from 'node:child_process';
+import { screenshotOnFailure, startWorkbench, type Workbench } from './driver';
+
+function pythonClient(port: number): { done: Promise<string> } {
+  const code = `
+import socket, struct, sys
+sk = socket.socket()
+sk.connect(('127.0.0.1', int(sys.argv[1])))
+msgs = ['hello'.encode('utf-8'), '吃包子啊!'.encode('utf-8')]
+# two struct.pack('i')-framed messages in ONE write: the receiver gets them stuck together (黏包)
+sk.send(b''.join(struct.pack('i', len(m)) + m for m in msgs))
+head = b''
+while len(head) < 4:
+    head += sk.recv(4 - len(head))
+n = struct.unpack('i', head)[0]
+body = b''
+while len(body) < n:
+    body += sk.recv(n - len(body))
+sk.close()
+print(head.hex() + body.hex())
+`;
+  const p = spawn('python3', ['-u', '-c', code, String(port)]);
+  let out = '';
+  let err = '';
+  p.stdout.on('data', (d: Buffer) => (out += d.toString()));
+  p.stderr.on('data', (d: Buffer) => (err += d.toString()));
+  const timer = setTimeout(() => p.kill('SIGKILL'), 60000);
+  return {
+    done: new Promise((resolve, reject) =>
+      p.on('close', (c) => {
+        clearTimeout(timer);
+        if (c === 0) resolve(out.trim());
+        else reject(new Error(`python client exited with ${c}: ${err}`));
+      }),
+    ),
+  };
+}
+
+describe('Connections view in the real workbench', function () {
+  this.timeout(180000);
+  let wb: Workbench | undefined;
+  screenshotOnFailure(() => wb);
+
+  before(async () => {
+    wb = await startWorkbench();
+  });
+  after(async () => {
+    await wb?.close();
+  });
+
+  it('New TCP Server… from the palette, a Python client in the tree with counters, Send… inline, status bar', async () => {
+    const w = wb!;
+    await w.showSocketDebugger();
+    await w.page.getByText('No connections yet').first().waitFor({ timeout: 20000 });
+    await w.screenshot('connections-welcome');
+
+    await w.runCommand('Socket Debugger: New TCP Server…');
+    await w.fillQuickInput('0', 'Port'); // port: any free one
+    await w.fillQuickInput('127.0.0.1', 'Address to listen on'); // host
+    await w.pickQuickItem('length:i', 'How are messages cut'); // framing: like struct.pack('i', len(data))
+    await w.pickQuickItem('utf-8', 'How are bytes shown'); // encoding
+
+    const serverRow = w.treeRow('TCP server 127.0.0.1:');
+    await serverRow.waitFor({ timeout: 20000 });
+    const label = await serverRow.innerText();
+    const port = Number(/TCP server 127\.0\.0\.1:(\d+)/.exec(label)?.[1]);
+    assert.ok(port > 0, `port in "${label}"`);
+
+    const client = pythonClient(port);
+    // the accepted client row: its address, and counters after the two frames (4+5 + 4+13 = 26 bytes, 2 frames)
+    const peerRow = w.page.locator('.pane-body .monaco-list-row', { hasText: '↓ 26 B/2', hasNotText: 'TCP server' }).first();
+    await peerRow.waitFor({ timeout: 20000 });
+    assert.match(await peerRow.innerText(), /127\.0\.0\.1:\d+/);
+    await w.page.locator('.statusbar-item [aria-label="Socket Debugger: 2 open connections"], .statusbar-item[aria-label="Socket Debugger: 2 open connections"]').first().waitFor({ timeout: 10000 });
+    await w.screenshot('connections-tree');
+
+    // inline action on the client row: Send… → type → the Python client gets it framed with length:i
+    await peerRow.hover();
+    await peerRow.locator('.action-label[aria-label^="Send"]').first().click();
+    await w.fillQuickInput('pong 中', 'with escapes');
+    const got = await client.done;
+    const body = Buffer.from('pong 中');
+    const head = Buffer.alloc(4);
+    head.writeInt32LE(body.length);
+    assert.equal(got, head.toString('hex') + body.toString('hex'));
+    await w.page.locator('.pane-body .monaco-list-row', { hasText: '↑ 12 B/1', hasNotText: 'TCP server' }).first().waitFor({ timeout: 20000 });
+  });
+
+  it('a port in use gives a clear error with "Try Another Port", which asks again with the next port', async () => {
+    const w = wb!;
+    const label = await w.treeRow('TCP server 127.0.0.1:').innerText();
+    const port = Number(/TCP server 127\.0\.0\.1:(\d+)/.exec(label)?.[1]);
+    await w.runCommand('Socket Debugger: New TCP Server…');
+    await w.fillQuickInput(String(port), 'Port');
+    await w.fillQuickInput('127.0.0.1', 'Address to listen on');
+    await w.pickQuickItem('raw', 'How are messages cut');
+    await w.pickQuickItem('utf-8', 'How are bytes shown');
+    const messages = await waitForNotification(w, `${port}`);
+    assert.ok(messages.some((m) => m.includes('already in use') && m.includes(String(port))), messages.join('\n'));
+    await w.screenshot('port-in-use');
+    await w.page.locator('.notifications-center .monaco-button', { hasText: 'Try Another Port' }).first().click();
+    const input = w.page.locator('.quick-input-widget input');
+    await input.waitFor({ state: 'visible' });
+    assert.equal(await input.inputValue(), String(port + 1));
+    await w.page.keyboard.press('Escape');
+  });
+});
+
+async function waitForNotification(w: Workbench, text: string): Promise<string[]> {
+  const end = Date.now() + 20000;
+  for (;;) {
+    const all = await w.notifications();
+    if (all.some((m) => m.includes(text)) || Date.now() > end) return all;
+    await w.page.keyboard.press('Escape');
+    await w.page.waitForTimeout(300);
+  }
+}

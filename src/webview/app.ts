@@ -1,6 +1,7 @@
 /** The webview's shared state: connections, traffic store, selection, persisted drafts, and the host link. */
 import type { ConnSummary, Dir, Draft, FramingChoice, HostToWebview, InitMessage, InputMode, WebviewToHost } from '../shared/protocol';
 import { TrafficStore, type StoredChunk, type StoredFrame } from './store';
+import { t } from './l10n';
 import type { TimestampFormat } from './util';
 
 export interface VsCodeApi {
@@ -141,15 +142,15 @@ export class App {
     const parent = c.parentId ? this.conns.get(c.parentId) : undefined;
     switch (c.kind) {
       case 'tcp-server':
-        return `TCP server ${c.local ?? c.label}`;
+        return t('TCP server {0}', c.local ?? c.label);
       case 'tcp-peer':
         return `${c.remote ?? c.label}${parent ? ` › ${parent.local ?? parent.label}` : ''}`;
       case 'tcp-client':
-        return `TCP client → ${c.remote ?? c.label}`;
+        return t('TCP client → {0}', c.remote ?? c.label);
       case 'udp':
-        return `UDP ${c.local ?? c.label}`;
+        return t('UDP {0}', c.local ?? c.label);
       case 'udp-peer':
-        return `UDP peer ${c.remote ?? c.label}`;
+        return t('UDP peer {0}', c.remote ?? c.label);
     }
   }
 

@@ -4,9 +4,10 @@
  */
 import type { ConnSummary, Draft, DraftError, FramingChoice, HostToWebview, InputMode, Target } from '../shared/protocol';
 import { MAX_SENT_HISTORY, type App, type Persisted } from './app';
+import { t } from './l10n';
 import { debounce, h, icon, oneLine, toHex } from './util';
 
-const MODE_LABELS: Record<InputMode, string> = { text: 'Text', hex: 'Hex', escapes: 'Escapes', struct: 'Struct', json: 'JSON header' };
+const MODE_LABELS: Record<InputMode, string> = { text: t('Text'), hex: t('Hex'), escapes: t('Escapes'), struct: t('Struct'), json: t('JSON header') };
 const MODE_ORDER: InputMode[] = ['text', 'hex', 'escapes', 'struct', 'json'];
 const SENDABLE = new Set<ConnSummary['kind']>(['tcp-server', 'tcp-peer', 'tcp-client', 'udp', 'udp-peer']);
 const OPEN_STATES = new Set(['open', 'listening', 'half-closed', 'connecting', 'reconnecting']);
@@ -21,25 +22,25 @@ export function createComposer(app: App): { element: HTMLElement; onHost(m: Host
   let historyPos = -1; // -1 = editing the draft; k = showing s.sent[len-1-k]
 
   // ---- target
-  const targetSel = h('select', { id: 'target', 'aria-label': 'Send to' });
+  const targetSel = h('select', { id: 'target', 'aria-label': t('Send to') });
   const multi = h('input', { type: 'checkbox', id: 'target-multi' });
-  const udpHost = h('input', { id: 'udp-host', class: 'udp-host', 'aria-label': 'UDP destination host', placeholder: 'host', value: s.udpHost });
-  const udpPort = h('input', { id: 'udp-port', class: 'udp-port', type: 'number', min: 1, max: 65535, 'aria-label': 'UDP destination port', placeholder: 'port', value: s.udpPort });
-  const udpTo = h('span', { class: 'udp-to', hidden: true }, h('label', { for: 'udp-host', text: 'to' }), udpHost, ':', udpPort);
+  const udpHost = h('input', { id: 'udp-host', class: 'udp-host', 'aria-label': t('UDP destination host'), placeholder: t('host'), value: s.udpHost });
+  const udpPort = h('input', { id: 'udp-port', class: 'udp-port', type: 'number', min: 1, max: 65535, 'aria-label': t('UDP destination port'), placeholder: t('port'), value: s.udpPort });
+  const udpTo = h('span', { class: 'udp-to', hidden: true }, h('label', { for: 'udp-host', text: t('to') }), udpHost, ':', udpPort);
   const targetState = h('span', { class: 'target-state', id: 'target-state' });
   multi.checked = s.multi;
   const targetBar = h(
     'div',
-    { class: 'toolbar target-bar', role: 'group', 'aria-label': 'Target' },
-    h('label', { for: 'target', text: 'Target' }),
+    { class: 'toolbar target-bar', role: 'group', 'aria-label': t('Target') },
+    h('label', { for: 'target', text: t('Target') }),
     targetSel,
-    h('label', { class: 'check', title: 'Select several targets (Ctrl/Shift+click)' }, multi, 'Several'),
+    h('label', { class: 'check', title: t('Select several targets (Ctrl/Shift+click)') }, multi, t('Several')),
     udpTo,
     targetState,
   );
 
   // ---- mode tabs
-  const tabs = h('div', { class: 'tabs', role: 'tablist', 'aria-label': 'Input mode' });
+  const tabs = h('div', { class: 'tabs', role: 'tablist', 'aria-label': t('Input mode') });
   const tabButtons = new Map<InputMode, HTMLButtonElement>();
   for (const m of MODE_ORDER) {
     const b = h('button', { type: 'button', role: 'tab', id: `mode-${m}`, class: 'tab', 'aria-controls': `editor-${m}`, text: MODE_LABELS[m] });
@@ -63,36 +64,36 @@ export function createComposer(app: App): { element: HTMLElement; onHost(m: Host
     fields.set(key, t);
     return t;
   }
-  const encodingSel = h('select', { id: 'encoding', 'aria-label': 'Text encoding' });
-  const encodingRow = h('div', { class: 'row enc-row' }, h('label', { for: 'encoding', text: 'Encoding' }), encodingSel);
-  const structFormat = h('input', { id: 'f-structFormat', 'aria-label': 'Struct format', placeholder: "e.g. i, !IH, <h4s", spellcheck: 'false', value: s.structFormat });
+  const encodingSel = h('select', { id: 'encoding', 'aria-label': t('Text encoding') });
+  const encodingRow = h('div', { class: 'row enc-row' }, h('label', { for: 'encoding', text: t('Encoding') }), encodingSel);
+  const structFormat = h('input', { id: 'f-structFormat', 'aria-label': t('Struct format'), placeholder: t('e.g. i, !IH, <h4s'), spellcheck: 'false', value: s.structFormat });
   fields.set('structFormat', structFormat);
 
   const editors: Record<InputMode, HTMLElement> = {
-    text: h('div', { id: 'editor-text', role: 'tabpanel', 'aria-labelledby': 'mode-text' }, area('text', 'Text to send', 'Type text… (Ctrl+Enter sends, ↑ recalls history)')),
-    hex: h('div', { id: 'editor-hex', role: 'tabpanel', 'aria-labelledby': 'mode-hex' }, area('hex', 'Hex bytes to send', '48 65 6c 6c 6f   or 0x48,0x65   or 48656c6c6f')),
-    escapes: h('div', { id: 'editor-escapes', role: 'tabpanel', 'aria-labelledby': 'mode-escapes' }, area('escapes', 'Text with escapes to send', 'hello\\x00wyb\\r\\n   (\\n \\r \\t \\xHH \\uHHHH)')),
+    text: h('div', { id: 'editor-text', role: 'tabpanel', 'aria-labelledby': 'mode-text' }, area('text', t('Text to send'), t('Type text… (Ctrl+Enter sends, ↑ recalls history)'))),
+    hex: h('div', { id: 'editor-hex', role: 'tabpanel', 'aria-labelledby': 'mode-hex' }, area('hex', t('Hex bytes to send'), t('48 65 6c 6c 6f   or 0x48,0x65   or 48656c6c6f'))),
+    escapes: h('div', { id: 'editor-escapes', role: 'tabpanel', 'aria-labelledby': 'mode-escapes' }, area('escapes', t('Text with escapes to send'), 'hello\\x00wyb\\r\\n   (\\n \\r \\t \\xHH \\uHHHH)')),
     struct: h(
       'div',
       { id: 'editor-struct', role: 'tabpanel', 'aria-labelledby': 'mode-struct' },
-      h('div', { class: 'row' }, h('label', { for: 'f-structFormat', text: 'Format' }), structFormat),
-      h('label', { for: 'f-structValues', class: 'block-label', text: 'Values' }),
-      area('structValues', 'Struct values', "comma-separated, as in Python: 1, -2, 3.5, True, b'ab\\x00', 'text'", 2),
+      h('div', { class: 'row' }, h('label', { for: 'f-structFormat', text: t('Format') }), structFormat),
+      h('label', { for: 'f-structValues', class: 'block-label', text: t('Values') }),
+      area('structValues', t('Struct values'), t("comma-separated, as in Python: 1, -2, 3.5, True, b'ab\\x00', 'text'"), 2),
     ),
     json: h(
       'div',
       { id: 'editor-json', role: 'tabpanel', 'aria-labelledby': 'mode-json' },
-      h('label', { for: 'f-jsonHeader', class: 'block-label', text: 'Header (JSON object; total_size is filled in)' }),
-      area('jsonHeader', 'JSON header', '{"cmd": "dir"}', 2),
-      h('label', { for: 'f-jsonBody', class: 'block-label', text: 'Body' }),
-      area('jsonBody', 'Body text', 'body text', 3),
+      h('label', { for: 'f-jsonHeader', class: 'block-label', text: t('Header (JSON object; total_size is filled in)') }),
+      area('jsonHeader', t('JSON header'), '{"cmd": "dir"}', 2),
+      h('label', { for: 'f-jsonBody', class: 'block-label', text: t('Body') }),
+      area('jsonBody', t('Body text'), t('body text'), 3),
     ),
   };
 
   // ---- framing for the send
-  const framingSel = h('select', { id: 'send-framing', 'aria-label': 'Framing applied when sending' });
-  const framingSpec = h('input', { id: 'send-framing-spec', 'aria-label': 'Custom framing spec', placeholder: 'length:!I', hidden: true, spellcheck: 'false' });
-  const framingRow = h('div', { class: 'row' }, h('label', { for: 'send-framing', text: 'Framing' }), framingSel, framingSpec);
+  const framingSel = h('select', { id: 'send-framing', 'aria-label': t('Framing applied when sending') });
+  const framingSpec = h('input', { id: 'send-framing-spec', 'aria-label': t('Custom framing spec'), placeholder: 'length:!I', hidden: true, spellcheck: 'false' });
+  const framingRow = h('div', { class: 'row' }, h('label', { for: 'send-framing', text: t('Framing') }), framingSel, framingSpec);
 
   // ---- preview and errors
   const previewTitle = h('div', { class: 'preview-title', id: 'preview-title' });
@@ -101,21 +102,21 @@ export function createComposer(app: App): { element: HTMLElement; onHost(m: Host
   const preview = h('div', { class: 'preview', 'aria-live': 'polite' }, previewTitle, wire, errorBox);
 
   // ---- actions
-  const sendBtn = h('button', { type: 'button', id: 'send', class: 'primary', title: 'Send (Ctrl+Enter)' }, icon('send'), h('span', { text: 'Send' }));
+  const sendBtn = h('button', { type: 'button', id: 'send', class: 'primary', title: t('Send (Ctrl+Enter)') }, icon('send'), h('span', { text: t('Send') }));
   const repeatOn = h('input', { type: 'checkbox', id: 'repeat-on' });
   repeatOn.checked = s.repeatOn;
-  const repeatInterval = h('input', { type: 'number', id: 'repeat-interval', min: 1, 'aria-label': 'Repeat interval in milliseconds', value: s.repeatInterval });
-  const repeatCount = h('input', { type: 'number', id: 'repeat-count', min: 1, 'aria-label': 'Number of times to send', value: s.repeatCount });
+  const repeatInterval = h('input', { type: 'number', id: 'repeat-interval', min: 1, 'aria-label': t('Repeat interval in milliseconds'), value: s.repeatInterval });
+  const repeatCount = h('input', { type: 'number', id: 'repeat-count', min: 1, 'aria-label': t('Number of times to send'), value: s.repeatCount });
   const repeatProgress = h('span', { id: 'repeat-progress', class: 'muted' });
-  const historySel = h('select', { id: 'history', 'aria-label': 'Sent history: pick one to recall' });
+  const historySel = h('select', { id: 'history', 'aria-label': t('Sent history: pick one to recall') });
   const status = h('div', { id: 'send-status', class: 'status', role: 'status', 'aria-live': 'polite' });
   const actions = h(
     'div',
     { class: 'toolbar actions' },
     sendBtn,
-    h('label', { class: 'check' }, repeatOn, 'every'),
+    h('label', { class: 'check' }, repeatOn, t('every')),
     repeatInterval,
-    h('span', { text: 'ms ×' }),
+    h('span', { text: t('ms ×') }),
     repeatCount,
     repeatProgress,
     h('span', { class: 'spacer' }),
@@ -124,7 +125,7 @@ export function createComposer(app: App): { element: HTMLElement; onHost(m: Host
 
   const element = h(
     'section',
-    { class: 'composer', 'aria-label': 'Packet composer' },
+    { class: 'composer', 'aria-label': t('Packet composer') },
     targetBar,
     tabs,
     ...MODE_ORDER.map((m) => editors[m]),
@@ -191,12 +192,12 @@ export function createComposer(app: App): { element: HTMLElement; onHost(m: Host
     targetSel.size = s.multi ? 5 : 0;
     const list = app.connList.filter((c) => SENDABLE.has(c.kind));
     if (list.length === 0) {
-      targetSel.append(h('option', { value: '', disabled: true, selected: true, text: 'No connections yet: create one in the Connections view' }));
+      targetSel.append(h('option', { value: '', disabled: true, selected: true, text: t('No connections yet: create one in the Connections view') }));
     }
     for (const c of list) {
       const closed = !OPEN_STATES.has(c.state);
       let label = `${app.shortId(c.id)} ${app.describe(c)}`;
-      if (c.kind === 'tcp-server') label = `${app.shortId(c.id)} All clients of ${c.local ?? c.label}`;
+      if (c.kind === 'tcp-server') label = `${app.shortId(c.id)} ${t('All clients of {0}', c.local ?? c.label)}`;
       if (closed) label += ` (${c.state})`;
       const o = h('option', { value: c.id, text: label });
       o.selected = prev.has(c.id);
@@ -239,7 +240,7 @@ export function createComposer(app: App): { element: HTMLElement; onHost(m: Host
     }
     if (first) {
       const n = s.targetIds.length;
-      targetState.textContent = n > 1 ? `${n} targets` : first.state;
+      targetState.textContent = n > 1 ? t('{0} targets', n) : t(first.state);
       targetState.className = `target-state state-${first.state}`;
     } else {
       targetState.textContent = '';
@@ -252,7 +253,7 @@ export function createComposer(app: App): { element: HTMLElement; onHost(m: Host
 
   function fillEncodings(): void {
     const connEnc = targetConns()[0]?.encoding;
-    encodingSel.replaceChildren(h('option', { value: '', text: connEnc ? `Connection's (${connEnc})` : "Connection's" }));
+    encodingSel.replaceChildren(h('option', { value: '', text: connEnc ? t("Connection's ({0})", connEnc) : t("Connection's") }));
     for (const e of app.encodings) encodingSel.append(h('option', { value: e.id, text: e.label }));
     encodingSel.value = s.encoding;
     if (encodingSel.value !== s.encoding) encodingSel.value = '';
@@ -261,11 +262,11 @@ export function createComposer(app: App): { element: HTMLElement; onHost(m: Host
   function fillFramings(): void {
     const connFraming = targetConns()[0]?.framing;
     framingSel.replaceChildren(
-      h('option', { value: 'connection', text: connFraming ? `Connection's (${connFraming})` : "Connection's" }),
-      h('option', { value: 'raw', text: 'None: bytes as typed' }),
+      h('option', { value: 'connection', text: connFraming ? t("Connection's ({0})", connFraming) : t("Connection's") }),
+      h('option', { value: 'raw', text: t('None: bytes as typed') }),
     );
     for (const f of app.framings) if (f.spec !== 'raw') framingSel.append(h('option', { value: 'spec:' + f.spec, text: f.label }));
-    framingSel.append(h('option', { value: 'custom', text: 'Custom spec…' }));
+    framingSel.append(h('option', { value: 'custom', text: t('Custom spec…') }));
     const fc = s.framing;
     const v = fc.kind === 'spec' ? 'spec:' + fc.spec : fc.kind;
     framingSel.value = v;
@@ -285,7 +286,7 @@ export function createComposer(app: App): { element: HTMLElement; onHost(m: Host
   // ---- preview
   const requestPreview = debounce(() => {
     if (s.targetIds.length === 0) {
-      previewTitle.textContent = 'Wire bytes: pick a target to see the framed bytes';
+      previewTitle.textContent = t('Wire bytes: pick a target to see the framed bytes');
       wire.textContent = '';
       showError(undefined);
       return;
@@ -311,7 +312,7 @@ export function createComposer(app: App): { element: HTMLElement; onHost(m: Host
       const from = Math.max(0, p - 24);
       const snippet = h(
         'code',
-        { class: 'snippet', title: 'Click to jump to the error' },
+        { class: 'snippet', title: t('Click to jump to the error') },
         (from > 0 ? '…' : '') + v.slice(from, p),
         h('mark', { text: v.slice(p, p + 1) || ' ' }),
         v.slice(p + 1, p + 24) + (p + 24 < v.length ? '…' : ''),
@@ -320,7 +321,7 @@ export function createComposer(app: App): { element: HTMLElement; onHost(m: Host
         field.focus();
         field.setSelectionRange(p, p + 1);
       });
-      errorBox.append(h('div', { class: 'where', text: `at position ${p}: ` }, snippet));
+      errorBox.append(h('div', { class: 'where', text: t('at position {0}:', p) + ' ' }, snippet));
     }
   }
 
@@ -345,7 +346,7 @@ export function createComposer(app: App): { element: HTMLElement; onHost(m: Host
 
   function showWire(bytes: Uint8Array, payloadLength: number, framing: string, note?: string): void {
     const extra = bytes.length - payloadLength;
-    previewTitle.textContent = `Wire bytes (${bytes.length})` + (extra > 0 ? ` = ${extra} framing + ${payloadLength} payload` : '') + ` · ${framing}` + (note ? ` · ${note}` : '');
+    previewTitle.textContent = t('Wire bytes ({0})', bytes.length) + (extra > 0 ? ' = ' + t('{0} framing + {1} payload', extra, payloadLength) : '') + ` · ${framing}` + (note ? ` · ${note}` : '');
     const max = 4096;
     const lines: string[] = [];
     for (let i = 0; i < Math.min(bytes.length, max); i += 16) lines.push(toHex(bytes.subarray(i, Math.min(i + 16, bytes.length, max))));
@@ -361,7 +362,7 @@ export function createComposer(app: App): { element: HTMLElement; onHost(m: Host
       return;
     }
     if (s.targetIds.length === 0) {
-      setStatus('Pick a target first.', 'error');
+      setStatus(t('Pick a target first.'), 'error');
       return;
     }
     const draft = currentDraft();
@@ -369,7 +370,7 @@ export function createComposer(app: App): { element: HTMLElement; onHost(m: Host
     const repeat = repeatOn.checked ? { intervalMs: clampInt(repeatInterval.value, 1, 86_400_000, 500), count: clampInt(repeatCount.value, 1, 1_000_000, 10) } : undefined;
     app.post({ type: 'send', reqId: id, draft, target: currentTarget(), framing: s.framing, ...(repeat ? { repeat } : {}) });
     pushHistory(draft);
-    setStatus('Sending…');
+    setStatus(t('Sending…'));
   }
 
   function pushHistory(draft: Draft): void {
@@ -397,7 +398,7 @@ export function createComposer(app: App): { element: HTMLElement; onHost(m: Host
   }
 
   function fillHistory(): void {
-    historySel.replaceChildren(h('option', { value: '', text: s.sent.length ? `History (${s.sent.length})` : 'History (empty)' }));
+    historySel.replaceChildren(h('option', { value: '', text: s.sent.length ? t('History ({0})', s.sent.length) : t('History (empty)') }));
     for (let i = s.sent.length - 1; i >= 0; i--) historySel.append(h('option', { value: String(i), text: summarize(s.sent[i].draft) }));
     historySel.value = '';
   }
@@ -443,8 +444,8 @@ export function createComposer(app: App): { element: HTMLElement; onHost(m: Host
 
   function setRepeat(running: boolean, done: number, total: number): void {
     repeatRunning = running;
-    sendBtn.replaceChildren(icon(running ? 'debug-stop' : 'send'), h('span', { text: running ? 'Stop' : 'Send' }));
-    sendBtn.title = running ? 'Stop repeating (Ctrl+Enter)' : 'Send (Ctrl+Enter)';
+    sendBtn.replaceChildren(icon(running ? 'debug-stop' : 'send'), h('span', { text: running ? t('Stop') : t('Send') }));
+    sendBtn.title = running ? t('Stop repeating (Ctrl+Enter)') : t('Send (Ctrl+Enter)');
     repeatProgress.textContent = total > 1 || running ? `${done}/${total}` : '';
   }
 
@@ -563,13 +564,13 @@ export function createComposer(app: App): { element: HTMLElement; onHost(m: Host
         showError(undefined);
         showWire(m.result.wire, m.result.payloadLength, m.result.framing, m.result.note);
       } else {
-        previewTitle.textContent = 'Wire bytes: fix the input below';
+        previewTitle.textContent = t('Wire bytes: fix the input below');
         wire.textContent = '';
         wire.hidden = true;
         showError(m.result.error);
       }
     } else if (m.type === 'sendResult') {
-      if (m.ok) setStatus(`Sent ${m.sent} frame${m.sent === 1 ? '' : 's'} at ${new Date().toLocaleTimeString()}`);
+      if (m.ok) setStatus(m.sent === 1 ? t('Sent 1 frame at {0}', new Date().toLocaleTimeString()) : t('Sent {0} frames at {1}', m.sent, new Date().toLocaleTimeString()));
       else if (m.error) {
         setStatus(m.error.message, 'error');
         if (m.error.field !== 'target') showError(m.error);

@@ -8,6 +8,7 @@
 import type { Dir } from '../shared/protocol';
 import type { App } from './app';
 import type { Stream, StoredChunk, StoredFrame } from './store';
+import { t } from './l10n';
 import { formatTime, h, icon } from './util';
 import { VirtualList } from './virtualList';
 
@@ -24,44 +25,44 @@ export interface InspectorView {
 
 export function createInspector(app: App, reveal: (f: StoredFrame) => void): InspectorView {
   const s = app.state;
-  const connSel = h('select', { id: 'insp-conn', 'aria-label': 'Connection to inspect' });
+  const connSel = h('select', { id: 'insp-conn', 'aria-label': t('Connection to inspect') });
   const dirSel = h(
     'select',
-    { id: 'insp-dir', 'aria-label': 'Direction' },
-    h('option', { value: 'in', text: '↓ received' }),
-    h('option', { value: 'out', text: '↑ sent' }),
+    { id: 'insp-dir', 'aria-label': t('Direction') },
+    h('option', { value: 'in', text: '↓ ' + t('received') }),
+    h('option', { value: 'out', text: '↑ ' + t('sent') }),
   );
-  const framingIn = h('input', { id: 'insp-framing', list: 'framing-presets', 'aria-label': 'Framing of this connection', spellcheck: 'false', placeholder: 'length:i' });
+  const framingIn = h('input', { id: 'insp-framing', list: 'framing-presets', 'aria-label': t('Framing of this connection'), spellcheck: 'false', placeholder: 'length:i' });
   const presets = h('datalist', { id: 'framing-presets' });
-  const encSel = h('select', { id: 'insp-encoding', 'aria-label': 'Encoding of this connection' });
-  const applyBtn = h('button', { type: 'button', id: 'redecode', class: 'secondary', title: 'Set this framing and encoding on the connection and decode its recorded history again' }, icon('refresh'), h('span', { text: 'Re-decode' }));
+  const encSel = h('select', { id: 'insp-encoding', 'aria-label': t('Encoding of this connection') });
+  const applyBtn = h('button', { type: 'button', id: 'redecode', class: 'secondary', title: t('Set this framing and encoding on the connection and decode its recorded history again') }, icon('refresh'), h('span', { text: t('Re-decode') }));
   const summary = h('span', { id: 'insp-summary', class: 'muted', 'aria-live': 'polite' });
   const legend = h(
     'span',
     { class: 'legend', 'aria-hidden': 'true' },
-    h('span', { class: 'mark sticky', text: 'sticky' }),
-    ' several frames in one chunk ',
-    h('span', { class: 'mark split', text: 'split' }),
-    ' one frame over several chunks',
+    h('span', { class: 'mark sticky', text: t('sticky') }),
+    ' ' + t('several frames in one chunk') + ' ',
+    h('span', { class: 'mark split', text: t('split') }),
+    ' ' + t('one frame over several chunks'),
   );
   const toolbar = h(
     'div',
     { class: 'toolbar insp-toolbar' },
-    h('span', { class: 'section-title', text: 'Stream inspector' }),
+    h('span', { class: 'section-title', text: t('Stream inspector') }),
     connSel,
     dirSel,
-    h('label', { for: 'insp-framing', text: 'Framing' }),
+    h('label', { for: 'insp-framing', text: t('Framing') }),
     framingIn,
     presets,
-    h('label', { for: 'insp-encoding', text: 'Encoding' }),
+    h('label', { for: 'insp-encoding', text: t('Encoding') }),
     encSel,
     applyBtn,
     h('span', { class: 'spacer' }),
     summary,
   );
-  const listEl = h('div', { id: 'inspector', class: 'insp-list', role: 'listbox', tabindex: 0, 'aria-label': 'Chunks as recv delivered them' });
-  const empty = h('div', { class: 'muted empty insp-empty', text: 'No chunks yet for this connection. Raw chunks appear here exactly as recv delivered them.' });
-  const element = h('section', { class: 'inspector', 'aria-label': 'Stream inspector' }, toolbar, h('div', { class: 'legend-row' }, legend), listEl, empty);
+  const listEl = h('div', { id: 'inspector', class: 'insp-list', role: 'listbox', tabindex: 0, 'aria-label': t('Chunks as recv delivered them') });
+  const empty = h('div', { class: 'muted empty insp-empty', text: t('No chunks yet for this connection. Raw chunks appear here exactly as recv delivered them.') });
+  const element = h('section', { class: 'inspector', 'aria-label': t('Stream inspector') }, toolbar, h('div', { class: 'legend-row' }, legend), listEl, empty);
 
   let current: Stream | undefined;
   let currentConn = '';
@@ -89,7 +90,7 @@ export function createInspector(app: App, reveal: (f: StoredFrame) => void): Ins
   }
 
   function fillConns(): void {
-    connSel.replaceChildren(h('option', { value: '', text: 'Follow selection' }));
+    connSel.replaceChildren(h('option', { value: '', text: t('Follow selection') }));
     for (const c of app.connList) if (STREAM_KINDS.has(c.kind)) connSel.append(h('option', { value: c.id, text: `${app.shortId(c.id)} ${app.describe(c)}` }));
     connSel.value = s.inspConn;
     if (connSel.value !== s.inspConn) connSel.value = '';
@@ -169,8 +170,8 @@ export function createInspector(app: App, reveal: (f: StoredFrame) => void): Ins
       if (r.sticky) sticky++;
       split += r.split;
     }
-    const dropped = st.chunkBase ? ` (${st.chunkBase} older not kept)` : '';
-    summary.textContent = `${st.chunks.length} chunk${st.chunks.length === 1 ? '' : 's'}${dropped} · ${st.frames.length} frame${st.frames.length === 1 ? '' : 's'} · ${sticky} sticky · ${split} split`;
+    const dropped = st.chunkBase ? ' ' + t('({0} older not kept)', st.chunkBase) : '';
+    summary.textContent = `${st.chunks.length === 1 ? t('1 chunk') : t('{0} chunks', st.chunks.length)}${dropped} · ${st.frames.length === 1 ? t('1 frame') : t('{0} frames', st.frames.length)} · ${t('{0} sticky', sticky)} · ${t('{0} split', split)}`;
   }
 
   function renderRow(el: HTMLElement, i: number): void {
@@ -189,7 +190,7 @@ export function createInspector(app: App, reveal: (f: StoredFrame) => void): Ins
     el.dataset.key = key;
     const frames = st.framesIn(c.offset, end);
     el.dataset.chunk = String(c.idx);
-    seq.textContent = `chunk ${c.seq + 1}`;
+    seq.textContent = t('chunk {0}', c.seq + 1);
     time.textContent = formatTime(c.time, app.timestampFormat, app.origin);
     size.textContent = `${c.length} B`;
 
@@ -210,13 +211,13 @@ export function createInspector(app: App, reveal: (f: StoredFrame) => void): Ins
         if (part) split = true;
         seg.className = `seg seg-${f.seq % 2 ? 'b' : 'a'}${part ? ' part' : ''}${app.selectedFrame === f ? ' selected' : ''}${app.selectedChunk === c ? ' linked' : ''}`;
         seg.dataset.frame = String(f.idx);
-        const label = `frame ${f.seq + 1}${part ? (f.start < c.offset ? ' (rest)' : ' (part)') : ''}`;
+        const label = part ? t(f.start < c.offset ? 'frame {0} (rest)' : 'frame {0} (part)', f.seq + 1) : t('frame {0}', f.seq + 1);
         seg.textContent = label;
-        seg.title = `${label}: stream bytes ${f.start}–${f.end}, ${f.length} B payload; this chunk carries bytes ${from}–${to}`;
+        seg.title = t('{0}: stream bytes {1}–{2}, {3} B payload; this chunk carries bytes {4}–{5}', label, f.start, f.end, f.length, from, to);
       } else {
         seg.className = 'seg gap';
         seg.textContent = '';
-        seg.title = `bytes ${from}–${to}: not (yet) part of a decoded frame`;
+        seg.title = t('bytes {0}–{1}: not (yet) part of a decoded frame', from, to);
       }
       segs.push(seg);
     };
@@ -234,15 +235,15 @@ export function createInspector(app: App, reveal: (f: StoredFrame) => void): Ins
     if (frames.length > MAX_SEGMENTS) sticky = true;
 
     marks.replaceChildren();
-    if (sticky) marks.append(h('span', { class: 'mark sticky', title: `${frames.length} frames in one chunk`, text: `sticky ×${frames.length}` }));
-    if (split) marks.append(h('span', { class: 'mark split', title: 'carries part of a frame', text: 'split' }));
+    if (sticky) marks.append(h('span', { class: 'mark sticky', title: t('{0} frames in one chunk', frames.length), text: `${t('sticky')} ×${frames.length}` }));
+    if (split) marks.append(h('span', { class: 'mark split', title: t('carries part of a frame'), text: t('split') }));
     const selected = app.selectedChunk === c;
     const f = app.selectedFrame;
     const linked = !selected && !!f && f.conn === c.conn && f.dir === c.dir && f.start < end && f.end > c.offset;
     el.className = `vrow insp-row${selected ? ' selected' : ''}${linked ? ' linked' : ''}${sticky ? ' is-sticky' : ''}${split ? ' is-split' : ''}`;
     el.dataset.frames = String(frames.length);
     el.setAttribute('aria-selected', String(selected));
-    el.setAttribute('aria-label', `chunk ${c.seq + 1}, ${c.length} bytes at ${time.textContent}, carries ${frames.length} frame${frames.length === 1 ? '' : 's'}${sticky ? ', sticky' : ''}${split ? ', split' : ''}`);
+    el.setAttribute('aria-label', t('chunk {0}, {1} bytes at {2}, carries {3} frame(s)', c.seq + 1, c.length, time.textContent ?? '', frames.length) + (sticky ? ', ' + t('sticky') : '') + (split ? ', ' + t('split') : ''));
   }
 
   let maxLenCache = { key: -1, value: 1 };

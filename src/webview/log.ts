@@ -6,6 +6,7 @@
 import { formatBytes, type CopyFormat } from '../shared/protocol';
 import type { App } from './app';
 import { frameData, type StoredFrame } from './store';
+import { t } from './l10n';
 import { formatSize, formatTime, h, hexdump, icon, iconButton, oneLine, toHex } from './util';
 import { VirtualList } from './virtualList';
 
@@ -26,16 +27,16 @@ export function createLog(app: App): LogView {
   const s = app.state;
 
   // ---- toolbar
-  const filter = h('input', { id: 'filter', type: 'search', placeholder: 'Filter text or hex', 'aria-label': 'Filter frames by text or hex', value: s.filterText });
-  const connSel = h('select', { id: 'filter-conn', 'aria-label': 'Filter by connection' });
-  const viewGroup = h('div', { class: 'segmented', role: 'radiogroup', 'aria-label': 'Show payload as' });
+  const filter = h('input', { id: 'filter', type: 'search', placeholder: t('Filter text or hex'), 'aria-label': t('Filter frames by text or hex'), value: s.filterText });
+  const connSel = h('select', { id: 'filter-conn', 'aria-label': t('Filter by connection') });
+  const viewGroup = h('div', { class: 'segmented', role: 'radiogroup', 'aria-label': t('Show payload as') });
   const viewButtons = new Map<string, HTMLButtonElement>();
   for (const [v, label] of [
     ['text', 'Text'],
     ['hex', 'Hex'],
     ['both', 'Both'],
   ] as const) {
-    const b = h('button', { type: 'button', role: 'radio', id: `view-${v}`, text: label });
+    const b = h('button', { type: 'button', role: 'radio', id: `view-${v}`, text: t(label) });
     b.addEventListener('click', () => {
       s.view = v;
       s.viewSet = true;
@@ -46,15 +47,15 @@ export function createLog(app: App): LogView {
     viewGroup.append(b);
     viewButtons.set(v, b);
   }
-  const pauseBtn = iconButton('debug-pause', 'Pause the view (recording continues)', 'pause');
+  const pauseBtn = iconButton('debug-pause', t('Pause the view (recording continues)'), 'pause');
   pauseBtn.setAttribute('aria-pressed', 'false');
-  const behind = h('button', { type: 'button', class: 'badge behind', id: 'behind', hidden: true, title: 'Resume and jump to the newest frame' });
-  const clearBtn = iconButton('clear-all', 'Clear the view', 'clear-log');
+  const behind = h('button', { type: 'button', class: 'badge behind', id: 'behind', hidden: true, title: t('Resume and jump to the newest frame') });
+  const clearBtn = iconButton('clear-all', t('Clear the view'), 'clear-log');
   const counter = h('span', { class: 'muted counter', id: 'log-count' });
   const toolbar = h(
     'div',
     { class: 'toolbar log-toolbar' },
-    h('span', { class: 'section-title', text: 'Frames' }),
+    h('span', { class: 'section-title', text: t('Frames') }),
     counter,
     h('span', { class: 'spacer' }),
     filter,
@@ -65,9 +66,9 @@ export function createLog(app: App): LogView {
     clearBtn,
   );
 
-  const listEl = h('div', { id: 'log', class: 'log-list', role: 'listbox', tabindex: 0, 'aria-label': 'Frames received and sent' });
-  const details = h('section', { id: 'details', class: 'details', 'aria-label': 'Selected frame' });
-  const element = h('section', { class: 'log', 'aria-label': 'Frames' }, toolbar, listEl);
+  const listEl = h('div', { id: 'log', class: 'log-list', role: 'listbox', tabindex: 0, 'aria-label': t('Frames received and sent') });
+  const details = h('section', { id: 'details', class: 'details', 'aria-label': t('Selected frame') });
+  const element = h('section', { class: 'log', 'aria-label': t('Frames') }, toolbar, listEl);
 
   // ---- view model
   /** absolute store indexes shown, or null = every kept frame */
@@ -118,12 +119,12 @@ export function createLog(app: App): LogView {
     const n = app.store.frames.length;
     const shown = rows ? rows.length : n;
     const dropped = app.store.dropped + app.skipped;
-    counter.textContent = (rows ? `${shown.toLocaleString()} of ${n.toLocaleString()}` : n.toLocaleString()) + (dropped ? ` (${dropped.toLocaleString()} older dropped)` : '');
+    counter.textContent = (rows ? t('{0} of {1}', shown.toLocaleString(), n.toLocaleString()) : n.toLocaleString()) + (dropped ? ' ' + t('({0} older dropped)', dropped.toLocaleString()) : '');
     if (paused) {
       const nBehind = app.store.total - pausedTotal + (app.skipped - pausedSkipped);
       behind.hidden = false;
-      behind.replaceChildren(icon('debug-continue'), ` ${nBehind.toLocaleString()} behind`);
-      behind.setAttribute('aria-label', `${nBehind} frames behind. Resume`);
+      behind.replaceChildren(icon('debug-continue'), ' ' + t('{0} behind', nBehind.toLocaleString()));
+      behind.setAttribute('aria-label', t('{0} frames behind. Resume', nBehind));
     } else behind.hidden = true;
   }
 
@@ -147,14 +148,14 @@ export function createLog(app: App): LogView {
       dir.className = 'c-dir codicon';
       conn.textContent = '';
       len.textContent = '';
-      text.textContent = '(dropped: older than what the view keeps)';
+      text.textContent = t('(dropped: older than what the view keeps)');
       el.className = 'vrow log-row dropped';
       el.setAttribute('aria-selected', 'false');
       return;
     }
     time.textContent = formatTime(f.time, app.timestampFormat, app.origin);
     dir.className = `c-dir codicon codicon-${f.dir === 'in' ? 'arrow-down' : 'arrow-up'}`;
-    dir.title = f.dir === 'in' ? 'received' : 'sent';
+    dir.title = f.dir === 'in' ? t('received') : t('sent');
     conn.textContent = app.shortId(f.conn);
     const c = app.conns.get(f.conn);
     conn.title = c ? app.describe(c) : f.conn;
@@ -166,7 +167,7 @@ export function createLog(app: App): LogView {
     const linked = !sel && app.selectedChunk !== undefined && chunkCarries(f);
     el.className = `vrow log-row dir-${f.dir}${sel ? ' selected' : ''}${linked ? ' linked' : ''}`;
     el.setAttribute('aria-selected', String(sel));
-    el.setAttribute('aria-label', `${f.dir === 'in' ? 'received' : 'sent'} ${f.length} bytes on ${conn.title} at ${time.textContent}: ${oneLine(f.text, 80)}`);
+    el.setAttribute('aria-label', t(f.dir === 'in' ? 'received {0} bytes on {1} at {2}: {3}' : 'sent {0} bytes on {1} at {2}: {3}', f.length, conn.title, time.textContent ?? '', oneLine(f.text, 80)));
   }
 
   function chunkCarries(f: StoredFrame): boolean {
@@ -180,7 +181,7 @@ export function createLog(app: App): LogView {
   function renderDetails(): void {
     const f = app.selectedFrame;
     if (!f) {
-      details.replaceChildren(h('div', { class: 'muted empty', text: 'Select a frame to see its bytes. Click a bar in the stream inspector to see how it arrived.' }));
+      details.replaceChildren(h('div', { class: 'muted empty', text: t('Select a frame to see its bytes. Click a bar in the stream inspector to see how it arrived.') }));
       return;
     }
     const c = app.conns.get(f.conn);
@@ -191,16 +192,16 @@ export function createLog(app: App): LogView {
       ['c', 'Copy as C array'],
       ['text', 'Copy text'],
     ] as const) {
-      const b = h('button', { type: 'button', class: 'secondary', id: `copy-${fmt}`, text: label });
+      const b = h('button', { type: 'button', class: 'secondary', id: `copy-${fmt}`, text: t(label) });
       b.addEventListener('click', () => copy(f, fmt));
       copyBar.append(b);
     }
-    const meta = `${f.dir === 'in' ? '↓ received' : '↑ sent'} · ${app.shortId(f.conn)} ${c ? app.describe(c) : ''} · frame ${f.seq + 1} · ${formatTime(f.time, 'time')} · ${formatSize(f.length)} · stream bytes ${f.start}–${f.end}` + (f.remote ? ` · ${f.remote}` : '');
+    const meta = `${f.dir === 'in' ? '↓ ' + t('received') : '↑ ' + t('sent')} · ${app.shortId(f.conn)} ${c ? app.describe(c) : ''} · ${t('frame {0}', f.seq + 1)} · ${formatTime(f.time, 'time')} · ${formatSize(f.length)} · ${t('stream bytes {0}–{1}', f.start, f.end)}` + (f.remote ? ` · ${f.remote}` : '');
     details.replaceChildren(
       h('div', { class: 'details-head' }, h('span', { class: 'meta', text: meta }), copyBar),
-      f.header ? h('pre', { class: 'header-json', 'aria-label': 'JSON header', text: f.header }) : '',
-      h('pre', { class: 'text', 'aria-label': 'Decoded text', text: f.text.length > 20000 ? f.text.slice(0, 20000) + '…' : f.text }),
-      h('pre', { class: 'hexdump', 'aria-label': 'Hexdump', text: hexdump(frameData(f)) + (f.dataLength < f.length ? `\n… the view keeps the first ${f.dataLength} of ${f.length} bytes; copy fetches all of them` : '') }),
+      f.header ? h('pre', { class: 'header-json', 'aria-label': t('JSON header'), text: f.header }) : '',
+      h('pre', { class: 'text', 'aria-label': t('Decoded text'), text: f.text.length > 20000 ? f.text.slice(0, 20000) + '…' : f.text }),
+      h('pre', { class: 'hexdump', 'aria-label': t('Hexdump'), text: hexdump(frameData(f)) + (f.dataLength < f.length ? '\n… ' + t('the view keeps the first {0} of {1} bytes; copy fetches all of them', f.dataLength, f.length) : '') }),
     );
   }
 
@@ -283,7 +284,7 @@ export function createLog(app: App): LogView {
     paused = p;
     pauseBtn.setAttribute('aria-pressed', String(p));
     pauseBtn.replaceChildren(icon(p ? 'debug-continue' : 'debug-pause'));
-    const label = p ? 'Resume the live view' : 'Pause the view (recording continues)';
+    const label = p ? t('Resume the live view') : t('Pause the view (recording continues)');
     pauseBtn.title = label;
     pauseBtn.setAttribute('aria-label', label);
     if (p) {
@@ -318,7 +319,7 @@ export function createLog(app: App): LogView {
   });
 
   function fillConns(): void {
-    connSel.replaceChildren(h('option', { value: '', text: 'All connections' }));
+    connSel.replaceChildren(h('option', { value: '', text: t('All connections') }));
     for (const c of app.connList) connSel.append(h('option', { value: c.id, text: `${app.shortId(c.id)} ${app.describe(c)}` }));
     connSel.value = s.filterConn;
     if (connSel.value !== s.filterConn) connSel.value = '';

@@ -247,6 +247,9 @@ export interface Wire {
   wire: Buffer;
   payloadLength: number;
   framing: string;
+  /** what `registry.send(id, payload, {framing, header})` takes to write exactly `wire` */
+  payload: Buffer;
+  header?: Record<string, unknown>;
 }
 
 /** The exact bytes a send writes for this draft on a connection with this framing. Throws DraftProblem. */
@@ -255,7 +258,7 @@ export function buildWire(draft: Draft, choice: FramingChoice, connectionFraming
   const { payload, header } = draftPayload(draft);
   try {
     const wire = encodeFrame(framing, payload, header ? { header } : undefined);
-    return { wire, payloadLength: payload.length, framing };
+    return header ? { wire, payloadLength: payload.length, framing, payload, header } : { wire, payloadLength: payload.length, framing, payload };
   } catch (e) {
     throw problem(draft.mode === 'json' ? 'header' : 'framing', e instanceof Error ? e.message : String(e));
   }

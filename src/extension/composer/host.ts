@@ -159,8 +159,11 @@ export class ComposerHost implements Disposable {
     }
   }
 
-  private sendOptions(c: ConnectionInfo, target: Target): SendOptions {
-    const opts: SendOptions = { framed: false };
+  private sendOptions(c: ConnectionInfo, target: Target, w: Wire): SendOptions {
+    // The registry frames the payload with the same encoder (core/framing encodeFrame) the preview used, so the
+    // bytes written equal w.wire, and the recorded outgoing frame is the payload (not the framed bytes).
+    const opts: SendOptions = { framed: true, framing: w.framing };
+    if (w.header) opts.header = w.header;
     if (target.to) opts.to = { address: target.to.host, port: target.to.port };
     else if (c.kind === 'udp') throw new DraftProblem({ field: 'target', message: this.t('Enter the destination host and port for this UDP socket.') });
     return opts;
@@ -168,8 +171,11 @@ export class ComposerHost implements Disposable {
 
   /** Computes every target's wire bytes (throws before anything is written) and sends them once. */
   private async sendOnce(targets: ConnectionInfo[], draft: Draft, framing: FramingChoice, target: Target): Promise<number> {
-    const plan = targets.map((c) => ({ c, w: this.wireFor(c, draft, framing), o: this.sendOptions(c, target) }));
-    for (const p of plan) await this.registry.send(p.c.id, p.w.wire, p.o);
+    const plan = targets.map((c) => {
+      const w = this.wireFor(c, draft, framing);
+      return { c, w, o: this.sendOptions(c, target, w) };
+    });
+    for (const p of plan) await this.registry.send(p.c.id, p.w.payload, p.o);
     return plan.length;
   }
 

@@ -6,8 +6,9 @@
 import * as crypto from 'node:crypto';
 import * as vscode from 'vscode';
 import type { IConnectionRegistry } from '../../core/types';
-import type { InitMessage } from '../../shared/protocol';
+import { WEBVIEW_STRINGS, type InitMessage } from '../../shared/protocol';
 import { ComposerHost } from './host';
+import { WEBVIEW_ZH_CN } from './l10n.zh-cn';
 
 export const COMPOSER_VIEW_TYPE = 'socketDebugger.composer';
 
@@ -37,6 +38,21 @@ function readSettings(): InitMessage['settings'] {
   };
 }
 
+/**
+ * Translations of the webview's strings: the extension's l10n bundle first, then (for Simplified Chinese) the
+ * composer's own table, so the panel is complete in Chinese even before the bundle has every string.
+ */
+export function webviewStrings(language = vscode.env.language, bundle = vscode.l10n.bundle): Record<string, string> {
+  const lang = language.toLowerCase();
+  const zh = lang === 'zh' || lang === 'zh-cn' || lang === 'zh-hans' || lang === 'zh-sg';
+  const out: Record<string, string> = {};
+  for (const s of WEBVIEW_STRINGS) {
+    const v = bundle?.[s] ?? (zh ? WEBVIEW_ZH_CN[s] : undefined);
+    if (typeof v === 'string' && v !== s) out[s] = v;
+  }
+  return out;
+}
+
 export function composerHtml(webview: vscode.Webview, extensionUri: vscode.Uri, nonce: string, title: string): string {
   const root = vscode.Uri.joinPath(extensionUri, 'dist', 'webview');
   const js = webview.asWebviewUri(vscode.Uri.joinPath(root, 'main.js'));
@@ -61,6 +77,7 @@ export function composerHtml(webview: vscode.Webview, extensionUri: vscode.Uri, 
 <title>${esc(title)}</title>
 </head>
 <body>
+<script type="application/json" id="sockdbg-l10n" nonce="${nonce}">${JSON.stringify(webviewStrings()).replace(/</g, '\\u003c')}</script>
 <script nonce="${nonce}" src="${js.toString()}"></script>
 </body>
 </html>`;

@@ -1,0 +1,44 @@
+/** The webview's strings: every t('…') in src/webview is listed in WEBVIEW_STRINGS and translated to Chinese. */
+import * as assert from 'node:assert/strict';
+import * as fs from 'node:fs';
+import * as path from 'node:path';
+import { WEBVIEW_ZH_CN } from '../extension/composer/l10n.zh-cn';
+import { WEBVIEW_STRINGS } from './protocol';
+
+const webviewDir = path.resolve(__dirname, '../../../src/webview');
+
+/** string literals inside t(…) calls (including both branches of a ternary) */
+function usedStrings(): Set<string> {
+  const out = new Set<string>();
+  for (const f of fs.readdirSync(webviewDir).filter((n) => n.endsWith('.ts'))) {
+    const src = fs.readFileSync(path.join(webviewDir, f), 'utf8');
+    for (const call of src.matchAll(/\bt\(((?:[^()]|\([^()]*\))*)\)/g)) {
+      for (const lit of call[1].matchAll(/'((?:[^'\\]|\\.)*)'|"((?:[^"\\]|\\.)*)"/g)) {
+        const v = (lit[1] ?? lit[2]).replace(/\\(.)/g, '$1');
+        // comparisons inside the call (f.dir === 'in') are not messages
+        if (v.length > 2 && !/^(in|out)$/.test(v)) out.add(v);
+      }
+    }
+  }
+  return out;
+}
+
+const placeholders = (s: string): string[] => [...s.matchAll(/\{\d+\}/g)].map((m) => m[0]).sort();
+
+describe('webview strings (l10n)', () => {
+  it('lists every string the webview passes to t()', function () {
+    if (!fs.existsSync(webviewDir)) this.skip();
+    const listed = new Set(WEBVIEW_STRINGS);
+    const used = usedStrings();
+    assert.ok(used.size > 100);
+    for (const s of used) assert.ok(listed.has(s), `WEBVIEW_STRINGS lacks ${JSON.stringify(s)}`);
+  });
+
+  it('has a Chinese translation of each, with the same placeholders', () => {
+    for (const s of WEBVIEW_STRINGS) {
+      const zh = WEBVIEW_ZH_CN[s];
+      assert.equal(typeof zh, 'string', `no zh-cn translation for ${JSON.stringify(s)}`);
+      assert.deepEqual(placeholders(zh), placeholders(s), s);
+    }
+  });
+});

@@ -58,7 +58,7 @@ describe('Connections view in the real workbench', function () {
     const w = wb!;
     await w.showSocketDebugger();
     await w.page.getByText('No connections yet').first().waitFor({ timeout: 20000 });
-    await w.screenshot('connections-welcome');
+    await w.screenshot('connections-welcome', { x: 0, y: 0, width: 760, height: 420 });
 
     await w.runCommand('Socket Debugger: New TCP Server…');
     await w.fillQuickInput('0', 'Port'); // port: any free one
@@ -78,7 +78,26 @@ describe('Connections view in the real workbench', function () {
     await peerRow.waitFor({ timeout: 20000 });
     assert.match(await peerRow.innerText(), /127\.0\.0\.1:\d+/);
     await w.page.locator('.statusbar-item [aria-label="Socket Debugger: 2 open connections"], .statusbar-item[aria-label="Socket Debugger: 2 open connections"]').first().waitFor({ timeout: 10000 });
-    await w.screenshot('connections-tree');
+    // a UDP socket from the palette too (GBK), and a Python peer (sendto, like the seed) under it
+    await w.runCommand('Socket Debugger: New UDP Socket…');
+    await w.fillQuickInput('0', 'Port');
+    await w.fillQuickInput('127.0.0.1', 'Address to bind to');
+    await w.pickQuickItem('raw', 'How are messages cut');
+    await w.pickQuickItem('gbk', 'How are bytes shown');
+    const udpRow = w.treeRow('UDP 127.0.0.1:');
+    await udpRow.waitFor({ timeout: 20000 });
+    const udpPort = Number(/UDP 127\.0\.0\.1:(\d+)/.exec(await udpRow.innerText())?.[1]);
+    const udp = spawn('python3', ['-c', "import socket,sys; s=socket.socket(socket.AF_INET, socket.SOCK_DGRAM); s.sendto('中午吃什么'.encode('gbk'), ('127.0.0.1', int(sys.argv[1])))", String(udpPort)]);
+    await new Promise((r) => udp.on('close', r));
+    await w.page.locator('.pane-body .monaco-list-row', { hasText: '↓ 10 B/1', hasNotText: 'UDP 127' }).first().waitFor({ timeout: 20000 });
+    await w.page.locator('.statusbar-item [aria-label="Socket Debugger: 4 open connections"], .statusbar-item[aria-label="Socket Debugger: 4 open connections"]').first().waitFor({ timeout: 10000 });
+    await widenSideBar(w, 560);
+    await peerRow.hover();
+    await w.screenshot('connections-tree', { x: 0, y: 0, width: 760, height: 420 });
+    // the tooltip: addresses, framing, encoding, open time, counters
+    await peerRow.locator('.label-name').first().hover();
+    const hover = w.page.locator('.monaco-hover, .workbench-hover').filter({ hasText: 'length:i' }).first();
+    if (await hover.waitFor({ timeout: 5000 }).then(() => true, () => false)) await w.screenshot('connections-tooltip', { x: 0, y: 0, width: 760, height: 520 });
 
     // inline action on the client row: Send… → type → the Python client gets it framed with length:i
     await peerRow.hover();
@@ -111,6 +130,25 @@ describe('Connections view in the real workbench', function () {
     await w.page.keyboard.press('Escape');
   });
 });
+
+/** drags the side bar's sash so that the tree rows show in full (for screenshots) */
+async function widenSideBar(w: Workbench, width: number): Promise<void> {
+  const box = await w.page.locator('.part.sidebar').boundingBox();
+  if (!box) return;
+  const edge = box.x + box.width;
+  // the vertical sash on the side bar's right edge
+  for (const sash of await w.page.locator('.monaco-sash.vertical').all()) {
+    const b = await sash.boundingBox();
+    if (!b || Math.abs(b.x + b.width / 2 - edge) > 6 || b.height < box.height / 2) continue;
+    const x = b.x + b.width / 2;
+    const y = b.y + b.height / 2;
+    await w.page.mouse.move(x, y);
+    await w.page.mouse.down();
+    await w.page.mouse.move(box.x + width, y, { steps: 8 });
+    await w.page.mouse.up();
+    return;
+  }
+}
 
 async function waitForNotification(w: Workbench, text: string): Promise<string[]> {
   const end = Date.now() + 20000;

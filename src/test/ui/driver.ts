@@ -81,8 +81,8 @@ export interface Workbench {
   notifications(): Promise<string[]>;
   /** The content frame of the ready webview (the n-th when several are open, default the last). */
   webview(index?: number): FrameLocator;
-  /** Saves a PNG into the artifacts folder; returns its path. */
-  screenshot(name: string): Promise<string>;
+  /** Saves a PNG into the artifacts folder (optionally only the `clip` rectangle of the page); returns its path. */
+  screenshot(name: string, clip?: { x: number; y: number; width: number; height: number }): Promise<string>;
   close(): Promise<void>;
 }
 
@@ -202,9 +202,9 @@ export async function startWorkbench(options: WorkbenchOptions = {}): Promise<Wo
       const outer = index === undefined ? frames.last() : frames.nth(index);
       return outer.contentFrame().frameLocator('iframe#active-frame');
     },
-    async screenshot(name) {
+    async screenshot(name, clip) {
       const file = path.join(ensureDir(env.artifacts), `${safeName(name)}.png`);
-      await page.screenshot({ path: file });
+      await page.screenshot({ path: file, ...(clip ? { clip } : {}) });
       return file;
     },
     async close() {

@@ -6,8 +6,8 @@
 // posts `data` messages (5,000 frames of 64 payload bytes each, text + one Uint8Array per batch, exactly the protocol
 // the real host sends) with window.postMessage, so every batch is structured-cloned and dispatched like VS Code
 // delivers it, and waits for the next animation frame after each one (one render per batch, as fast as it goes).
-// Responsiveness = the longest gap between animation frames while ingesting (60 fps = 16.7 ms; < 100 ms feels
-// instant). Baselines measured in the same run:
+// Responsiveness = the gaps between animation frames while ingesting (p95 and longest; 60 fps = 16.7 ms; < 100 ms
+// feels instant). Baselines measured in the same run:
 //   - ceiling: the same batches posted to a page whose listener does nothing (structured clone + dispatch only);
 //   - naive list: a listener that appends one DOM row per frame (what a non-virtualized log does), 20,000 frames.
 // Memory: JS heap after a forced GC (CDP Runtime.getHeapUsage) and the DOM element count, at 100,000 frames.
@@ -38,7 +38,7 @@ const TOTAL = quick ? 20_000 : 100_000;
 const BATCH = 5_000;
 const PAYLOAD = 64;
 const NAIVE = quick ? 5_000 : 20_000;
-const REPS = quick ? 1 : 3;
+const REPS = quick ? 1 : 5;
 
 const dir = mkdtempSync(join(tmpdir(), 'sockdbg-bench-webview-'));
 const theme = ':root{--vscode-font-family:sans-serif;--vscode-font-size:13px;--vscode-editor-font-family:monospace;--vscode-editor-font-size:12px}';
@@ -101,7 +101,7 @@ async function flood({ total, batch, payload, mode }) {
   looping = false;
   gaps.shift();
   gaps.sort((a, b) => a - b);
-  return { ms, frames: total, maxGap: gaps[gaps.length - 1] ?? 0, p95Gap: gaps[Math.floor(gaps.length * 0.95)] ?? 0 };
+  return { ms, frames: total, maxGap: gaps[gaps.length - 1] ?? 0, p95Gap: gaps[Math.max(0, Math.ceil(gaps.length * 0.95) - 1)] ?? 0, medianGap: gaps[Math.floor(gaps.length / 2)] ?? 0 };
 }
 
 const udd = mkdtempSync(join(tmpdir(), 'sockdbg-bench-chrome-'));
@@ -151,8 +151,9 @@ try {
   const maxGap = median(panel.map((r) => r.maxGap));
   const p95Gap = median(panel.map((r) => r.p95Gap));
   rep.row({ name: 'panel ingest (store + virtual list + inspector, rendering every batch)', value: pFps / 1e3, unit: 'k frames/s', baseline: { name: 'ceiling: structured clone + no-op listener', value: cFps / 1e3, unit: 'k frames/s' }, ratio: pFps / cFps });
-  rep.row({ name: 'longest gap between rendered frames while ingesting', value: maxGap, unit: 'ms', target: '< 100 ms (responsive)', pass: maxGap < 100 });
-  rep.log(`  p95 gap between rendered frames: ${fmt(p95Gap)} ms (ceiling page: longest ${fmt(median(ceiling.map((r) => r.maxGap)))} ms)`);
+  const medGap = median(panel.map((r) => r.medianGap));
+  rep.row({ name: 'p95 gap between rendered frames while ingesting', value: p95Gap, unit: 'ms', target: '< 100 ms (responsive)', pass: p95Gap < 100 });
+  rep.log(`  gaps between rendered frames: median ${fmt(medGap)} ms, longest ${fmt(maxGap)} ms (the ceiling page: longest ${fmt(median(ceiling.map((r) => r.maxGap)))} ms)`);
 
   // The last panel run is still loaded: measure it with 100k frames kept.
   const cdp = await ctx.newCDPSession(page);
@@ -166,6 +167,7 @@ try {
     log.dispatchEvent(new Event('scroll'));
     await nextRender();
     const scrollMs = performance.now() - t0;
+    const rows = document.querySelectorAll('#log .vrow:not([hidden])').length;
     const filter = document.getElementById('filter');
     const t1 = performance.now();
     filter.value = 'frame 99999';
@@ -173,7 +175,7 @@ try {
     await nextRender();
     const filterMs = performance.now() - t1;
     const shown = document.getElementById('log-count').textContent;
-    return { scrollMs, filterMs, shown, kept: window.__sockdbg.app.store.frames.length, elements: document.getElementsByTagName('*').length, rows: document.querySelectorAll('#log .vrow:not([hidden])').length };
+    return { scrollMs, filterMs, shown, kept: window.__sockdbg.app.store.frames.length, elements: document.getElementsByTagName('*').length, rows };
   });
   if (probe.kept !== TOTAL) throw new Error(`the panel kept ${probe.kept} frames, expected ${TOTAL}`);
   rep.row({ name: `JS heap with ${TOTAL.toLocaleString('en-US')} frames kept (after GC)`, value: heap.usedSize / 2 ** 20, unit: 'MiB' });

@@ -479,6 +479,8 @@ export const WEBVIEW_STRINGS: readonly string[] = [
   "bytes {0}–{1}: not (yet) part of a decoded frame",
   "{0} frames in one chunk",
   "carries part of a frame",
+  "+{0} frames",
+  "{0} more frames in this chunk",
   "chunk {0}, {1} bytes at {2}, carries {3} frame(s)",
   "Filter text or hex",
   "Filter frames by text or hex",

@@ -13,7 +13,8 @@ import { formatTime, h, icon } from './util';
 import { VirtualList } from './virtualList';
 
 export const INSPECTOR_ROW_HEIGHT = 26;
-const MAX_SEGMENTS = 48;
+/** bars drawn per chunk; beyond that one bar stands for the rest ("+N frames") */
+const MAX_SEGMENTS = 24;
 const STREAM_KINDS = new Set(['tcp-peer', 'tcp-client', 'udp', 'udp-peer']);
 
 export interface InspectorView {
@@ -221,12 +222,28 @@ export function createInspector(app: App, reveal: (f: StoredFrame) => void): Ins
       }
       segs.push(seg);
     };
-    for (const f of frames) {
+    let k = 0;
+    for (; k < frames.length && segs.length < MAX_SEGMENTS - 2; k++) {
+      const f = frames[k];
       const from = Math.max(f.start, c.offset);
       const to = Math.min(f.end, end);
       if (from > pos) segFor(pos, from, undefined);
       segFor(from, Math.max(to, from), f);
       pos = Math.max(pos, to);
+    }
+    if (k < frames.length) {
+      // the rest of a very sticky chunk: one bar (its frames are in the log; the last one may be split)
+      const last = frames[frames.length - 1];
+      const restEnd = Math.min(last.end, end);
+      const more = document.createElement('span');
+      more.className = 'seg more';
+      more.style.left = pct(pos - c.offset);
+      more.style.width = pct(restEnd - pos);
+      more.textContent = t('+{0} frames', frames.length - k);
+      more.title = t('{0} more frames in this chunk', frames.length - k);
+      if (last.end > end) split = true;
+      segs.push(more);
+      pos = restEnd;
     }
     if (pos < end) segFor(pos, end, undefined);
     bar.replaceChildren(...segs);

@@ -102,6 +102,8 @@ export const WEBVIEW_ZH_CN: Readonly<Record<string, string>> = {
   "bytes {0}–{1}: not (yet) part of a decoded frame": "字节 {0}–{1}：（尚）不属于已解码的帧",
   "{0} frames in one chunk": "一个数据块含 {0} 帧",
   "carries part of a frame": "携带一帧的一部分",
+  "+{0} frames": "另 {0} 帧",
+  "{0} more frames in this chunk": "此数据块中还有 {0} 帧",
   "chunk {0}, {1} bytes at {2}, carries {3} frame(s)": "数据块 {0}，{1} 字节，时间 {2}，携带 {3} 帧",
   "Filter text or hex": "按文本或十六进制筛选",
   "Filter frames by text or hex": "按文本或十六进制筛选帧",

@@ -188,7 +188,7 @@ sk.close()`,
     await host.handle({ type: 'send', reqId: 8, draft, target: { ids: [peer] }, framing: { kind: 'connection' } });
     assert.deepEqual(of('sendResult').find((r) => r.reqId === 8), { type: 'sendResult', reqId: 8, ok: true, sent: 1 });
     assert.equal((await py.done).trim(), previewHex);
-    assert.equal(previewHex, Buffer.concat([Buffer.from([9, 0, 0, 0]), Buffer.from('cad5b5bd206f6b', 'hex')]).toString('hex').replace(/^09/, '07'));
+    assert.equal(previewHex, '07000000' + Buffer.from('cad5b5bd206f6b', 'hex').toString('hex'));
 
     // Re-decode the history as raw: one frame per chunk.
     await host.handle({ type: 'setFraming', conn: peer, spec: 'raw' });
@@ -198,9 +198,39 @@ sk.close()`,
     assert.equal(inFrames.length, 1);
     assert.equal(inFrames[0].length, 22);
 
-    // Copy as a Python bytes literal.
+    // Copy the sent frame (its payload) as a Python bytes literal.
     await host.handle({ type: 'copy', conn: peer, dir: 'out', seq: 0, format: 'python' });
-    assert.equal(clip.pop(), "b'\\x07\\x00\\x00\\x00\\xca\\xd5\\xb5\\xbd ok'");
+    assert.equal(clip.pop(), "b'\\xca\\xd5\\xb5\\xbd ok'");
+  });
+
+  it('sends over UDP to a peer and to a typed destination; a UDP socket without one is refused', async () => {
+    const udp = await registry.bindUdp({ port: 0 });
+    await host.handle({ type: 'ready' });
+    const py = python(
+      `import socket, sys
+sk = socket.socket(type=socket.SOCK_DGRAM)
+sk.sendto(b'hi', ('127.0.0.1', int(sys.argv[1])))
+out = []
+for _ in range(2):
+    msg, addr = sk.recvfrom(1024)
+    out.append(msg.hex())
+sys.stdout.write(' '.join(out))`,
+      [String(udp.local?.port)],
+    );
+    const peer = await waitFor(() => registry.children(udp.id)[0]);
+    await host.handle({ type: 'send', reqId: 1, draft: { mode: 'hex', text: 'aa' }, target: { ids: [peer.id] }, framing: { kind: 'connection' } });
+    await host.handle({ type: 'send', reqId: 2, draft: { mode: 'hex', text: 'bb' }, target: { ids: [udp.id] }, framing: { kind: 'connection' } });
+    assert.equal(of('sendResult').find((r) => r.reqId === 2)?.error?.field, 'target');
+    await host.handle({ type: 'send', reqId: 3, draft: { mode: 'hex', text: 'cc dd' }, target: { ids: [udp.id], to: { host: '127.0.0.1', port: peer.remote?.port ?? 0 } }, framing: { kind: 'connection' } });
+    assert.equal((await py.done).trim(), 'aa ccdd');
+    assert.deepEqual(
+      of('sendResult').map((r) => [r.reqId, r.ok]),
+      [
+        [1, true],
+        [2, false],
+        [3, true],
+      ],
+    );
   });
 
   it('repeats a send N times and can be stopped; rejects invalid messages and unknown targets', async () => {

@@ -1,0 +1,99 @@
+/**
+ * The webview's traffic store (src/webview/store.ts has no DOM dependency, so it runs here in Node): caps, the
+ * frame ↔ chunk mapping the stream inspector draws, and re-decode replacement.
+ */
+import * as assert from 'node:assert/strict';
+import { frameData, TrafficStore } from '../webview/store';
+import type { ChunkItem, FrameBatch, FrameItem } from './protocol';
+
+/** frames of the given payload sizes, length-prefixed (4-byte header) back to back from stream offset `at` */
+function framesOf(conn: string, sizes: number[], at = 0, seq0 = 0, time = 1000): FrameBatch {
+  const total = sizes.reduce((a, b) => a + b, 0);
+  const bytes = new Uint8Array(total);
+  const frames: FrameItem[] = [];
+  let off = 0;
+  let pos = at;
+  sizes.forEach((n, i) => {
+    bytes.fill(i + 1, off, off + n);
+    frames.push({ conn, seq: seq0 + i, dir: 'in', time: time + i, start: pos, end: pos + 4 + n, length: n, dataOffset: off, dataLength: n, text: 'x'.repeat(n) });
+    off += n;
+    pos += 4 + n;
+  });
+  return { frames, bytes };
+}
+
+function chunk(conn: string, seq: number, offset: number, length: number): ChunkItem {
+  return { conn, seq, dir: 'in', time: 1000 + seq, offset, length };
+}
+
+describe('webview traffic store', () => {
+  it('maps chunks to the frames they carried (sticky and split)', () => {
+    const store = new TrafficStore();
+    // frames: [0,9) [9,22) [22,80); chunks: [0,22) carries 2 frames, [22,32) and [32,80) split frame 3
+    store.addBatch(framesOf('c2', [5, 9, 54]), [chunk('c2', 0, 0, 22), chunk('c2', 1, 22, 10), chunk('c2', 2, 32, 48)]);
+    const st = store.stream('c2', 'in');
+    assert.deepEqual(
+      st.chunks.map((c) => st.framesIn(c.offset, c.offset + c.length).map((f) => f.seq)),
+      [[0, 1], [2], [2]],
+    );
+    assert.deepEqual(
+      st.chunksIn(22, 80).map((c) => c.seq),
+      [1, 2],
+    );
+    assert.deepEqual(
+      st.chunksIn(0, 9).map((c) => c.seq),
+      [0],
+    );
+    const f2 = store.get(1);
+    assert.ok(f2);
+    assert.deepEqual([...frameData(f2)], new Array(9).fill(2));
+  });
+
+  it('keeps at most maxFrames (and maxBytes), dropping the oldest and counting them', () => {
+    const store = new TrafficStore({ maxFrames: 1000, maxBytes: 1 << 30, maxChunksPerStream: 100 });
+    for (let b = 0; b < 30; b++) store.addBatch(framesOf('c1', new Array(100).fill(4), b * 800, b * 100), [chunk('c1', b, b * 800, 800)]);
+    assert.ok(store.frames.length <= 1100 && store.frames.length >= 1000, String(store.frames.length));
+    assert.equal(store.total, 3000);
+    assert.equal(store.dropped + store.frames.length, 3000);
+    assert.equal(store.get(store.base)?.idx, store.base);
+    assert.equal(store.get(store.base - 1), undefined);
+    const st = store.stream('c1', 'in');
+    assert.ok(st.frames.every((f) => f.idx >= store.base));
+    assert.ok(st.chunks.length <= 125);
+
+    const small = new TrafficStore({ maxFrames: 1_000_000, maxBytes: 10_000, maxChunksPerStream: 100 });
+    for (let b = 0; b < 10; b++) small.addBatch(framesOf('c1', new Array(10).fill(200), b * 2040, b * 10), []);
+    assert.ok(small.bytes <= 10_000, String(small.bytes));
+    assert.equal(small.dropped + small.frames.length, 100);
+  });
+
+  it('replaces one connection after a re-decode and keeps the others in time order', () => {
+    const store = new TrafficStore();
+    store.addBatch(framesOf('c2', [5, 9], 0, 0, 1000), [chunk('c2', 0, 0, 22)]);
+    store.addBatch(framesOf('c3', [1], 0, 0, 1001.5), [chunk('c3', 0, 0, 5)]);
+    // c2 re-decoded as raw: one frame per chunk
+    const raw: FrameBatch = { frames: [{ conn: 'c2', seq: 0, dir: 'in', time: 1000, start: 0, end: 22, length: 22, dataOffset: 0, dataLength: 22, text: '' }], bytes: new Uint8Array(22) };
+    const gen = store.generation;
+    store.replaceConnection('c2', raw, [chunk('c2', 0, 0, 22)]);
+    assert.ok(store.generation > gen);
+    assert.deepEqual(
+      store.frames.map((f) => [f.conn, f.length]),
+      [
+        ['c2', 22],
+        ['c3', 1],
+      ],
+    );
+    assert.deepEqual(
+      store.frames.map((f) => f.idx),
+      [store.base, store.base + 1],
+    );
+    const st = store.stream('c2', 'in');
+    assert.equal(st.framesIn(0, 22).length, 1);
+    assert.equal(st.chunks.length, 1);
+    store.clearConnection('c3');
+    assert.deepEqual(
+      store.frames.map((f) => f.conn),
+      ['c2'],
+    );
+  });
+});

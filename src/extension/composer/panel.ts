@@ -93,16 +93,26 @@ export function registerComposer(context: vscode.ExtensionContext, registry: ICo
       panel.reveal(undefined, false);
       return;
     }
-    const title = vscode.l10n.t('Packet Composer');
     const p = vscode.window.createWebviewPanel(
       COMPOSER_VIEW_TYPE,
-      title,
+      vscode.l10n.t('Packet Composer'),
       { viewColumn: vscode.ViewColumn.Active, preserveFocus: false },
-      {
-        enableScripts: true,
-        localResourceRoots: [vscode.Uri.joinPath(context.extensionUri, 'dist', 'webview')],
-      },
+      webviewOptions(),
     );
+    attach(p, target);
+    log.info('composer: opened');
+  };
+
+  const webviewOptions = (): vscode.WebviewPanelOptions & vscode.WebviewOptions => ({
+    enableScripts: true,
+    localResourceRoots: [vscode.Uri.joinPath(context.extensionUri, 'dist', 'webview')],
+  });
+
+  /** Wires a panel (new, or restored by VS Code after a reload) to a ComposerHost. */
+  const attach = (p: vscode.WebviewPanel, target?: string): void => {
+    const title = vscode.l10n.t('Packet Composer');
+    p.title = title;
+    p.webview.options = webviewOptions();
     const h = new ComposerHost({
       registry,
       post: (m) => p.webview.postMessage(m),
@@ -114,6 +124,9 @@ export function registerComposer(context: vscode.ExtensionContext, registry: ICo
     h.focus(target);
     panel = p;
     host = h;
+    const render = (): void => {
+      p.webview.html = composerHtml(p.webview, context.extensionUri, crypto.randomBytes(16).toString('base64'), title);
+    };
     const subs: vscode.Disposable[] = [
       p.webview.onDidReceiveMessage((raw: unknown) => void h.handle(raw)),
       p.onDidChangeViewState((e) => {
@@ -121,7 +134,7 @@ export function registerComposer(context: vscode.ExtensionContext, registry: ICo
         if (!e.webviewPanel.visible) h.bridge.setActive(false);
       }),
       vscode.workspace.onDidChangeConfiguration((e) => {
-        if (e.affectsConfiguration('socketDebugger') && p.visible) p.webview.html = composerHtml(p.webview, context.extensionUri, crypto.randomBytes(16).toString('base64'), title);
+        if (e.affectsConfiguration('socketDebugger') && p.visible) render();
       }),
     ];
     p.onDidDispose(() => {
@@ -132,9 +145,22 @@ export function registerComposer(context: vscode.ExtensionContext, registry: ICo
         host = undefined;
       }
     });
-    p.webview.html = composerHtml(p.webview, context.extensionUri, crypto.randomBytes(16).toString('base64'), title);
-    log.info('composer: opened');
+    render();
   };
+
+  // After a window reload VS Code restores the panel (its drafts come back through the webview's state).
+  context.subscriptions.push(
+    vscode.window.registerWebviewPanelSerializer(COMPOSER_VIEW_TYPE, {
+      deserializeWebviewPanel: async (p: vscode.WebviewPanel) => {
+        if (panel) {
+          p.dispose();
+          return;
+        }
+        attach(p);
+        log.info('composer: restored');
+      },
+    }),
+  );
 
   const controller: ComposerController = {
     open,

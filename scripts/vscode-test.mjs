@@ -399,7 +399,8 @@ async function main() {
     p += r.passes;
     f += r.failures;
   }
-  console.log(`real VS Code suites: ${p} passed, ${f} failed (${((Date.now() - t0) / 1000).toFixed(1)} s)`);
+  console.log(`real VS Code suites finished in ${((Date.now() - t0) / 1000).toFixed(1)} s`);
+  console.log(`vscode: ${p} passed, ${f} failed`);
   process.exit(failed ? 1 : 0);
 }
 

@@ -440,6 +440,7 @@ export const WEBVIEW_STRINGS: readonly string[] = [
   "Wire bytes ({0})",
   "{0} framing + {1} payload",
   "Pick a target first.",
+  "No client is connected to {0}.",
   "Sending…",
   "History ({0})",
   "History (empty)",

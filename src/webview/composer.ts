@@ -365,6 +365,11 @@ export function createComposer(app: App): { element: HTMLElement; onHost(m: Host
       setStatus(t('Pick a target first.'), 'error');
       return;
     }
+    const server = targetConns().find((c) => c.kind === 'tcp-server' && !app.connList.some((k) => k.parentId === c.id && (k.state === 'open' || k.state === 'half-closed')));
+    if (server) {
+      setStatus(t('No client is connected to {0}.', server.local ?? server.label), 'error');
+      return;
+    }
     const draft = currentDraft();
     const id = ++reqId;
     const repeat = repeatOn.checked ? { intervalMs: clampInt(repeatInterval.value, 1, 86_400_000, 500), count: clampInt(repeatCount.value, 1, 1_000_000, 10) } : undefined;

@@ -53,6 +53,8 @@ export class ComposerHost implements Disposable {
   private repeatTimer: ReturnType<typeof setTimeout> | undefined;
   private repeatStop: (() => void) | undefined;
   private target: string | undefined;
+  /** a running repeat, so a reloaded webview shows Stop */
+  private repeatState: { done: number; total: number } | undefined;
   /** messages rejected by validation (tests read it) */
   rejected = 0;
 
@@ -126,7 +128,9 @@ export class ComposerHost implements Disposable {
       settings: this.deps.settings?.() ?? DEFAULT_SETTINGS,
     };
     if (this.target) init.target = this.target;
+    this.target = undefined; // applied once; a later reload keeps the user's own choice
     await this.deps.post(init);
+    if (this.repeatState) await this.deps.post({ type: 'repeat', running: true, ...this.repeatState });
     // History of every connection that carries a stream, oldest first.
     for (const c of this.registry.list()) {
       if (c.kind === 'tcp-server') continue;
@@ -175,8 +179,13 @@ export class ComposerHost implements Disposable {
       const w = this.wireFor(c, draft, framing);
       return { c, w, o: this.sendOptions(c, target, w) };
     });
-    for (const p of plan) await this.registry.send(p.c.id, p.w.payload, p.o);
-    return plan.length;
+    let frames = 0;
+    for (const p of plan) {
+      await this.registry.send(p.c.id, p.w.payload, p.o);
+      // a server sends to each of its open clients
+      frames += p.c.kind === 'tcp-server' ? this.registry.children(p.c.id).filter((k) => k.state === 'open' || k.state === 'half-closed').length : 1;
+    }
+    return frames;
   }
 
   private async send(reqId: number, draft: Draft, target: Target, framing: FramingChoice, repeat?: Repeat): Promise<void> {
@@ -208,6 +217,7 @@ export class ComposerHost implements Disposable {
       const now = Date.now();
       if (!force && now - lastState < 100) return;
       lastState = now;
+      this.repeatState = running ? { done, total: repeat.count } : undefined;
       void this.deps.post({ type: 'repeat', running, done, total: repeat.count });
     };
     postState(true, true);

@@ -63,6 +63,7 @@ export const WEBVIEW_ZH_CN: Readonly<Record<string, string>> = {
   "Wire bytes ({0})": "线上字节（{0}）",
   "{0} framing + {1} payload": "{0} 分帧 + {1} 负载",
   "Pick a target first.": "请先选择目标。",
+  "No client is connected to {0}.": "没有客户端连接到 {0}。",
   "Sending…": "正在发送…",
   "History ({0})": "历史（{0}）",
   "History (empty)": "历史（空）",

@@ -175,6 +175,18 @@ describe('UI: packet composer and stream inspector in the real workbench', funct
       fs.writeFileSync(path.join(artifacts, `${name}.png`), png);
       if (docs) fs.writeFileSync(path.join(docs, `${name}.png`), png);
     }
+
+    // 6. hide the panel (its webview is destroyed: no retainContextWhenHidden) and bring it back: the draft comes
+    //    back from setState and the frames from the extension's history
+    await view.locator('body').evaluate(() => ((globalThis as Record<string, unknown>).__beforeHide = true));
+    await wb.runCommand('File: New Untitled Text File');
+    await page.waitForTimeout(500);
+    await page.locator('.tabs-container .tab', { hasText: /Packet Composer|报文编辑器/ }).first().click();
+    const back = wb.webview();
+    await back.locator('#log .log-row.dir-in').nth(2).waitFor({ timeout: 20000 });
+    assert.equal(await back.locator('body').evaluate(() => (globalThis as Record<string, unknown>).__beforeHide), undefined, 'the webview was recreated');
+    assert.equal(await back.locator('#f-text').inputValue(), '收到 ok');
+    assert.equal(await back.locator('#inspector .insp-row').count(), 3);
     py.stdin.end('q');
   });
 });

@@ -260,6 +260,10 @@ export function createInspector(app: App, reveal: (f: StoredFrame) => void): Ins
     el.className = `vrow insp-row${selected ? ' selected' : ''}${linked ? ' linked' : ''}${sticky ? ' is-sticky' : ''}${split ? ' is-split' : ''}`;
     el.dataset.frames = String(frames.length);
     el.setAttribute('aria-selected', String(selected));
+    if (selected) {
+      el.id = 'chunk-active';
+      listEl.setAttribute('aria-activedescendant', 'chunk-active');
+    } else if (el.id) el.removeAttribute('id');
     el.setAttribute('aria-label', t('chunk {0}, {1} bytes at {2}, carries {3} frame(s)', c.seq + 1, c.length, time.textContent ?? '', frames.length) + (sticky ? ', ' + t('sticky') : '') + (split ? ', ' + t('split') : ''));
   }
 

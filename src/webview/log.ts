@@ -167,6 +167,11 @@ export function createLog(app: App): LogView {
     const linked = !sel && app.selectedChunk !== undefined && chunkCarries(f);
     el.className = `vrow log-row dir-${f.dir}${sel ? ' selected' : ''}${linked ? ' linked' : ''}`;
     el.setAttribute('aria-selected', String(sel));
+    // screen readers follow the selection while focus stays on the list
+    if (sel) {
+      el.id = 'log-active';
+      listEl.setAttribute('aria-activedescendant', 'log-active');
+    } else if (el.id) el.removeAttribute('id');
     el.setAttribute('aria-label', t(f.dir === 'in' ? 'received {0} bytes on {1} at {2}: {3}' : 'sent {0} bytes on {1} at {2}: {3}', f.length, conn.title, time.textContent ?? '', oneLine(f.text, 80)));
   }
 
@@ -180,6 +185,7 @@ export function createLog(app: App): LogView {
   // ---- details
   function renderDetails(): void {
     const f = app.selectedFrame;
+    if (!f) listEl.removeAttribute('aria-activedescendant');
     if (!f) {
       details.replaceChildren(h('div', { class: 'muted empty', text: t('Select a frame to see its bytes. Click a bar in the stream inspector to see how it arrived.') }));
       return;

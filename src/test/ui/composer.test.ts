@@ -2,7 +2,8 @@
  * UI suite in the real workbench (code-server + Chromium, see driver.ts): from the palette create a TCP server;
  * a Python client written like the seed sends two struct.pack('i')-framed messages in a single write; the
  * connection appears in the tree; the composer shows both frames decoded and the stream inspector one chunk
- * carrying two frames; a reply sent from the composer reaches the Python side byte for byte.
+ * carrying two frames; a reply sent from the composer reaches the Python side byte for byte. Then: a frame split over
+ * two chunks, the panel hidden and restored (draft and history come back), and a re-decode as raw.
  *
  * Screenshots: failures → .test-artifacts/failure-*.png; on success the tree, composer and inspector go to
  * .test-artifacts/, and to docs/images/ as well when SOCKDBG_UPDATE_SCREENSHOTS=1 (the README's images).
@@ -187,6 +188,14 @@ describe('UI: packet composer and stream inspector in the real workbench', funct
     assert.equal(await back.locator('body').evaluate(() => (globalThis as Record<string, unknown>).__beforeHide), undefined, 'the webview was recreated');
     assert.equal(await back.locator('#f-text').inputValue(), '收到 ok');
     assert.equal(await back.locator('#inspector .insp-row').count(), 3);
+
+    // 7. re-decode the recorded stream as raw: each chunk is now exactly one frame, nothing sticky or split
+    await back.locator('#insp-conn').selectOption({ index: 1 });
+    await back.locator('#insp-framing').fill('raw');
+    await back.locator('#redecode').click();
+    await back.locator('#log .log-row.dir-in', { hasText: '20 B' }).first().waitFor({ timeout: 15000 });
+    assert.equal(await back.locator('#log .log-row.dir-in').count(), 3);
+    assert.equal(await back.locator('#inspector .insp-row.is-sticky, #inspector .insp-row.is-split').count(), 0);
     py.stdin.end('q');
   });
 });

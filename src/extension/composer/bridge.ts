@@ -160,6 +160,8 @@ export class ComposerBridge implements Disposable {
     this.inFlight = true;
     try {
       await this.opts.post(msg);
+    } catch {
+      // the webview went away; it asks for everything again when it is back
     } finally {
       this.inFlight = false;
     }

@@ -115,7 +115,14 @@ export function registerComposer(context: vscode.ExtensionContext, registry: ICo
     p.webview.options = webviewOptions();
     const h = new ComposerHost({
       registry,
-      post: (m) => p.webview.postMessage(m),
+      // a message to a panel being disposed is dropped, never an unhandled rejection
+      post: (m) => {
+        try {
+          return Promise.resolve(p.webview.postMessage(m)).catch(() => false);
+        } catch {
+          return Promise.resolve(false);
+        }
+      },
       writeClipboard: (text) => vscode.env.clipboard.writeText(text),
       log,
       t: (message, ...args) => vscode.l10n.t(message, ...args),

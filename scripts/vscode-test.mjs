@@ -107,6 +107,13 @@ function ensureSystemPackages(needKrb5, needChromium = true) {
   }
 }
 
+/** process.env without the variables an outer `npm run` sets (npm_*, NODE, INIT_CWD) */
+function cleanNpmEnv() {
+  const env = { ...process.env };
+  for (const k of Object.keys(env)) if (/^npm_/i.test(k) || k === 'NODE' || k === 'INIT_CWD') delete env[k];
+  return env;
+}
+
 function npmCi(dir, env, label) {
   step(`installing ${label} (npm ci --prefix ${dir.slice(root.length + 1)}) …`);
   mkdirSync(join(dir, 'node_modules'), { recursive: true });
@@ -125,11 +132,12 @@ function npmCi(dir, env, label) {
 export function ensureTestEnv({ needChromium = true } = {}) {
   const needCodeServer = !isInstalled(csDir, codeServerBin);
   ensureSystemPackages(needCodeServer, needChromium);
-  if (!isInstalled(node24Dir, join(node24, 'bin/node'))) npmCi(node24Dir, process.env, 'Node 24');
+  if (!isInstalled(node24Dir, join(node24, 'bin/node'))) npmCi(node24Dir, cleanNpmEnv(), 'Node 24');
   if (needCodeServer) {
     // code-server builds native modules (argon2, kerberos, node-pty, …) for the Node that runs npm: Node 24.
-    const env = { ...process.env, PATH: `${join(node24, 'bin')}:${process.env.PATH}`, npm_config_nodedir: node24 };
-    delete env.npm_config_prefix;
+    // Run under `npm test`, the environment carries the outer npm's settings (npm_config_user_agent says node/v20,
+    // which code-server's postinstall checks): start from a clean npm environment.
+    const env = { ...cleanNpmEnv(), PATH: `${join(node24, 'bin')}:${process.env.PATH}`, npm_config_nodedir: node24 };
     npmCi(csDir, env, 'code-server 4.139.1 (cold install ≈ 2 min)');
   }
 }

@@ -129,6 +129,20 @@ describe('Connections view in the real workbench', function () {
     assert.equal(await input.inputValue(), String(port + 1));
     await w.page.keyboard.press('Escape');
   });
+
+  it('New TCP Client… suggests the port of the open server and connects to it', async () => {
+    const w = wb!;
+    const label = await w.treeRow('TCP server 127.0.0.1:').innerText();
+    const port = Number(/TCP server 127\.0\.0\.1:(\d+)/.exec(label)?.[1]);
+    await w.runCommand('Socket Debugger: New TCP Client…');
+    await w.fillQuickInput('127.0.0.1', 'Host to connect to');
+    await w.page.locator('.quick-input-widget', { hasText: 'Port (1–65535)' }).waitFor({ timeout: 15000 });
+    assert.equal(await w.page.locator('.quick-input-widget input').inputValue(), String(port), 'the suggested port is the server\'s');
+    await w.fillQuickInput(String(port), 'Port (1–65535)');
+    await w.pickQuickItem('length:i', 'How are messages cut');
+    await w.pickQuickItem('utf-8', 'How are bytes shown');
+    await w.treeRow(`TCP client → 127.0.0.1:${port}`).waitFor({ timeout: 20000 });
+  });
 });
 
 /** drags the side bar's sash so that the tree rows show in full (for screenshots) */

@@ -100,6 +100,11 @@ describe('UI: packet composer and stream inspector in the real workbench', funct
     assert.ok(wb);
     const { page } = wb;
     const port = await freePort();
+    // the composer's strict CSP (no 'unsafe-inline') must not block anything it uses
+    const cspViolations: string[] = [];
+    page.on('console', (m) => {
+      if (/Content Security Policy/i.test(m.text()) && /webview|composer|vscode-resource|vscode-cdn/i.test(m.text() + (m.location().url ?? ''))) cspViolations.push(m.text());
+    });
 
     // 1. a TCP server from the palette: port, host, framing, encoding
     await wb.runCommand('Socket Debugger: New TCP Server…');
@@ -196,6 +201,7 @@ describe('UI: packet composer and stream inspector in the real workbench', funct
     await back.locator('#log .log-row.dir-in', { hasText: '20 B' }).first().waitFor({ timeout: 15000 });
     assert.equal(await back.locator('#log .log-row.dir-in').count(), 3);
     assert.equal(await back.locator('#inspector .insp-row.is-sticky, #inspector .insp-row.is-split').count(), 0);
+    assert.deepEqual(cspViolations, []);
     py.stdin.end('q');
   });
 });

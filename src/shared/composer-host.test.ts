@@ -125,12 +125,20 @@ describe('composer host over real sockets', function () {
   let host: ComposerHost;
   let posted: HostToWebview[];
   let clip: string[];
+  let commands: unknown[][];
 
   beforeEach(() => {
     registry = new ConnectionRegistry();
     posted = [];
     clip = [];
-    host = new ComposerHost({ registry, post: (m) => void posted.push(m), writeClipboard: (t) => void clip.push(t), bridge: { intervalMs: 10 } });
+    commands = [];
+    host = new ComposerHost({
+      registry,
+      post: (m) => void posted.push(m),
+      writeClipboard: (t) => void clip.push(t),
+      runCommand: async (...a) => void commands.push(a),
+      bridge: { intervalMs: 10 },
+    });
   });
   afterEach(async () => {
     host.dispose();
@@ -198,9 +206,18 @@ sk.close()`,
     assert.equal(inFrames.length, 1);
     assert.equal(inFrames[0].length, 22);
 
+    // "Save…" runs the extension's command for that connection; "Clear" empties its history.
+    await host.handle({ type: 'saveReceived', conn: peer });
+    assert.deepEqual(commands, [['socketDebugger.saveReceived', peer]]);
+
     // Copy the sent frame (its payload) as a Python bytes literal.
     await host.handle({ type: 'copy', conn: peer, dir: 'out', seq: 0, format: 'python' });
     assert.equal(clip.pop(), "b'\\xca\\xd5\\xb5\\xbd ok'");
+
+    await host.handle({ type: 'clearHistory', conn: peer });
+    const cleared = of('history').filter((h: HistoryMessage) => h.conn === peer).pop();
+    assert.ok(cleared && cleared.replace);
+    assert.equal(cleared.batch.frames.length + cleared.chunks.length, 0);
   });
 
   it('sends over UDP to a peer and to a typed destination; a UDP socket without one is refused', async () => {

@@ -21,6 +21,7 @@ describe('shared/protocol parseWebviewMessage', () => {
       { type: 'setEncoding', conn: 'c1', encoding: 'gbk' },
       { type: 'requestHistory', conn: 'c1' },
       { type: 'clearHistory', conn: 'c1' },
+      { type: 'saveReceived', conn: 'c1' },
       { type: 'copy', conn: 'c1', dir: 'in', seq: 0, format: 'python' },
       { type: 'copyText', text: '09 00 00 00' },
     ];
@@ -61,6 +62,7 @@ describe('shared/protocol parseWebviewMessage', () => {
       { type: 'send', reqId: 1, draft, target, framing, repeat: { intervalMs: 10, count: LIMITS.maxRepeat + 1 } },
       { type: 'send', reqId: 1, draft, target, framing, repeat: null },
       { type: 'setFraming', conn: 'c1' },
+      { type: 'saveReceived', conn: '' },
       { type: 'setEncoding', conn: 'c 1', encoding: 'gbk' },
       { type: 'copy', conn: 'c1', dir: 'up', seq: 0, format: 'hex' },
       { type: 'copy', conn: 'c1', dir: 'in', seq: 0, format: 'rust' },

@@ -211,6 +211,8 @@ export type WebviewToHost =
   | { type: 'setEncoding'; conn: string; encoding: string }
   | { type: 'requestHistory'; conn: string }
   | { type: 'clearHistory'; conn: string }
+  /** runs the extension's "Save Received Data…" for a connection */
+  | { type: 'saveReceived'; conn: string }
   | { type: 'copy'; conn: string; dir: Dir; seq: number; format: CopyFormat }
   | { type: 'copyText'; text: string };
 
@@ -354,7 +356,8 @@ export function parseWebviewMessage(u: unknown): WebviewToHost | undefined {
       return { type: 'setEncoding', conn, encoding };
     }
     case 'requestHistory':
-    case 'clearHistory': {
+    case 'clearHistory':
+    case 'saveReceived': {
       const conn = connId(u, 'conn');
       return conn === undefined ? undefined : { type: u.type, conn };
     }
@@ -457,6 +460,8 @@ export const WEBVIEW_STRINGS: readonly string[] = [
   "Encoding of this connection",
   "Set this framing and encoding on the connection and decode its recorded history again",
   "Re-decode",
+  "Save the data received on this connection…",
+  "Clear this connection's recorded history",
   "sticky",
   "several frames in one chunk",
   "split",

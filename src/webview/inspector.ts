@@ -9,7 +9,7 @@ import type { Dir } from '../shared/protocol';
 import type { App } from './app';
 import type { Stream, StoredChunk, StoredFrame } from './store';
 import { t } from './l10n';
-import { formatTime, h, icon } from './util';
+import { formatTime, h, icon, iconButton } from './util';
 import { VirtualList } from './virtualList';
 
 export const INSPECTOR_ROW_HEIGHT = 26;
@@ -37,6 +37,8 @@ export function createInspector(app: App, reveal: (f: StoredFrame) => void): Ins
   const presets = h('datalist', { id: 'framing-presets' });
   const encSel = h('select', { id: 'insp-encoding', 'aria-label': t('Encoding of this connection') });
   const applyBtn = h('button', { type: 'button', id: 'redecode', class: 'secondary', title: t('Set this framing and encoding on the connection and decode its recorded history again') }, icon('refresh'), h('span', { text: t('Re-decode') }));
+  const saveBtn = iconButton('save', t('Save the data received on this connection…'), 'insp-save');
+  const clearBtn = iconButton('trash', t("Clear this connection's recorded history"), 'insp-clear');
   const summary = h('span', { id: 'insp-summary', class: 'muted', 'aria-live': 'polite' });
   const legend = h(
     'span',
@@ -58,6 +60,8 @@ export function createInspector(app: App, reveal: (f: StoredFrame) => void): Ins
     h('label', { for: 'insp-encoding', text: t('Encoding') }),
     encSel,
     applyBtn,
+    saveBtn,
+    clearBtn,
     h('span', { class: 'spacer' }),
     summary,
   );
@@ -335,6 +339,12 @@ export function createInspector(app: App, reveal: (f: StoredFrame) => void): Ins
     userEdited = false;
   };
   applyBtn.addEventListener('click', apply);
+  saveBtn.addEventListener('click', () => {
+    if (currentConn) app.post({ type: 'saveReceived', conn: currentConn });
+  });
+  clearBtn.addEventListener('click', () => {
+    if (currentConn) app.post({ type: 'clearHistory', conn: currentConn });
+  });
   framingIn.addEventListener('keydown', (e) => {
     if (e.key === 'Enter') {
       e.preventDefault();

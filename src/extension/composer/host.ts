@@ -26,6 +26,8 @@ export interface HostDeps {
   /** localizes a host-side string (vscode.l10n.t); `{0}` placeholders */
   t?(message: string, ...args: Array<string | number>): string;
   settings?(): InitMessage['settings'];
+  /** runs an extension command (vscode.commands.executeCommand) */
+  runCommand?(command: string, ...args: unknown[]): PromiseLike<unknown>;
   bridge?: Partial<Omit<BridgeOptions, 'post'>>;
 }
 
@@ -111,6 +113,10 @@ export class ComposerHost implements Disposable {
         return this.sendHistory(m.conn);
       case 'copy':
         return this.copyFrame(m.conn, m.dir, m.seq, m.format);
+      case 'saveReceived':
+        if (!this.registry.get(m.conn)) return;
+        await this.deps.runCommand?.('socketDebugger.saveReceived', m.conn);
+        return;
       case 'copyText':
         await this.deps.writeClipboard(m.text);
         this.notice('info', this.t('Copied to the clipboard.'));

@@ -80,6 +80,8 @@ export const WEBVIEW_ZH_CN: Readonly<Record<string, string>> = {
   "Encoding of this connection": "此连接的编码",
   "Set this framing and encoding on the connection and decode its recorded history again": "为此连接设置该分帧方式和编码，并重新解码已记录的历史",
   "Re-decode": "重新解码",
+  "Save the data received on this connection…": "保存此连接收到的数据…",
+  "Clear this connection's recorded history": "清除此连接已记录的历史",
   "sticky": "黏包",
   "several frames in one chunk": "一个数据块含多帧",
   "split": "拆包",

@@ -127,6 +127,7 @@ export function registerComposer(context: vscode.ExtensionContext, registry: ICo
       log,
       t: (message, ...args) => vscode.l10n.t(message, ...args),
       settings: readSettings,
+      runCommand: (command, ...args) => vscode.commands.executeCommand(command, ...args),
     });
     h.focus(target);
     panel = p;

@@ -62,13 +62,25 @@ describe('commands (executeCommand with options) against real peers on loopback'
     assert.ok(item.tooltip instanceof vscode.MarkdownString);
     assert.match(item.tooltip.value, /raw/);
     assert.ok(item.iconPath instanceof vscode.ThemeIcon);
+    assert.equal(item.iconPath.id, 'plug');
+    assert.equal(item.iconPath.color?.id, 'charts.blue');
+    const serverIcon = (await api.tree.getTreeItem(serverRow.node)).iconPath;
+    assert.ok(serverIcon instanceof vscode.ThemeIcon);
+    assert.equal(serverIcon.id, 'server');
+    assert.equal(serverIcon.color?.id, 'charts.green');
 
     const sent = await vscode.commands.executeCommand<number>('socketDebugger.send', { id: peerId, text: reply });
     assert.equal(sent, Buffer.byteLength(reply));
     assert.equal(lastLine(await peer.done), hex(reply));
     await waitFor('the client to close', () => api.registry.get(peerId)?.state === 'closed');
     rows = await treeRows(api);
-    assert.equal(rows.find((r) => r.id === peerId)?.contextValue, 'tcp-peer.closed');
+    const closedRow = rows.find((r) => r.id === peerId);
+    assert.equal(closedRow?.contextValue, 'tcp-peer.closed');
+    assert.match(closedRow?.description ?? '', /closed/);
+    const closedIcon = (await api.tree.getTreeItem(closedRow!.node)).iconPath;
+    assert.ok(closedIcon instanceof vscode.ThemeIcon);
+    assert.equal(closedIcon.id, 'debug-disconnect');
+    assert.equal(closedIcon.color?.id, 'disabledForeground');
   });
 
   it('send to a server goes to all its clients; hex and escapes inputs', async () => {

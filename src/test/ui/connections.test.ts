@@ -141,7 +141,19 @@ describe('Connections view in the real workbench', function () {
     await w.fillQuickInput(String(port), 'Port (1–65535)');
     await w.pickQuickItem('length:i', 'How are messages cut');
     await w.pickQuickItem('utf-8', 'How are bytes shown');
-    await w.treeRow(`TCP client → 127.0.0.1:${port}`).waitFor({ timeout: 20000 });
+    const clientRow = w.treeRow(`TCP client → 127.0.0.1:${port}`);
+    await clientRow.waitFor({ timeout: 20000 });
+
+    // Send… validates as you type: a bad hex digit is reported where it is
+    await clientRow.hover();
+    await clientRow.locator('.action-label[aria-label^="Send"]').first().click();
+    const input = w.page.locator('.quick-input-widget input');
+    await input.waitFor({ state: 'visible' });
+    await input.fill('hex: 01 0g');
+    await w.page.locator('.quick-input-widget .quick-input-message', { hasText: /hex digit/i }).waitFor({ timeout: 10000 });
+    assert.match(await w.quickInputMessage(), /'g'|position/);
+    await w.fillQuickInput('hex: 01 02');
+    await w.page.locator('.pane-body .monaco-list-row', { hasText: `TCP client → 127.0.0.1:${port}` }).filter({ hasText: '↑ 6 B/1' }).waitFor({ timeout: 20000 });
   });
 });
 

@@ -309,17 +309,23 @@ export function createComposer(app: App): { element: HTMLElement; onHost(m: Host
     if (field && err.position !== undefined && err.position >= 0) {
       const v = field.value;
       const p = Math.min(err.position, v.length);
+      // a struct value is marked whole (up to its comma), anything else by its one character
+      let end = p + 1;
+      if (err.field === 'values' && err.index !== undefined) {
+        const comma = v.indexOf(',', p);
+        end = Math.max(p + 1, (comma < 0 ? v.length : comma) - (v.slice(p, comma < 0 ? v.length : comma).length - v.slice(p, comma < 0 ? v.length : comma).trimEnd().length));
+      }
       const from = Math.max(0, p - 24);
       const snippet = h(
         'code',
         { class: 'snippet', title: t('Click to jump to the error') },
         (from > 0 ? '…' : '') + v.slice(from, p),
-        h('mark', { text: v.slice(p, p + 1) || ' ' }),
-        v.slice(p + 1, p + 24) + (p + 24 < v.length ? '…' : ''),
+        h('mark', { text: v.slice(p, end) || ' ' }),
+        v.slice(end, end + 24) + (end + 24 < v.length ? '…' : ''),
       );
       snippet.addEventListener('click', () => {
         field.focus();
-        field.setSelectionRange(p, p + 1);
+        field.setSelectionRange(p, end);
       });
       errorBox.append(h('div', { class: 'where', text: t('at position {0}:', p) + ' ' }, snippet));
     }

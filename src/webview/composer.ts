@@ -313,7 +313,8 @@ export function createComposer(app: App): { element: HTMLElement; onHost(m: Host
       let end = p + 1;
       if (err.field === 'values' && err.index !== undefined) {
         const comma = v.indexOf(',', p);
-        end = Math.max(p + 1, (comma < 0 ? v.length : comma) - (v.slice(p, comma < 0 ? v.length : comma).length - v.slice(p, comma < 0 ? v.length : comma).trimEnd().length));
+        const stop = comma < 0 ? v.length : comma;
+        end = Math.max(p + 1, p + v.slice(p, stop).trimEnd().length);
       }
       const from = Math.max(0, p - 24);
       const snippet = h(

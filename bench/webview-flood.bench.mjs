@@ -1,4 +1,4 @@
-/* global process, console, URL, window, document, performance, requestAnimationFrame, setTimeout */
+/* global process, console, URL, window, document, performance, requestAnimationFrame, setTimeout, Buffer */
 // Webview flood: how many frames per second the Packet Composer's webview (dist/webview/main.js, the real bundle)
 // ingests while staying responsive, and its memory with 100,000 frames kept.
 //
@@ -16,7 +16,7 @@ import { createRequire } from 'node:module';
 import { loadavg, tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { pathToFileURL } from 'node:url';
-import { fmt, median, reporter, root } from './lib/common.mjs';
+import { engine, fmt, median, reporter, root } from './lib/common.mjs';
 
 const rep = reporter('webview-flood', 'Webview flood (composer frames log + stream inspector, headless Chromium)');
 const quick = !!process.env.BENCH_QUICK;
@@ -103,6 +103,35 @@ async function flood({ total, batch, payload, mode }) {
   gaps.sort((a, b) => a - b);
   return { ms, frames: total, maxGap: gaps[gaps.length - 1] ?? 0, p95Gap: gaps[Math.max(0, Math.ceil(gaps.length * 0.95) - 1)] ?? 0, medianGap: gaps[Math.floor(gaps.length / 2)] ?? 0 };
 }
+
+// Host side first: the bridge that turns registry frame events into batched `data` messages (decoding text with the
+// connection's encoding, packing bytes into one buffer per batch), fed by a bare emitter so only its own cost counts.
+const bridgeMod = engine('extension/composer/bridge');
+const eventsMod = engine('core/events');
+if (!bridgeMod.missing && !eventsMod.missing) {
+  const { ComposerBridge } = bridgeMod.mod;
+  const { Emitter } = eventsMod.mod;
+  for (const enc of ['utf-8', 'gbk']) {
+    const onFrame = new Emitter();
+    const none = new Emitter().event;
+    const registry = { onDidFrame: onFrame.event, onDidReceiveChunk: none, onDidOpen: none, onDidChangeState: none, onDidClose: none, list: () => [], get: () => ({ encoding: enc }) };
+    let posted = 0;
+    const bridge = new ComposerBridge(registry, { post: (m) => void (posted += m.type === 'data' ? m.batch.frames.length : 0), intervalMs: 0, maxPending: 1e9 });
+    bridge.setActive(true);
+    const n = quick ? 100_000 : 500_000;
+    const payload = Buffer.from('吃包子啊! frame payload '.padEnd(64, '.'), 'utf8').subarray(0, 64);
+    const t0 = performance.now();
+    for (let i = 0; i < n; i++) {
+      onFrame.fire({ id: 'c2', frame: { seq: i, direction: 'in', time: i, start: i * 68, end: i * 68 + 68, payload } });
+      if (i % BATCH === BATCH - 1) await bridge.flush();
+    }
+    await bridge.flush();
+    const ms = performance.now() - t0;
+    bridge.dispose();
+    if (posted !== n) throw new Error(`bridge posted ${posted} of ${n} frames`);
+    rep.row({ name: `host bridge: registry frames → batched messages (${enc} text, 64 B frames)`, value: n / (ms / 1000) / 1e6, unit: 'M frames/s' });
+  }
+} else rep.log(`  host bridge: skipped (${bridgeMod.missing ?? eventsMod.missing})`);
 
 const udd = mkdtempSync(join(tmpdir(), 'sockdbg-bench-chrome-'));
 const ctx = await chromium.launchPersistentContext(udd, {

@@ -18,7 +18,7 @@ import { join } from 'node:path';
 import { pathToFileURL } from 'node:url';
 import { engine, fmt, median, reporter, root } from './lib/common.mjs';
 
-const rep = reporter('webview-flood', 'Webview flood (composer frames log + stream inspector, headless Chromium)');
+const rep = reporter('webview-flood', 'Webview flood (Packet Composer)');
 const quick = !!process.env.BENCH_QUICK;
 const bundle = join(root, 'dist/webview/main.js');
 const css = join(root, 'dist/webview/main.css');

@@ -553,10 +553,14 @@ export function createComposer(app: App): { element: HTMLElement; onHost(m: Host
     if (historySel.value !== '') recall(Number(historySel.value));
     historySel.value = '';
   });
-  element.addEventListener('keydown', (e) => {
-    if (e.key === 'Enter' && (e.ctrlKey || e.metaKey)) {
+  // Ctrl+Enter sends from anywhere in the panel; Escape stops a running repeat.
+  document.addEventListener('keydown', (e) => {
+    if (e.key === 'Enter' && (e.ctrlKey || e.metaKey) && !e.altKey && !e.shiftKey) {
       e.preventDefault();
       send();
+    } else if (e.key === 'Escape' && repeatRunning) {
+      e.preventDefault();
+      app.post({ type: 'stopRepeat' });
     }
   });
 

@@ -142,16 +142,22 @@ export function ensureTestEnv({ needChromium = true } = {}) {
   }
 }
 
+/**
+ * Under `npm test` (scripts/test.mjs) the tests were just compiled and the bundles built; run directly, this script
+ * compiles and builds first so that it never tests stale output.
+ */
 function ensureBuilt() {
+  const fresh = process.env.npm_lifecycle_event !== 'test';
   const tsc = join(root, 'node_modules/typescript/bin/tsc');
-  if (!existsSync(join(root, 'out/src/test/exthost/index.js'))) {
+  if (fresh || !existsSync(join(root, 'out/src/test/exthost/index.js'))) {
     step('compiling tests (tsc -p tsconfig.test.json)');
     const r = spawnSync(process.execPath, [tsc, '-p', 'tsconfig.test.json'], { cwd: root, stdio: 'inherit' });
-    if (r.status !== 0) process.exit(1);
+    // tsc still emits on type errors; npm test fails on them anyway, a direct run tests what was emitted
+    if (r.status !== 0) console.warn('⚠ tsc reported errors (above); testing the emitted output anyway');
   }
-  if (!existsSync(join(root, 'dist/extension.js'))) {
+  if (fresh || !existsSync(join(root, 'dist/extension.js'))) {
     step('building (scripts/build.mjs)');
-    const r = spawnSync(process.execPath, [join(root, 'scripts/build.mjs')], { cwd: root, stdio: 'inherit' });
+    const r = spawnSync(process.execPath, [join(root, 'scripts/build.mjs')], { cwd: root, stdio: verbose ? 'inherit' : ['ignore', 'ignore', 'inherit'] });
     if (r.status !== 0) process.exit(1);
   }
 }

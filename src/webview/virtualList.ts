@@ -134,8 +134,13 @@ export class VirtualList {
         el.dataset.index = String(i);
         this.opts.renderRow(el, i);
       } else if (!el.hidden) {
+        // a spare row: hidden, and stripped of what it showed (state classes, render cache, ARIA)
         el.hidden = true;
+        el.className = 'vrow' + (this.opts.rowClass ? ' ' + this.opts.rowClass : '');
+        el.removeAttribute('aria-selected');
+        el.removeAttribute('id');
         delete el.dataset.index;
+        delete el.dataset.key;
       }
     }
   }

@@ -139,13 +139,13 @@ describe('UI: packet composer and stream inspector in the real workbench', funct
     await wb.runCommand('View: Hide Secondary Side Bar').catch(() => page.keyboard.press('Escape')); // room for the panel
     await wb.runCommand('Socket Debugger: Open Packet Composer');
     const view = wb.webview();
-    const rows = view.locator('#log .log-row.dir-in');
+    const rows = view.locator('#log .log-row.dir-in:not([hidden])');
     await rows.filter({ hasText: 'hello' }).first().waitFor({ timeout: 30000 });
     await rows.filter({ hasText: '吃包子啊!' }).first().waitFor({ timeout: 10000 });
     assert.equal(await rows.count(), 2);
-    const sticky = view.locator('#inspector .insp-row.is-sticky');
+    const sticky = view.locator('#inspector .insp-row.is-sticky:not([hidden])');
     await sticky.first().waitFor({ timeout: 10000 });
-    assert.equal(await view.locator('#inspector .insp-row').count(), 1, 'one recv chunk');
+    assert.equal(await view.locator('#inspector .insp-row:not([hidden])').count(), 1, 'one recv chunk');
     assert.equal(await sticky.first().getAttribute('data-frames'), '2');
     assert.equal(await sticky.first().locator('.seg:not(.gap)').count(), 2);
     assert.match(await sticky.first().innerText(), /\b26 B/); // 4+5 + 4+13 bytes
@@ -157,15 +157,15 @@ describe('UI: packet composer and stream inspector in the real workbench', funct
     const reply = Buffer.from('收到 ok', 'utf-8');
     const expected = Buffer.concat([Buffer.from([reply.length, 0, 0, 0]), reply]).toString('hex');
     assert.equal(await out.next(), expected);
-    await view.locator('#log .log-row.dir-out').first().waitFor({ timeout: 10000 });
+    await view.locator('#log .log-row.dir-out:not([hidden])').first().waitFor({ timeout: 10000 });
 
     // 5. a frame split over two recv chunks shows as split; selecting it highlights both chunks
     py.stdin.write('g');
-    const split = view.locator('#inspector .insp-row.is-split');
+    const split = view.locator('#inspector .insp-row.is-split:not([hidden])');
     await split.nth(1).waitFor({ timeout: 15000 });
-    assert.equal(await view.locator('#inspector .insp-row').count(), 3);
+    assert.equal(await view.locator('#inspector .insp-row:not([hidden])').count(), 3);
     await rows.filter({ hasText: 'a long message' }).first().click();
-    await view.locator('#inspector .insp-row.linked').nth(1).waitFor({ timeout: 5000 });
+    await view.locator('#inspector .insp-row.linked:not([hidden])').nth(1).waitFor({ timeout: 5000 });
     await page.waitForTimeout(300);
     const shots: Array<[string, () => Promise<Buffer>]> = [
       ['composer', () => page.screenshot()],
@@ -189,18 +189,18 @@ describe('UI: packet composer and stream inspector in the real workbench', funct
     await page.waitForTimeout(500);
     await page.locator('.tabs-container .tab', { hasText: /Packet Composer|报文编辑器/ }).first().click();
     const back = wb.webview();
-    await back.locator('#log .log-row.dir-in').nth(2).waitFor({ timeout: 20000 });
+    await back.locator('#log .log-row.dir-in:not([hidden])').nth(2).waitFor({ timeout: 20000 });
     assert.equal(await back.locator('body').evaluate(() => (globalThis as Record<string, unknown>).__beforeHide), undefined, 'the webview was recreated');
     assert.equal(await back.locator('#f-text').inputValue(), '收到 ok');
-    assert.equal(await back.locator('#inspector .insp-row').count(), 3);
+    assert.equal(await back.locator('#inspector .insp-row:not([hidden])').count(), 3);
 
     // 7. re-decode the recorded stream as raw: each chunk is now exactly one frame, nothing sticky or split
     await back.locator('#insp-conn').selectOption({ index: 1 });
     await back.locator('#insp-framing').fill('raw');
     await back.locator('#redecode').click();
-    await back.locator('#log .log-row.dir-in', { hasText: '20 B' }).first().waitFor({ timeout: 15000 });
-    assert.equal(await back.locator('#log .log-row.dir-in').count(), 3);
-    assert.equal(await back.locator('#inspector .insp-row.is-sticky, #inspector .insp-row.is-split').count(), 0);
+    await back.locator('#log .log-row.dir-in:not([hidden])', { hasText: '20 B' }).first().waitFor({ timeout: 15000 });
+    assert.equal(await back.locator('#log .log-row.dir-in:not([hidden])').count(), 3);
+    assert.equal(await back.locator('#inspector .insp-row.is-sticky:not([hidden]), #inspector .insp-row.is-split:not([hidden])').count(), 0);
     assert.deepEqual(cspViolations, []);
     py.stdin.end('q');
   });

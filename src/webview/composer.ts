@@ -44,14 +44,14 @@ export function createComposer(app: App): { element: HTMLElement; onHost(m: Host
   const tabButtons = new Map<InputMode, HTMLButtonElement>();
   for (const m of MODE_ORDER) {
     const b = h('button', { type: 'button', role: 'tab', id: `mode-${m}`, class: 'tab', 'aria-controls': `editor-${m}`, text: MODE_LABELS[m] });
-    b.addEventListener('click', () => setMode(m, true));
+    b.addEventListener('click', () => setMode(m));
     tabs.append(b);
     tabButtons.set(m, b);
   }
   tabs.addEventListener('keydown', (e) => {
     if (e.key !== 'ArrowRight' && e.key !== 'ArrowLeft') return;
     const i = MODE_ORDER.indexOf(s.mode);
-    setMode(MODE_ORDER[(i + (e.key === 'ArrowRight' ? 1 : MODE_ORDER.length - 1)) % MODE_ORDER.length], true);
+    setMode(MODE_ORDER[(i + (e.key === 'ArrowRight' ? 1 : MODE_ORDER.length - 1)) % MODE_ORDER.length]);
     tabButtons.get(s.mode)?.focus();
     e.preventDefault();
   });
@@ -170,7 +170,7 @@ export function createComposer(app: App): { element: HTMLElement; onHost(m: Host
     }
   }
 
-  function setMode(m: InputMode, focus = false): void {
+  function setMode(m: InputMode): void {
     s.mode = m;
     for (const [k, b] of tabButtons) {
       b.setAttribute('aria-selected', String(k === m));
@@ -180,9 +180,6 @@ export function createComposer(app: App): { element: HTMLElement; onHost(m: Host
     encodingRow.hidden = !(m === 'text' || m === 'escapes' || m === 'json');
     app.saveState();
     requestPreview();
-    if (focus) {
-      /* keep focus on the tab; the editor is one Tab away */
-    }
   }
 
   function fillTargets(): void {
@@ -198,7 +195,7 @@ export function createComposer(app: App): { element: HTMLElement; onHost(m: Host
       const closed = !OPEN_STATES.has(c.state);
       let label = `${app.shortId(c.id)} ${app.describe(c)}`;
       if (c.kind === 'tcp-server') label = `${app.shortId(c.id)} ${t('All clients of {0}', c.local ?? c.label)}`;
-      if (closed) label += ` (${c.state})`;
+      if (closed) label += ` (${t(c.state)})`;
       const o = h('option', { value: c.id, text: label });
       o.selected = prev.has(c.id);
       targetSel.append(o);

@@ -1,4 +1,4 @@
-/** Exit codes of `sockdbg` (documented in docs/readme/cli.md). */
+/** Exit codes of `sockdbg` (documented in README.md (section "The sockdbg command line")). */
 export const EXIT_OK = 0;
 /** bad flags, bad hex, bad framing spec, unknown encoding, bad struct values */
 export const EXIT_USAGE = 1;

@@ -1,7 +1,7 @@
 /**
  * The programmatic surface: option objects of the commands (`vscode.commands.executeCommand(id, options)`) and the
  * object `activate` returns (`vscode.extensions.getExtension('socket-debugger.socket-debugger').activate()`).
- * Documented in docs/readme/extension.md.
+ * Documented in README.md (section "Programmatic use").
  */
 import type * as vscode from 'vscode';
 import type { ConnectionRegistry } from '../core/registry';

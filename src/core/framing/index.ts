@@ -1,6 +1,6 @@
 /**
  * Framing: how a byte stream is cut into frames, and how a payload is framed for sending. One spec string
- * drives both directions; see spec.ts for the grammar and docs/readme/framing.md for the user documentation.
+ * drives both directions; see spec.ts for the grammar and README.md (section "Framing") for the user documentation.
  */
 export {
   parseFramingSpec,

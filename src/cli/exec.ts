@@ -9,31 +9,13 @@ import { ExecAgent, type AuditRecord } from '../core/exec/agent';
 import { ExecClientError, runRemote, type RemoteExecOptions } from '../core/exec/client';
 import { DEFAULT_DIGEST, keyFromText, parseDigest, type ExecDigest } from '../core/exec/protocol';
 import { createStreamDecoder, normalizeEncoding, type StreamDecoder } from '../core/codec/encoding';
+import { processContext, type CommandContext } from './context';
 
-/** The process streams the commands use (the CLI's CommandContext fits this shape). */
-export interface ExecIO {
-  stdout: NodeJS.WritableStream;
-  stderr: NodeJS.WritableStream;
-  /** forwarded to the remote command with --stdin */
-  stdin?: NodeJS.ReadableStream;
-  onSignal(handler: () => void): () => void;
-}
-
-function processIO(): ExecIO {
-  return {
-    stdout: process.stdout,
-    stderr: process.stderr,
-    stdin: process.stdin,
-    onSignal(handler) {
-      process.on('SIGINT', handler);
-      process.on('SIGTERM', handler);
-      return () => {
-        process.off('SIGINT', handler);
-        process.off('SIGTERM', handler);
-      };
-    },
-  };
-}
+/**
+ * The process streams the commands use: the CLI's CommandContext, with stdin optional (only --stdin reads it,
+ * forwarding it to the remote command).
+ */
+export type ExecIO = Pick<CommandContext, 'stdout' | 'stderr' | 'onSignal'> & Partial<Pick<CommandContext, 'stdin'>>;
 
 class Usage extends Error {}
 
@@ -143,7 +125,7 @@ function isAllInterfaces(host: string): boolean {
   return host === '0.0.0.0' || host === '::' || host === '' || host === '[::]' || host === '*';
 }
 
-export async function runAgent(argv: string[], io: ExecIO = processIO()): Promise<number> {
+export async function runAgent(argv: string[], io: ExecIO = processContext()): Promise<number> {
   let options: ConstructorParameters<typeof ExecAgent>[0];
   let auditFile: string | undefined;
   try {
@@ -237,7 +219,7 @@ function signalExitCode(signal: string | null): number {
   return typeof n === 'number' ? 128 + n : 1;
 }
 
-export async function runExec(argv: string[], io: ExecIO = processIO()): Promise<number> {
+export async function runExec(argv: string[], io: ExecIO = processContext()): Promise<number> {
   let opts: RemoteExecOptions;
   let encoding: string | undefined;
   try {

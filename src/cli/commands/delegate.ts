@@ -2,6 +2,6 @@
 import type { CommandContext } from '../context';
 import { runAgent, runExec } from '../exec';
 
-export async function runDelegated(cmd: 'agent' | 'exec', argv: string[], _ctx: CommandContext): Promise<number> {
-  return cmd === 'agent' ? runAgent(argv) : runExec(argv);
+export async function runDelegated(cmd: 'agent' | 'exec', argv: string[], ctx: CommandContext): Promise<number> {
+  return cmd === 'agent' ? runAgent(argv, ctx) : runExec(argv, ctx);
 }

@@ -10,6 +10,7 @@ import { EXEC_DIGESTS, MIN_KEY_BYTES, parseDigest, type ExecDigest } from '../..
 import { normalizeEncoding } from '../../core/codec/encoding';
 import { AgentStore, agentAddress, agentLabel, type AgentRecord } from './store';
 import { RemoteExecPty, type RemoteRunOutcome } from './terminal';
+import type { ExtensionServices, TreeSection } from '../services';
 
 export const REMOTE_EXEC_COMMANDS = {
   addAgent: 'socketDebugger.remoteExec.addAgent',
@@ -18,24 +19,8 @@ export const REMOTE_EXEC_COMMANDS = {
   forgetAgent: 'socketDebugger.remoteExec.forgetAgent',
 } as const;
 
-/** A root section of the Connections tree (the shape of `TreeSection` in ../services.ts). */
-export interface RemoteExecTreeSection<T> {
-  readonly id: string;
-  readonly label: string;
-  readonly iconPath?: vscode.ThemeIcon;
-  readonly contextValue?: string;
-  description?(): string | undefined;
-  getChildren(element?: T): T[] | Thenable<T[]>;
-  getTreeItem(element: T): vscode.TreeItem | Thenable<vscode.TreeItem>;
-  readonly onDidChange?: vscode.Event<unknown>;
-  readonly showWhenEmpty?: boolean;
-}
-
-/** What remote exec needs from the rest of the extension (`ExtensionServices` fits). */
-export interface RemoteExecHost {
-  log?: vscode.LogOutputChannel;
-  addTreeSection?<T>(section: RemoteExecTreeSection<T>): vscode.Disposable;
-}
+/** What remote exec needs from the rest of the extension (a part of `ExtensionServices`; both optional). */
+export type RemoteExecHost = Partial<Pick<ExtensionServices, 'log' | 'addTreeSection'>>;
 
 /** `socketDebugger.remoteExec.addAgent` options (all optional: missing ones are asked for; the key in a password box). */
 export interface AddAgentOptions {
@@ -339,7 +324,7 @@ export function registerRemoteExec(context: vscode.ExtensionContext, host: Remot
 
   // ---- Connections tree section ------------------------------------------------------------
   if (host.addTreeSection) {
-    const section: RemoteExecTreeSection<AgentRecord> = {
+    const section: TreeSection<AgentRecord> = {
       id: 'remoteExec',
       label: vscode.l10n.t('Remote Exec Agents'),
       iconPath: new vscode.ThemeIcon('remote'),

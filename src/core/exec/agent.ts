@@ -11,7 +11,11 @@ import {
   DIR_CLIENT_TO_AGENT,
   FrameReader,
   FrameWriter,
+  MAX_FRAME_BUFFER,
+  MAX_HANDSHAKE_BUFFER,
+  MAX_TIMEOUT_MS,
   NONCE_BYTES,
+  SHELL_CONTROL,
   ProtocolError,
   STATUS_ACCEPTED,
   STATUS_REFUSED,
@@ -83,6 +87,8 @@ export interface ExecAgentOptions {
 export interface ExecAgentStats {
   /** the largest socket write queue seen in any session (bytes) */
   maxQueuedBytes: number;
+  /** the largest backlog of stdin bytes waiting for a command to read them */
+  maxStdinQueuedBytes: number;
   activeSessions: number;
   pendingHandshakes: number;
   failedHandshakes: number;
@@ -91,13 +97,34 @@ export interface ExecAgentStats {
 
 const MAX_PENDING_HANDSHAKES = 64;
 const OUTPUT_CHUNK = 256 * 1024;
+/** Pending stdin bytes for the command above which the agent stops reading the client's socket. */
+const STDIN_HIGH_WATER = 8 * 1024 * 1024;
+/** How long a finished or refused connection may stay open, once our last bytes are flushed, before it is cut. */
+const LINGER_MS = 5000;
+
+/** Closes our side gracefully, stops buffering the peer, and destroys the socket if the peer lingers. */
+function closeSoon(socket: net.Socket, reader: SocketReader, last?: Buffer, lingerMs = LINGER_MS): void {
+  reader.discard();
+  if (socket.destroyed) return;
+  const onFinish = (): void => {
+    if (lingerMs <= 0) {
+      socket.destroy();
+      return;
+    }
+    const t = setTimeout(() => socket.destroy(), lingerMs);
+    t.unref();
+    socket.once('close', () => clearTimeout(t));
+  };
+  if (last) socket.end(last, onFinish);
+  else socket.end(onFinish);
+}
 
 function defaultFailureDelay(failures: number): number {
   return failures <= 0 ? 0 : Math.min(250 * 2 ** (failures - 1), 10_000);
 }
 
 export class ExecAgent {
-  readonly stats: ExecAgentStats = { maxQueuedBytes: 0, activeSessions: 0, pendingHandshakes: 0, failedHandshakes: 0, commandsStarted: 0 };
+  readonly stats: ExecAgentStats = { maxQueuedBytes: 0, maxStdinQueuedBytes: 0, activeSessions: 0, pendingHandshakes: 0, failedHandshakes: 0, commandsStarted: 0 };
   private readonly server: net.Server;
   private readonly digest: ExecDigest;
   private readonly sockets = new Set<net.Socket>();
@@ -187,6 +214,7 @@ export class ExecAgent {
     const addr = socket.remoteAddress ?? '?';
     const peer = `${addr}:${socket.remotePort ?? 0}`;
     const reader = new SocketReader(socket);
+    reader.setLimit(MAX_HANDSHAKE_BUFFER);
     const d = this.digest;
     const key = this.options.key;
     this.stats.pendingHandshakes++;
@@ -215,7 +243,8 @@ export class ExecAgent {
         this.recordFailure(addr);
         this.log(`refused ${peer}: wrong answer to the challenge`);
         this.audit({ peer, outcome: 'auth-failed' });
-        socket.end(Buffer.of(STATUS_REFUSED));
+        // nothing more is read from a refused peer, and its connection does not stay open
+        closeSoon(socket, reader, Buffer.of(STATUS_REFUSED), 0);
         return;
       }
       this.failures.delete(addr);
@@ -224,6 +253,7 @@ export class ExecAgent {
       socket.write(agentProof(d, key, nonceA, nonceB));
       const sk = sessionKey(d, key, nonceA, nonceB);
       done();
+      reader.setLimit(MAX_FRAME_BUFFER);
       const session = new AgentSession(this, socket, reader, peer, sk, timer);
       timer = undefined;
       this.sessions.add(session);
@@ -249,13 +279,33 @@ export class ExecAgent {
     this.stats.activeSessions--;
   }
 
+  get hasAllowlist(): boolean {
+    return (this.options.allow?.length ?? 0) > 0;
+  }
+
+  /** Whole-line match; the multiline flag is dropped so that ^ and $ cannot match at a newline inside the line. */
   isAllowed(line: string): boolean {
     const allow = this.options.allow;
     if (!allow || allow.length === 0) return true;
     return allow.some((re) => {
-      const full = new RegExp(`^(?:${re.source})$`, re.flags.replace(/[gy]/g, ''));
+      const full = new RegExp(`^(?:${re.source})$`, re.flags.replace(/[gym]/g, ''));
       return full.test(line);
     });
+  }
+
+  /**
+   * Why a request is refused by the allowlist, or undefined when it may run. With an allowlist, a shell command
+   * must be one simple command (no ; & | ` $ ( ) < > or newline, which would chain or substitute commands the
+   * pattern did not see) and "env" is refused (PATH, LD_PRELOAD, BASH_ENV… would change what an allowed command runs).
+   */
+  refusal(req: ExecRequest): string | undefined {
+    if (!this.hasAllowlist) return undefined;
+    if (req.command !== undefined && SHELL_CONTROL.test(req.command)) {
+      return 'the agent has an allowlist: shell commands may not contain ; & | ` $ ( ) < > or a newline (use argv)';
+    }
+    if (req.env && Object.keys(req.env).length > 0) return 'the agent has an allowlist: "env" is not accepted';
+    if (!this.isAllowed(commandLine(req))) return 'the command is not in the agent\'s allowlist';
+    return undefined;
   }
 
   get commandTimeoutSec(): number | undefined {
@@ -286,6 +336,7 @@ class AgentSession {
   private killTimer: NodeJS.Timeout | undefined;
   private cmdTimer: NodeJS.Timeout | undefined;
   private paused = false;
+  private stdinPaused = false;
 
   constructor(
     private readonly agent: ExecAgent,
@@ -349,11 +400,28 @@ class AgentSession {
         this.cancelled = true;
         this.terminate('SIGTERM');
         break;
-      case 'stdin':
-        if (!this.child?.stdin || this.child.stdin.destroyed) break;
-        if (f.body.length) this.child.stdin.write(f.body);
-        if (f.header.eof === true) this.child.stdin.end();
+      case 'stdin': {
+        const stdin = this.child?.stdin;
+        if (!stdin || stdin.destroyed || stdin.writableEnded) break;
+        if (f.body.length) stdin.write(f.body);
+        if (stdin.writableLength > this.agent.stats.maxStdinQueuedBytes) this.agent.stats.maxStdinQueuedBytes = stdin.writableLength;
+        if (f.header.eof === true) stdin.end();
+        else if (stdin.writableLength > STDIN_HIGH_WATER && !this.stdinPaused) {
+          // the command is not reading its stdin: stop reading the client until it does (bounded memory)
+          this.stdinPaused = true;
+          this.reader.pause();
+          const resume = (): void => {
+            if (!this.stdinPaused) return;
+            this.stdinPaused = false;
+            stdin.off('drain', resume);
+            stdin.off('close', resume);
+            this.reader.resume();
+          };
+          stdin.on('drain', resume);
+          stdin.on('close', resume);
+        }
         break;
+      }
       default:
         throw new ProtocolError('bad-message', `unexpected "${f.header.type}" frame`);
     }
@@ -371,9 +439,10 @@ class AgentSession {
 
   private run(req: ExecRequest, stdin: Buffer): void {
     const line = commandLine(req);
-    if (!this.agent.isAllowed(line)) {
+    const refusal = this.agent.refusal(req);
+    if (refusal !== undefined) {
       this.agent.log(`session ${this.peer}: not allowed: ${line}`);
-      this.fail('not-allowed', 'the command is not in the agent\'s allowlist', 'not-allowed');
+      this.fail('not-allowed', refusal, 'not-allowed');
       return;
     }
     if (!this.agent.acquire()) {
@@ -413,7 +482,7 @@ class AgentSession {
       this.cmdTimer = setTimeout(() => {
         this.timedOut = true;
         this.terminate('SIGTERM');
-      }, Math.min(...limits) * 1000);
+      }, Math.min(Math.min(...limits) * 1000, MAX_TIMEOUT_MS));
     }
   }
 
@@ -488,7 +557,11 @@ class AgentSession {
     if (this.cmdTimer) clearTimeout(this.cmdTimer);
     if (this.acquired) this.agent.release();
     this.acquired = false;
-    this.socket.end();
+    if (this.stdinPaused) {
+      this.stdinPaused = false;
+      this.reader.resume();
+    }
+    closeSoon(this.socket, this.reader);
     this.onEnd?.();
   }
 }

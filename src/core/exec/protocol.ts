@@ -27,6 +27,14 @@ export const STATUS_REFUSED = 0x00;
 export const MAX_HEADER_BYTES = 64 * 1024;
 /** Largest frame body accepted (bytes). Output is sent in chunks well below this. */
 export const MAX_BODY_BYTES = 1024 * 1024;
+/** Most unread bytes a peer may have queued before the handshake completes (the handshake itself needs < 100). */
+export const MAX_HANDSHAKE_BUFFER = 4096;
+/** Most unread bytes a peer may have queued once frames flow (two largest frames plus a read chunk). */
+export const MAX_FRAME_BUFFER = 2 * (4 + MAX_HEADER_BYTES + MAX_BODY_BYTES + 64) + 64 * 1024;
+/** The largest command timeout a timer can hold (ms). */
+export const MAX_TIMEOUT_MS = 0x7fffffff;
+/** Shell syntax that chains, substitutes or redirects; refused in "command" when the agent has an allowlist. */
+export const SHELL_CONTROL = /[;&|`$()<>\r\n]/;
 
 export const LABEL_AGENT_PROOF = Buffer.from('sockdbg-agent-proof-v1', 'ascii');
 export const LABEL_SESSION = Buffer.from('sockdbg-session-v1', 'ascii');
@@ -144,6 +152,13 @@ export class ByteQueue {
   private chunks: Buffer[] = [];
   private head = 0;
   length = 0;
+
+  /** Drops every queued byte. */
+  clear(): void {
+    this.chunks = [];
+    this.head = 0;
+    this.length = 0;
+  }
 
   push(b: Buffer): void {
     if (b.length === 0) return;

@@ -17,6 +17,8 @@ export class SocketReader {
   private closed: PeerClosedError | undefined;
   private onFrames: (() => void) | undefined;
   private onClose: ((e: PeerClosedError) => void) | undefined;
+  private limit = Infinity;
+  private discarding = false;
 
   constructor(private readonly socket: Socket) {
     socket.on('data', (b: Buffer) => this.onData(b));
@@ -42,6 +44,21 @@ export class SocketReader {
     if (this.closed) onClose(this.closed);
   }
 
+  /**
+   * Caps the received-but-unconsumed bytes: a peer that queues more is cut off (the socket is destroyed and
+   * reads fail with PeerClosedError). Keeps a hostile peer from growing our memory, before and after the handshake.
+   */
+  setLimit(bytes: number): void {
+    this.limit = bytes;
+    this.enforceLimit();
+  }
+
+  /** Drops what is queued and everything that arrives from now on (a finished or refused connection). */
+  discard(): void {
+    this.discarding = true;
+    this.queue.clear();
+  }
+
   pause(): void {
     this.socket.pause();
   }
@@ -50,9 +67,19 @@ export class SocketReader {
     this.socket.resume();
   }
 
+  private enforceLimit(): boolean {
+    if (this.queue.length <= this.limit) return true;
+    this.queue.clear();
+    this.socket.destroy();
+    this.finish(new PeerClosedError(new Error(`the peer sent more than ${this.limit} unread bytes`)));
+    return false;
+  }
+
   private onData(b: Buffer): void {
+    if (this.discarding || this.closed) return;
     this.queue.push(b);
     if (this.queue.length > this.maxBuffered) this.maxBuffered = this.queue.length;
+    if (!this.enforceLimit()) return;
     const w = this.waiter;
     if (w) {
       if (this.queue.length >= w.n) {

@@ -162,59 +162,130 @@ export function registerCommands(cx: CommandContext): vscode.Disposable[] {
 
   // ---- create -------------------------------------------------------------------------------
 
+  /** the log line of a new server, client or UDP socket */
+  function createdMessage(info: ConnectionInfo): string {
+    switch (info.kind) {
+      case 'tcp-server':
+        return `TCP server ${info.id} listening on ${formatEndpoint(info.local)} (framing ${info.framing}, encoding ${info.encoding})`;
+      case 'tcp-client':
+        return `TCP client ${info.id} connected to ${formatEndpoint(info.remote)} from ${formatEndpoint(info.local)}`;
+      default:
+        return `UDP socket ${info.id} bound to ${formatEndpoint(info.local)}`;
+    }
+  }
+
+  /** the common tail of every create: log, reveal in the tree / open the composer, return the id */
+  async function created(info: ConnectionInfo, interactive: boolean, openComposer: boolean | undefined): Promise<string> {
+    log.info(createdMessage(info));
+    await afterCreate(info, interactive, openComposer);
+    return info.id;
+  }
+
+  /** the options every programmatic create shares (validated before anything is created) */
+  function createOptions(o: Record<string, unknown>, port: number): { port: number; host: string; framing: string; encoding: string; label?: string } {
+    const host = optString(o, 'host') ?? readConfig().defaultHost;
+    const fe = framingAndEncoding(o);
+    const label = optString(o, 'label');
+    return { port, host, ...fe, ...(label ? { label } : {}) };
+  }
+
+  interface EndpointAnswers {
+    host: string;
+    port: number;
+    framing: string;
+    encoding: string;
+  }
+
+  /**
+   * The four-step QuickInput flow of the create commands: port and host (in `first` order), then framing and
+   * encoding (not asked when prefilled). `givenHost` skips the host step; otherwise it is asked with `hostDefault`
+   * (default: the defaultHost setting). Returns undefined when the user cancels a step.
+   */
+  async function promptEndpoint(p: {
+    title: string;
+    first: 'port' | 'host';
+    port: number;
+    allowZero: boolean;
+    hostPrompt: string;
+    hostDefault?: string;
+    givenHost?: string;
+    framing?: string;
+    encoding?: string;
+  }): Promise<EndpointAnswers | undefined> {
+    const cfg = readConfig();
+    const { title } = p;
+    const askPort = (step: number) => promptPort({ title, step, total: 4 }, p.port, p.allowZero);
+    const askHost = async (step: number) => p.givenHost ?? (await promptHost({ title, step, total: 4 }, p.hostDefault ?? cfg.defaultHost, p.hostPrompt));
+    let port: number | undefined;
+    let host: string | undefined;
+    if (p.first === 'port') {
+      port = await askPort(1);
+      if (port === undefined) return undefined;
+      host = await askHost(2);
+      if (host === undefined) return undefined;
+    } else {
+      host = await askHost(1);
+      if (host === undefined) return undefined;
+      port = await askPort(2);
+      if (port === undefined) return undefined;
+    }
+    const framing = p.framing ?? (await pickFraming({ title, step: 3, total: 4 }, cfg.defaultFraming));
+    if (framing === undefined) return undefined;
+    const encoding = p.encoding ?? (await pickEncoding({ title, step: 4, total: 4 }, cfg.defaultEncoding));
+    if (encoding === undefined) return undefined;
+    return { host, port, framing, encoding };
+  }
+
+  /** shows a create failure; offers "Try Another Port" when the port is taken or forbidden; true when picked */
+  async function offerAnotherPort(message: string, e: unknown): Promise<boolean> {
+    const again = l10n.t('Try Another Port');
+    const code = errorCode(e);
+    const actions = code === 'EADDRINUSE' || code === 'EACCES' ? [again] : [];
+    return (await showError(message, ...actions)) === again;
+  }
+
+  const nextPort = (port: number): number => (port === 65535 ? 0 : port + 1);
+
   async function listen(arg: unknown): Promise<string | undefined> {
     if (isPlainOptions(arg)) {
-      const port = checkPort(arg.port, true);
-      const host = optString(arg, 'host') ?? readConfig().defaultHost;
-      const fe = framingAndEncoding(arg);
-      const label = optString(arg, 'label');
-      const info = await registry.listenTcp({ port, host, ...fe, ...(label ? { label } : {}) });
-      log.info(`TCP server ${info.id} listening on ${formatEndpoint(info.local)} (framing ${info.framing}, encoding ${info.encoding})`);
-      await afterCreate(info, false, optBoolean(arg, 'openComposer'));
-      return info.id;
+      const o = createOptions(arg, checkPort(arg.port, true));
+      const openComposer = optBoolean(arg, 'openComposer');
+      return created(await registry.listenTcp(o), false, openComposer);
     }
     return listenInteractive({});
   }
 
   async function listenInteractive(prefill: Partial<ListenOptions>): Promise<string | undefined> {
-    const cfg = readConfig();
-    const title = l10n.t('New TCP Server');
-    const port = await promptPort({ title, step: 1, total: 4 }, prefill.port ?? lastPort('listen', DEFAULT_PORT), true);
-    if (port === undefined) return undefined;
-    const host = prefill.host ?? (await promptHost({ title, step: 2, total: 4 }, cfg.defaultHost, l10n.t('Address to listen on (127.0.0.1: this machine only; 0.0.0.0: every interface)')));
-    if (host === undefined) return undefined;
-    const framing = prefill.framing ?? (await pickFraming({ title, step: 3, total: 4 }, cfg.defaultFraming));
-    if (framing === undefined) return undefined;
-    const encoding = prefill.encoding ?? (await pickEncoding({ title, step: 4, total: 4 }, cfg.defaultEncoding));
-    if (encoding === undefined) return undefined;
+    const a = await promptEndpoint({
+      title: l10n.t('New TCP Server'),
+      first: 'port',
+      port: prefill.port ?? lastPort('listen', DEFAULT_PORT),
+      allowZero: true,
+      hostPrompt: l10n.t('Address to listen on (127.0.0.1: this machine only; 0.0.0.0: every interface)'),
+      givenHost: prefill.host,
+      framing: prefill.framing,
+      encoding: prefill.encoding,
+    });
+    if (!a) return undefined;
     try {
-      const info = await registry.listenTcp({ port, host, framing, encoding });
-      rememberPort('listen', port);
-      log.info(`TCP server ${info.id} listening on ${formatEndpoint(info.local)} (framing ${info.framing}, encoding ${info.encoding})`);
-      await afterCreate(info, true, undefined);
-      return info.id;
+      const info = await registry.listenTcp(a);
+      rememberPort('listen', a.port);
+      return await created(info, true, undefined);
     } catch (e) {
-      const again = l10n.t('Try Another Port');
-      const code = errorCode(e);
-      const actions = code === 'EADDRINUSE' || code === 'EACCES' ? [again] : [];
-      const picked = await showError(l10n.t('Could not start the TCP server on {0}: {1}', `${host}:${port}`, errorMessage(e)), ...actions);
-      if (picked === again) return listenInteractive({ host, framing, encoding, port: port === 65535 ? 0 : port + 1 });
+      if (await offerAnotherPort(l10n.t('Could not start the TCP server on {0}: {1}', `${a.host}:${a.port}`, errorMessage(e)), e)) {
+        return listenInteractive({ ...a, port: nextPort(a.port) });
+      }
       return undefined;
     }
   }
 
   async function connect(arg: unknown): Promise<string | undefined> {
     if (isPlainOptions(arg)) {
-      const port = checkPort(arg.port, false);
-      const host = optString(arg, 'host') ?? readConfig().defaultHost;
-      const fe = framingAndEncoding(arg);
-      const label = optString(arg, 'label');
+      const o = createOptions(arg, checkPort(arg.port, false));
       const timeoutMs = arg.timeoutMs;
       if (timeoutMs !== undefined && (typeof timeoutMs !== 'number' || !(timeoutMs > 0))) throw new CommandOptionsError('timeoutMs must be a positive number of milliseconds');
-      const info = await registry.connectTcp({ port, host, ...fe, ...(label ? { label } : {}), ...(typeof timeoutMs === 'number' ? { timeoutMs } : {}) });
-      log.info(`TCP client ${info.id} connected to ${formatEndpoint(info.remote)} from ${formatEndpoint(info.local)}`);
-      await afterCreate(info, false, optBoolean(arg, 'openComposer'));
-      return info.id;
+      const openComposer = optBoolean(arg, 'openComposer');
+      return created(await registry.connectTcp({ ...o, ...(typeof timeoutMs === 'number' ? { timeoutMs } : {}) }), false, openComposer);
     }
     return connectInteractive({});
   }
@@ -225,89 +296,68 @@ export function registerCommands(cx: CommandContext): vscode.Disposable[] {
   }
 
   async function connectInteractive(prefill: Partial<ConnectOptions>): Promise<string | undefined> {
-    const cfg = readConfig();
-    const title = l10n.t('New TCP Client');
-    const host = await promptHost({ title, step: 1, total: 4 }, prefill.host ?? cfg.defaultHost, l10n.t('Host to connect to'));
-    if (host === undefined) return undefined;
-    const port = await promptPort({ title, step: 2, total: 4 }, prefill.port ?? suggestedConnectPort(), false);
-    if (port === undefined) return undefined;
-    const framing = prefill.framing ?? (await pickFraming({ title, step: 3, total: 4 }, cfg.defaultFraming));
-    if (framing === undefined) return undefined;
-    const encoding = prefill.encoding ?? (await pickEncoding({ title, step: 4, total: 4 }, cfg.defaultEncoding));
-    if (encoding === undefined) return undefined;
-    try {
-      const info = await vscode.window.withProgress(
-        { location: vscode.ProgressLocation.Window, title: l10n.t('Connecting to {0}…', `${host}:${port}`) },
-        () => registry.connectTcp({ host, port, framing, encoding }),
-      );
-      rememberPort('connect', port);
-      log.info(`TCP client ${info.id} connected to ${formatEndpoint(info.remote)} from ${formatEndpoint(info.local)}`);
-      await afterCreate(info, true, undefined);
-      return info.id;
-    } catch (e) {
-      const retry = l10n.t('Retry');
-      const change = l10n.t('Change Address…');
-      const picked = await showError(l10n.t('Could not connect to {0}: {1}', `${host}:${port}`, errorMessage(e)), retry, change);
-      if (picked === retry) return connectInteractiveRetry({ host, port, framing, encoding });
-      if (picked === change) return connectInteractive({ host, port, framing, encoding });
-      return undefined;
-    }
+    const a = await promptEndpoint({
+      title: l10n.t('New TCP Client'),
+      first: 'host',
+      port: prefill.port ?? suggestedConnectPort(),
+      allowZero: false,
+      hostPrompt: l10n.t('Host to connect to'),
+      hostDefault: prefill.host,
+      framing: prefill.framing,
+      encoding: prefill.encoding,
+    });
+    if (!a) return undefined;
+    return connectAttempt(a, true);
   }
 
-  async function connectInteractiveRetry(o: { host: string; port: number; framing: string; encoding: string }): Promise<string | undefined> {
+  /** connects (with a window progress on the first attempt); on failure offers "Retry" and "Change Address…" */
+  async function connectAttempt(a: EndpointAnswers, first: boolean): Promise<string | undefined> {
     try {
-      const info = await registry.connectTcp(o);
-      log.info(`TCP client ${info.id} connected to ${formatEndpoint(info.remote)}`);
-      await afterCreate(info, true, undefined);
-      return info.id;
+      const info = first
+        ? await vscode.window.withProgress({ location: vscode.ProgressLocation.Window, title: l10n.t('Connecting to {0}…', `${a.host}:${a.port}`) }, () => registry.connectTcp(a))
+        : await registry.connectTcp(a);
+      if (first) rememberPort('connect', a.port);
+      return await created(info, true, undefined);
     } catch (e) {
       const retry = l10n.t('Retry');
       const change = l10n.t('Change Address…');
-      const picked = await showError(l10n.t('Could not connect to {0}: {1}', `${o.host}:${o.port}`, errorMessage(e)), retry, change);
-      if (picked === retry) return connectInteractiveRetry(o);
-      if (picked === change) return connectInteractive(o);
+      const picked = await showError(l10n.t('Could not connect to {0}: {1}', `${a.host}:${a.port}`, errorMessage(e)), retry, change);
+      if (picked === retry) return connectAttempt(a, false);
+      if (picked === change) return connectInteractive(a);
       return undefined;
     }
   }
 
   async function bind(arg: unknown): Promise<string | undefined> {
     if (isPlainOptions(arg)) {
-      const port = checkPort(arg.port ?? 0, true);
-      const host = optString(arg, 'host') ?? readConfig().defaultHost;
-      const fe = framingAndEncoding(arg);
-      const label = optString(arg, 'label');
+      const o = createOptions(arg, checkPort(arg.port ?? 0, true));
       const broadcast = optBoolean(arg, 'broadcast');
-      const info = await registry.bindUdp({ port, host, ...fe, ...(label ? { label } : {}), ...(broadcast !== undefined ? { broadcast } : {}) });
-      log.info(`UDP socket ${info.id} bound to ${formatEndpoint(info.local)}`);
-      await afterCreate(info, false, optBoolean(arg, 'openComposer'));
-      return info.id;
+      const openComposer = optBoolean(arg, 'openComposer');
+      return created(await registry.bindUdp({ ...o, ...(broadcast !== undefined ? { broadcast } : {}) }), false, openComposer);
     }
     return bindInteractive({});
   }
 
   async function bindInteractive(prefill: Partial<BindOptions>): Promise<string | undefined> {
-    const cfg = readConfig();
-    const title = l10n.t('New UDP Socket');
-    const port = await promptPort({ title, step: 1, total: 4 }, prefill.port ?? lastPort('bind', DEFAULT_PORT), true);
-    if (port === undefined) return undefined;
-    const host = prefill.host ?? (await promptHost({ title, step: 2, total: 4 }, cfg.defaultHost, l10n.t('Address to bind to (127.0.0.1: this machine only; 0.0.0.0: every interface)')));
-    if (host === undefined) return undefined;
-    const framing = prefill.framing ?? (await pickFraming({ title, step: 3, total: 4 }, cfg.defaultFraming));
-    if (framing === undefined) return undefined;
-    const encoding = prefill.encoding ?? (await pickEncoding({ title, step: 4, total: 4 }, cfg.defaultEncoding));
-    if (encoding === undefined) return undefined;
+    const a = await promptEndpoint({
+      title: l10n.t('New UDP Socket'),
+      first: 'port',
+      port: prefill.port ?? lastPort('bind', DEFAULT_PORT),
+      allowZero: true,
+      hostPrompt: l10n.t('Address to bind to (127.0.0.1: this machine only; 0.0.0.0: every interface)'),
+      givenHost: prefill.host,
+      framing: prefill.framing,
+      encoding: prefill.encoding,
+    });
+    if (!a) return undefined;
     try {
-      const info = await registry.bindUdp({ port, host, framing, encoding });
-      rememberPort('bind', port);
-      log.info(`UDP socket ${info.id} bound to ${formatEndpoint(info.local)}`);
-      await afterCreate(info, true, undefined);
-      return info.id;
+      const info = await registry.bindUdp(a);
+      rememberPort('bind', a.port);
+      return await created(info, true, undefined);
     } catch (e) {
-      const again = l10n.t('Try Another Port');
-      const code = errorCode(e);
-      const actions = code === 'EADDRINUSE' || code === 'EACCES' ? [again] : [];
-      const picked = await showError(l10n.t('Could not bind the UDP socket to {0}: {1}', `${host}:${port}`, errorMessage(e)), ...actions);
-      if (picked === again) return bindInteractive({ host, framing, encoding, port: port === 65535 ? 0 : port + 1 });
+      if (await offerAnotherPort(l10n.t('Could not bind the UDP socket to {0}: {1}', `${a.host}:${a.port}`, errorMessage(e)), e)) {
+        return bindInteractive({ ...a, port: nextPort(a.port) });
+      }
       return undefined;
     }
   }

@@ -30,6 +30,9 @@ MAX_HEADER = 64 * 1024
 MAX_BODY = 1024 * 1024
 HANDSHAKE_TIMEOUT = 5.0
 KILL_GRACE = 2.0
+MAX_PENDING_HANDSHAKES = 64
+# with an allowlist, a shell command may not chain, substitute or redirect (the pattern would not see the rest)
+SHELL_CONTROL = re.compile(r"[;&|`$()<>\r\n]")
 
 
 class BadFrame(Exception):
@@ -72,7 +75,7 @@ class Channel:
         try:
             header = json.loads(hb.decode("utf-8", "replace"))
             size = header["total_size"]
-        except (ValueError, KeyError, TypeError):
+        except (ValueError, KeyError, TypeError, RecursionError):
             raise BadFrame("malformed frame header")
         if not isinstance(header.get("type"), str) or not isinstance(size, int) or not 0 <= size <= MAX_BODY:
             raise BadFrame("malformed frame header")
@@ -123,6 +126,8 @@ class Agent:
         self.opts, self.key, self.digest = opts, key, opts.digest
         self.allow = [re.compile(a) for a in opts.allow]
         self.sessions = threading.BoundedSemaphore(opts.max_sessions)
+        # one thread per connection: unauthenticated ones are capped so that a flood cannot exhaust threads
+        self.pending = threading.BoundedSemaphore(MAX_PENDING_HANDSHAKES)
         self.failures = {}  # peer address -> consecutive failed handshakes
         self.lock = threading.Lock()
         self.audit_file = open(opts.audit, "a", encoding="utf-8") if opts.audit else None
@@ -144,6 +149,18 @@ class Agent:
         return 0 if n == 0 else min(0.25 * 2 ** (n - 1), 10.0)
 
     def serve(self, sock, peer):
+        if not self.pending.acquire(blocking=False):
+            return  # too many handshakes in progress: the connection is closed
+        try:
+            got = self.handshake(sock, peer)
+        finally:
+            self.pending.release()
+        if got is not None:
+            sock.settimeout(None)
+            self.run(*got)
+
+    def handshake(self, sock, peer):
+        """Returns (channel, exec header, body, peer) once authenticated, or None."""
         addr = peer[0]
         where = "%s:%d" % peer
         time.sleep(self.failure_delay(addr))
@@ -158,7 +175,7 @@ class Agent:
                 self.log("refused %s: wrong answer to the challenge" % where)
                 self.audit(peer=where, outcome="auth-failed")
                 sock.sendall(b"\x00")
-                return
+                return None
             with self.lock:
                 self.failures.pop(addr, None)
             sock.sendall(b"\x01")
@@ -171,11 +188,10 @@ class Agent:
             except BadFrame as e:
                 ch.send({"type": "error", "code": "bad-mac" if "authentication" in str(e) else "protocol", "message": str(e)})
                 self.audit(peer=where, outcome="bad-mac")
-                return
+                return None
         except (EOFError, OSError):
-            return
-        sock.settimeout(None)
-        self.run(ch, header, body, where)
+            return None
+        return ch, header, body, where
 
     def run(self, ch, h, stdin, where):
         problem = validate(h)
@@ -185,9 +201,17 @@ class Agent:
             return
         line = h["command"] if h.get("command") is not None else " ".join(h["argv"])
         rec = dict(peer=where, command=line)
-        if self.allow and not any(r.fullmatch(line) for r in self.allow):
+        refusal = None
+        if self.allow:
+            if h.get("command") is not None and SHELL_CONTROL.search(h["command"]):
+                refusal = "the agent has an allowlist: shell commands may not contain ; & | ` $ ( ) < > or a newline (use argv)"
+            elif h.get("env"):
+                refusal = 'the agent has an allowlist: "env" is not accepted'
+            elif not any(r.fullmatch(line) for r in self.allow):
+                refusal = "the command is not in the agent's allowlist"
+        if refusal:
             self.log("session %s: not allowed: %s" % (where, line))
-            ch.send({"type": "error", "code": "not-allowed", "message": "the command is not in the agent's allowlist"})
+            ch.send({"type": "error", "code": "not-allowed", "message": refusal})
             self.audit(outcome="not-allowed", **rec)
             return
         if not self.sessions.acquire(blocking=False):
@@ -207,7 +231,7 @@ class Agent:
                                     shell=h.get("command") is not None, cwd=h.get("cwd"), env=env,
                                     stdin=subprocess.PIPE, stdout=subprocess.PIPE, stderr=subprocess.PIPE,
                                     start_new_session=(os.name != "nt"))
-        except OSError as e:
+        except (OSError, ValueError) as e:  # ValueError: a NUL byte or '=' in an argument, cwd or env name
             ch.send({"type": "error", "code": "spawn-failed", "message": str(e)})
             self.audit(outcome="spawn-failed", **rec)
             return
@@ -286,7 +310,7 @@ class Agent:
             def on_timeout():
                 state["timed_out"] = True
                 terminate()
-            timer = threading.Timer(min(limits), on_timeout)
+            timer = threading.Timer(min(min(limits), threading.TIMEOUT_MAX), on_timeout)
             timer.daemon = True
             timer.start()
         rc = proc.wait()

@@ -67,7 +67,7 @@ class Channel:
         try:
             header = json.loads(hb.decode("utf-8", "replace"))
             size = header["total_size"]
-        except (ValueError, KeyError, TypeError):
+        except (ValueError, KeyError, TypeError, RecursionError):
             header, size = None, -1
         if not isinstance(size, int) or not 0 <= size <= MAX_BODY:
             raise Failure("bad frame from the agent (frame authentication failed or malformed header)")

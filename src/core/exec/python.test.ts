@@ -3,7 +3,9 @@ import { spawn, type ChildProcess } from 'node:child_process';
 import { existsSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { ExecClientError, runRemote } from './client';
-import { digestSize, type ExecDigest } from './protocol';
+import * as net from 'node:net';
+import { randomBytes } from 'node:crypto';
+import { clientProof, digestSize, hmac, sessionKey, type ExecDigest } from './protocol';
 import { KEY, startAgent, startProxy, tempDir, waitGone, type TestAgent } from './testUtil';
 
 const EXAMPLES = join(__dirname, '../../../../examples/python');
@@ -43,6 +45,41 @@ else:
     conn.close()
 sk.close()
 `;
+
+/** Authenticates with KEY (sha256) like our client, sends one frame with this raw header, returns all the agent sends after its proof. */
+function rawAuthenticated(port: number, header: Buffer): Promise<Buffer> {
+  return new Promise((resolve, reject) => {
+    const s = net.connect(port, '127.0.0.1');
+    const chunks: Buffer[] = [];
+    let stage = 0;
+    let nonceA = Buffer.alloc(0);
+    const nonceB = randomBytes(32);
+    const D = digestSize('sha256');
+    s.on('error', reject);
+    s.on('data', (b: Buffer) => {
+      chunks.push(b);
+      const all = Buffer.concat(chunks);
+      if (stage === 0 && all.length >= 32) {
+        stage = 1;
+        nonceA = all.subarray(0, 32);
+        s.write(clientProof('sha256', KEY, nonceA));
+      }
+      if (stage === 1 && all.length >= 33) {
+        stage = 2;
+        s.write(nonceB);
+      }
+      if (stage === 2 && all.length >= 33 + D) {
+        stage = 3;
+        const sk = sessionKey('sha256', KEY, nonceA, nonceB);
+        const len = Buffer.alloc(4);
+        len.writeInt32LE(header.length);
+        const seq = Buffer.alloc(8);
+        s.write(Buffer.concat([len, header, hmac('sha256', sk, Buffer.from('C'), seq, len, header)]));
+      }
+    });
+    s.on('close', () => resolve(Buffer.concat(chunks).subarray(33 + digestSize('sha256'))));
+  });
+}
 
 interface Proc {
   child: ChildProcess;
@@ -217,7 +254,8 @@ describe('remote exec: Python peers', function () {
     it('kills the process tree on cancel', async () => {
       const ac = new AbortController();
       let pids: number[] = [];
-      const r = await runRemote({ host: '127.0.0.1', port, key: KEY, command: 'sleep 300 & echo $$ $!; wait', signal: ac.signal }, {
+      // argv through sh -c: this agent has an allowlist, which refuses shell control characters in "command"
+      const r = await runRemote({ host: '127.0.0.1', port, key: KEY, argv: ['sh', '-c', 'sleep 300 & echo $$ $!; wait'], signal: ac.signal }, {
         onStdout: (b) => {
           pids = b.toString().trim().split(/\s+/).map(Number);
           ac.abort();
@@ -227,6 +265,48 @@ describe('remote exec: Python peers', function () {
       assert.equal(pids.length, 2);
       await waitGone(pids[0]);
       await waitGone(pids[1]);
+    });
+
+    it('with an allowlist, refuses shell chaining and "env" (nothing runs), even for the pattern .*', async () => {
+      const marker = join(tmp.dir, 'py-agent-chained');
+      for (const o of [{ command: `echo hi; touch ${marker}` }, { command: `echo $(touch ${marker})` }, { argv: ['touch', marker], env: { LD_PRELOAD: '' } }]) {
+        await assert.rejects(
+          runRemote({ host: '127.0.0.1', port, key: KEY, ...o }),
+          (e: unknown) => e instanceof ExecClientError && e.code === 'remote' && e.remoteCode === 'not-allowed',
+        );
+      }
+      assert.equal(existsSync(marker), false);
+    });
+
+    it('answers a deeply nested frame header with an error frame (no crash of the session thread)', async () => {
+      const reply = await rawAuthenticated(port, Buffer.from('['.repeat(30_000) + ']'.repeat(30_000)));
+      assert.match(reply.toString('latin1'), /"type": "error"/);
+    });
+
+    it('caps unauthenticated connections (one thread each): the 65th waiting one is closed at once', async () => {
+      const idle: net.Socket[] = [];
+      const open = (): Promise<{ s: net.Socket; first: Promise<'data' | 'close'> }> =>
+        new Promise((resolve) => {
+          const s = net.connect(port, '127.0.0.1');
+          s.on('error', () => undefined);
+          const first = new Promise<'data' | 'close'>((r) => {
+            s.once('data', () => r('data'));
+            s.once('close', () => r('close'));
+          });
+          s.once('connect', () => resolve({ s, first }));
+        });
+      try {
+        for (let i = 0; i < 64; i++) {
+          const c = await open();
+          idle.push(c.s);
+          assert.equal(await c.first, 'data'); // its challenge: the agent is waiting for this one's answer
+        }
+        const extra = await open();
+        idle.push(extra.s);
+        assert.equal(await extra.first, 'close');
+      } finally {
+        for (const s of idle) s.destroy();
+      }
     });
 
     it('streams stdin to the command (stdin frames)', async () => {

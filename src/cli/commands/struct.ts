@@ -7,6 +7,7 @@ import { parseCommandArgs, parseHexArg } from '../args';
 import { UsageError, EXIT_OK } from '../errors';
 import type { CommandContext } from '../context';
 import { printHelp } from '../help';
+import { dispatchSubcommand } from '../dispatch';
 
 const INTEGER_CODES = 'bBhHiIlLqQnNP';
 const FLOAT_CODES = 'efd';
@@ -95,15 +96,8 @@ function structFailure(err: unknown, command: string): never {
   throw err;
 }
 
-export async function runStruct(argv: string[], ctx: CommandContext): Promise<number> {
-  const sub = argv[0];
-  if (sub === undefined || sub === '--help' || sub === '-h' || sub === 'help') {
-    printHelp(ctx, 'struct');
-    return sub === undefined ? 1 : EXIT_OK;
-  }
-  if (sub === 'pack') return structPack(argv.slice(1), ctx);
-  if (sub === 'unpack') return structUnpack(argv.slice(1), ctx);
-  throw new UsageError(`unknown struct command '${sub}' (pack or unpack)`, 'struct');
+export function runStruct(argv: string[], ctx: CommandContext): Promise<number> {
+  return dispatchSubcommand('struct', argv, ctx, { pack: structPack, unpack: structUnpack });
 }
 
 function structPack(argv: string[], ctx: CommandContext): number {

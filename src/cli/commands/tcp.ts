@@ -17,21 +17,15 @@ import {
   encodeTextArg,
   type OptionDefs,
 } from '../args';
-import { UsageError, EXIT_OK, describeNetworkError } from '../errors';
+import { EXIT_OK, describeNetworkError } from '../errors';
 import { printHelp } from '../help';
+import { dispatchSubcommand } from '../dispatch';
 import { formatAddress } from '../output';
 import { Session, endpointLabel, codeOf, isSocketErrorCode } from './session';
 import type { SendOptions } from '../../core/types';
 
-export async function runTcp(argv: string[], ctx: CommandContext): Promise<number> {
-  const sub = argv[0];
-  if (sub === undefined || sub === '--help' || sub === '-h' || sub === 'help') {
-    printHelp(ctx, 'tcp');
-    return sub === undefined ? 1 : EXIT_OK;
-  }
-  if (sub === 'listen') return tcpListen(argv.slice(1), ctx);
-  if (sub === 'connect') return tcpConnect(argv.slice(1), ctx);
-  throw new UsageError(`unknown tcp command '${sub}' (listen or connect)`, 'tcp');
+export function runTcp(argv: string[], ctx: CommandContext): Promise<number> {
+  return dispatchSubcommand('tcp', argv, ctx, { listen: tcpListen, connect: tcpConnect });
 }
 
 // ---- tcp listen --------------------------------------------------------------------------------------

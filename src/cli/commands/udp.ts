@@ -19,21 +19,15 @@ import {
 } from '../args';
 import { UsageError, EXIT_OK, describeNetworkError, errorMessage } from '../errors';
 import { printHelp } from '../help';
+import { dispatchSubcommand } from '../dispatch';
 import { formatAddress } from '../output';
 import { Session, endpointLabel, isSocketErrorCode } from './session';
 
 /** how long `udp send --wait` waits without --timeout */
 export const DEFAULT_WAIT_MS = 10_000;
 
-export async function runUdp(argv: string[], ctx: CommandContext): Promise<number> {
-  const sub = argv[0];
-  if (sub === undefined || sub === '--help' || sub === '-h' || sub === 'help') {
-    printHelp(ctx, 'udp');
-    return sub === undefined ? 1 : EXIT_OK;
-  }
-  if (sub === 'bind') return udpBind(argv.slice(1), ctx);
-  if (sub === 'send') return udpSend(argv.slice(1), ctx);
-  throw new UsageError(`unknown udp command '${sub}' (bind or send)`, 'udp');
+export function runUdp(argv: string[], ctx: CommandContext): Promise<number> {
+  return dispatchSubcommand('udp', argv, ctx, { bind: udpBind, send: udpSend });
 }
 
 // ---- udp bind ----------------------------------------------------------------------------------------

@@ -5,6 +5,12 @@ import { pyFloatRepr } from './pyjson';
 const notEncodable = (re: RegExp) => (e: unknown) => e instanceof FramingError && e.code === 'PAYLOAD_NOT_ENCODABLE' && re.test(e.message);
 
 describe('framing encoders', () => {
+  it('json-header: a "__proto__" key in the given header is sent as a key, not dropped', () => {
+    const header = JSON.parse('{"__proto__": {"x": 1}, "cmd": "put"}') as Record<string, unknown>;
+    const wire = encodeFrame('json-header', Buffer.from('hi'), { header });
+    assert.equal(wire.subarray(4).toString('utf8'), '{"total_size": 2, "__proto__": {"x": 1}, "cmd": "put"}hi');
+  });
+
   it('frames payloads for every mode', () => {
     const p = Buffer.from('hello');
     assert.equal(encodeFrame('raw', p).toString(), 'hello');

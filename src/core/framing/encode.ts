@@ -64,7 +64,10 @@ export function encodeFrame(spec: FramingSpec | string, payload: Uint8Array, opt
       // the size key comes first unless the given header places it; its value is always the payload length
       const extra = opts?.header ?? {};
       const header: Record<string, unknown> = Object.prototype.hasOwnProperty.call(extra, sp.sizeKey) ? {} : { [sp.sizeKey]: body.length };
-      for (const [k, v] of Object.entries(extra)) header[k] = k === sp.sizeKey ? body.length : v;
+      // defineProperty, not assignment: a "__proto__" key (JSON.parse makes it an own property) must stay a key
+      for (const [k, v] of Object.entries(extra)) {
+        Object.defineProperty(header, k, { value: k === sp.sizeKey ? body.length : v, enumerable: true, writable: true, configurable: true });
+      }
       let json: string;
       try {
         json = pythonJsonDumps(header);

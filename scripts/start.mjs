@@ -4,11 +4,11 @@
 //    extension loaded from this folder; prints the URL to open and runs until Ctrl+C.
 // Options: --port N (code-server port, default a free one), --code-server (skip the desktop `code` check).
 import { spawn, spawnSync } from 'node:child_process';
-import { existsSync, mkdirSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { codeServerBin, ensureTestEnv, freePort, node24, waitHealthy } from './vscode-test.mjs';
+import { ensureTestEnv } from './vscode-test.mjs';
+import { codeServerLaunch, freePort, waitHealthy } from './lib/code-server.mjs';
 
 const root = join(dirname(fileURLToPath(import.meta.url)), '..');
 const args = process.argv.slice(2);
@@ -37,25 +37,15 @@ if (code) {
 console.log('▶ desktop VS Code (`code`) is not on PATH: using the pinned code-server (test-env/)');
 ensureTestEnv({ needChromium: false });
 const dir = join(tmpdir(), 'socket-debugger-start');
-mkdirSync(join(dir, 'ud/User'), { recursive: true });
-const settings = join(dir, 'ud/User/settings.json');
-if (!existsSync(settings)) writeFileSync(settings, JSON.stringify({ 'workbench.startupEditor': 'none', 'telemetry.telemetryLevel': 'off' }, null, 2));
 const port = Number.isInteger(port0) && port0 > 0 ? port0 : await freePort();
-writeFileSync(join(dir, 'config.yaml'), `bind-addr: 127.0.0.1:${port}\nauth: none\ncert: false\n`);
-const child = spawn(
-  join(node24, 'bin/node'),
-  [
-    codeServerBin,
-    '--config', join(dir, 'config.yaml'),
-    '--user-data-dir', join(dir, 'ud'),
-    '--extensions-dir', join(dir, 'ext'),
-    '--disable-telemetry',
-    '--disable-update-check',
-    '--vscode-option', 'enable-smoke-test-driver', // lets the URL's payload load the extension from this folder
-    folder,
-  ],
-  { env: { ...process.env, PATH: `${join(node24, 'bin')}:${process.env.PATH}` }, detached: true, stdio: ['ignore', 'ignore', 'inherit'] },
-);
+const { command, args: csArgs, env, url: base } = codeServerLaunch({
+  dir,
+  port,
+  folder,
+  settings: { 'workbench.startupEditor': 'none', 'telemetry.telemetryLevel': 'off' },
+  keepSettings: true,
+});
+const child = spawn(command, csArgs, { env, detached: true, stdio: ['ignore', 'ignore', 'inherit'] });
 const stop = () => {
   try {
     process.kill(-child.pid, 'SIGTERM');
@@ -73,7 +63,6 @@ child.on('exit', (c) => {
   console.log(`code-server exited (${c})`);
   process.exit(c ?? 0);
 });
-const base = `http://127.0.0.1:${port}`;
 if (!(await waitHealthy(base, child))) {
   console.error(`✖ code-server did not come up on ${base}`);
   stop();

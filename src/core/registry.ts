@@ -31,6 +31,8 @@ export const DEFAULT_HISTORY_MAX_BYTES = 8 * 1024 * 1024;
 export const DEFAULT_HISTORY_MAX_FRAMES = 10000;
 export const DEFAULT_MAX_FRAME_SIZE = 16 * 1024 * 1024;
 export const DEFAULT_RETAIN_CLOSED = 1000;
+/** the histories of all connections together hold at most this many times historyMaxBytes */
+export const HISTORY_BUDGET_FACTOR = 32;
 
 /**
  * An emitter whose listeners cannot break the engine: a throwing listener is reported through
@@ -101,6 +103,11 @@ export class ConnectionRegistry implements IConnectionRegistry {
   private disposed = false;
   private readonly retainClosed: number;
   private readonly host: ConnectionHost;
+  /** most bytes recorded across every connection's history (each one is also bounded by historyMaxBytes) */
+  private readonly historyBudget: number;
+  private readonly budgetCheckEvery: number;
+  private recordedSinceCheck = 0;
+  private lastBudgetNotice = 0;
 
   constructor(options: RegistryOptions = {}) {
     const resolved: ResolvedRegistryOptions = {
@@ -110,6 +117,10 @@ export class ConnectionRegistry implements IConnectionRegistry {
       recordHistory: options.recordHistory !== false,
     };
     this.retainClosed = Math.max(0, options.retainClosed ?? DEFAULT_RETAIN_CLOSED);
+    // Per-connection limits alone do not bound memory: a UDP socket keeps up to 4096 peers and a server any number
+    // of clients, each with its own history. Across all of them, at most HISTORY_BUDGET_FACTOR connections' worth.
+    this.historyBudget = resolved.historyMaxBytes * HISTORY_BUDGET_FACTOR;
+    this.budgetCheckEvery = Math.max(64 * 1024, Math.floor(this.historyBudget / 16));
     this.host = {
       options: resolved,
       chunkEmitter: this._onDidReceiveChunk,
@@ -122,6 +133,13 @@ export class ConnectionRegistry implements IConnectionRegistry {
       stateChanged: (c) => this._onDidChangeState.fire({ id: c.id, time: Date.now(), info: c.info() }),
       closed: (c) => this.connectionClosed(c),
       error: (ev) => this._onDidError.fire(ev),
+      recorded: (n) => {
+        this.recordedSinceCheck += n;
+        if (this.recordedSinceCheck >= this.budgetCheckEvery) {
+          this.recordedSinceCheck = 0;
+          this.enforceHistoryBudget();
+        }
+      },
     };
   }
 
@@ -368,6 +386,43 @@ export class ConnectionRegistry implements IConnectionRegistry {
       if (!oc || !oc.isClosed) continue;
       this.conns.delete(old);
       oc.parent?.children?.delete(old);
+    }
+  }
+
+  /**
+   * Keeps the histories of all connections together within the budget: when they hold more, the histories of
+   * closed connections, then of the least recently active ones, are dropped until they hold 3/4 of it.
+   */
+  private enforceHistoryBudget(): void {
+    const held: Connection[] = [];
+    let total = 0;
+    for (const c of this.conns.values()) {
+      const b = c.historyBytes;
+      if (b > 0) {
+        held.push(c);
+        total += b;
+      }
+    }
+    if (total <= this.historyBudget) return;
+    held.sort((a, b) => Number(b.isClosed) - Number(a.isClosed) || a.counters.lastActivity - b.counters.lastActivity);
+    const target = Math.floor((this.historyBudget * 3) / 4);
+    const before = total;
+    let cleared = 0;
+    for (const c of held) {
+      if (total <= target) break;
+      total -= c.historyBytes;
+      c.clearOwnHistory();
+      cleared++;
+    }
+    const now = Date.now();
+    if (now - this.lastBudgetNotice >= 10_000) {
+      this.lastBudgetNotice = now;
+      const mb = (n: number): string => (n / (1024 * 1024)).toFixed(1);
+      this._onDidError.fire({
+        time: now,
+        code: 'HISTORY_BUDGET',
+        message: `recorded history reached ${mb(before)} MiB across all connections (budget ${mb(this.historyBudget)} MiB): dropped the history of ${cleared} closed or least recently active connection(s)`,
+      });
     }
   }
 

@@ -48,6 +48,8 @@ export interface ConnectionHost {
   /** the connection has ended for good: fire onDidClose */
   closed(conn: Connection): void;
   error(ev: ErrorEvent): void;
+  /** `bytes` more were recorded in some connection's history (the registry keeps a budget across all of them) */
+  recorded?(bytes: number): void;
 }
 
 export function endpointOf(address: string | undefined, port: number | undefined, family?: string | number): Endpoint | undefined {
@@ -167,7 +169,10 @@ export abstract class Connection {
     if (record || host.chunkEmitter.hasListeners) {
       const chunk: ChunkRecord = { seq: this.inChunkSeq++, direction: 'in', time: t, offset, data };
       if (remote) chunk.remote = remote;
-      if (record) this.history().chunks.push(chunk);
+      if (record) {
+        this.history().chunks.push(chunk);
+        host.recorded?.(len);
+      }
       host.chunkEmitter.fire({ id: this.id, chunk });
     } else {
       this.inChunkSeq++;
@@ -267,7 +272,10 @@ export abstract class Connection {
     if (record || host.chunkEmitter.hasListeners) {
       const chunk: ChunkRecord = { seq: chunkSeq, direction: 'out', time: t, offset, data: wire };
       if (remote) chunk.remote = remote;
-      if (record) this.history().chunks.push(chunk);
+      if (record) {
+        this.history().chunks.push(chunk);
+        host.recorded?.(len);
+      }
       host.chunkEmitter.fire({ id: this.id, chunk });
     }
     if (record || host.frameEmitter.hasListeners) {
@@ -297,6 +305,16 @@ export abstract class Connection {
       };
     }
     return this.hist ? this.hist.snapshot() : { chunks: [], frames: [], droppedChunks: 0, droppedFrames: 0 };
+  }
+
+  /** bytes recorded in this connection's own history (chunks and frames; children not included) */
+  get historyBytes(): number {
+    return this.hist ? this.hist.chunks.bytes + this.hist.frames.bytes : 0;
+  }
+
+  /** drops this connection's own history (not its children's) */
+  clearOwnHistory(): void {
+    this.hist?.clear();
   }
 
   clearHistory(): void {

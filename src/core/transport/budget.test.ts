@@ -1,0 +1,58 @@
+/**
+ * Memory under hostile traffic: the histories of many connections together stay within the registry's budget
+ * (a UDP flood from many source ports; per-connection limits alone would keep 4096 peers × historyMaxBytes).
+ */
+import * as assert from 'node:assert/strict';
+import * as dgram from 'node:dgram';
+import { ConnectionRegistry, HISTORY_BUDGET_FACTOR } from '../registry';
+import type { ErrorEvent } from '../types';
+
+function send(s: dgram.Socket, b: Buffer, port: number): Promise<void> {
+  return new Promise((resolve, reject) => s.send(b, port, '127.0.0.1', (e) => (e ? reject(e) : resolve())));
+}
+
+describe('registry: history budget across connections', function () {
+  this.timeout(20_000);
+
+  it('a UDP flood from many senders keeps the recorded history within the budget, dropping the idlest first', async () => {
+    const perConn = 64 * 1024;
+    const budget = perConn * HISTORY_BUDGET_FACTOR; // 2 MiB
+    const r = new ConnectionRegistry({ historyMaxBytes: perConn });
+    const errors: ErrorEvent[] = [];
+    r.onDidError((e) => errors.push(e));
+    let received = 0;
+    r.onDidReceiveChunk((e) => (received += e.chunk.data.length));
+    try {
+      const udp = await r.bindUdp({ port: 0 });
+      const port = udp.local!.port;
+      const datagram = Buffer.alloc(32 * 1024, 0x41);
+      const senders: dgram.Socket[] = [];
+      for (let p = 0; p < 64; p++) {
+        const s = dgram.createSocket('udp4');
+        senders.push(s);
+        for (let i = 0; i < 2; i++) {
+          await send(s, datagram, port);
+          await new Promise((res) => setTimeout(res, 1));
+        }
+      }
+      await new Promise((res) => setTimeout(res, 100));
+      for (const s of senders) s.close();
+      // without a budget every peer keeps its 64 KiB (twice: chunks and frames), far above 2 MiB
+      assert.ok(received >= 3 * 1024 * 1024, `only ${received} bytes arrived`);
+      const peers = r.children(udp.id);
+      let held = 0;
+      for (const p of peers) {
+        const h = r.history(p.id);
+        for (const c of h.chunks) held += c.data.length;
+        for (const f of h.frames) held += f.payload.length;
+      }
+      assert.ok(held <= budget + Math.max(64 * 1024, budget / 16), `histories hold ${held} bytes, budget ${budget}`);
+      // the most recent sender still has its history; the first ones were dropped
+      assert.ok(r.history(peers[peers.length - 1].id).chunks.length > 0);
+      assert.equal(r.history(peers[0].id).chunks.length, 0);
+      assert.equal(errors.filter((e) => e.code === 'HISTORY_BUDGET').length, 1);
+    } finally {
+      r.dispose();
+    }
+  });
+});

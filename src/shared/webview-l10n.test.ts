@@ -1,11 +1,14 @@
-/** The webview's strings: every t('…') in src/webview is listed in WEBVIEW_STRINGS and translated to Chinese. */
+/**
+ * The webview's strings: every t('…') in src/webview is listed in WEBVIEW_STRINGS and translated to Chinese in the
+ * extension's l10n bundle (l10n/bundle.l10n.zh-cn.json), which the composer embeds in its page.
+ */
 import * as assert from 'node:assert/strict';
 import * as fs from 'node:fs';
 import * as path from 'node:path';
-import { WEBVIEW_ZH_CN } from '../extension/composer/l10n.zh-cn';
 import { WEBVIEW_STRINGS } from './protocol';
 
 const webviewDir = path.resolve(__dirname, '../../../src/webview');
+const zhBundle = path.resolve(__dirname, '../../../l10n/bundle.l10n.zh-cn.json');
 
 /** string literals inside t(…) calls (including both branches of a ternary) */
 function usedStrings(): Set<string> {
@@ -34,11 +37,12 @@ describe('webview strings (l10n)', () => {
     for (const s of used) assert.ok(listed.has(s), `WEBVIEW_STRINGS lacks ${JSON.stringify(s)}`);
   });
 
-  it('has a Chinese translation of each, with the same placeholders', () => {
+  it('has a Chinese translation of each in l10n/bundle.l10n.zh-cn.json, with the same placeholders', () => {
+    const bundle = JSON.parse(fs.readFileSync(zhBundle, 'utf8')) as Record<string, unknown>;
     for (const s of WEBVIEW_STRINGS) {
-      const zh = WEBVIEW_ZH_CN[s];
+      const zh = bundle[s];
       assert.equal(typeof zh, 'string', `no zh-cn translation for ${JSON.stringify(s)}`);
-      assert.deepEqual(placeholders(zh), placeholders(s), s);
+      assert.deepEqual(placeholders(String(zh)), placeholders(s), s);
     }
   });
 });

@@ -8,7 +8,6 @@ import * as vscode from 'vscode';
 import type { IConnectionRegistry } from '../../core/types';
 import { WEBVIEW_STRINGS, type InitMessage } from '../../shared/protocol';
 import { ComposerHost } from './host';
-import { WEBVIEW_ZH_CN } from './l10n.zh-cn';
 
 export const COMPOSER_VIEW_TYPE = 'socketDebugger.composer';
 
@@ -39,15 +38,13 @@ function readSettings(): InitMessage['settings'] {
 }
 
 /**
- * Translations of the webview's strings: the extension's l10n bundle first, then (for Simplified Chinese) the
- * composer's own table, so the panel is complete in Chinese even before the bundle has every string.
+ * Translations of the webview's strings (WEBVIEW_STRINGS), from the extension's l10n bundle of the display language
+ * (l10n/bundle.l10n.<lang>.json; undefined in English). Embedded in the page; the webview's t() looks them up.
  */
-export function webviewStrings(language = vscode.env.language, bundle = vscode.l10n.bundle): Record<string, string> {
-  const lang = language.toLowerCase();
-  const zh = lang === 'zh' || lang === 'zh-cn' || lang === 'zh-hans' || lang === 'zh-sg';
+export function webviewStrings(bundle: { [key: string]: string } | undefined = vscode.l10n.bundle): Record<string, string> {
   const out: Record<string, string> = {};
   for (const s of WEBVIEW_STRINGS) {
-    const v = bundle?.[s] ?? (zh ? WEBVIEW_ZH_CN[s] : undefined);
+    const v = bundle?.[s];
     if (typeof v === 'string' && v !== s) out[s] = v;
   }
   return out;

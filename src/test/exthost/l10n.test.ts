@@ -2,6 +2,8 @@ import * as assert from 'node:assert/strict';
 import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { extensionPath } from './helpers';
+import { webviewStrings } from '../../extension/composer/panel';
+import { WEBVIEW_STRINGS } from '../../shared/protocol';
 
 function readJson(file: string): Record<string, unknown> {
   return JSON.parse(fs.readFileSync(file, 'utf8')) as Record<string, unknown>;
@@ -55,5 +57,15 @@ describe('localization', () => {
       const ph = (x: string) => [...x.matchAll(/\{\d+\}/g)].map((m) => m[0]).sort().join();
       assert.equal(ph(String(bundle[s])), ph(s), `placeholders differ for "${s}"`);
     }
+  });
+
+  it('the Packet Composer page gets every webview string in Chinese from the zh-cn bundle (no other table)', () => {
+    const bundle = readJson(path.join(root, 'l10n/bundle.l10n.zh-cn.json'));
+    const strings = Object.fromEntries(Object.entries(bundle).filter((e): e is [string, string] => typeof e[1] === 'string'));
+    const page = webviewStrings(strings);
+    const untranslated = WEBVIEW_STRINGS.filter((s) => page[s] === undefined && bundle[s] !== s);
+    assert.deepEqual(untranslated, [], 'webview strings the composer would show in English');
+    // English (no bundle): nothing to embed, the webview shows its own strings
+    assert.deepEqual(webviewStrings(undefined), {});
   });
 });

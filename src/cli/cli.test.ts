@@ -282,6 +282,16 @@ sk.close()
       assert.equal(await srv.waitLine((l) => l.startsWith('got:')), 'got:你好');
     });
 
+    it('--encoding base64 (raw framing) shows each chunk whole, not held back in 3-byte groups', async () => {
+      const srv = python(peers.GBK_SERVER);
+      const port = await peerPort(srv);
+      const r = await runCli(['tcp', 'connect', '127.0.0.1', String(port), '--encoding', 'base64', '--send-hex', '68 69', '--json']);
+      assert.equal(r.code, 0, r.stderr);
+      const fs = frames(r.stdout.trim().split('\n').map((l) => JSON.parse(l) as Record<string, unknown>));
+      assert.ok(fs.length > 0);
+      for (const f of fs) assert.equal(f.text, Buffer.from(String(f.hex), 'hex').toString('base64'));
+    });
+
     it('sends stdin from a pipe as a stream and half-closes at the end', async () => {
       const srv = python(peers.SINK_SERVER);
       const port = await peerPort(srv);

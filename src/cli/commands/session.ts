@@ -109,9 +109,12 @@ export class Session {
     this.disposables.add(d);
   }
 
-  /** Text of a received payload: raw streams keep a decoder per connection so split characters render. */
+  /**
+   * Text of a received payload: raw streams keep a decoder per connection so split characters render.
+   * Display forms (hex, base64) show each chunk whole: a stream decoder would hold back base64's 3-byte groups.
+   */
   textOf(id: string, payload: Buffer, datagram = false): string {
-    if (datagram || this.opts.framing !== 'raw') return decodeText(payload, this.opts.encoding);
+    if (datagram || this.displayForm || this.opts.framing !== 'raw') return decodeText(payload, this.opts.encoding);
     let dec = this.decoders.get(id);
     if (!dec) {
       dec = createStreamDecoder(this.opts.encoding);

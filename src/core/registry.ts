@@ -33,6 +33,8 @@ export const DEFAULT_MAX_FRAME_SIZE = 16 * 1024 * 1024;
 export const DEFAULT_RETAIN_CLOSED = 1000;
 /** the histories of all connections together hold at most this many times historyMaxBytes */
 export const HISTORY_BUDGET_FACTOR = 32;
+/** the decoders of all connections together hold at most this many times maxFrameSize of unfinished frames */
+export const DECODE_BUDGET_FACTOR = 16;
 
 /**
  * An emitter whose listeners cannot break the engine: a throwing listener is reported through
@@ -105,6 +107,8 @@ export class ConnectionRegistry implements IConnectionRegistry {
   private readonly host: ConnectionHost;
   /** most bytes recorded across every connection's history (each one is also bounded by historyMaxBytes) */
   private readonly historyBudget: number;
+  /** most bytes all decoders together may hold for unfinished frames */
+  private readonly decodeBudget: number;
   private readonly budgetCheckEvery: number;
   private recordedSinceCheck = 0;
   private lastBudgetNotice = 0;
@@ -120,7 +124,10 @@ export class ConnectionRegistry implements IConnectionRegistry {
     // Per-connection limits alone do not bound memory: a UDP socket keeps up to 4096 peers and a server any number
     // of clients, each with its own history. Across all of them, at most HISTORY_BUDGET_FACTOR connections' worth.
     this.historyBudget = resolved.historyMaxBytes * HISTORY_BUDGET_FACTOR;
-    this.budgetCheckEvery = Math.max(64 * 1024, Math.floor(this.historyBudget / 16));
+    // Likewise each decoder may hold up to maxFrameSize of an unfinished frame; many clients doing so at once
+    // would hold clients × maxFrameSize.
+    this.decodeBudget = resolved.maxFrameSize * DECODE_BUDGET_FACTOR;
+    this.budgetCheckEvery = Math.max(64 * 1024, Math.floor(Math.min(this.historyBudget, this.decodeBudget) / 16));
     this.host = {
       options: resolved,
       chunkEmitter: this._onDidReceiveChunk,
@@ -138,6 +145,7 @@ export class ConnectionRegistry implements IConnectionRegistry {
         if (this.recordedSinceCheck >= this.budgetCheckEvery) {
           this.recordedSinceCheck = 0;
           this.enforceHistoryBudget();
+          this.enforceDecodeBudget();
         }
       },
     };
@@ -423,6 +431,31 @@ export class ConnectionRegistry implements IConnectionRegistry {
         code: 'HISTORY_BUDGET',
         message: `recorded history reached ${mb(before)} MiB across all connections (budget ${mb(this.historyBudget)} MiB): dropped the history of ${cleared} closed or least recently active connection(s)`,
       });
+    }
+  }
+
+  /** When decoders together hold more than the budget, the largest unfinished frames are given up first. */
+  private enforceDecodeBudget(): void {
+    const holders: Connection[] = [];
+    let total = 0;
+    for (const c of this.conns.values()) {
+      const b = c.decodeBuffered;
+      if (b > 0) {
+        holders.push(c);
+        total += b;
+      }
+    }
+    if (total <= this.decodeBudget) return;
+    holders.sort((a, b) => b.decodeBuffered - a.decodeBuffered);
+    const target = Math.floor((this.decodeBudget * 3) / 4);
+    const mb = (n: number): string => (n / (1024 * 1024)).toFixed(1);
+    for (const c of holders) {
+      if (total <= target) break;
+      const held = c.decodeBuffered;
+      total -= held;
+      c.abandonPartialFrame(
+        `unfinished frames held ${mb(total + held)} MiB across all connections (budget ${mb(this.decodeBudget)} MiB); this one's ${held} bytes were dropped`,
+      );
     }
   }
 

@@ -4,7 +4,8 @@
  */
 import * as assert from 'node:assert/strict';
 import * as dgram from 'node:dgram';
-import { ConnectionRegistry, HISTORY_BUDGET_FACTOR } from '../registry';
+import * as net from 'node:net';
+import { ConnectionRegistry, DECODE_BUDGET_FACTOR, HISTORY_BUDGET_FACTOR } from '../registry';
 import type { ErrorEvent } from '../types';
 
 function send(s: dgram.Socket, b: Buffer, port: number): Promise<void> {
@@ -52,6 +53,44 @@ describe('registry: history budget across connections', function () {
       assert.equal(r.history(peers[0].id).chunks.length, 0);
       assert.equal(errors.filter((e) => e.code === 'HISTORY_BUDGET').length, 1);
     } finally {
+      r.dispose();
+    }
+  });
+
+  it('many clients each holding an unfinished frame cannot make the decoders hold more than the budget', async () => {
+    const maxFrame = 256 * 1024;
+    const budget = maxFrame * DECODE_BUDGET_FACTOR; // 4 MiB
+    const r = new ConnectionRegistry({ maxFrameSize: maxFrame });
+    const errors: ErrorEvent[] = [];
+    r.onDidError((e) => errors.push(e));
+    let received = 0;
+    r.onDidReceiveChunk((e) => (received += e.chunk.data.length));
+    const clients: net.Socket[] = [];
+    try {
+      const server = await r.listenTcp({ port: 0, framing: 'length:!I' });
+      const port = server.local!.port;
+      const partial = 200 * 1024;
+      const prefix = Buffer.alloc(4);
+      prefix.writeUInt32BE(maxFrame - 1); // a legal length, whose payload never completes
+      const n = 32;
+      for (let i = 0; i < n; i++) {
+        const s = net.connect(port, '127.0.0.1');
+        s.on('error', () => undefined);
+        clients.push(s);
+        await new Promise<void>((res) => s.once('connect', () => res()));
+        await new Promise<void>((res) => s.write(Buffer.concat([prefix, Buffer.alloc(partial, 0x42)]), () => res()));
+      }
+      const expected = n * (partial + 4);
+      const until = Date.now() + 10_000;
+      while (received < expected && Date.now() < until) await new Promise((res) => setTimeout(res, 20));
+      assert.equal(received, expected);
+      const dropped = errors.filter((e) => e.code === 'FRAME_BUFFER_BUDGET').length;
+      // what the clients still hold in the decoders is within the budget (plus one check interval)
+      const held = (n - dropped) * (partial + 4);
+      assert.ok(held <= budget + budget / 16, `decoders hold ${held} bytes (${dropped} frames given up), budget ${budget}`);
+      assert.ok(dropped > 0);
+    } finally {
+      for (const s of clients) s.destroy();
       r.dispose();
     }
   });

@@ -48,7 +48,10 @@ export interface ConnectionHost {
   /** the connection has ended for good: fire onDidClose */
   closed(conn: Connection): void;
   error(ev: ErrorEvent): void;
-  /** `bytes` more were recorded in some connection's history (the registry keeps a budget across all of them) */
+  /**
+   * `bytes` more were received or recorded (the registry keeps budgets across all connections: recorded history,
+   * and bytes decoders hold for unfinished frames)
+   */
   recorded?(bytes: number): void;
 }
 
@@ -169,14 +172,12 @@ export abstract class Connection {
     if (record || host.chunkEmitter.hasListeners) {
       const chunk: ChunkRecord = { seq: this.inChunkSeq++, direction: 'in', time: t, offset, data };
       if (remote) chunk.remote = remote;
-      if (record) {
-        this.history().chunks.push(chunk);
-        host.recorded?.(len);
-      }
+      if (record) this.history().chunks.push(chunk);
       host.chunkEmitter.fire({ id: this.id, chunk });
     } else {
       this.inChunkSeq++;
     }
+    host.recorded?.(len);
     if (this.raw) {
       this.emitInFrame(t, offset, offset + len, data, undefined, remote);
     } else if (!this.decoderFailed) {
@@ -310,6 +311,18 @@ export abstract class Connection {
   /** bytes recorded in this connection's own history (chunks and frames; children not included) */
   get historyBytes(): number {
     return this.hist ? this.hist.chunks.bytes + this.hist.frames.bytes : 0;
+  }
+
+  /** bytes the decoder holds for an unfinished frame */
+  get decodeBuffered(): number {
+    return this.decoder?.buffered ?? 0;
+  }
+
+  /** Gives up the unfinished frame to free its bytes (memory budget); decoding stops as after a framing error. */
+  abandonPartialFrame(message: string): void {
+    const dec = this.decoder;
+    if (!dec || dec.buffered === 0) return;
+    this.framingFailed({ code: 'FRAME_BUFFER_BUDGET', offset: dec.offset - dec.buffered, message, frames: [] }, this.decoderBase);
   }
 
   /** drops this connection's own history (not its children's) */

@@ -94,4 +94,43 @@ describe('registry: history budget across connections', function () {
       r.dispose();
     }
   });
+
+  it('small frames cut from large datagrams do not keep the datagrams alive in the history', async () => {
+    const r = new ConnectionRegistry({ historyMaxBytes: 1024 * 1024, historyMaxFrames: 1000 });
+    let received = 0;
+    r.onDidReceiveChunk(() => received++);
+    const s = dgram.createSocket('udp4');
+    try {
+      const udp = await r.bindUdp({ port: 0, framing: 'length:!H' });
+      const port = udp.local!.port;
+      // a 1-byte frame, then the start of a frame the datagram never completes (INCOMPLETE_FRAME)
+      const datagram = Buffer.concat([Buffer.from([0, 1, 0x61, 0xff, 0xff]), Buffer.alloc(60 * 1024, 0x42)]);
+      for (let i = 0; i < 300; i++) {
+        await send(s, datagram, port);
+        if (i % 4 === 3) await new Promise((res) => setTimeout(res, 1));
+      }
+      // loopback may drop some datagrams: wait until no more arrive
+      for (let last = -1; last !== received; ) {
+        last = received;
+        await new Promise((res) => setTimeout(res, 100));
+      }
+      assert.ok(received >= 100, `only ${received} datagrams arrived`);
+      const peer = r.children(udp.id)[0];
+      const frames = r.history(peer.id).frames;
+      assert.equal(frames.length, received);
+      const backing = new Set<ArrayBufferLike>();
+      let pinned = 0;
+      for (const f of frames) {
+        assert.equal(f.payload.toString(), 'a');
+        if (!backing.has(f.payload.buffer)) {
+          backing.add(f.payload.buffer);
+          pinned += f.payload.buffer.byteLength;
+        }
+      }
+      assert.ok(pinned <= 2 * 1024 * 1024, `${frames.length} one-byte frames keep ${pinned} bytes alive`);
+    } finally {
+      s.close();
+      r.dispose();
+    }
+  });
 });

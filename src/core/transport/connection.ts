@@ -247,6 +247,9 @@ export abstract class Connection {
     const record = host.options.recordHistory;
     const seq = this.inFrameSeq++;
     if (!record && !host.frameEmitter.hasListeners) return;
+    // A small frame cut from a large datagram would keep the whole datagram alive in the history long after the
+    // datagram's chunk record is gone (e.g. a 3-byte frame, then junk): keep a copy of just the frame.
+    if (record && this.datagrams && payload.buffer.byteLength > 4 * (end - start) + 4096) payload = Buffer.from(payload);
     const frame: FrameRecord = { seq, direction: 'in', time: t, start, end, payload };
     if (header) frame.header = header;
     if (remote) frame.remote = remote;

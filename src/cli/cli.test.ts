@@ -45,6 +45,15 @@ describe('sockdbg CLI (against Python peers)', function () {
       assert.match(c.stdout, /--send-framing/);
     });
 
+    it('udp help does not describe framing specs: the udp commands take no --framing', async () => {
+      for (const cmd of ['bind', 'send']) {
+        const h = await runCli(['udp', cmd, '--help']);
+        assert.equal(h.code, 0);
+        assert.doesNotMatch(h.stdout, /framing/i);
+        assert.match(h.stdout, /Encodings:/);
+      }
+    });
+
     for (const [name, args, pattern] of [
       ['bad hex', ['tcp', 'connect', '127.0.0.1', '9', '--send-hex', 'zz'], /bad hex in --send-hex/],
       ['a bad framing spec', ['tcp', 'listen', '--port', '0', '--framing', 'length:z'], /bad --framing 'length:z'/],

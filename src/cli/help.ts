@@ -1,10 +1,11 @@
 /** Help texts of `sockdbg` and its commands. */
 import type { CommandContext } from './context';
 
+const UDP_NOTES = `Encodings:    utf-8 (default), gbk, gb18030, big5, shift_jis, euc-kr, utf-16le, utf-16be, latin1
+Exit codes:   0 success, 1 usage error, 2 network error (refused, timeout, address in use, reset)`;
 const COMMON_NOTES = `Framing SPEC: raw | line | delimiter:<escaped bytes> | fixed:<n> | length:<struct fmt>[,includes-header][,adjust=<n>][,max=<bytes>]
               | json-header[,length=<struct fmt>][,size-key=<key>][,max=<bytes>]
-Encodings:    utf-8 (default), gbk, gb18030, big5, shift_jis, euc-kr, utf-16le, utf-16be, latin1
-Exit codes:   0 success, 1 usage error, 2 network error (refused, timeout, address in use, reset)`;
+${UDP_NOTES}`;
 
 export const HELP: Record<string, string> = {
   main: `sockdbg — debug TCP and UDP protocols from the terminal (Socket Debugger CLI)
@@ -92,7 +93,7 @@ Binds a UDP socket and prints every datagram received.
   --count N       exit 0 after N datagrams
   --json          one JSON object per line per event
 
-${COMMON_NOTES}`,
+${UDP_NOTES}`,
 
   'udp send': `Usage: sockdbg udp send HOST PORT [TEXT | --hex HEX] [--wait] [--timeout SEC] [--encoding ENC] [--json]
 
@@ -104,7 +105,7 @@ Sends one datagram: TEXT (encoded with --encoding), HEX bytes, or else all of st
   --encoding ENC  encoding of TEXT and of the reply shown (default utf-8)
   --json          one JSON object per line per event
 
-${COMMON_NOTES}`,
+${UDP_NOTES}`,
 
   struct: `Usage:
   sockdbg struct pack   [--] FMT VALUE...   print the packed bytes as hex

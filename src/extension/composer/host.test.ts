@@ -1,14 +1,15 @@
 /**
  * The composer's host side (src/extension/composer/{draft,bridge,host}.ts, no `vscode`), against a real
- * ConnectionRegistry and Python peers on 127.0.0.1. Lives here because mocha runs src/{core,shared,cli}.
+ * ConnectionRegistry and Python peers on 127.0.0.1. Plain mocha (.mocharc.json runs src/extension/composer/**),
+ * so nothing this imports may import `vscode` (panel.ts does: it is covered by the exthost suite).
  */
 import * as assert from 'node:assert/strict';
 import { spawn } from 'node:child_process';
 import * as net from 'node:net';
-import { ConnectionRegistry } from '../core/registry';
-import { buildWire, DraftProblem, parseStructValues } from '../extension/composer/draft';
-import { ComposerHost } from '../extension/composer/host';
-import type { DataMessage, DraftError, HistoryMessage, HostToWebview, InitMessage } from './protocol';
+import { ConnectionRegistry } from '../../core/registry';
+import { buildWire, DraftProblem, parseStructValues } from './draft';
+import { ComposerHost } from './host';
+import type { DataMessage, DraftError, HistoryMessage, HostToWebview, InitMessage } from '../../shared/protocol';
 
 function python(code: string, args: string[] = [], input?: string): { done: Promise<string>; kill(): void } {
   const p = spawn('python3', ['-c', code, ...args], { stdio: ['pipe', 'pipe', 'pipe'] });

@@ -39,9 +39,16 @@ class BadFrame(Exception):
     pass
 
 
-def recv_exact(sock, n):
+def recv_exact(sock, n, deadline=None):
+    """Exactly n bytes; with a deadline (time.monotonic()), the whole read must finish by then (a peer sending a
+    byte at a time cannot stretch a socket timeout that each recv() would restart)."""
     buf = bytearray()
     while len(buf) < n:
+        if deadline is not None:
+            left = deadline - time.monotonic()
+            if left <= 0:
+                raise socket.timeout("timed out")
+            sock.settimeout(left)
         chunk = sock.recv(n - len(buf))
         if not chunk:
             raise EOFError("connection closed")
@@ -66,12 +73,12 @@ class Channel:
             self.send_seq += 1
             self.sock.sendall(frame + mac)  # blocks while the client is behind: that is the backpressure
 
-    def recv(self):
-        head = recv_exact(self.sock, 4)
+    def recv(self, deadline=None):
+        head = recv_exact(self.sock, 4, deadline)
         n = struct.unpack("<i", head)[0]
         if not 0 < n <= MAX_HEADER:
             raise BadFrame("bad header length %d" % n)
-        hb = recv_exact(self.sock, n)
+        hb = recv_exact(self.sock, n, deadline)
         try:
             header = json.loads(hb.decode("utf-8", "replace"))
             size = header["total_size"]
@@ -79,8 +86,8 @@ class Channel:
             raise BadFrame("malformed frame header")
         if not isinstance(header.get("type"), str) or not isinstance(size, int) or not 0 <= size <= MAX_BODY:
             raise BadFrame("malformed frame header")
-        body = recv_exact(self.sock, size)
-        mac = recv_exact(self.sock, DIGEST_SIZES[self.digest])
+        body = recv_exact(self.sock, size, deadline)
+        mac = recv_exact(self.sock, DIGEST_SIZES[self.digest], deadline)
         expected = hmac.new(self.key, self.recv_dir + struct.pack(">Q", self.recv_seq) + head + hb + body, self.digest).digest()
         if not hmac.compare_digest(mac, expected):
             raise BadFrame("frame authentication failed")
@@ -165,10 +172,11 @@ class Agent:
         where = "%s:%d" % peer
         time.sleep(self.failure_delay(addr))
         sock.settimeout(HANDSHAKE_TIMEOUT)
+        deadline = time.monotonic() + HANDSHAKE_TIMEOUT  # for the whole handshake, up to the exec request
         try:
             nonce_a = os.urandom(NONCE_BYTES)
             sock.sendall(nonce_a)
-            answer = recv_exact(sock, DIGEST_SIZES[self.digest])
+            answer = recv_exact(sock, DIGEST_SIZES[self.digest], deadline)
             if not hmac.compare_digest(answer, hmac.new(self.key, nonce_a, self.digest).digest()):
                 with self.lock:
                     self.failures[addr] = self.failures.get(addr, 0) + 1
@@ -179,12 +187,12 @@ class Agent:
             with self.lock:
                 self.failures.pop(addr, None)
             sock.sendall(b"\x01")
-            nonce_b = recv_exact(sock, NONCE_BYTES)
+            nonce_b = recv_exact(sock, NONCE_BYTES, deadline)
             sock.sendall(hmac.new(self.key, LABEL_AGENT_PROOF + nonce_a + nonce_b, self.digest).digest())
             session_key = hmac.new(self.key, LABEL_SESSION + nonce_a + nonce_b, self.digest).digest()
             ch = Channel(sock, session_key, self.digest, b"A", b"C")
             try:
-                header, body = ch.recv()
+                header, body = ch.recv(deadline)
             except BadFrame as e:
                 ch.send({"type": "error", "code": "bad-mac" if "authentication" in str(e) else "protocol", "message": str(e)})
                 self.audit(peer=where, outcome="bad-mac")

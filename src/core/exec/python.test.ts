@@ -283,6 +283,30 @@ describe('remote exec: Python peers', function () {
       assert.match(reply.toString('latin1'), /"type": "error"/);
     });
 
+    it('a peer trickling its answer a byte at a time is cut off by the 5 s handshake deadline', async function () {
+      this.timeout(15_000);
+      const s = net.connect(port, '127.0.0.1');
+      s.on('error', () => undefined);
+      let sent = 0;
+      const closed = new Promise<void>((r) => s.on('close', () => r()));
+      const drip = setInterval(() => {
+        if (s.destroyed) return;
+        if (sent >= 12) {
+          s.destroy(); // the agent is still waiting: give up (the assertion below fails)
+          return;
+        }
+        s.write(Buffer.of(0)); // each byte would restart a per-recv timeout
+        sent++;
+      }, 700);
+      try {
+        await closed;
+      } finally {
+        clearInterval(drip);
+      }
+      // closed after about 5 s (7 or 8 bytes); without a deadline it would wait for all 32 (22 s)
+      assert.ok(sent < 11, `${sent} bytes were trickled before the agent gave up`);
+    });
+
     it('caps unauthenticated connections (one thread each): the 65th waiting one is closed at once', async () => {
       const idle: net.Socket[] = [];
       const open = (): Promise<{ s: net.Socket; first: Promise<'data' | 'close'> }> =>

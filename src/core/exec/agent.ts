@@ -95,7 +95,10 @@ export interface ExecAgentStats {
   commandsStarted: number;
 }
 
-const MAX_PENDING_HANDSHAKES = 64;
+/** unauthenticated connections at once (each holds at most MAX_HANDSHAKE_BUFFER bytes for 5 s) … */
+const MAX_PENDING_HANDSHAKES = 256;
+/** … and from one address, so that one peer cannot keep everybody else out */
+const MAX_PENDING_PER_ADDRESS = 64;
 const OUTPUT_CHUNK = 256 * 1024;
 /** Pending stdin bytes for the command above which the agent stops reading the client's socket. */
 const STDIN_HIGH_WATER = 8 * 1024 * 1024;
@@ -130,6 +133,7 @@ export class ExecAgent {
   private readonly sockets = new Set<net.Socket>();
   private readonly sessions = new Set<AgentSession>();
   private readonly failures = new Map<string, { count: number; last: number }>();
+  private readonly pendingByAddress = new Map<string, number>();
   private closing = false;
 
   constructor(readonly options: ExecAgentOptions) {
@@ -199,7 +203,8 @@ export class ExecAgent {
   }
 
   private onConnection(socket: net.Socket): void {
-    if (this.closing || this.stats.pendingHandshakes >= MAX_PENDING_HANDSHAKES) {
+    const addr = socket.remoteAddress ?? '?';
+    if (this.closing || this.stats.pendingHandshakes >= MAX_PENDING_HANDSHAKES || (this.pendingByAddress.get(addr) ?? 0) >= MAX_PENDING_PER_ADDRESS) {
       socket.destroy();
       return;
     }
@@ -218,12 +223,16 @@ export class ExecAgent {
     const d = this.digest;
     const key = this.options.key;
     this.stats.pendingHandshakes++;
+    this.pendingByAddress.set(addr, (this.pendingByAddress.get(addr) ?? 0) + 1);
     let timer: NodeJS.Timeout | undefined;
     let pending = true;
     const done = (): void => {
       if (pending) {
         pending = false;
         this.stats.pendingHandshakes--;
+        const n = (this.pendingByAddress.get(addr) ?? 1) - 1;
+        if (n > 0) this.pendingByAddress.set(addr, n);
+        else this.pendingByAddress.delete(addr);
       }
     };
     try {

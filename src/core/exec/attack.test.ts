@@ -119,6 +119,37 @@ describe('remote exec: hostile peers', function () {
     assert.equal(a.agent.stats.failedHandshakes, 1);
   });
 
+  it('one address holding many unauthenticated connections cannot keep other peers out', async () => {
+    a = await startAgent();
+    const port = a.port;
+    const open = (localAddress: string): Promise<{ s: net.Socket; first: Promise<'data' | 'close'> }> =>
+      new Promise((resolve) => {
+        const s = net.connect({ port, host: '127.0.0.1', localAddress });
+        s.on('error', () => undefined);
+        const first = new Promise<'data' | 'close'>((r) => {
+          s.once('data', () => r('data'));
+          s.once('close', () => r('close'));
+        });
+        s.once('connect', () => resolve({ s, first }));
+      });
+    const all: net.Socket[] = [];
+    try {
+      for (let i = 0; i < 64; i++) {
+        const c = await open('127.0.0.1');
+        all.push(c.s);
+        assert.equal(await c.first, 'data');
+      }
+      const more = await open('127.0.0.1');
+      all.push(more.s);
+      assert.equal(await more.first, 'close'); // that address has enough handshakes in progress
+      const other = await open('127.0.0.2');
+      all.push(other.s);
+      assert.equal(await other.first, 'data'); // another peer still gets its challenge
+    } finally {
+      for (const s of all) s.destroy();
+    }
+  });
+
   it('allowlist: shell chaining and substitution after an allowed prefix are refused, and nothing runs', async () => {
     a = await startAgent({ allow: [/echo .*/] });
     const marker = join(tmp.dir, 'chained');

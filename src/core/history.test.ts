@@ -1,7 +1,7 @@
 import * as assert from 'node:assert/strict';
 import fc from 'fast-check';
 import { ConnectionHistory, RingBuffer } from './history';
-import type { ChunkRecord } from './types';
+import type { ChunkRecord, FrameRecord } from './types';
 
 const len = (s: string): number => s.length;
 
@@ -74,5 +74,19 @@ describe('core/history', () => {
     assert.equal(s.droppedChunks, 3);
     assert.equal(s.droppedFrames, 0);
     assert.deepEqual(s.frames, []);
+  });
+
+  it('counts a frame by its wire size, so big json headers with tiny bodies stay within maxBytes', () => {
+    const h = new ConnectionHistory({ maxBytes: 10_000, maxFrames: 1_000 });
+    for (let i = 0; i < 100; i++) {
+      const frame: FrameRecord = {
+        seq: i, direction: 'in', time: i, start: i * 6_001, end: (i + 1) * 6_001,
+        payload: Buffer.from('x'), header: { total_size: 1, pad: 'p'.repeat(5_980) },
+      };
+      h.frames.push(frame);
+    }
+    // 6 001 wire bytes each: one frame fits in 10 000 bytes (the newest is always kept), never 100
+    assert.equal(h.frames.length, 1);
+    assert.equal(h.frames.dropped, 99);
   });
 });

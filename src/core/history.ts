@@ -106,7 +106,9 @@ export interface HistoryLimits {
 }
 
 const chunkSize = (c: ChunkRecord): number => c.data.length;
-const frameSize = (f: FrameRecord): number => f.payload.length;
+// A frame counts its wire size: a json-header frame with a 60 KB header and a 1-byte body holds the parsed
+// header as well, so counting only the payload would let one peer pin far more than maxBytes.
+const frameSize = (f: FrameRecord): number => Math.max(f.payload.length, f.end - f.start);
 
 /**
  * Chunks and frames of one connection, both directions. The limits apply to each ring separately

@@ -36,7 +36,7 @@ if (existsSync(join(root, 'src/webview/main.ts'))) {
 run('lint', process.execPath, [join(root, 'node_modules/eslint/bin/eslint.js'), 'src', 'scripts']);
 run('build', process.execPath, [join(root, 'scripts/build.mjs')]);
 if (suites.has('unit')) {
-  run('unit tests (mocha)', process.execPath, [join(root, 'node_modules/mocha/bin/mocha.js')]);
+  run('unit tests (mocha)', process.execPath, [join(root, 'node_modules/mocha/bin/mocha.js'), '--config', '.mocharc.unit.json']);
 }
 const vscodeSuites = ['exthost', 'ui'].filter((s) => suites.has(s));
 if (vscodeSuites.length && existsSync(join(root, 'scripts/vscode-test.mjs'))) {

@@ -1,6 +1,6 @@
 /**
  * The composer's host side (src/extension/composer/{draft,bridge,host}.ts, no `vscode`), against a real
- * ConnectionRegistry and Python peers on 127.0.0.1. Plain mocha (.mocharc.json runs src/extension/composer/**),
+ * ConnectionRegistry and Python peers on 127.0.0.1. Plain mocha (.mocharc.unit.json runs src/extension/composer/**),
  * so nothing this imports may import `vscode` (panel.ts does: it is covered by the exthost suite).
  */
 import * as assert from 'node:assert/strict';

@@ -230,6 +230,7 @@ sk.close()
       assert.ok(err, r.stdout);
       assert.equal(err.code, 'NEGATIVE_LENGTH');
       assert.match(String(err.message), /offset 6/);
+      assert.equal(err.offset, 6);
       assert.equal(ev[ev.length - 1].type, 'close');
     });
 

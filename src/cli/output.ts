@@ -156,10 +156,11 @@ export class Reporter {
   }
 
   /** A non-fatal problem (framing error on one connection…): JSON event or a stderr line. */
-  warn(code: string, message: string, conn?: string): void {
+  warn(code: string, message: string, conn?: string, offset?: number): void {
     if (this.opts.json) {
       const ev: Record<string, unknown> = { type: 'error', code, message };
       if (conn !== undefined) ev.conn = conn;
+      if (offset !== undefined) ev.offset = offset;
       this.event(ev);
     } else {
       this.opts.stderr.write(`sockdbg: ${message}\n`);

@@ -114,7 +114,7 @@ async function tcpListen(argv: string[], ctx: CommandContext): Promise<number> {
       // socket and send errors (errno-style codes) surface as close reasons or failed sends;
       // this reports framing errors (with connection and stream offset) and listener failures
       if (s.isFinished || isSocketErrorCode(e.code)) return;
-      s.reporter.warn(e.code, e.message, e.id);
+      s.reporter.warn(e.code, e.message, e.id, e.offset);
     }),
   );
 
@@ -217,7 +217,7 @@ async function tcpConnect(argv: string[], ctx: CommandContext): Promise<number> 
   s.add(
     reg.onDidError((e) => {
       if (e.id === undefined || e.id !== connId || s.isFinished || isSocketErrorCode(e.code)) return;
-      s.reporter.warn(e.code, e.message, e.id);
+      s.reporter.warn(e.code, e.message, e.id, e.offset);
     }),
   );
 

@@ -80,7 +80,7 @@ async function udpBind(argv: string[], ctx: CommandContext): Promise<number> {
   s.add(
     reg.onDidError((e) => {
       if (s.isFinished || isSocketErrorCode(e.code)) return;
-      s.reporter.warn(e.code, e.message, e.id);
+      s.reporter.warn(e.code, e.message, e.id, e.offset);
     }),
   );
 

@@ -21,7 +21,9 @@ class Usage extends Error {}
 
 const AGENT_USAGE =
   'usage: sockdbg agent --port N [--host 127.0.0.1] (--key-file F | --key-env VAR) [--digest sha256]\n' +
-  '                     [--allow REGEX]... [--max-sessions N] [--timeout SEC] [--audit FILE]';
+  '                     [--allow REGEX]... [--max-sessions N] [--timeout SEC] [--audit FILE]\n' +
+  '       --allow: the whole command line must match one REGEX; with an allowlist, shell commands containing\n' +
+  '       ; & | ` $ ( ) < > or a line break are refused (send argv instead), and so is --env';
 const EXEC_USAGE =
   'usage: sockdbg exec HOST PORT (--key-file F | --key-env VAR) [--digest sha256] [--encoding ENC] [--cwd DIR]\n' +
   '                    [--timeout SEC] [--env NAME=VALUE]... [--shell] [--stdin] -- COMMAND [ARG...]\n' +

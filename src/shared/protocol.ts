@@ -153,11 +153,15 @@ export interface HistoryMessage {
   droppedChunks: number;
 }
 
+/** The preview carries at most this many wire bytes (the composer shows no more); `wireLength` tells the total. */
+export const PREVIEW_WIRE_BYTES = 4096;
+
 export interface PreviewResultMessage {
   type: 'preview';
   reqId: number;
   result:
-    | { ok: true; wire: Uint8Array; payloadLength: number; framing: string; note?: string }
+    /** wire: the first PREVIEW_WIRE_BYTES of the wire bytes; wireLength: how many there are in all (when more) */
+    | { ok: true; wire: Uint8Array; wireLength?: number; payloadLength: number; framing: string; note?: string }
     | { ok: false; error: DraftError };
 }
 
@@ -444,6 +448,7 @@ export const WEBVIEW_STRINGS: readonly string[] = [
   "Click to jump to the error",
   "at position {0}:",
   "Wire bytes ({0})",
+  "showing the first {0} of {1} bytes",
   "{0} framing + {1} payload",
   "Pick a target first.",
   "No client is connected to {0}.",

@@ -2,7 +2,7 @@
  * The composer: target, input modes, live wire-bytes preview (computed by the host with the same code that
  * sends), send once or repeatedly, and a recallable history of sent frames.
  */
-import type { ConnSummary, Draft, DraftError, FramingChoice, HostToWebview, InputMode, Target } from '../shared/protocol';
+import { PREVIEW_WIRE_BYTES, type ConnSummary, type Draft, type DraftError, type FramingChoice, type HostToWebview, type InputMode, type Target } from '../shared/protocol';
 import { MAX_SENT_HISTORY, type App, type Persisted } from './app';
 import { t } from './l10n';
 import { debounce, h, icon, oneLine, toHex } from './util';
@@ -348,15 +348,16 @@ export function createComposer(app: App): { element: HTMLElement; onHost(m: Host
     }
   }
 
-  function showWire(bytes: Uint8Array, payloadLength: number, framing: string, note?: string): void {
-    const extra = bytes.length - payloadLength;
-    previewTitle.textContent = t('Wire bytes ({0})', bytes.length) + (extra > 0 ? ' = ' + t('{0} framing + {1} payload', extra, payloadLength) : '') + ` · ${framing}` + (note ? ` · ${note}` : '');
-    const max = 4096;
+  /** bytes: the first wire bytes (the host sends at most PREVIEW_WIRE_BYTES); total: how many there are in all */
+  function showWire(bytes: Uint8Array, total: number, payloadLength: number, framing: string, note?: string): void {
+    const extra = total - payloadLength;
+    previewTitle.textContent = t('Wire bytes ({0})', total) + (extra > 0 ? ' = ' + t('{0} framing + {1} payload', extra, payloadLength) : '') + ` · ${framing}` + (note ? ` · ${note}` : '');
+    const shown = Math.min(bytes.length, PREVIEW_WIRE_BYTES);
     const lines: string[] = [];
-    for (let i = 0; i < Math.min(bytes.length, max); i += 16) lines.push(toHex(bytes.subarray(i, Math.min(i + 16, bytes.length, max))));
-    if (bytes.length > max) lines.push(`… ${bytes.length - max} more bytes`);
+    for (let i = 0; i < shown; i += 16) lines.push(toHex(bytes.subarray(i, Math.min(i + 16, shown))));
+    if (total > shown) lines.push('… ' + t('showing the first {0} of {1} bytes', shown, total));
     wire.textContent = lines.join('\n');
-    wire.hidden = bytes.length === 0;
+    wire.hidden = total === 0;
   }
 
   // ---- send
@@ -575,7 +576,7 @@ export function createComposer(app: App): { element: HTMLElement; onHost(m: Host
       if (m.reqId !== lastPreviewReq) return; // stale
       if (m.result.ok) {
         showError(undefined);
-        showWire(m.result.wire, m.result.payloadLength, m.result.framing, m.result.note);
+        showWire(m.result.wire, m.result.wireLength ?? m.result.wire.length, m.result.payloadLength, m.result.framing, m.result.note);
       } else {
         previewTitle.textContent = t('Wire bytes: fix the input below');
         wire.textContent = '';

@@ -1,8 +1,9 @@
 /**
  * Bridges the connection registry to the composer webview: converts records to protocol items and batches
  * live traffic (at most one data message per `intervalMs`, ~25/s), waits for the previous post to be taken
- * before sending the next (backpressure), and drops the oldest pending frames beyond a cap during floods,
- * counting them so the webview can say so. Pure Node (no `vscode`).
+ * before sending the next (backpressure), and drops the oldest pending frames beyond a cap (a count and a byte
+ * budget) during floods, counting them so the webview can say so. A pending frame keeps only the bytes that cross
+ * to the webview (the first `maxFrameBytes`), never its whole payload. Pure Node (no `vscode`).
  */
 import { decodeText } from '../../core/codec/encoding';
 import type { Disposable } from '../../core/events';
@@ -18,6 +19,11 @@ export interface BridgeOptions {
   maxFramesPerBatch?: number;
   /** frames waiting to be posted before the oldest are skipped (default 50,000) */
   maxPending?: number;
+  /**
+   * payload bytes that frames waiting to be posted may hold before the oldest are skipped (default 64 MiB); also the
+   * most payload bytes one history message carries (older frames count as dropped)
+   */
+  maxPendingBytes?: number;
   /** payload bytes per frame that cross to the webview (default 64 KiB; copy fetches the rest) */
   maxFrameBytes?: number;
   /** payload bytes per frame decoded to text for display (default 4 KiB) */
@@ -44,13 +50,64 @@ export function toSummary(c: ConnectionInfo): ConnSummary {
 
 interface Pending {
   conn: string;
+  /** the frame, its payload cut to what crosses to the webview */
   frame: FrameRecord;
+  /** the payload's real length */
+  length: number;
+}
+
+/** A FIFO queue on a growable ring buffer: push, and drop/take from the front, are O(1). */
+export class Ring<T> {
+  private buf: Array<T | undefined> = new Array<T | undefined>(16);
+  private head = 0;
+  private size = 0;
+
+  get length(): number {
+    return this.size;
+  }
+
+  push(v: T): void {
+    if (this.size === this.buf.length) {
+      // grow: unroll into a buffer twice as large (amortized O(1) per push)
+      const next = new Array<T | undefined>(this.buf.length * 2);
+      for (let i = 0; i < this.size; i++) next[i] = this.buf[(this.head + i) % this.buf.length];
+      this.buf = next;
+      this.head = 0;
+    }
+    this.buf[(this.head + this.size) % this.buf.length] = v;
+    this.size++;
+  }
+
+  /** removes and returns the oldest item */
+  shift(): T | undefined {
+    if (this.size === 0) return undefined;
+    const v = this.buf[this.head];
+    this.buf[this.head] = undefined;
+    this.head = (this.head + 1) % this.buf.length;
+    this.size--;
+    return v;
+  }
+
+  /** removes and returns up to `n` oldest items, oldest first */
+  take(n: number): T[] {
+    const k = Math.min(n, this.size);
+    const out = new Array<T>(k);
+    for (let i = 0; i < k; i++) out[i] = this.shift() as T;
+    return out;
+  }
+
+  clear(): void {
+    this.buf = new Array<T | undefined>(16);
+    this.head = 0;
+    this.size = 0;
+  }
 }
 
 export class ComposerBridge implements Disposable {
   private readonly subs: Disposable[] = [];
-  private frames: Pending[] = [];
-  private chunks: ChunkItem[] = [];
+  private readonly frames = new Ring<Pending>();
+  private readonly chunks = new Ring<ChunkItem>();
+  private bytes = 0;
   private skipped = 0;
   private timer: ReturnType<typeof setTimeout> | undefined;
   private inFlight = false;
@@ -71,6 +128,7 @@ export class ComposerBridge implements Disposable {
       intervalMs: opts.intervalMs ?? 40,
       maxFramesPerBatch: opts.maxFramesPerBatch ?? 5000,
       maxPending: opts.maxPending ?? 50_000,
+      maxPendingBytes: opts.maxPendingBytes ?? 64 * 1024 * 1024,
       maxFrameBytes: opts.maxFrameBytes ?? 64 * 1024,
       maxTextBytes: opts.maxTextBytes ?? 4096,
       maxHistoryFrames: opts.maxHistoryFrames ?? 20_000,
@@ -78,18 +136,21 @@ export class ComposerBridge implements Disposable {
     this.subs.push(
       registry.onDidFrame((e) => {
         if (!this.active) return;
-        this.frames.push({ conn: e.id, frame: e.frame });
-        if (this.frames.length > this.o.maxPending) {
-          const n = this.frames.length - this.o.maxPending;
-          this.frames.splice(0, n);
-          this.skipped += n;
+        const p = this.pending(e.id, e.frame);
+        this.frames.push(p);
+        this.bytes += p.frame.payload.length;
+        // drop the oldest, one at a time (O(1) each), while over either cap; the newest frame always stays
+        while (this.frames.length > 1 && (this.frames.length > this.o.maxPending || this.bytes > this.o.maxPendingBytes)) {
+          const old = this.frames.shift();
+          if (old) this.bytes -= old.frame.payload.length;
+          this.skipped++;
         }
         this.schedule();
       }),
       registry.onDidReceiveChunk((e) => {
         if (!this.active) return;
         this.chunks.push(chunkItem(e.id, e.chunk));
-        if (this.chunks.length > this.o.maxPending) this.chunks.splice(0, this.chunks.length - this.o.maxPending);
+        while (this.chunks.length > this.o.maxPending) this.chunks.shift();
         this.schedule();
       }),
       registry.onDidOpen(() => this.connectionsChanged()),
@@ -104,9 +165,35 @@ export class ComposerBridge implements Disposable {
   /** Starts (webview ready) or stops (webview gone) forwarding live traffic. Starting drops what was pending. */
   setActive(active: boolean): void {
     this.active = active;
-    this.frames = [];
-    this.chunks = [];
+    this.frames.clear();
+    this.chunks.clear();
+    this.bytes = 0;
     this.skipped = 0;
+  }
+
+  /** payload bytes the frames waiting to be posted hold (at most `maxPendingBytes`, or one frame's worth) */
+  get pendingBytes(): number {
+    return this.bytes;
+  }
+
+  /** frames waiting to be posted */
+  get pendingFrames(): number {
+    return this.frames.length;
+  }
+
+  /** the bytes of a frame that cross to the webview: a copy of the first maxFrameBytes (at least maxTextBytes) */
+  private keep(): number {
+    return Math.max(this.o.maxFrameBytes, this.o.maxTextBytes);
+  }
+
+  /** A frame as it waits: a large payload is cut to a copy of what crosses, so the queue never holds whole frames. */
+  private pending(conn: string, frame: FrameRecord): Pending {
+    const keep = this.keep();
+    const length = frame.payload.length;
+    const n = Math.min(length, keep);
+    // a small frame cut from a large receive buffer is copied too, so it does not keep that buffer alive
+    if (length <= keep && frame.payload.buffer.byteLength <= Math.max(2 * n, 16 * 1024)) return { conn, frame, length };
+    return { conn, frame: { ...frame, payload: Buffer.from(frame.payload.subarray(0, n)) }, length };
   }
 
   connections(): ConnSummary[] {
@@ -151,9 +238,9 @@ export class ComposerBridge implements Disposable {
       if (this.connectionsDirty) this.schedule();
       return;
     }
-    const take = this.frames.splice(0, this.o.maxFramesPerBatch);
-    const chunks = this.chunks;
-    this.chunks = [];
+    const take = this.frames.take(this.o.maxFramesPerBatch);
+    for (const p of take) this.bytes -= p.frame.payload.length;
+    const chunks = this.chunks.take(this.chunks.length);
     const msg: DataMessage = { type: 'data', batch: this.batch(take), chunks, skipped: this.skipped };
     this.skipped = 0;
     this.messages++;
@@ -177,16 +264,16 @@ export class ComposerBridge implements Disposable {
     const frames: FrameItem[] = new Array(pending.length);
     let off = 0;
     for (let i = 0; i < pending.length; i++) {
-      const { conn, frame } = pending[i];
+      const { conn, frame, length } = pending[i];
       const n = Math.min(frame.payload.length, cap);
       bytes.set(frame.payload.subarray(0, n), off);
-      frames[i] = this.frameItem(conn, frame, off, n);
+      frames[i] = this.frameItem(conn, frame, length, off, n);
       off += n;
     }
     return { frames, bytes };
   }
 
-  private frameItem(conn: string, f: FrameRecord, dataOffset: number, dataLength: number): FrameItem {
+  private frameItem(conn: string, f: FrameRecord, length: number, dataOffset: number, dataLength: number): FrameItem {
     const textBytes = f.payload.length > this.o.maxTextBytes ? f.payload.subarray(0, this.o.maxTextBytes) : f.payload;
     let text: string;
     try {
@@ -194,7 +281,7 @@ export class ComposerBridge implements Disposable {
     } catch {
       text = decodeText(textBytes, 'latin1');
     }
-    const item: FrameItem = { conn, seq: f.seq, dir: f.direction, time: f.time, start: f.start, end: f.end, length: f.payload.length, dataOffset, dataLength, text };
+    const item: FrameItem = { conn, seq: f.seq, dir: f.direction, time: f.time, start: f.start, end: f.end, length, dataOffset, dataLength, text };
     if (f.header !== undefined) {
       try {
         item.header = JSON.stringify(f.header);
@@ -207,7 +294,7 @@ export class ComposerBridge implements Disposable {
     return item;
   }
 
-  /** A connection's recorded history as one message (the newest `maxHistoryFrames` frames). */
+  /** A connection's recorded history as one message (the newest `maxHistoryFrames` frames, at most `maxPendingBytes` of payload). */
   history(id: string, replace = true): HistoryMessage | undefined {
     let snap;
     try {
@@ -216,12 +303,22 @@ export class ComposerBridge implements Disposable {
       return undefined;
     }
     this.encodings.delete(id);
-    const frames = snap.frames.length > this.o.maxHistoryFrames ? snap.frames.slice(-this.o.maxHistoryFrames) : snap.frames;
+    // newest first until the frame cap or the byte budget (of what crosses: each payload cut to maxFrameBytes)
+    let first = snap.frames.length;
+    let bytes = 0;
+    const stop = Math.max(0, snap.frames.length - this.o.maxHistoryFrames);
+    while (first > stop) {
+      const n = Math.min(snap.frames[first - 1].payload.length, this.o.maxFrameBytes);
+      if (bytes + n > this.o.maxPendingBytes && first < snap.frames.length) break;
+      bytes += n;
+      first--;
+    }
+    const frames = snap.frames.slice(first);
     return {
       type: 'history',
       conn: id,
       replace,
-      batch: this.batch(frames.map((frame) => ({ conn: id, frame }))),
+      batch: this.batch(frames.map((frame) => ({ conn: id, frame, length: frame.payload.length }))),
       chunks: snap.chunks.map((c) => chunkItem(id, c)),
       droppedFrames: snap.droppedFrames + (snap.frames.length - frames.length),
       droppedChunks: snap.droppedChunks,
@@ -234,8 +331,9 @@ export class ComposerBridge implements Disposable {
     this.timer = undefined;
     for (const s of this.subs) s.dispose();
     this.subs.length = 0;
-    this.frames = [];
-    this.chunks = [];
+    this.frames.clear();
+    this.chunks.clear();
+    this.bytes = 0;
   }
 }
 

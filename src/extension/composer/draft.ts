@@ -1,12 +1,16 @@
 /**
  * Turns a composer draft into the exact bytes `send` writes: payload from the input mode (text, hex, escapes,
  * struct, JSON header), then the framing encoder. The preview and the send both call `buildWire`, so what the
- * user sees is what goes on the wire. Pure Node (no `vscode`), so it is unit-tested directly.
+ * user sees is what goes on the wire. A draft's payload may be at most `maxBytes` (default: the registry's 16 MiB
+ * maximum frame size); struct formats are measured (calcsize) before anything is allocated, and the other modes
+ * produce at most a few bytes per input character (the protocol caps their fields), so they are checked once built.
+ * Pure Node (no `vscode`), so it is unit-tested directly.
  */
 import { encodeText, EncodingError, normalizeEncoding } from '../../core/codec/encoding';
 import { InputError, parseEscapes, parseHex } from '../../core/codec/input';
 import { pack, parseFormat, StructError, type StructInput } from '../../core/codec/struct';
 import { encodeFrame, parseFramingSpec, formatFramingSpec } from '../../core/framing';
+import { DEFAULT_MAX_FRAME_SIZE } from '../../core/registry';
 import type { Draft, DraftError, DraftField, FramingChoice } from '../../shared/protocol';
 
 /** A draft problem with where it is; the composer shows it inline. */
@@ -15,6 +19,43 @@ export class DraftProblem extends Error {
     super(detail.message);
     this.name = 'DraftProblem';
   }
+}
+
+/** The draft would make a frame larger than the limit (the host shows it localized from `size` and `limit`). */
+export class DraftTooLarge extends DraftProblem {
+  constructor(
+    field: DraftField,
+    readonly size: number,
+    readonly limit: number,
+  ) {
+    super({ field, message: tooLargeMessage(size, limit) });
+    this.name = 'DraftTooLarge';
+  }
+}
+
+/** 1000000000 → "1,000,000,000" */
+export function groupDigits(n: number): string {
+  return Math.trunc(n).toString().replace(/\B(?=(\d{3})+(?!\d))/g, ',');
+}
+
+/** 16777216 → "16 MiB", 65536 → "64 KiB", 12 → "12 bytes" */
+export function sizeText(n: number): string {
+  if (n >= 1024 * 1024 && n % (1024 * 1024) === 0) return `${groupDigits(n / (1024 * 1024))} MiB`;
+  if (n >= 1024 && n % 1024 === 0) return `${groupDigits(n / 1024)} KiB`;
+  return `${groupDigits(n)} bytes`;
+}
+
+export function tooLargeMessage(size: number, limit: number): string {
+  return `The frame would be ${groupDigits(size)} bytes; the limit is ${sizeText(limit)}.`;
+}
+
+function checkSize(field: DraftField, size: number, limit: number): void {
+  if (size > limit) throw new DraftTooLarge(field, size, limit);
+}
+
+export interface DraftOptions {
+  /** largest payload a draft may produce (default DEFAULT_MAX_FRAME_SIZE, 16 MiB) */
+  maxBytes?: number;
 }
 
 function problem(field: DraftField, message: string, position?: number, index?: number): DraftProblem {
@@ -47,9 +88,21 @@ function encode(text: string, enc: string, field: DraftField): Buffer {
   }
 }
 
-/** The payload bytes of a draft (before framing). Throws DraftProblem. */
-export function draftPayload(draft: Draft): Payload {
+/**
+ * The payload bytes of a draft (before framing). Throws DraftProblem, DraftTooLarge when the payload would be larger
+ * than `opts.maxBytes`.
+ */
+export function draftPayload(draft: Draft, opts?: DraftOptions): Payload {
+  const limit = opts?.maxBytes ?? DEFAULT_MAX_FRAME_SIZE;
+  const p = buildPayload(draft, limit);
+  checkSize(draft.mode === 'json' ? 'body' : draft.mode === 'struct' ? 'format' : 'text', p.payload.length, limit);
+  return p;
+}
+
+function buildPayload(draft: Draft, limit: number): Payload {
   switch (draft.mode) {
+    // text, hex and escapes give at most 4 bytes per input character (the protocol caps fields at 4 Mi characters),
+    // so what they allocate is bounded by their input; draftPayload checks the result
     case 'text':
       return { payload: encode(draft.text, encodingOf(draft.encoding), 'text') };
     case 'hex':
@@ -70,7 +123,7 @@ export function draftPayload(draft: Draft): Payload {
       }
     }
     case 'struct':
-      return { payload: packStruct(draft.format, draft.values) };
+      return { payload: packStruct(draft.format, draft.values, limit) };
     case 'json': {
       const header = parseHeader(draft.header);
       return { payload: encode(draft.body, encodingOf(draft.encoding), 'body'), header };
@@ -182,7 +235,7 @@ function parseScalar(raw: string, position: number, index: number): StructInput 
   throw problem('values', `${where}: cannot read ${JSON.stringify(raw)} (numbers, True/False, 'text', b'bytes' or hex:0a0b)`, position, index);
 }
 
-function packStruct(format: string, valuesText: string): Buffer {
+function packStruct(format: string, valuesText: string, limit: number): Buffer {
   if (format.trim() === '') throw problem('format', 'Enter a struct format, e.g. i or !IH', 0);
   let parsed;
   try {
@@ -191,6 +244,8 @@ function packStruct(format: string, valuesText: string): Buffer {
     if (e instanceof StructError) throw problem('format', `struct.error: ${e.message}`);
     throw e;
   }
+  // calcsize before pack: '1000000000x' must not allocate a gigabyte on every preview keystroke
+  checkSize('format', parsed.size, limit);
   const values = parseStructValues(valuesText);
   if (values.length !== parsed.valueCount) {
     throw problem('values', `struct.error: pack expected ${parsed.valueCount} items for packing (got ${values.length})`, values[parsed.valueCount]?.position);
@@ -253,9 +308,9 @@ export interface Wire {
 }
 
 /** The exact bytes a send writes for this draft on a connection with this framing. Throws DraftProblem. */
-export function buildWire(draft: Draft, choice: FramingChoice, connectionFraming: string): Wire {
+export function buildWire(draft: Draft, choice: FramingChoice, connectionFraming: string, opts?: DraftOptions): Wire {
   const framing = resolveFraming(choice, connectionFraming, draft);
-  const { payload, header } = draftPayload(draft);
+  const { payload, header } = draftPayload(draft, opts);
   try {
     const wire = encodeFrame(framing, payload, header ? { header } : undefined);
     return header ? { wire, payloadLength: payload.length, framing, payload, header } : { wire, payloadLength: payload.length, framing, payload };

@@ -7,9 +7,10 @@ import * as assert from 'node:assert/strict';
 import { spawn } from 'node:child_process';
 import * as net from 'node:net';
 import { ConnectionRegistry } from '../../core/registry';
+import { Ring } from './bridge';
 import { buildWire, DraftProblem, parseStructValues } from './draft';
 import { ComposerHost } from './host';
-import type { DataMessage, DraftError, HistoryMessage, HostToWebview, InitMessage } from '../../shared/protocol';
+import { PREVIEW_WIRE_BYTES, type DataMessage, type DraftError, type HistoryMessage, type HostToWebview, type InitMessage, type PreviewResultMessage } from '../../shared/protocol';
 
 function python(code: string, args: string[] = [], input?: string): { done: Promise<string>; kill(): void } {
   const p = spawn('python3', ['-c', code, ...args], { stdio: ['pipe', 'pipe', 'pipe'] });
@@ -295,5 +296,208 @@ sk.close()`,
     const r4 = of('sendResult').find((r) => r.reqId === 4);
     assert.equal(r4?.ok, false);
     assert.equal(r4?.error?.field, 'target');
+  });
+});
+
+describe('composer memory limits', function () {
+  this.timeout(30000);
+
+  it('a draft that would exceed the frame limit is refused before it is built (struct counts calcsize first)', () => {
+    const huge = problemOf(() => buildWire({ mode: 'struct', format: '1000000000x', values: '' }, { kind: 'raw' }, 'raw'));
+    assert.equal(huge.field, 'format');
+    assert.match(huge.message, /the frame would be 1,000,000,000 bytes; the limit is 16 MiB/i);
+    // just over the limit (17 MiB of padding) is refused too; a smaller limit applies to every input mode
+    assert.match(problemOf(() => buildWire({ mode: 'struct', format: `${17 * 1024 * 1024}x`, values: '' }, { kind: 'raw' }, 'raw')).message, /17,825,792 bytes/);
+    const small = { maxBytes: 8 };
+    assert.match(problemOf(() => buildWire({ mode: 'struct', format: '!3I', values: '1, 2, 3' }, { kind: 'raw' }, 'raw', small)).message, /12 bytes; the limit is 8 bytes/);
+    assert.equal(problemOf(() => buildWire({ mode: 'hex', text: '00 11 22 33 44 55 66 77 88' }, { kind: 'raw' }, 'raw', small)).field, 'text');
+    assert.equal(problemOf(() => buildWire({ mode: 'text', text: '吃包子', encoding: 'utf-8' }, { kind: 'raw' }, 'raw', small)).field, 'text');
+    assert.equal(problemOf(() => buildWire({ mode: 'escapes', text: 'abc\\x00defgh', encoding: 'utf-8' }, { kind: 'raw' }, 'raw', small)).field, 'text');
+    assert.equal(problemOf(() => buildWire({ mode: 'json', header: '', body: '123456789', encoding: 'utf-8' }, { kind: 'raw' }, 'raw', small)).field, 'body');
+    // at the limit is fine
+    assert.equal(buildWire({ mode: 'hex', text: '00 11 22 33 44 55 66 77' }, { kind: 'spec', spec: 'length:!I' }, 'raw', small).wire.length, 12);
+  });
+
+  it('the preview carries a bounded prefix of the wire bytes and their total length; a too-large draft is an inline error', async () => {
+    const registry = new ConnectionRegistry();
+    const posted: HostToWebview[] = [];
+    const host = new ComposerHost({ registry, post: (m) => void posted.push(m), writeClipboard: () => undefined, bridge: { intervalMs: 10 } });
+    try {
+      const server = await registry.listenTcp({ port: 0, framing: 'length:!I' });
+      await host.handle({ type: 'ready' });
+      const body = Buffer.alloc(100_000, 0xab);
+      await host.handle({ type: 'preview', reqId: 1, draft: { mode: 'hex', text: body.toString('hex') }, target: { ids: [server.id] }, framing: { kind: 'connection' } });
+      const pv = posted.find((m): m is PreviewResultMessage => m.type === 'preview' && m.reqId === 1);
+      assert.ok(pv?.result.ok, JSON.stringify(pv));
+      assert.ok(pv.result.wire.length <= PREVIEW_WIRE_BYTES, `preview posted ${pv.result.wire.length} bytes`);
+      assert.equal(pv.result.wireLength, 100_004);
+      assert.equal(pv.result.payloadLength, 100_000);
+      assert.equal(Buffer.from(pv.result.wire.subarray(0, 6)).toString('hex'), '000186a0abab');
+
+      await host.handle({ type: 'preview', reqId: 2, draft: { mode: 'struct', format: '1000000000x', values: '' }, target: { ids: [server.id] }, framing: { kind: 'connection' } });
+      const bad = posted.find((m): m is PreviewResultMessage => m.type === 'preview' && m.reqId === 2);
+      assert.ok(bad && !bad.result.ok);
+      assert.equal(bad.result.error.field, 'format');
+      assert.match(bad.result.error.message, /1,000,000,000 bytes; the limit is 16 MiB/);
+    } finally {
+      host.dispose();
+      await registry.closeAll();
+      registry.dispose();
+    }
+  });
+
+  it('a flood of large frames while the webview is busy keeps pending data within the byte budget, cut to the per-frame maximum, newest kept', async () => {
+    const registry = new ConnectionRegistry();
+    const posted: HostToWebview[] = [];
+    let release: (() => void) | undefined;
+    const host = new ComposerHost({
+      registry,
+      // the webview takes the first data message only when the test says so (backpressure: nothing else is posted meanwhile)
+      post: (m) => {
+        posted.push(m);
+        if (m.type === 'data' && posted.filter((p) => p.type === 'data').length === 1) return new Promise<void>((r) => (release = r));
+        return undefined;
+      },
+      writeClipboard: () => undefined,
+      bridge: { intervalMs: 10, maxFrameBytes: 256 * 1024, maxPendingBytes: 1024 * 1024 },
+    });
+    try {
+      const server = await registry.listenTcp({ port: 0, framing: 'length:!I' });
+      await host.handle({ type: 'ready' });
+      let framesIn = 0;
+      let frameEvents = 0;
+      const sub = registry.onDidFrame((e) => {
+        frameEvents++;
+        if (e.frame.direction === 'in') framesIn++;
+      });
+      const py = python(
+        `import socket, struct, sys
+sk = socket.socket()
+sk.connect(('127.0.0.1', int(sys.argv[1])))
+sk.sendall(struct.pack('!I', 5) + b'start')
+sk.recv(1)
+for i in range(24):
+    body = bytes([i]) * (1 << 20)
+    sk.sendall(struct.pack('!I', len(body)) + body)
+sk.close()`,
+        [String(server.local?.port)],
+      );
+      // the first data message (the peer's 'start') stays in flight while the peer floods
+      await waitFor(() => (release ? true : undefined));
+      const peerId = await waitFor(() => registry.children(server.id)[0]?.id);
+      await registry.send(peerId, Buffer.from('g'), { framed: true, framing: 'raw' });
+      await py.done;
+      await waitFor(() => (framesIn >= 25 ? true : undefined));
+      sub.dispose();
+      assert.ok(release, 'the first data message is in flight');
+      assert.ok(host.bridge.pendingBytes <= 1024 * 1024, `pending ${host.bridge.pendingBytes} bytes`);
+      release();
+      const later = await waitFor(() => {
+        const d = posted.filter((m): m is DataMessage => m.type === 'data').slice(1);
+        return d.some((m) => m.batch.frames.some((f) => f.dir === 'in' && f.seq === 24)) ? d : undefined;
+      });
+      const frames = later.flatMap((m) => m.batch.frames.map((f) => ({ f, bytes: m.batch.bytes })));
+      const first = posted.find((m): m is DataMessage => m.type === 'data');
+      const skipped = later.reduce((n, m) => n + m.skipped, 0);
+      // every frame (the peer's 26: start, 24 of 1 MiB; our 'g') is accounted for: posted first, posted later, or skipped
+      assert.equal(frameEvents, 26);
+      assert.equal((first?.batch.frames.length ?? 0) + frames.length + skipped, 26);
+      assert.ok(frames.length <= 4, `${frames.length} frames of 256 KiB kept within 1 MiB`);
+      assert.ok(skipped >= 20, `skipped ${skipped}`);
+      // the newest frames survive, each cut to 256 KiB with its real length kept
+      const last = frames[frames.length - 1].f;
+      assert.deepEqual([last.dir, last.seq], ['in', 24]);
+      for (const { f, bytes } of frames.filter(({ f }) => f.dir === 'in')) {
+        assert.equal(f.length, 1 << 20);
+        assert.equal(f.dataLength, 256 * 1024);
+        assert.equal(bytes[f.dataOffset], f.seq - 1);
+        assert.equal(bytes[f.dataOffset + f.dataLength - 1], f.seq - 1);
+      }
+      // history sent on (re)load stays within the same budget; what does not fit counts as dropped
+      const h = host.bridge.history(last.conn);
+      assert.ok(h);
+      assert.ok(h.batch.bytes.length <= 1024 * 1024, `history carries ${h.batch.bytes.length} bytes`);
+      const hl = h.batch.frames[h.batch.frames.length - 1];
+      assert.deepEqual([hl.dir, hl.seq, hl.length, hl.dataLength], ['in', 24, 1 << 20, 256 * 1024]);
+      assert.equal(h.batch.frames.length + h.droppedFrames, 26);
+    } finally {
+      host.dispose();
+      await registry.closeAll();
+      registry.dispose();
+    }
+  });
+
+  it('the pending queue (a ring) keeps order across wrap-around and growth', () => {
+    const r = new Ring<number>();
+    for (let i = 0; i < 40; i++) r.push(i);
+    assert.deepEqual(r.take(30), Array.from({ length: 30 }, (_, i) => i));
+    for (let i = 40; i < 100; i++) r.push(i);
+    assert.equal(r.shift(), 30);
+    assert.equal(r.length, 69);
+    assert.deepEqual(r.take(1000), Array.from({ length: 69 }, (_, i) => 31 + i));
+    assert.equal(r.shift(), undefined);
+  });
+
+  it('beyond the frame cap the oldest pending frames are skipped one by one (count cap, small frames)', async () => {
+    const registry = new ConnectionRegistry();
+    const posted: HostToWebview[] = [];
+    let release: (() => void) | undefined;
+    const host = new ComposerHost({
+      registry,
+      post: (m) => {
+        posted.push(m);
+        if (m.type === 'data' && posted.filter((p) => p.type === 'data').length === 1) return new Promise<void>((r) => (release = r));
+        return undefined;
+      },
+      writeClipboard: () => undefined,
+      bridge: { intervalMs: 10, maxPending: 100 },
+    });
+    try {
+      const server = await registry.listenTcp({ port: 0, framing: 'line' });
+      await host.handle({ type: 'ready' });
+      let framesIn = 0;
+      let frameEvents = 0;
+      const sub = registry.onDidFrame((e) => {
+        frameEvents++;
+        if (e.frame.direction === 'in') framesIn++;
+      });
+      const py = python(
+        `import socket, sys
+sk = socket.socket()
+sk.connect(('127.0.0.1', int(sys.argv[1])))
+sk.sendall(b'start\\n')
+sk.recv(1)
+sk.sendall(b''.join(b'%d\\n' % i for i in range(1000)))
+sk.close()`,
+        [String(server.local?.port)],
+      );
+      // the first data message (the peer's 'start') stays in flight while the peer floods
+      await waitFor(() => (release ? true : undefined));
+      const peerId = await waitFor(() => registry.children(server.id)[0]?.id);
+      await registry.send(peerId, Buffer.from('g'), { framed: true, framing: 'raw' });
+      await py.done;
+      await waitFor(() => (framesIn >= 1001 ? true : undefined));
+      sub.dispose();
+      assert.ok(release);
+      const firstCount = posted.find((m): m is DataMessage => m.type === 'data')?.batch.frames.length ?? 0;
+      release();
+      const later = await waitFor(() => {
+        const d = posted.filter((m): m is DataMessage => m.type === 'data').slice(1);
+        return d.some((m) => m.batch.frames.some((f) => f.dir === 'in' && f.seq === 1000)) ? d : undefined;
+      });
+      const frames = later.flatMap((m) => m.batch.frames);
+      assert.equal(frames.length, 100);
+      assert.deepEqual(
+        frames.map((f) => f.text),
+        Array.from({ length: 100 }, (_, i) => String(900 + i)),
+      );
+      // 1002 frames in all: 'start', our 'g' and 1000 lines
+      assert.equal(frameEvents, 1002);
+      assert.equal(later.reduce((n, m) => n + m.skipped, 0), 1002 - 100 - firstCount);
+    } finally {
+      host.dispose();
+      await registry.closeAll();
+      registry.dispose();
+    }
   });
 });

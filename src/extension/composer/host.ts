@@ -8,9 +8,9 @@ import { hexdump } from '../../core/codec/hexdump';
 import type { Disposable } from '../../core/events';
 import type { ConnectionInfo, IConnectionRegistry, SendOptions } from '../../core/types';
 import { SUPPORTED_ENCODINGS } from '../../core/codec/encoding';
-import { formatBytes, parseWebviewMessage, type CopyFormat, type Dir, type Draft, type FramingChoice, type HostToWebview, type InitMessage, type Repeat, type Target, type WebviewToHost } from '../../shared/protocol';
+import { formatBytes, parseWebviewMessage, PREVIEW_WIRE_BYTES, type CopyFormat, type Dir, type Draft, type DraftError, type DraftField, type FramingChoice, type HostToWebview, type InitMessage, type Repeat, type Target, type WebviewToHost } from '../../shared/protocol';
 import { ComposerBridge, type BridgeOptions } from './bridge';
-import { buildWire, toDraftError, DraftProblem, type Wire } from './draft';
+import { buildWire, toDraftError, DraftProblem, DraftTooLarge, groupDigits, sizeText, type Wire } from './draft';
 
 export interface HostLog {
   info(msg: string): void;
@@ -29,6 +29,8 @@ export interface HostDeps {
   /** runs an extension command (vscode.commands.executeCommand) */
   runCommand?(command: string, ...args: unknown[]): PromiseLike<unknown>;
   bridge?: Partial<Omit<BridgeOptions, 'post'>>;
+  /** largest payload a draft may produce (default 16 MiB, the registry's maximum frame size) */
+  maxDraftBytes?: number;
 }
 
 /** Framing presets offered in the pickers (spec + what it means). */
@@ -155,7 +157,14 @@ export class ComposerHost implements Disposable {
   }
 
   private wireFor(c: ConnectionInfo, draft: Draft, framing: FramingChoice): Wire {
-    return buildWire(draft, framing, c.framing);
+    return buildWire(draft, framing, c.framing, this.deps.maxDraftBytes !== undefined ? { maxBytes: this.deps.maxDraftBytes } : undefined);
+  }
+
+  /** toDraftError, with the size-limit message localized */
+  private draftError(e: unknown, field?: DraftField): DraftError {
+    const d = toDraftError(e, field);
+    if (e instanceof DraftTooLarge) return { ...d, message: this.t('The frame would be {0} bytes; the limit is {1}.', groupDigits(e.size), sizeText(e.limit)) };
+    return d;
   }
 
   private async preview(reqId: number, draft: Draft, target: Target, framing: FramingChoice): Promise<void> {
@@ -163,9 +172,11 @@ export class ComposerHost implements Disposable {
       const [first] = this.resolveTargets(target);
       const w = this.wireFor(first, draft, framing);
       const note = target.ids.length > 1 ? this.t('for {0}; each target uses its own framing', first.label) : undefined;
-      await this.deps.post({ type: 'preview', reqId, result: { ok: true, wire: new Uint8Array(w.wire), payloadLength: w.payloadLength, framing: w.framing, ...(note ? { note } : {}) } });
+      // only what the composer shows crosses to the webview (a copy of the first bytes), plus the total length
+      const wire = new Uint8Array(w.wire.subarray(0, PREVIEW_WIRE_BYTES));
+      await this.deps.post({ type: 'preview', reqId, result: { ok: true, wire, wireLength: w.wire.length, payloadLength: w.payloadLength, framing: w.framing, ...(note ? { note } : {}) } });
     } catch (e) {
-      await this.deps.post({ type: 'preview', reqId, result: { ok: false, error: toDraftError(e) } });
+      await this.deps.post({ type: 'preview', reqId, result: { ok: false, error: this.draftError(e) } });
     }
   }
 
@@ -209,7 +220,7 @@ export class ComposerHost implements Disposable {
       sent += await this.sendOnce(targets, draft, framing, target);
       await this.runRepeat(reqId, targets, draft, framing, target, repeat, sent);
     } catch (e) {
-      const error = toDraftError(e, 'target');
+      const error = this.draftError(e, 'target');
       if (!(e instanceof DraftProblem)) error.message = this.t('Send failed: {0}', error.message);
       await this.deps.post({ type: 'sendResult', reqId, ok: false, sent, error });
     }
@@ -232,7 +243,7 @@ export class ComposerHost implements Disposable {
         this.repeatTimer = undefined;
         this.repeatStop = undefined;
         postState(false, true);
-        if (error) await this.deps.post({ type: 'sendResult', reqId, ok: false, sent, error: toDraftError(error, 'target') });
+        if (error) await this.deps.post({ type: 'sendResult', reqId, ok: false, sent, error: this.draftError(error, 'target') });
         else await this.deps.post({ type: 'sendResult', reqId, ok: true, sent });
         resolve();
       };

@@ -1,6 +1,7 @@
 // End-to-end tests of `sockdbg` (dist/cli.js, built before mocha) against Python peers on 127.0.0.1.
 import * as assert from 'node:assert/strict';
 import { createServer } from 'node:net';
+import { execFile } from 'node:child_process';
 import { readFileSync, existsSync } from 'node:fs';
 import { createHash } from 'node:crypto';
 import { join } from 'node:path';
@@ -16,6 +17,13 @@ function freePort(): Promise<number> {
       const port = typeof addr === 'object' && addr !== null ? addr.port : 0;
       srv.close(() => resolve(port));
     });
+  });
+}
+
+/** Runs a program to completion; its stdout, or undefined when it cannot be run or fails. */
+function runProgram(cmd: string, args: string[]): Promise<string | undefined> {
+  return new Promise((resolve) => {
+    execFile(cmd, args, { timeout: 5000 }, (err, stdout) => resolve(err ? undefined : stdout));
   });
 }
 
@@ -355,6 +363,88 @@ sys.stdout.write(out.decode("utf-8"))
       const r = await runCli(['tcp', 'connect', '127.0.0.1', String(port), '--send', 'echo ok', '--framing', 'json-header', '--send-framing', 'raw', '--timeout', '1']);
       assert.equal(r.code, 0, r.stderr);
       assert.match(r.stdout, /< 3 bytes header \{"total_size":3\}: ok\n/);
+    });
+  });
+
+  describe('socket options (--reconnect, --no-delay, --keepalive, --broadcast)', () => {
+    it('--reconnect: connects again after the server drops it, resends --send, receives on the new connection', async () => {
+      const srv = python(peers.DROP_FIRST_SERVER);
+      const port = await peerPort(srv);
+      const r = await runCli(['tcp', 'connect', '127.0.0.1', String(port), '--send', 'hi', '--reconnect', '--count', '1', '--json'], undefined, 12000);
+      assert.equal(r.code, 0, r.stderr);
+      const ev = r.stdout.trim().split('\n').map((l) => JSON.parse(l) as Record<string, unknown>);
+      assert.deepEqual(
+        ev.map((e) => e.type),
+        ['open', 'reconnecting', 'open', 'frame'],
+      );
+      assert.equal(ev[1].attempt, 1);
+      assert.equal(ev[2].reconnected, true);
+      assert.ok(ev.every((e) => e.conn === ev[0].conn), 'the connection keeps its id');
+      assert.equal(ev[3].text, 'welcome back');
+      assert.equal(await srv.waitLine((l) => l.startsWith('first:')), 'first:hi');
+      assert.equal(await srv.waitLine((l) => l.startsWith('second:')), 'second:hi');
+    });
+
+    it('--reconnect reports each failed attempt in human output; --timeout ends it with 2', async () => {
+      const srv = python(peers.DROP_FIRST_SERVER);
+      const srvPort = await peerPort(srv);
+      // the server drops us after the first recv; once it is gone every attempt is refused
+      const c = cli(['tcp', 'connect', '127.0.0.1', String(srvPort), '--send', 'x', '--reconnect', '--timeout', '2.5']);
+      await srv.waitLine((l) => l.startsWith('first:'));
+      srv.child.kill('SIGKILL');
+      const r = await c.exit(12000);
+      assert.equal(r.code, 2, r.stderr);
+      assert.match(r.stdout, /connected\n/);
+      assert.match(r.stdout, /connection lost; reconnecting \(attempt 1\)\n/);
+      assert.match(r.stdout, /ECONNREFUSED|refused/);
+      assert.match(r.stdout, /reconnecting \(attempt 2\)\n/);
+      assert.match(r.stderr, /nothing received from 127\.0\.0\.1:\d+ within 2\.5 s/);
+    });
+
+    it('--keepalive and --no-delay are set on the socket (keep-alive timer seen with ss)', async function () {
+      const srv = python(peers.HOLD_SERVER);
+      const port = await peerPort(srv);
+      const c = cli(['tcp', 'connect', '127.0.0.1', String(port), '--keepalive', '--no-delay', '--json']);
+      await c.waitLine((l) => l.includes('"frame"'));
+      assert.equal(frames(c.events)[0].text, 'ready');
+      const ss = await runProgram('ss', ['-tnoH', 'state', 'established', 'dst', `127.0.0.1:${port}`]);
+      c.child.kill('SIGTERM');
+      assert.equal((await c.exit()).code, 0);
+      if (ss === undefined) {
+        console.log('      (ss is not available: only checked that the options are accepted and the connection works)');
+        return;
+      }
+      assert.match(ss, /timer:\(keepalive,/, ss);
+    });
+
+    it('tcp listen --no-delay serves a client', async () => {
+      const srv = cli(['tcp', 'listen', '--port', '0', '--no-delay', '--framing', 'length:i', '--echo', '--once', '--json']);
+      const port = await listeningPort(srv);
+      const c = python(peers.FRAMED_CLIENT, [String(port), 'nagle off']);
+      assert.equal((await c.exit()).stdout, 'reply:nagle off\n');
+      assert.equal((await srv.exit()).code, 0);
+    });
+
+    it('udp send --broadcast: a broadcast address is refused without it, accepted with it', async () => {
+      const port = await freePort();
+      const without = await runCli(['udp', 'send', '255.255.255.255', String(port), 'hi']);
+      assert.equal(without.code, 2);
+      assert.match(without.stderr, /EACCES|permission|broadcast/i);
+      const withIt = await runCli(['udp', 'send', '255.255.255.255', String(port), 'hi', '--broadcast']);
+      if (withIt.code !== 0 && /ENETUNREACH|EHOSTUNREACH|unreachable/i.test(withIt.stderr)) {
+        console.log(`      (no broadcast route on this machine: ${withIt.stderr.trim()})`);
+        return;
+      }
+      assert.equal(withIt.code, 0, withIt.stderr);
+      assert.match(withIt.stdout, /sent 2 bytes to 255\.255\.255\.255:\d+/);
+    });
+
+    it('udp bind --broadcast still echoes over loopback', async () => {
+      const b = cli(['udp', 'bind', '--port', '0', '--broadcast', '--echo', '--count', '1']);
+      const port = await listeningPort(b);
+      const c = python(peers.UDP_CLIENT, [String(port), 'bcast']);
+      assert.equal((await c.exit()).stdout, 'reply:bcast\n');
+      assert.equal((await b.exit()).code, 0);
     });
   });
 

@@ -12,11 +12,12 @@ export const HELP: Record<string, string> = {
 
 Usage:
   sockdbg tcp listen  --port N [--host H] [--framing SPEC] [--encoding ENC] [--echo | --reply TEXT | --reply-hex HEX]
-                      [--once] [--count N] [--output FILE] [--quiet] [--json]
+                      [--once] [--count N] [--no-delay] [--output FILE] [--quiet] [--json]
   sockdbg tcp connect HOST PORT [--send TEXT]... [--send-hex HEX]... [--framing SPEC] [--send-framing SPEC]
-                      [--encoding ENC] [--count N] [--timeout SEC] [--output FILE] [--quiet] [--json]
-  sockdbg udp bind    --port N [--host H] [--encoding ENC] [--echo | --reply TEXT] [--count N] [--json]
-  sockdbg udp send    HOST PORT [TEXT | --hex HEX] [--wait] [--timeout SEC] [--encoding ENC] [--json]
+                      [--encoding ENC] [--count N] [--timeout SEC] [--reconnect] [--no-delay] [--keepalive]
+                      [--output FILE] [--quiet] [--json]
+  sockdbg udp bind    --port N [--host H] [--encoding ENC] [--echo | --reply TEXT] [--count N] [--broadcast] [--json]
+  sockdbg udp send    HOST PORT [TEXT | --hex HEX] [--wait] [--timeout SEC] [--encoding ENC] [--broadcast] [--json]
   sockdbg struct pack   [--] FMT VALUE...
   sockdbg struct unpack [--] FMT HEX
   sockdbg agent ...   run the remote-exec agent
@@ -36,7 +37,8 @@ ${COMMON_NOTES}`,
   sockdbg tcp connect HOST PORT [options]    connect to a TCP server (see: sockdbg tcp connect --help)`,
 
   'tcp listen': `Usage: sockdbg tcp listen --port N [--host H] [--framing SPEC] [--encoding ENC]
-                          [--echo | --reply TEXT | --reply-hex HEX] [--once] [--count N] [--output FILE] [--quiet] [--json]
+                          [--echo | --reply TEXT | --reply-hex HEX] [--once] [--count N] [--no-delay]
+                          [--output FILE] [--quiet] [--json]
 
 Runs a TCP server and prints every frame received from every client.
 
@@ -49,6 +51,7 @@ Runs a TCP server and prints every frame received from every client.
   --reply-hex HEX   answer each frame with these bytes (framed), e.g. "48 69" or 0x48,0x69
   --once            serve one client, exit when it disconnects (others are disconnected meanwhile)
   --count N         exit 0 after N frames received (over all clients)
+  --no-delay        turn Nagle's algorithm off on accepted sockets (TCP_NODELAY): each send goes out at once
   --output FILE     append received payloads, raw, to FILE
   --quiet           no per-frame output
   --json            one JSON object per line per event
@@ -56,7 +59,8 @@ Runs a TCP server and prints every frame received from every client.
 ${COMMON_NOTES}`,
 
   'tcp connect': `Usage: sockdbg tcp connect HOST PORT [--send TEXT]... [--send-hex HEX]... [--framing SPEC] [--send-framing SPEC]
-                           [--encoding ENC] [--count N] [--timeout SEC] [--output FILE] [--quiet] [--json]
+                           [--encoding ENC] [--count N] [--timeout SEC] [--reconnect] [--no-delay] [--keepalive]
+                           [--output FILE] [--quiet] [--json]
 
 Connects to a TCP server, sends, and prints every frame received.
 Without --send/--send-hex, sends stdin like ncat: line by line from a terminal, as a byte stream from a pipe
@@ -71,6 +75,12 @@ and keeps printing until the server closes.
   --count N           exit 0 after N frames received
   --timeout SEC       connect timeout, and idle timeout: when nothing arrives for SEC seconds, exit 2 if
                       fewer frames than --count (or none at all) arrived, else exit 0
+  --reconnect         when the connection drops (server closed it, reset, error), connect again with backoff
+                      (0.5 s, 1 s, 2 s … up to 30 s between attempts) until Ctrl-C, --count or --timeout ends it;
+                      prints a 'reconnecting' event per attempt and 'reconnected' ('open' with --json) on success;
+                      the --send payloads are sent again on each new connection
+  --no-delay          turn Nagle's algorithm off (TCP_NODELAY): each send goes out at once, not coalesced
+  --keepalive         send TCP keep-alive probes on an idle connection (SO_KEEPALIVE), to notice a dead peer
   --output FILE       append received payloads, raw, to FILE
   --quiet             no per-frame output
   --json              one JSON object per line per event
@@ -81,7 +91,7 @@ ${COMMON_NOTES}`,
   sockdbg udp bind --port N [options]          receive datagrams (see: sockdbg udp bind --help)
   sockdbg udp send HOST PORT [TEXT] [options]  send one datagram (see: sockdbg udp send --help)`,
 
-  'udp bind': `Usage: sockdbg udp bind --port N [--host H] [--encoding ENC] [--echo | --reply TEXT] [--count N] [--json]
+  'udp bind': `Usage: sockdbg udp bind --port N [--host H] [--encoding ENC] [--echo | --reply TEXT] [--count N] [--broadcast] [--json]
 
 Binds a UDP socket and prints every datagram received.
 
@@ -91,11 +101,12 @@ Binds a UDP socket and prints every datagram received.
   --echo          send each datagram back to its sender
   --reply TEXT    answer each datagram with TEXT
   --count N       exit 0 after N datagrams
+  --broadcast     allow sending to broadcast addresses (SO_BROADCAST), e.g. --echo to 255.255.255.255
   --json          one JSON object per line per event
 
 ${UDP_NOTES}`,
 
-  'udp send': `Usage: sockdbg udp send HOST PORT [TEXT | --hex HEX] [--wait] [--timeout SEC] [--encoding ENC] [--json]
+  'udp send': `Usage: sockdbg udp send HOST PORT [TEXT | --hex HEX] [--wait] [--timeout SEC] [--encoding ENC] [--broadcast] [--json]
 
 Sends one datagram: TEXT (encoded with --encoding), HEX bytes, or else all of stdin.
 
@@ -103,6 +114,8 @@ Sends one datagram: TEXT (encoded with --encoding), HEX bytes, or else all of st
   --wait          wait for one reply datagram and print it
   --timeout SEC   how long --wait waits (default 10); no reply in time → exit 2
   --encoding ENC  encoding of TEXT and of the reply shown (default utf-8)
+  --broadcast     allow a broadcast HOST (SO_BROADCAST), e.g. 255.255.255.255 or 192.168.1.255;
+                  without it the system refuses the send (EACCES)
   --json          one JSON object per line per event
 
 ${UDP_NOTES}`,

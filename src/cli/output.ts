@@ -118,9 +118,20 @@ export class Reporter {
     else this.out(`${proto === 'tcp' ? 'listening' : 'bound'} on ${formatAddress(host, port)} (${proto})`);
   }
 
-  open(conn: string, peer: string, time = Date.now()): void {
-    if (this.opts.json) this.event({ type: 'open', conn, peer });
-    else this.out(`${formatTime(time)} ${peer} connected`);
+  /** `reconnected`: a --reconnect client is connected again (same conn id) */
+  open(conn: string, peer: string, time = Date.now(), reconnected = false): void {
+    if (this.opts.json) this.event(reconnected ? { type: 'open', conn, peer, reconnected } : { type: 'open', conn, peer });
+    else this.out(`${formatTime(time)} ${peer} ${reconnected ? 'reconnected' : 'connected'}`);
+  }
+
+  /**
+   * A --reconnect client lost its connection (attempt 1) or a reconnect attempt failed (`error`, then
+   * attempt n+1): the next attempt follows after the backoff.
+   */
+  reconnecting(conn: string, peer: string, attempt: number, time = Date.now(), error?: string): void {
+    if (this.opts.json) this.event(error !== undefined ? { type: 'reconnecting', conn, peer, attempt, error } : { type: 'reconnecting', conn, peer, attempt });
+    else if (error !== undefined) this.out(`${formatTime(time)} ${peer} ${error}; reconnecting (attempt ${attempt})`);
+    else this.out(`${formatTime(time)} ${peer} connection lost; reconnecting (attempt ${attempt})`);
   }
 
   frame(f: FrameReport): void {

@@ -22,7 +22,7 @@ import { printHelp } from '../help';
 import { dispatchSubcommand } from '../dispatch';
 import { formatAddress } from '../output';
 import { Session, endpointLabel, codeOf, isSocketErrorCode } from './session';
-import type { SendOptions } from '../../core/types';
+import type { SendOptions, TcpConnectOptions } from '../../core/types';
 
 export function runTcp(argv: string[], ctx: CommandContext): Promise<number> {
   return dispatchSubcommand('tcp', argv, ctx, { listen: tcpListen, connect: tcpConnect });
@@ -43,6 +43,7 @@ const LISTEN_OPTIONS: OptionDefs = {
   output: { type: 'string', short: 'o' },
   quiet: { type: 'boolean', short: 'q' },
   json: { type: 'boolean' },
+  'no-delay': { type: 'boolean' },
 };
 
 async function tcpListen(argv: string[], ctx: CommandContext): Promise<number> {
@@ -119,7 +120,7 @@ async function tcpListen(argv: string[], ctx: CommandContext): Promise<number> {
   );
 
   try {
-    const info = await reg.listenTcp({ host, port, framing, encoding });
+    const info = await reg.listenTcp({ host, port, framing, encoding, ...(optFlag(args, 'no-delay') ? { noDelay: true } : {}) });
     s.reporter.listening('tcp', info.local?.address ?? host, info.local?.port ?? port);
   } catch (err) {
     s.fail(describeNetworkError(err, formatAddress(host, port), 'listen'));
@@ -140,6 +141,9 @@ const CONNECT_OPTIONS: OptionDefs = {
   output: { type: 'string', short: 'o' },
   quiet: { type: 'boolean', short: 'q' },
   json: { type: 'boolean' },
+  reconnect: { type: 'boolean' },
+  'no-delay': { type: 'boolean' },
+  keepalive: { type: 'boolean' },
 };
 
 async function tcpConnect(argv: string[], ctx: CommandContext): Promise<number> {
@@ -166,6 +170,14 @@ async function tcpConnect(argv: string[], ctx: CommandContext): Promise<number> 
   }
   const sendOptions: SendOptions = sendFraming === framing ? {} : { framing: sendFraming };
   const target = formatAddress(host, port);
+  const reconnect = optFlag(args, 'reconnect');
+  const socketOptions: Partial<TcpConnectOptions> = {
+    ...(timeoutMs !== undefined ? { timeoutMs } : {}),
+    ...(optFlag(args, 'no-delay') ? { noDelay: true } : {}),
+    ...(optFlag(args, 'keepalive') ? { keepAlive: true } : {}),
+    // backoff 0.5 s, 1 s, 2 s … capped at 30 s, for ever (until Ctrl-C, --count or --timeout)
+    ...(reconnect ? { reconnect: {} } : {}),
+  };
 
   const s = new Session(ctx, { command: cmd, json: optFlag(args, 'json'), quiet: optFlag(args, 'quiet'), encoding, framing, count, output: optString(args, 'output') });
   await s.openOutput();
@@ -197,6 +209,24 @@ async function tcpConnect(argv: string[], ctx: CommandContext): Promise<number> 
       if (e.id === connId && e.chunk.direction === 'in') armIdle();
     }),
   );
+  // --reconnect: the connection keeps its id; its state goes 'reconnecting' → 'open' after each drop
+  let attempt = 0;
+  let onReconnected: (() => void) | undefined;
+  s.add(
+    reg.onDidChangeState((e) => {
+      if (e.id !== connId || s.isFinished) return;
+      if (e.info.state === 'reconnecting') {
+        attempt = 1;
+        s.forget(e.id);
+        s.reporter.reconnecting(e.id, peer, attempt, e.time);
+      } else if (e.info.state === 'open' && attempt > 0) {
+        attempt = 0;
+        peer = endpointLabel(e.info.remote, target);
+        s.reporter.open(e.id, peer, e.time, true);
+        onReconnected?.();
+      }
+    }),
+  );
   s.add(
     reg.onDidFrame((e) => {
       if (e.id !== connId || e.frame.direction !== 'in') return;
@@ -216,14 +246,20 @@ async function tcpConnect(argv: string[], ctx: CommandContext): Promise<number> 
   );
   s.add(
     reg.onDidError((e) => {
-      if (e.id === undefined || e.id !== connId || s.isFinished || isSocketErrorCode(e.code)) return;
+      if (e.id === undefined || e.id !== connId || s.isFinished) return;
+      if (attempt > 0 && reg.get(e.id)?.state === 'reconnecting') {
+        // a failed reconnect attempt: the next one follows after the backoff
+        s.reporter.reconnecting(e.id, peer, ++attempt, e.time, e.message.replace(/^.*?reconnect attempt \d+: /, ''));
+        return;
+      }
+      if (isSocketErrorCode(e.code)) return;
       s.reporter.warn(e.code, e.message, e.id, e.offset);
     }),
   );
 
   let id: string;
   try {
-    const info = await reg.connectTcp({ host, port, framing, encoding, ...(timeoutMs !== undefined ? { timeoutMs } : {}) });
+    const info = await reg.connectTcp({ host, port, framing, encoding, ...socketOptions });
     id = connId = info.id;
     peer = endpointLabel(info.remote, target);
   } catch (err) {
@@ -233,16 +269,24 @@ async function tcpConnect(argv: string[], ctx: CommandContext): Promise<number> 
   s.reporter.open(id, peer);
   armIdle();
   const sendFailed = (err: unknown) => {
-    if (!s.isFinished) s.fail({ code: codeOf(err), message: describeNetworkError(err, peer, 'send').message });
+    if (s.isFinished) return;
+    const message = describeNetworkError(err, peer, 'send').message;
+    // with --reconnect a send that meets a dropped connection is lost, not fatal
+    if (reconnect) s.reporter.warn(codeOf(err), message, id);
+    else s.fail({ code: codeOf(err), message });
   };
 
   if (payloads.length > 0) {
-    s.track(
-      (async () => {
-        for (const p of payloads) await reg.send(id, p, sendOptions);
-      })(),
-      sendFailed,
-    );
+    const sendAll = () =>
+      s.track(
+        (async () => {
+          for (const p of payloads) await reg.send(id, p, sendOptions);
+        })(),
+        sendFailed,
+      );
+    sendAll();
+    // --reconnect: each new connection gets the --send payloads again (a login, a subscription…)
+    onReconnected = sendAll;
   } else {
     pumpStdin(s, id, sendFraming, encoding, sendOptions, sendFailed);
   }

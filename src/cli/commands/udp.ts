@@ -40,6 +40,7 @@ const BIND_OPTIONS: OptionDefs = {
   reply: { type: 'string' },
   count: { type: 'string', short: 'n' },
   json: { type: 'boolean' },
+  broadcast: { type: 'boolean' },
 };
 
 async function udpBind(argv: string[], ctx: CommandContext): Promise<number> {
@@ -85,7 +86,7 @@ async function udpBind(argv: string[], ctx: CommandContext): Promise<number> {
   );
 
   try {
-    const info = await reg.bindUdp({ host, port, encoding });
+    const info = await reg.bindUdp({ host, port, encoding, ...(optFlag(args, 'broadcast') ? { broadcast: true } : {}) });
     socketId = info.id;
     s.reporter.listening('udp', info.local?.address ?? host, info.local?.port ?? port);
   } catch (err) {
@@ -102,6 +103,7 @@ const SEND_OPTIONS: OptionDefs = {
   timeout: { type: 'string', short: 't' },
   encoding: { type: 'string', short: 'e' },
   json: { type: 'boolean' },
+  broadcast: { type: 'boolean' },
 };
 
 function readAll(stdin: NodeJS.ReadableStream): Promise<Buffer> {
@@ -171,7 +173,7 @@ async function udpSend(argv: string[], ctx: CommandContext): Promise<number> {
 
 
   try {
-    const info = await reg.bindUdp({ host: family === 6 ? '::' : '0.0.0.0', port: 0, encoding });
+    const info = await reg.bindUdp({ host: family === 6 ? '::' : '0.0.0.0', port: 0, encoding, ...(optFlag(args, 'broadcast') ? { broadcast: true } : {}) });
     socketId = info.id;
   } catch (err) {
     s.fail(describeNetworkError(err, 'a local UDP port', 'bind'));

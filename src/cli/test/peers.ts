@@ -227,3 +227,43 @@ sk.connect(('127.0.0.1', int(sys.argv[1])))
 sk.send(sys.argv[2].encode("utf-8"))
 sk.close()
 `;
+
+/** A server that drops its first client after one recv, then serves the second: 'welcome back', until it closes. */
+export const DROP_FIRST_SERVER = `
+import socket
+
+sk = socket.socket()
+sk.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+sk.bind(('127.0.0.1', 0))
+sk.listen(5)
+print(sk.getsockname()[1])
+
+conn, addr = sk.accept()
+print('first:' + conn.recv(1024).decode('utf-8'))
+conn.close()
+
+conn, addr = sk.accept()
+print('second:' + conn.recv(1024).decode('utf-8'))
+conn.send('welcome back'.encode('utf-8'))
+while conn.recv(1024):
+    pass
+conn.close()
+sk.close()
+`;
+
+/** A server that greets its one client with 'ready' and keeps the connection until the client closes. */
+export const HOLD_SERVER = `
+import socket
+
+sk = socket.socket()
+sk.bind(('127.0.0.1', 0))
+sk.listen(5)
+print(sk.getsockname()[1])
+
+conn, addr = sk.accept()
+conn.send(b'ready')
+while conn.recv(1024):
+    pass
+conn.close()
+sk.close()
+`;

@@ -52,13 +52,25 @@ export interface ListenOptions extends CommonOptions {
 export interface ConnectOptions extends CommonOptions {
   port: number;
   host?: string;
+  /** connect timeout; default: setting socketDebugger.tcpClient.connectTimeout (10 s) */
   timeoutMs?: number;
+  /**
+   * reconnect with exponential backoff after an unexpected close; the id stays, its state is 'reconnecting'
+   * in between. true = defaults (500 ms doubling up to 30 000 ms, unlimited attempts). Default: setting
+   * socketDebugger.tcpClient.autoReconnect
+   */
+  reconnect?: boolean | { initialDelayMs?: number; maxDelayMs?: number; maxAttempts?: number };
+  /** TCP_NODELAY; default: setting socketDebugger.tcpClient.noDelay (true) */
+  noDelay?: boolean;
+  /** SO_KEEPALIVE; default: setting socketDebugger.tcpClient.keepAlive (false) */
+  keepAlive?: boolean;
 }
 
 /** `socketDebugger.udp.bind` → resolves with the new socket's connection id */
 export interface BindOptions extends CommonOptions {
   port: number;
   host?: string;
+  /** SO_BROADCAST; default: setting socketDebugger.udp.broadcast (false) */
   broadcast?: boolean;
 }
 

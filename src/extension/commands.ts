@@ -11,7 +11,7 @@ import { encodeText, normalizeEncoding } from '../core/codec/encoding';
 import { parseBase64, parseEscapes, parseHex } from '../core/codec/input';
 import type { ConnectionRegistry } from '../core/registry';
 import { checkFraming } from '../core/transport/framing';
-import type { ConnectionInfo, ConnectionKind } from '../core/types';
+import type { ConnectionInfo, ConnectionKind, TcpConnectOptions } from '../core/types';
 import { COMMANDS, type BindOptions, type ConnectOptions, type ListenOptions } from './api';
 import { readConfig } from './config';
 import { formatBytes, formatEndpoint, formatTime, isClosed, parseHostPort, primaryAddress } from './format';
@@ -89,6 +89,56 @@ function framingAndEncoding(o: Record<string, unknown>): { framing: string; enco
     throw new CommandOptionsError(errorMessage(e));
   }
   return { framing, encoding };
+}
+
+/** longest timer Node accepts (a larger delay would fire at once) */
+const MAX_TIMER_MS = 2_147_483_647;
+
+function positiveMs(v: unknown, what: string): number {
+  if (typeof v !== 'number' || !Number.isFinite(v) || v <= 0 || v > MAX_TIMER_MS) {
+    throw new CommandOptionsError(`${what} must be a positive number of milliseconds up to ${MAX_TIMER_MS} (got ${JSON.stringify(v)})`);
+  }
+  return v;
+}
+
+const RECONNECT_KEYS = ['initialDelayMs', 'maxDelayMs', 'maxAttempts'] as const;
+
+/** `reconnect`: true (backoff defaults), false, or {initialDelayMs?, maxDelayMs?, maxAttempts?}; undefined when not given */
+function reconnectOption(v: unknown): TcpConnectOptions['reconnect'] | false | undefined {
+  if (v === undefined || v === null) return undefined;
+  if (typeof v === 'boolean') return v ? {} : false;
+  if (typeof v !== 'object' || Array.isArray(v)) {
+    throw new CommandOptionsError(`reconnect must be true, false or {initialDelayMs, maxDelayMs, maxAttempts} (got ${JSON.stringify(v)})`);
+  }
+  const o = v as Record<string, unknown>;
+  const unknown = Object.keys(o).filter((k) => !(RECONNECT_KEYS as readonly string[]).includes(k));
+  if (unknown.length > 0) throw new CommandOptionsError(`reconnect has unknown key ${JSON.stringify(unknown[0])} (allowed: ${RECONNECT_KEYS.join(', ')})`);
+  const rc: NonNullable<TcpConnectOptions['reconnect']> = {};
+  if (o.initialDelayMs !== undefined) rc.initialDelayMs = positiveMs(o.initialDelayMs, 'reconnect.initialDelayMs');
+  if (o.maxDelayMs !== undefined) rc.maxDelayMs = positiveMs(o.maxDelayMs, 'reconnect.maxDelayMs');
+  if (rc.maxDelayMs !== undefined && rc.maxDelayMs < (rc.initialDelayMs ?? 500)) {
+    throw new CommandOptionsError(`reconnect.maxDelayMs (${rc.maxDelayMs}) must not be less than reconnect.initialDelayMs (${rc.initialDelayMs ?? 500})`);
+  }
+  if (o.maxAttempts !== undefined) {
+    if (typeof o.maxAttempts !== 'number' || !Number.isSafeInteger(o.maxAttempts) || o.maxAttempts < 1) {
+      throw new CommandOptionsError(`reconnect.maxAttempts must be a whole number from 1 (got ${JSON.stringify(o.maxAttempts)})`);
+    }
+    rc.maxAttempts = o.maxAttempts;
+  }
+  return rc;
+}
+
+/**
+ * The socket options of a new TCP client: the socketDebugger.tcpClient.* settings, overridden by the programmatic
+ * options (`timeoutMs`, `noDelay`, `keepAlive`, `reconnect`) when given.
+ */
+function tcpClientOptions(o: Record<string, unknown> = {}): Pick<TcpConnectOptions, 'timeoutMs' | 'noDelay' | 'keepAlive' | 'reconnect'> {
+  const cfg = readConfig();
+  const timeoutMs = o.timeoutMs === undefined || o.timeoutMs === null ? cfg.tcpClientConnectTimeoutMs : positiveMs(o.timeoutMs, 'timeoutMs');
+  const noDelay = optBoolean(o, 'noDelay') ?? cfg.tcpClientNoDelay;
+  const keepAlive = optBoolean(o, 'keepAlive') ?? cfg.tcpClientKeepAlive;
+  const rc = reconnectOption(o.reconnect) ?? (cfg.tcpClientAutoReconnect ? {} : false);
+  return { timeoutMs, noDelay, keepAlive, ...(rc ? { reconnect: rc } : {}) };
 }
 
 export function registerCommands(cx: CommandContext): vscode.Disposable[] {
@@ -282,10 +332,9 @@ export function registerCommands(cx: CommandContext): vscode.Disposable[] {
   async function connect(arg: unknown): Promise<string | undefined> {
     if (isPlainOptions(arg)) {
       const o = createOptions(arg, checkPort(arg.port, false));
-      const timeoutMs = arg.timeoutMs;
-      if (timeoutMs !== undefined && (typeof timeoutMs !== 'number' || !(timeoutMs > 0))) throw new CommandOptionsError('timeoutMs must be a positive number of milliseconds');
+      const socketOptions = tcpClientOptions(arg);
       const openComposer = optBoolean(arg, 'openComposer');
-      return created(await registry.connectTcp({ ...o, ...(typeof timeoutMs === 'number' ? { timeoutMs } : {}) }), false, openComposer);
+      return created(await registry.connectTcp({ ...o, ...socketOptions }), false, openComposer);
     }
     return connectInteractive({});
   }
@@ -313,9 +362,11 @@ export function registerCommands(cx: CommandContext): vscode.Disposable[] {
   /** connects (with a window progress on the first attempt); on failure offers "Retry" and "Change Address…" */
   async function connectAttempt(a: EndpointAnswers, first: boolean): Promise<string | undefined> {
     try {
+      // the socketDebugger.tcpClient.* settings, read at each attempt
+      const options = { ...a, ...tcpClientOptions() };
       const info = first
-        ? await vscode.window.withProgress({ location: vscode.ProgressLocation.Window, title: l10n.t('Connecting to {0}…', `${a.host}:${a.port}`) }, () => registry.connectTcp(a))
-        : await registry.connectTcp(a);
+        ? await vscode.window.withProgress({ location: vscode.ProgressLocation.Window, title: l10n.t('Connecting to {0}…', `${a.host}:${a.port}`) }, () => registry.connectTcp(options))
+        : await registry.connectTcp(options);
       if (first) rememberPort('connect', a.port);
       return await created(info, true, undefined);
     } catch (e) {
@@ -331,9 +382,9 @@ export function registerCommands(cx: CommandContext): vscode.Disposable[] {
   async function bind(arg: unknown): Promise<string | undefined> {
     if (isPlainOptions(arg)) {
       const o = createOptions(arg, checkPort(arg.port ?? 0, true));
-      const broadcast = optBoolean(arg, 'broadcast');
+      const broadcast = optBoolean(arg, 'broadcast') ?? readConfig().udpBroadcast;
       const openComposer = optBoolean(arg, 'openComposer');
-      return created(await registry.bindUdp({ ...o, ...(broadcast !== undefined ? { broadcast } : {}) }), false, openComposer);
+      return created(await registry.bindUdp({ ...o, broadcast }), false, openComposer);
     }
     return bindInteractive({});
   }
@@ -351,7 +402,7 @@ export function registerCommands(cx: CommandContext): vscode.Disposable[] {
     });
     if (!a) return undefined;
     try {
-      const info = await registry.bindUdp(a);
+      const info = await registry.bindUdp({ ...a, broadcast: readConfig().udpBroadcast });
       rememberPort('bind', a.port);
       return await created(info, true, undefined);
     } catch (e) {

@@ -13,6 +13,15 @@ export interface SocketDebuggerConfig {
   displayMode: DisplayMode;
   timestampFormat: TimestampFormat;
   autoOpenComposer: boolean;
+  /** New TCP Client…: reconnect with backoff after an unexpected close */
+  tcpClientAutoReconnect: boolean;
+  /** TCP_NODELAY on new clients (default true: each send goes on the wire at once) */
+  tcpClientNoDelay: boolean;
+  tcpClientKeepAlive: boolean;
+  /** connect timeout of new clients, in ms (setting in seconds, 1–300) */
+  tcpClientConnectTimeoutMs: number;
+  /** SO_BROADCAST on new UDP sockets */
+  udpBroadcast: boolean;
 }
 
 export const CONFIG_SECTION = 'socketDebugger';
@@ -40,5 +49,10 @@ export function readConfig(scope?: vscode.ConfigurationScope): SocketDebuggerCon
     displayMode: oneOf(c.get('displayMode'), ['text', 'hex', 'both'] as const, 'both'),
     timestampFormat: oneOf(c.get('timestampFormat'), ['time', 'iso', 'relative'] as const, 'time'),
     autoOpenComposer: c.get('autoOpenComposer') === true,
+    tcpClientAutoReconnect: c.get('tcpClient.autoReconnect') === true,
+    tcpClientNoDelay: c.get('tcpClient.noDelay') !== false,
+    tcpClientKeepAlive: c.get('tcpClient.keepAlive') === true,
+    tcpClientConnectTimeoutMs: int(c.get('tcpClient.connectTimeout'), 1, 300, 10) * 1000,
+    udpBroadcast: c.get('udp.broadcast') === true,
   };
 }

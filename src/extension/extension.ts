@@ -40,13 +40,26 @@ export function activate(context: vscode.ExtensionContext): SocketDebuggerApi {
   // ---- log + notifications for what happens on connections ----------------------------------
   const lastNotified = new Map<string, number>();
   const errorsShown: string[] = [];
+  const lastState = new Map<string, string>();
   context.subscriptions.push(
     registry.onDidOpen((e) => {
       const i = e.info;
       if (i.kind === 'tcp-peer') log.info(`${i.id}: client ${formatEndpoint(i.remote)} connected to server ${i.parentId ?? ''} (${formatEndpoint(i.local)})`);
       else if (i.kind === 'udp-peer') log.info(`${i.id}: UDP peer ${formatEndpoint(i.remote)} on socket ${i.parentId ?? ''}`);
     }),
-    registry.onDidClose((e) => log.info(`${e.id}: ${primaryAddress(e.info)} closed (${e.reason})`)),
+    registry.onDidClose((e) => {
+      lastState.delete(e.id);
+      log.info(`${e.id}: ${primaryAddress(e.info)} closed (${e.reason})`);
+    }),
+    // state changes also fire for framing/encoding changes: log only a client losing and regaining its connection
+    registry.onDidChangeState((e) => {
+      const before = lastState.get(e.id);
+      const state = e.info.state;
+      if (state === before) return;
+      lastState.set(e.id, state);
+      if (state === 'reconnecting') log.warn(`${e.id}: connection to ${primaryAddress(e.info)} lost; reconnecting`);
+      else if (state === 'open' && before === 'reconnecting') log.info(`${e.id}: reconnected to ${primaryAddress(e.info)}`);
+    }),
     registry.onDidError((e) => {
       const where = e.id ? `${e.id}: ` : '';
       log.warn(`${where}${e.code}: ${e.message}${e.offset !== undefined ? ` (stream offset ${e.offset})` : ''}`);

@@ -328,7 +328,12 @@ describe('framing decoders', () => {
     const payload = fc.uint8Array({ maxLength: 40 }).map((u) => Buffer.from(u));
     const noByte = (x: number) => payload.map((p) => Buffer.from(p.filter((c) => c !== x)));
     const modes: [string, fc.Arbitrary<Buffer>][] = [
-      ['line', noByte(0x0a).map((p) => (p.length && p[p.length - 1] === 0x0d ? p.subarray(0, p.length - 1) : p))],
+      // a line's trailing '\r' is stripped with the '\n', so a payload cannot end in '\r' (strip them all: [\r, \r] too)
+      ['line', noByte(0x0a).map((p) => {
+        let n = p.length;
+        while (n > 0 && p[n - 1] === 0x0d) n--;
+        return p.subarray(0, n);
+      })],
       ['delimiter:\\x00', noByte(0x00)],
       ['delimiter:\\r\\n', payload.filter((p) => !p.toString('latin1').includes('\r\n') && p[p.length - 1] !== 0x0d)],
       ['delimiter:abab', payload.filter((p) => !(p.toString('latin1') + 'abab').slice(0, -1).includes('abab') && !p.toString('latin1').endsWith('a') && !p.toString('latin1').endsWith('aba'))],

@@ -20,6 +20,12 @@ export const REMOTE_EXEC_COMMANDS = {
 } as const;
 
 /** What remote exec needs from the rest of the extension (a part of `ExtensionServices`; both optional). */
+/** What the tree and the agent picker show beside an agent's name: address (when it has a label), digest, encoding, local. */
+function agentDescription(a: AgentRecord): string {
+  const parts = [...(a.label ? [agentAddress(a)] : []), a.digest, ...(a.encoding !== 'utf8' ? [a.encoding] : []), ...(a.local ? [vscode.l10n.t('local')] : [])];
+  return parts.join(' · ');
+}
+
 export type RemoteExecHost = Partial<Pick<ExtensionServices, 'log' | 'addTreeSection'>>;
 
 /** `socketDebugger.remoteExec.addAgent` options (all optional: missing ones are asked for; the key in a password box). */
@@ -99,7 +105,7 @@ export function registerRemoteExec(context: vscode.ExtensionContext, host: Remot
       return undefined;
     }
     if (agents.length === 1) return agents[0];
-    const items = agents.map((a) => ({ label: agentLabel(a), description: `${agentAddress(a)} · ${a.digest}${a.local ? ' · local' : ''}`, agent: a }));
+    const items = agents.map((a) => ({ label: agentLabel(a), description: agentDescription(a), agent: a }));
     return (await vscode.window.showQuickPick(items, { placeHolder, ignoreFocusOut: true }))?.agent;
   };
 
@@ -334,7 +340,7 @@ export function registerRemoteExec(context: vscode.ExtensionContext, host: Remot
       getTreeItem: (a: AgentRecord) => {
         const item = new vscode.TreeItem(agentLabel(a), vscode.TreeItemCollapsibleState.None);
         item.id = `remoteExec:${a.id}`;
-        item.description = `${a.label ? agentAddress(a) + ' · ' : ''}${a.digest}${a.encoding !== 'utf8' ? ' · ' + a.encoding : ''}${a.local ? ' · ' + vscode.l10n.t('local') : ''}`;
+        item.description = agentDescription(a);
         item.tooltip = vscode.l10n.t('Remote Exec agent {0} (digest {1}). Click to run a command.', agentAddress(a), a.digest);
         item.iconPath = new vscode.ThemeIcon(a.local ? 'vm-running' : 'remote');
         item.contextValue = 'remoteExecAgent';

@@ -1,8 +1,9 @@
 import * as assert from 'node:assert/strict';
-import { execFile, spawn } from 'node:child_process';
+import { execFile } from 'node:child_process';
 import { ConnectionRegistry } from './registry';
 import { SocketError } from './errors';
-import { collect, connectRaw, freePort, ipv6Available, next, readUntil, runPython, waitFor } from './transport/testing';
+import { runPython, startPython } from './test/python';
+import { collect, connectRaw, freePort, ipv6Available, next, readUntil, waitFor } from './transport/testing';
 
 describe('core/registry: TCP', function () {
   this.timeout(20000);
@@ -103,25 +104,15 @@ print('ok')
 `;
     const opens: string[] = [];
     reg.onDidOpen((e) => opens.push(e.id));
-    const p = spawn('python3', ['-c', py, String(port), String(N)], { stdio: ['ignore', 'pipe', 'pipe'] });
-    let out = '';
-    let err = '';
-    p.stderr.on('data', (d: Buffer) => (err += d.toString()));
-    const ready = new Promise<void>((resolve) => {
-      p.stdout.on('data', (d: Buffer) => {
-        out += d.toString();
-        if (out.includes('ready')) resolve();
-      });
-    });
-    const exited = new Promise<number | null>((resolve) => p.on('close', resolve));
-    await ready;
+    const p = startPython(py, [String(port), String(N)]);
+    await p.line(/^ready$/);
     assert.equal(reg.children(server.id).length, N);
     assert.equal(new Set(opens).size, N);
     await reg.send(server.id, Buffer.from('ALL!'));
     for (const c of reg.children(server.id)) assert.equal(c.stats.framesOut, 2);
-    const status = await exited;
-    assert.equal(status, 0, err);
-    assert.match(out, /ok/);
+    const status = await p.exited;
+    assert.equal(status, 0, p.stderr);
+    assert.match(p.stdout, /ok/);
   });
 
   it('closes one client, stops the server (closing the rest) and frees the port for an immediate re-bind', async () => {
@@ -256,9 +247,9 @@ sk.listen(0)
 print(sk.getsockname()[1], flush=True)
 sys.stdin.read()
 `;
-    const p = spawn('python3', ['-c', py], { stdio: ['pipe', 'pipe', 'ignore'] });
+    const p = startPython(py);
     try {
-      const port = await new Promise<number>((resolve) => p.stdout.once('data', (d: Buffer) => resolve(Number(d.toString().trim()))));
+      const port = await p.port();
       let timedOut: SocketError | undefined;
       for (let i = 0; i < 8 && !timedOut; i++) {
         try {
@@ -286,9 +277,9 @@ sk.listen(0)
 print(sk.getsockname()[1], flush=True)
 sys.stdin.read()
 `;
-    const p = spawn('python3', ['-c', py], { stdio: ['pipe', 'pipe', 'ignore'] });
+    const p = startPython(py);
     try {
-      const port = await new Promise<number>((resolve) => p.stdout.once('data', (d: Buffer) => resolve(Number(d.toString().trim()))));
+      const port = await p.port();
       // fill the accept queue, then one more connect hangs until closeAll cancels it
       const attempts: Array<Promise<unknown>> = [];
       for (let i = 0; i < 4; i++) attempts.push(reg.connectTcp({ host: '127.0.0.1', port, timeoutMs: 15000 }).catch((e: unknown) => e));

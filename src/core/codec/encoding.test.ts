@@ -1,12 +1,8 @@
 import * as assert from 'node:assert/strict';
-import { execFileSync } from 'node:child_process';
 import * as fc from 'fast-check';
 import { createStreamDecoder, decodeText, encodeText, EncodingError, isBinaryForm, normalizeEncoding, SUPPORTED_ENCODINGS } from './encoding';
 import { InputError } from './input';
-
-function python(script: string, input: unknown): unknown {
-  return JSON.parse(execFileSync('python3', ['-c', script], { input: JSON.stringify(input), encoding: 'utf8', timeout: 30_000 }));
-}
+import { pythonJson } from '../test/python';
 
 /** Python codec names for our ids. */
 const PY: Record<string, string> = {
@@ -82,7 +78,7 @@ describe('encodings', () => {
   describe('against python3', () => {
     it('encodes and decodes the same bytes as Python for every encoding', () => {
       const cases = Object.entries(SAMPLES).map(([id, text]) => ({ py: PY[id], text }));
-      const expected = python(
+      const expected = pythonJson(
         'import json,sys\nprint(json.dumps([c["text"].encode(c["py"]).hex() for c in json.load(sys.stdin)]))',
         cases,
       ) as string[];
@@ -95,7 +91,7 @@ describe('encodings', () => {
     it('every double-byte character Python decodes is decoded as a character (no escapes)', () => {
       // Python lists the valid lead/trail pairs; the scanner tables (derived from iconv-lite) must accept them all.
       // (The characters themselves differ in a few places: iconv-lite follows the Microsoft mappings.)
-      const valid = python(
+      const valid = pythonJson(
         String.raw`
 import json, sys
 out = {}
@@ -135,7 +131,7 @@ print(json.dumps(out))
       const samples = fc.sample(fc.array(byte, { maxLength: 24 }), { numRuns: 400, seed: 1 });
       const encs = ['utf-8', 'utf-16le', 'utf-16be'];
       const cases = samples.map((bytes, i) => ({ py: PY[encs[i % 3]], hex: Buffer.from(bytes).toString('hex') }));
-      const expected = python(
+      const expected = pythonJson(
         'import json,sys\nprint(json.dumps([bytes.fromhex(c["hex"]).decode(c["py"], "backslashreplace") for c in json.load(sys.stdin)]))',
         cases,
       ) as string[];

@@ -1,5 +1,5 @@
 import * as assert from 'node:assert/strict';
-import { execFileSync } from 'node:child_process';
+import { pythonJson } from '../test/python';
 import * as fc from 'fast-check';
 import { InputError, parseBase64, parseEscapes, parseHex } from './input';
 
@@ -83,12 +83,9 @@ describe('input parsing', () => {
         fc.integer({ min: 0, max: 255 }).map((b) => '\\' + b.toString(8)),
       );
       const samples = fc.sample(fc.array(piece, { maxLength: 8 }).map((p) => p.join('')), { numRuns: 200, seed: 3 });
-      const expected = JSON.parse(
-        execFileSync('python3', ['-c', 'import ast,json,sys\nprint(json.dumps([ast.literal_eval("b\'\'\'" + s + " \'\'\'")[:-1].hex() for s in json.load(sys.stdin)]))'], {
-          input: JSON.stringify(samples),
-          encoding: 'utf8',
-          timeout: 30_000,
-        }),
+      const expected = pythonJson(
+        'import ast,json,sys\nprint(json.dumps([ast.literal_eval("b\'\'\'" + s + " \'\'\'")[:-1].hex() for s in json.load(sys.stdin)]))',
+        samples,
       ) as string[];
       samples.forEach((s, i) => assert.equal(parseEscapes(s).toString('hex'), expected[i], s));
     });

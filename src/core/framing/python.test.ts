@@ -3,16 +3,11 @@
  * seed's JSON-header scheme, json.dumps), and a real loopback exchange with seed-style Python programs.
  */
 import * as assert from 'node:assert/strict';
-import { execFileSync, spawn } from 'node:child_process';
 import * as net from 'node:net';
 import * as fc from 'fast-check';
 import { decodeText, encodeText } from '../codec/encoding';
+import { pythonJson, startPython } from '../test/python';
 import { createFrameDecoder, encodeFrame, pythonJsonDumps, type DecodedFrame } from './index';
-
-function python(script: string, input: unknown): unknown {
-  const out = execFileSync('python3', ['-c', script], { input: JSON.stringify(input), encoding: 'utf8', timeout: 30_000 });
-  return JSON.parse(out);
-}
 
 const FRAMES_PY = String.raw`
 import json, struct, sys
@@ -42,7 +37,7 @@ describe('framing vs python3', () => {
       const adjust = i % 4 === 2 ? -2 : 0;
       cases.push({ kind: 'length', fmt, incl, adjust, payload: Buffer.from(p).toString('hex') });
     });
-    const expected = python(FRAMES_PY, cases) as string[];
+    const expected = pythonJson(FRAMES_PY, cases) as string[];
     cases.forEach((c, i) => {
       let spec = `length:${c.fmt}`;
       if (c.incl) spec += ',includes-header';
@@ -67,7 +62,7 @@ describe('framing vs python3', () => {
     const payloads = ['', 'hello', '你好'].map((s) => Buffer.from(s));
     const cases = extras.flatMap((extra) => payloads.map((p) => ({ kind: 'json', fmt: 'i', extra, payload: p.toString('hex') })));
     cases.push({ kind: 'json', fmt: '!I', extra: {}, payload: '00ff' });
-    const expected = python(FRAMES_PY, cases) as string[];
+    const expected = pythonJson(FRAMES_PY, cases) as string[];
     cases.forEach((c, i) => {
       const spec = c.fmt === 'i' ? 'json-header' : `json-header,length=${c.fmt}`;
       const wire = encodeFrame(spec, Buffer.from(c.payload, 'hex'), { header: c.extra });
@@ -93,7 +88,7 @@ describe('framing vs python3', () => {
     const values = fc.sample(json, { numRuns: 300, seed: 42 });
     // Python gets the values as JSON text; integer-valued doubles are sent as floats would lose the int/float
     // distinction, so the script re-reads JS integers as ints (the rule pythonJsonDumps follows).
-    const expected = python(
+    const expected = pythonJson(
       String.raw`
 import json, sys
 def fix(v):
@@ -109,33 +104,19 @@ print(json.dumps([json.dumps(fix(v)) for v in json.load(sys.stdin)]))
   });
 
   describe('over loopback with seed-style Python peers', () => {
-    function runPython(script: string): Promise<{ port: number; done: Promise<string> }> {
-      return new Promise((resolve, reject) => {
-        const p = spawn('python3', ['-u', '-c', script], { stdio: ['ignore', 'pipe', 'pipe'] });
-        let out = '';
-        let err = '';
-        let resolved = false;
-        const done = new Promise<string>((res, rej) => {
-          p.on('exit', (code) => (code === 0 ? res(err) : rej(new Error(`python exited ${code}: ${err}`))));
-        });
-        p.stderr.on('data', (d: Buffer) => (err += d.toString()));
-        p.stdout.on('data', (d: Buffer) => {
-          out += d.toString();
-          const m = /PORT (\d+)/.exec(out);
-          if (m && !resolved) {
-            resolved = true;
-            resolve({ port: Number(m[1]), done });
-          }
-        });
-        p.on('error', reject);
-        const t = setTimeout(() => {
-          if (!resolved) {
-            p.kill();
-            reject(new Error('python did not start: ' + err));
-          }
-        }, 10_000);
-        t.unref();
+    /** Starts a serving peer (it prints its port first); `done` resolves when it exits with status 0. */
+    async function servePython(script: string): Promise<{ port: number; done: Promise<void> }> {
+      const p = startPython(script);
+      const done = p.exited.then((code) => {
+        if (code !== 0) throw new Error(`python exited ${code}: ${p.stderr}`);
       });
+      done.catch(() => {}); // awaited by the test; a failure before that must not be an unhandled rejection
+      try {
+        return { port: await p.port(), done };
+      } catch (e) {
+        p.kill();
+        throw e;
+      }
     }
 
     /** Connect, optionally send, and decode until `count` frames arrived. */
@@ -175,13 +156,13 @@ print(json.dumps([json.dumps(fix(v)) for v in json.load(sys.stdin)]))
     it("decodes the JSON-header command server's answer (the seed's server.py, with GBK output)", async () => {
       // the seed's server: receive a command, answer with struct.pack('i', len(header)) + json header + body,
       // in separate send() calls; the "command output" here is GBK text plus a large block to force chunking
-      const { port, done } = await runPython(String.raw`
+      const { port, done } = await servePython(String.raw`
 import socket, struct, json
 phone = socket.socket(socket.AF_INET, socket.SOCK_STREAM)
 phone.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
 phone.bind(('127.0.0.1', 0))
 phone.listen(5)
-print('PORT', phone.getsockname()[1], flush=True)
+print(phone.getsockname()[1], flush=True)
 coon, addr = phone.accept()
 for _ in range(2):
     cmd = coon.recv(1024)
@@ -230,12 +211,12 @@ phone.close()
     });
 
     it('decodes many struct.pack("i") frames sent back to back (sticky packets)', async () => {
-      const { port, done } = await runPython(String.raw`
+      const { port, done } = await servePython(String.raw`
 import socket, struct
 sk = socket.socket()
 sk.bind(('127.0.0.1', 0))
 sk.listen()
-print('PORT', sk.getsockname()[1], flush=True)
+print(sk.getsockname()[1], flush=True)
 conn, addr = sk.accept()
 for i in range(500):
     data = ('frame %d ' % i).encode('utf-8') * (i % 7)
@@ -251,12 +232,12 @@ sk.close()
     });
 
     it('a Python reader gets our encoded frames back (struct.unpack("i") + recv loop)', async () => {
-      const { port, done } = await runPython(String.raw`
+      const { port, done } = await servePython(String.raw`
 import socket, struct, json, sys
 sk = socket.socket()
 sk.bind(('127.0.0.1', 0))
 sk.listen()
-print('PORT', sk.getsockname()[1], flush=True)
+print(sk.getsockname()[1], flush=True)
 conn, addr = sk.accept()
 def recv_exact(n):
     buf = b''

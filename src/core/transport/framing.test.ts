@@ -1,10 +1,10 @@
 import * as assert from 'node:assert/strict';
-import { spawn } from 'node:child_process';
 import * as net from 'node:net';
 import { ConnectionRegistry } from '../registry';
 import { SocketError } from '../errors';
 import type { ErrorEvent, FrameEvent } from '../types';
-import { collect, next, runPython, waitFor } from './testing';
+import { startPython, runPython } from '../test/python';
+import { collect, next, waitFor } from './testing';
 
 function lengthI(payload: Buffer): Buffer {
   const h = Buffer.alloc(4);
@@ -140,24 +140,14 @@ for _ in range(2):
 print(recvall(3).decode(), flush=True)
 conn.close()
 `;
-    const p = spawn('python3', ['-c', py], { stdio: ['ignore', 'pipe', 'inherit'] });
-    let out = '';
-    const lines: Promise<void>[] = [];
-    void lines;
-    const port = await new Promise<number>((resolve) => {
-      p.stdout.on('data', (d: Buffer) => {
-        const first = out === '';
-        out += d.toString();
-        if (first) resolve(Number(out.split('\n')[0]));
-      });
-    });
-    const exited = new Promise<number | null>((r) => p.on('close', r));
+    const p = startPython(py);
+    const port = await p.port();
     const c = await reg.connectTcp({ host: '127.0.0.1', port, framing: 'length:i' });
     await reg.send(c.id, Buffer.from([0xc4, 0xe3, 0xba, 0xc3])); // 你好 in GBK
     await reg.send(c.id, Buffer.alloc(0));
     await reg.send(c.id, Buffer.from('raw'), { framed: false });
-    assert.equal(await exited, 0);
-    assert.deepEqual(out.trim().split('\n').slice(1), ['你好', '', 'raw']);
+    assert.equal(await p.exited, 0, p.stderr);
+    assert.deepEqual(p.stdout.trim().split('\n').slice(1), ['你好', '', 'raw']);
     const h = reg.history(c.id);
     assert.deepEqual(h.chunks.map((x) => x.data.length), [8, 4, 3]);
     assert.deepEqual(h.frames.map((x) => [x.start, x.end, x.payload.length]), [[0, 8, 4], [8, 12, 0], [12, 15, 3]]);
@@ -187,16 +177,8 @@ while len(got) < h['total_size']:
 print(json.dumps(h), got.decode(), flush=True)
 conn.close()
 `;
-    const p = spawn('python3', ['-c', py], { stdio: ['ignore', 'pipe', 'inherit'] });
-    let out = '';
-    const port = await new Promise<number>((resolve) => {
-      p.stdout.on('data', (d: Buffer) => {
-        const first = out === '';
-        out += d.toString();
-        if (first) resolve(Number(out.split('\n')[0]));
-      });
-    });
-    const exited = new Promise<number | null>((r) => p.on('close', r));
+    const p = startPython(py);
+    const port = await p.port();
     const c = await reg.connectTcp({ host: '127.0.0.1', port, framing: 'json-header', encoding: 'gbk' });
     const frame = next(reg.onDidFrame, (e) => e.id === c.id && e.frame.direction === 'in');
     await reg.send(c.id, Buffer.from('dir'), { framing: 'raw' });
@@ -205,8 +187,8 @@ conn.close()
     assert.equal(f.payload.length, 400);
     assert.equal(f.payload.subarray(0, 8).toString(), 'ran dir\n');
     await reg.send(c.id, Buffer.from('back'), { header: { filename: 'b.bin' } });
-    assert.equal(await exited, 0);
-    assert.equal(out.trim().split('\n')[1], '{"total_size": 4, "filename": "b.bin"} back');
+    assert.equal(await p.exited, 0, p.stderr);
+    assert.equal(p.stdout.trim().split('\n')[1], '{"total_size": 4, "filename": "b.bin"} back');
   });
 
   it('rejects a payload the framing cannot carry with a SocketError', async () => {

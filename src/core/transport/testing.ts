@@ -1,28 +1,6 @@
-/** Helpers for the transport tests (real sockets, python3 peers). Not part of the engine. */
-import { spawn } from 'node:child_process';
+/** Helpers for the transport tests (real sockets; python3 peers are in ../test/python). Not part of the engine. */
 import * as net from 'node:net';
 import type { Event } from '../events';
-
-/** runs a python3 program (stdlib only); resolves with its stdout, rejects on a non-zero exit */
-export function runPython(code: string, args: string[] = [], timeoutMs = 15000): Promise<string> {
-  return new Promise((resolve, reject) => {
-    const p = spawn('python3', ['-c', code, ...args], { stdio: ['ignore', 'pipe', 'pipe'] });
-    let out = '';
-    let err = '';
-    p.stdout.on('data', (d: Buffer) => (out += d.toString()));
-    p.stderr.on('data', (d: Buffer) => (err += d.toString()));
-    const timer = setTimeout(() => p.kill(), timeoutMs);
-    p.on('error', (e) => {
-      clearTimeout(timer);
-      reject(e);
-    });
-    p.on('close', (status) => {
-      clearTimeout(timer);
-      if (status === 0) resolve(out);
-      else reject(new Error(`python3 exited with ${status}: ${err}`));
-    });
-  });
-}
 
 /** the next event that matches */
 export function next<T>(event: Event<T>, pred: (e: T) => boolean = () => true, timeoutMs = 10000): Promise<T> {

@@ -2,13 +2,12 @@
  * The composer: target, input modes, live wire-bytes preview (computed by the host with the same code that
  * sends), send once or repeatedly, and a recallable history of sent frames.
  */
-import { PREVIEW_WIRE_BYTES, type ConnSummary, type Draft, type DraftError, type FramingChoice, type HostToWebview, type InputMode, type Target } from '../shared/protocol';
+import { INPUT_MODES, PREVIEW_WIRE_BYTES, type ConnSummary, type Draft, type DraftError, type FramingChoice, type HostToWebview, type InputMode, type Target } from '../shared/protocol';
 import { MAX_SENT_HISTORY, type App, type Persisted } from './app';
 import { t } from './l10n';
 import { debounce, h, icon, oneLine, toHex } from './util';
 
 const MODE_LABELS: Record<InputMode, string> = { text: t('Text'), hex: t('Hex'), escapes: t('Escapes'), struct: t('Struct'), json: t('JSON header') };
-const MODE_ORDER: InputMode[] = ['text', 'hex', 'escapes', 'struct', 'json'];
 const SENDABLE = new Set<ConnSummary['kind']>(['tcp-server', 'tcp-peer', 'tcp-client', 'udp', 'udp-peer']);
 const OPEN_STATES = new Set(['open', 'listening', 'half-closed', 'connecting', 'reconnecting']);
 
@@ -42,7 +41,7 @@ export function createComposer(app: App): { element: HTMLElement; onHost(m: Host
   // ---- mode tabs
   const tabs = h('div', { class: 'tabs', role: 'tablist', 'aria-label': t('Input mode') });
   const tabButtons = new Map<InputMode, HTMLButtonElement>();
-  for (const m of MODE_ORDER) {
+  for (const m of INPUT_MODES) {
     const b = h('button', { type: 'button', role: 'tab', id: `mode-${m}`, class: 'tab', 'aria-controls': `editor-${m}`, text: MODE_LABELS[m] });
     b.addEventListener('click', () => setMode(m));
     tabs.append(b);
@@ -50,8 +49,8 @@ export function createComposer(app: App): { element: HTMLElement; onHost(m: Host
   }
   tabs.addEventListener('keydown', (e) => {
     if (e.key !== 'ArrowRight' && e.key !== 'ArrowLeft') return;
-    const i = MODE_ORDER.indexOf(s.mode);
-    setMode(MODE_ORDER[(i + (e.key === 'ArrowRight' ? 1 : MODE_ORDER.length - 1)) % MODE_ORDER.length]);
+    const i = INPUT_MODES.indexOf(s.mode);
+    setMode(INPUT_MODES[(i + (e.key === 'ArrowRight' ? 1 : INPUT_MODES.length - 1)) % INPUT_MODES.length]);
     tabButtons.get(s.mode)?.focus();
     e.preventDefault();
   });
@@ -128,7 +127,7 @@ export function createComposer(app: App): { element: HTMLElement; onHost(m: Host
     { class: 'composer', 'aria-label': t('Packet composer') },
     targetBar,
     tabs,
-    ...MODE_ORDER.map((m) => editors[m]),
+    ...INPUT_MODES.map((m) => editors[m]),
     encodingRow,
     framingRow,
     preview,
@@ -176,7 +175,7 @@ export function createComposer(app: App): { element: HTMLElement; onHost(m: Host
       b.setAttribute('aria-selected', String(k === m));
       b.tabIndex = k === m ? 0 : -1;
     }
-    for (const k of MODE_ORDER) editors[k].hidden = k !== m;
+    for (const k of INPUT_MODES) editors[k].hidden = k !== m;
     encodingRow.hidden = !(m === 'text' || m === 'escapes' || m === 'json');
     app.saveState();
     requestPreview();

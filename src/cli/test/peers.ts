@@ -218,16 +218,6 @@ print("reply:" + data.decode("utf-8"))
 sk.close()
 `;
 
-/** A plain client: sends argv[2] (utf-8), then closes. */
-export const SAY_AND_CLOSE = `
-import socket, sys
-
-sk = socket.socket()
-sk.connect(('127.0.0.1', int(sys.argv[1])))
-sk.send(sys.argv[2].encode("utf-8"))
-sk.close()
-`;
-
 /** A server that drops its first client after one recv, then serves the second: 'welcome back', until it closes. */
 export const DROP_FIRST_SERVER = `
 import socket

@@ -24,12 +24,14 @@ import type {
 import { SocketError, UDP_MAX_IPV6, badPortError, datagramTooLargeError, notConnectedError, unknownConnectionError } from './errors';
 import { Connection, type ConnectionHost, type ResolvedRegistryOptions } from './transport/connection';
 import { checkEncoding, checkFraming, encodePayload } from './transport/framing';
+import { DEFAULT_MAX_FRAME_SIZE } from './framing/spec';
 import { TcpClientConnection, TcpServerConnection, TcpSocketConnection } from './transport/tcp';
 import { UdpConnection, UdpPeerConnection, udpMaxPayload } from './transport/udp';
 
 export const DEFAULT_HISTORY_MAX_BYTES = 8 * 1024 * 1024;
 export const DEFAULT_HISTORY_MAX_FRAMES = 10000;
-export const DEFAULT_MAX_FRAME_SIZE = 16 * 1024 * 1024;
+/** one default frame limit for the engine and the decoders */
+export { DEFAULT_MAX_FRAME_SIZE };
 export const DEFAULT_RETAIN_CLOSED = 1000;
 /** the histories of all connections together hold at most this many times historyMaxBytes */
 export const HISTORY_BUDGET_FACTOR = 32;

@@ -21,7 +21,8 @@ import type {
 import { ConnectionHistory } from '../history';
 import { ConnectionCounters, now } from '../stats';
 import { SocketError } from '../errors';
-import { asFramingFailure, checkFraming, createDecoder, type FrameDecoderLike, type FramingFailure, isRawFraming } from './framing';
+import type { FrameDecoder } from '../framing';
+import { asFramingFailure, checkFraming, createDecoder, type FramingFailure, isRawFraming } from './framing';
 
 export interface ResolvedRegistryOptions {
   historyMaxBytes: number;
@@ -89,7 +90,7 @@ export abstract class Connection {
   private inChunkSeq = 0;
   private inFrameSeq = 0;
   private raw: boolean;
-  private decoder?: FrameDecoderLike;
+  private decoder?: FrameDecoder;
   /** stream offset of the decoder's first byte */
   private decoderBase = 0;
   private decoderFailed = false;

@@ -5,9 +5,6 @@
 import { normalizeEncoding } from '../codec/encoding';
 import { createFrameDecoder, encodeFrame, formatFramingSpec, FramingError, parseFramingSpec, type DecodedFrame, type FrameDecoder } from '../framing';
 
-export type DecodedFrameLike = DecodedFrame;
-export type FrameDecoderLike = FrameDecoder;
-
 /** A framing error as reported by a decoder: code + offset relative to the decoder's first byte */
 export interface FramingFailure {
   code: string;

@@ -6,7 +6,7 @@
 import * as vscode from 'vscode';
 import type { ConnectionRegistry } from '../core/registry';
 import type { ConnectionInfo, ConnectionKind, ConnectionState } from '../core/types';
-import { formatCounters, formatEndpoint, formatTime, isClosed } from './format';
+import { formatCounters, formatEndpoint, formatTime } from './format';
 import type { TreeSection } from './services';
 
 export interface ConnectionNode {
@@ -316,8 +316,4 @@ export function connectionTooltip(info: ConnectionInfo): vscode.MarkdownString {
   const md = new vscode.MarkdownString(`**${esc(connectionLabel(info))}** \`${info.id}\`\n\n| | |\n|---|---|\n`);
   for (const [k, v] of rows) md.appendMarkdown(`| ${esc(k)} | ${esc(v)} |\n`);
   return md;
-}
-
-export function isOpenConnection(info: ConnectionInfo): boolean {
-  return !isClosed(info);
 }

@@ -4,7 +4,7 @@
  */
 import { parseArgs } from 'node:util';
 import { UsageError, errorMessage } from './errors';
-import { normalizeEncoding, encodeText } from '../core/codec/encoding';
+import { normalizeEncoding, encodeText, SUPPORTED_ENCODINGS } from '../core/codec/encoding';
 import { parseHex } from '../core/codec/input';
 import { checkFraming } from '../core/transport/framing';
 
@@ -137,7 +137,7 @@ export function parseEncoding(value: string | undefined, command: string): strin
   try {
     return normalizeEncoding(value);
   } catch {
-    throw new UsageError(`unknown encoding '${value}' (try utf-8, gbk, gb18030, big5, shift_jis, euc-kr, utf-16le, utf-16be, latin1)`, command);
+    throw new UsageError(`unknown encoding '${value}' (try ${SUPPORTED_ENCODINGS.map((e) => e.id).join(', ')})`, command);
   }
 }
 

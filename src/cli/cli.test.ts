@@ -65,7 +65,7 @@ describe('sockdbg CLI (against Python peers)', function () {
     for (const [name, args, pattern] of [
       ['bad hex', ['tcp', 'connect', '127.0.0.1', '9', '--send-hex', 'zz'], /bad hex in --send-hex/],
       ['a bad framing spec', ['tcp', 'listen', '--port', '0', '--framing', 'length:z'], /bad --framing 'length:z'/],
-      ['an unknown encoding', ['tcp', 'listen', '--port', '0', '--encoding', 'klingon'], /unknown encoding 'klingon'/],
+      ['an unknown encoding', ['tcp', 'listen', '--port', '0', '--encoding', 'klingon'], /unknown encoding 'klingon' \(try utf-8, gbk, .*, hex, base64\)/],
       ['an unknown option', ['tcp', 'listen', '--port', '0', '--bogus'], /unknown option '--bogus'/],
       ['a bad port', ['tcp', 'listen', '--port', '70000'], /--port must be a port number/],
       ['a missing port', ['udp', 'send', '127.0.0.1'], /missing HOST and PORT/],

@@ -1,7 +1,12 @@
 /** Help texts of `sockdbg` and its commands. */
 import type { CommandContext } from './context';
+import { SUPPORTED_ENCODINGS } from '../core/codec/encoding';
 
-const UDP_NOTES = `Encodings:    utf-8 (default), gbk, gb18030, big5, shift_jis, euc-kr, utf-16le, utf-16be, latin1
+/** the character encodings (the hex/base64 display forms are not listed) */
+const TEXT_ENCODINGS = SUPPORTED_ENCODINGS.filter((e) => e.kind === 'text')
+  .map((e) => (e.id === 'utf-8' ? 'utf-8 (default)' : e.id))
+  .join(', ');
+const UDP_NOTES = `Encodings:    ${TEXT_ENCODINGS}
 Exit codes:   0 success, 1 usage error, 2 network error (refused, timeout, address in use, reset)`;
 const COMMON_NOTES = `Framing SPEC: raw | line | delimiter:<escaped bytes> | fixed:<n> | length:<struct fmt>[,includes-header][,adjust=<n>][,max=<bytes>]
               | json-header[,length=<struct fmt>][,size-key=<key>][,max=<bytes>]

@@ -49,6 +49,7 @@ export function activate(context: vscode.ExtensionContext): SocketDebuggerApi {
     }),
     registry.onDidClose((e) => {
       lastState.delete(e.id);
+      lastNotified.delete(e.id);
       log.info(`${e.id}: ${primaryAddress(e.info)} closed (${e.reason})`);
     }),
     // state changes also fire for framing/encoding changes: log only a client losing and regaining its connection

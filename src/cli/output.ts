@@ -54,7 +54,7 @@ export function isBinary(payload: Uint8Array, text: string): boolean {
     if ((b < 0x20 && b !== 0x09 && b !== 0x0a && b !== 0x0d && b !== 0x1b) || b === 0x7f) return true;
   }
   // decodeText marks undecodable bytes as \xHH; a payload that itself contains "\x" is text.
-  if (text.includes('\\x') && !Buffer.from(payload.subarray(0, n)).includes('\\x')) return true;
+  if (text.includes('\\x') && !Buffer.from(payload.buffer, payload.byteOffset, n).includes('\\x')) return true;
   return false;
 }
 

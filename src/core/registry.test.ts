@@ -411,7 +411,14 @@ sys.stdin.read()
     await assert.rejects(reg.send(server.id, Buffer.from('x')), (e: unknown) => e instanceof SocketError && e.code === 'ENOTCONN' && /no connected clients/.test(e.message));
     const c = await reg.connectTcp({ host: '127.0.0.1', port: server.local!.port });
     await reg.close(c.id);
+    const errors = collect(reg.onDidError);
     await assert.rejects(reg.send(c.id, Buffer.from('x')), (e: unknown) => e instanceof SocketError && e.code === 'ENOTCONN');
+    // the event names the connection once
+    const label = reg.get(c.id)!.label;
+    assert.deepEqual(
+      errors.map((e) => [e.id, e.code, e.message]),
+      [[c.id, 'ENOTCONN', `connection ${c.id} (${label}) is closed; cannot send (ENOTCONN)`]],
+    );
   });
 
   it('listens and connects over IPv6 (::1)', async function () {

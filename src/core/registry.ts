@@ -298,7 +298,10 @@ export class ConnectionRegistry implements IConnectionRegistry {
   /** reports a failed send through onDidError and returns the error to throw */
   private sendFailed(conn: Connection, err: unknown): SocketError {
     const e = err instanceof SocketError ? err : new SocketError('EUNKNOWN', String(err), { cause: err });
-    this._onDidError.fire({ id: conn.id, time: Date.now(), code: e.code, message: `${conn.id} (${conn.label}): ${e.message}` });
+    // name the connection once: most send errors (ENOTCONN, EDESTADDRREQ…) already start with it
+    const who = `${conn.id} (${conn.label})`;
+    const message = e.message.includes(who) ? e.message : `${who}: ${e.message}`;
+    this._onDidError.fire({ id: conn.id, time: Date.now(), code: e.code, message });
     return e;
   }
 

@@ -47,10 +47,14 @@ export function createComposer(app: App): { element: HTMLElement; onHost(m: Host
     tabs.append(b);
     tabButtons.set(m, b);
   }
+  // the ARIA tabs pattern: ←/→ move (wrapping), Home/End jump to the first/last mode
   tabs.addEventListener('keydown', (e) => {
-    if (e.key !== 'ArrowRight' && e.key !== 'ArrowLeft') return;
+    const n = INPUT_MODES.length;
     const i = INPUT_MODES.indexOf(s.mode);
-    setMode(INPUT_MODES[(i + (e.key === 'ArrowRight' ? 1 : INPUT_MODES.length - 1)) % INPUT_MODES.length]);
+    const moves: Partial<Record<string, number>> = { ArrowRight: (i + 1) % n, ArrowLeft: (i + n - 1) % n, Home: 0, End: n - 1 };
+    const next = moves[e.key];
+    if (next === undefined) return;
+    setMode(INPUT_MODES[next]);
     tabButtons.get(s.mode)?.focus();
     e.preventDefault();
   });

@@ -22,6 +22,8 @@ export class Proc {
   stdout = '';
   stderr = '';
   readonly exited: Promise<Exit>;
+  /** all output is in (the process exited and its pipes closed) */
+  private closed = false;
   private waiters: Array<() => void> = [];
 
   constructor(readonly child: ChildProcess) {
@@ -39,6 +41,7 @@ export class Proc {
     this.exited = new Promise((res) => {
       child.once('close', (code) => {
         children.delete(child);
+        this.closed = true;
         this.notify();
         res({ code, stdout: this.stdout, stderr: this.stderr });
       });
@@ -51,8 +54,11 @@ export class Proc {
     for (const w of ws) w();
   }
 
+  /** complete stdout lines (a last line without its newline only once the process is done: it may be cut mid-write) */
   get lines(): string[] {
-    return this.stdout.split('\n').filter((l) => l.length > 0);
+    const parts = this.stdout.split('\n');
+    if (!this.closed) parts.pop();
+    return parts.filter((l) => l.length > 0);
   }
 
   /** JSON events printed so far (with --json). */
@@ -66,7 +72,7 @@ export class Proc {
     for (;;) {
       const hit = this.lines.find(pred);
       if (hit !== undefined) return hit;
-      if (this.child.exitCode !== null || Date.now() > deadline) {
+      if (this.closed || Date.now() > deadline) {
         throw new Error(`no matching line; exit=${this.child.exitCode} stdout=${JSON.stringify(this.stdout)} stderr=${JSON.stringify(this.stderr)}`);
       }
       await new Promise<void>((res) => {

@@ -1,5 +1,5 @@
 /** The webview's shared state: connections, traffic store, selection, persisted drafts, and the host link. */
-import type { ConnSummary, Dir, Draft, FramingChoice, HostToWebview, InitMessage, InputMode, WebviewToHost } from '../shared/protocol';
+import { INPUT_MODES, parseDraft, parseFramingChoice, type ConnSummary, type Dir, type Draft, type FramingChoice, type HostToWebview, type InitMessage, type InputMode, type WebviewToHost } from '../shared/protocol';
 import { TrafficStore, type StoredChunk, type StoredFrame } from './store';
 import { t } from './l10n';
 import type { TimestampFormat } from './util';
@@ -172,6 +172,24 @@ export class App {
   }
 }
 
+function sentEntry(u: unknown): SentEntry[] {
+  if (typeof u !== 'object' || u === null) return [];
+  const e = u as Record<string, unknown>;
+  const draft = parseDraft(e.draft);
+  const framing = parseFramingChoice(e.framing);
+  return draft && framing && typeof e.time === 'number' ? [{ draft, framing, time: e.time }] : [];
+}
+
+/** fields whose JavaScript type alone does not make them valid: checked with the protocol's own parsers */
+const SANITIZE: { [K in keyof Persisted]?: (v: unknown) => Persisted[K] | undefined } = {
+  mode: (v) => INPUT_MODES.find((m) => m === v),
+  view: (v) => (v === 'text' || v === 'hex' || v === 'both' ? v : undefined),
+  inspDir: (v) => (v === 'in' || v === 'out' ? v : undefined),
+  framing: parseFramingChoice,
+  targetIds: (v) => (Array.isArray(v) ? v.filter((x): x is string => typeof x === 'string') : undefined),
+  sent: (v) => (Array.isArray(v) ? v.flatMap(sentEntry).slice(-MAX_SENT_HISTORY) : undefined),
+};
+
 /** Accepts a previously saved state only field by field (an old or foreign shape never breaks the panel). */
 function restore(u: unknown): Partial<Persisted> {
   if (typeof u !== 'object' || u === null) return {};
@@ -179,11 +197,13 @@ function restore(u: unknown): Partial<Persisted> {
   if (o.v !== 1) return {};
   const out: Partial<Persisted> = {};
   const d = DEFAULT_STATE as unknown as Record<string, unknown>;
-  for (const k of Object.keys(DEFAULT_STATE)) {
+  for (const k of Object.keys(DEFAULT_STATE) as Array<keyof Persisted>) {
     const v = o[k];
     const def = d[k];
     if (v === undefined) continue;
-    if (Array.isArray(def) ? Array.isArray(v) : typeof v === typeof def) (out as Record<string, unknown>)[k] = v;
+    const sanitize = SANITIZE[k];
+    const ok = sanitize ? sanitize(v) : typeof v === typeof def ? v : undefined;
+    if (ok !== undefined) (out as Record<string, unknown>)[k] = ok;
   }
   return out;
 }

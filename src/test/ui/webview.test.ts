@@ -192,5 +192,15 @@ describe('UI: the composer webview against the real host (no workbench)', functi
     assert.equal(await page.locator('#mode-text').getAttribute('aria-selected'), 'true');
     await page.locator('#log .log-row:not([hidden])').nth(4).waitFor();
     assert.ok((await page.locator('#history option').count()) >= 2, 'sent history restored');
+
+    // a saved state of the wrong shape (an older version, say) keeps what is valid and never breaks the panel
+    const saved = state as { sent: unknown[] };
+    const bad = { ...saved, mode: 'bogus', framing: null, view: 'sideways', sent: [{ draft: { mode: 'nope' } }, ...saved.sent] };
+    await page.addInitScript(`window.__stateCache = ${JSON.stringify(bad)};`);
+    await load();
+    assert.equal(await page.locator('#mode-text').getAttribute('aria-selected'), 'true');
+    assert.equal(await page.locator('#f-text').inputValue(), 'draft kept');
+    await page.locator('#wire', { hasText: '0a 00 00 00 64 72 61 66 74' }).waitFor();
+    assert.equal(await page.locator('#history option').count(), saved.sent.length + 1, 'the valid history entries, plus the placeholder');
   });
 });

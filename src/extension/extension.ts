@@ -92,7 +92,6 @@ export function activate(context: vscode.ExtensionContext): SocketDebuggerApi {
     registry,
     log,
     addTreeSection: <T>(section: TreeSection<T>) => tree.addSection(section),
-    refreshTree: () => tree.schedule(undefined),
   };
 
   // the packet composer (src/extension/composer) and remote exec (src/extension/remoteExec) own their disposables

@@ -38,6 +38,4 @@ export interface ExtensionServices {
   readonly log: vscode.LogOutputChannel;
   /** adds a root section to the Connections tree; dispose the result to remove it */
   addTreeSection<T>(section: TreeSection<T>): vscode.Disposable;
-  /** schedules a (throttled) refresh of the Connections tree */
-  refreshTree(): void;
 }

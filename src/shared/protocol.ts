@@ -122,7 +122,8 @@ export interface InitMessage {
   type: 'init';
   connections: ConnSummary[];
   encodings: { id: string; label: string }[];
-  framings: { spec: string; label: string; description?: string }[];
+  /** framing presets for the pickers: the spec, and the label shown */
+  framings: { spec: string; label: string }[];
   /** the target the panel was opened for, if any */
   target?: string;
   settings: { displayMode: 'text' | 'hex' | 'both'; timestampFormat: 'time' | 'iso' | 'relative'; maxFrames: number };

@@ -89,7 +89,7 @@ export class App {
   conns = new Map<string, ConnSummary>();
   connList: ConnSummary[] = [];
   encodings: { id: string; label: string }[] = [];
-  framings: { spec: string; label: string; description?: string }[] = [];
+  framings: InitMessage['framings'] = [];
   settings: InitMessage['settings'] = { displayMode: 'text', timestampFormat: 'time', maxFrames: 100_000 };
   initialTarget: string | undefined;
   /** epoch ms of the first frame seen (relative timestamps) */

@@ -33,16 +33,16 @@ export interface HostDeps {
   maxDraftBytes?: number;
 }
 
-/** Framing presets offered in the pickers (spec + what it means). */
+/** Framing presets offered in the pickers (spec + label). */
 export const FRAMING_PRESETS: InitMessage['framings'] = [
-  { spec: 'raw', label: 'raw', description: 'chunks as they arrive' },
-  { spec: 'length:i', label: "length:i (Python struct.pack('i', n))", description: '4-byte native int length prefix' },
-  { spec: 'length:!I', label: 'length:!I (network order)', description: '4-byte big-endian length prefix' },
-  { spec: 'length:<H', label: 'length:<H', description: '2-byte little-endian length prefix' },
-  { spec: 'line', label: 'line (\\n)', description: 'newline-terminated lines' },
-  { spec: 'delimiter:\\r\\n', label: 'delimiter:\\r\\n', description: 'CRLF-terminated' },
-  { spec: 'delimiter:\\x00', label: 'delimiter:\\x00', description: 'NUL-terminated' },
-  { spec: 'json-header', label: 'json-header (struct i + JSON header with total_size)', description: "the tutorial's header scheme" },
+  { spec: 'raw', label: 'raw' },
+  { spec: 'length:i', label: "length:i (Python struct.pack('i', n))" },
+  { spec: 'length:!I', label: 'length:!I (network order)' },
+  { spec: 'length:<H', label: 'length:<H' },
+  { spec: 'line', label: 'line (\\n)' },
+  { spec: 'delimiter:\\r\\n', label: 'delimiter:\\r\\n' },
+  { spec: 'delimiter:\\x00', label: 'delimiter:\\x00' },
+  { spec: 'json-header', label: 'json-header (struct i + JSON header with total_size)' },
 ];
 
 const DEFAULT_SETTINGS: InitMessage['settings'] = { displayMode: 'text', timestampFormat: 'time', maxFrames: 100_000 };

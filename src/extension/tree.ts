@@ -290,8 +290,9 @@ export function connectionTreeItem(info: ConnectionInfo): vscode.TreeItem {
   return item;
 }
 
+/** markdown-escapes a tooltip cell; a line break (in an error message, say) would end the table row */
 function esc(s: string): string {
-  return s.replace(/[\\`*_{}[\]()#+\-.!|<>]/g, '\\$&');
+  return s.replace(/\s*[\r\n]+\s*/g, ' ').replace(/[\\`*_{}[\]()#+\-.!|<>]/g, '\\$&');
 }
 
 export function connectionTooltip(info: ConnectionInfo): vscode.MarkdownString {

@@ -34,17 +34,6 @@ export interface HostDeps {
 }
 
 /** Framing presets offered in the pickers (spec + label). */
-export const FRAMING_PRESETS: InitMessage['framings'] = [
-  { spec: 'raw', label: 'raw' },
-  { spec: 'length:i', label: "length:i (Python struct.pack('i', n))" },
-  { spec: 'length:!I', label: 'length:!I (network order)' },
-  { spec: 'length:<H', label: 'length:<H' },
-  { spec: 'line', label: 'line (\\n)' },
-  { spec: 'delimiter:\\r\\n', label: 'delimiter:\\r\\n' },
-  { spec: 'delimiter:\\x00', label: 'delimiter:\\x00' },
-  { spec: 'json-header', label: 'json-header (struct i + JSON header with total_size)' },
-];
-
 const DEFAULT_SETTINGS: InitMessage['settings'] = { displayMode: 'text', timestampFormat: 'time', maxFrames: 100_000 };
 
 function fmt(message: string, args: Array<string | number>): string {
@@ -69,6 +58,26 @@ export class ComposerHost implements Disposable {
 
   private t(message: string, ...args: Array<string | number>): string {
     return this.deps.t ? this.deps.t(message, ...args) : fmt(message, args);
+  }
+
+  /**
+   * The framings the composer offers, labelled "spec — what it means" in the user's language (the descriptions
+   * are the ones the palette's framing pick shows, so both read the same).
+   */
+  private framingPresets(): InitMessage['framings'] {
+    const p = (spec: string, meaning: string): { spec: string; label: string } => ({ spec, label: `${spec} — ${meaning}` });
+    return [
+      p('raw', this.t('no framing: every recv chunk is one message')),
+      p('length:i', this.t("4-byte length prefix, like Python's struct.pack('i', len(data))")),
+      p('length:!I', this.t('4-byte big-endian (network order) length prefix')),
+      p('length:!H', this.t('2-byte big-endian length prefix')),
+      p('length:<H', this.t('2-byte little-endian length prefix')),
+      p('line', this.t('messages end with \\n (\\r\\n accepted)')),
+      p('delimiter:\\r\\n', this.t('messages end with \\r\\n')),
+      p('delimiter:\\x00', this.t('messages end with a NUL byte (\\x00)')),
+      p('json-header', this.t("struct.pack('i') length + JSON header + body (total_size)")),
+      p('fixed:1024', this.t('fixed-size messages of N bytes')),
+    ];
   }
 
   /** The target the panel should preselect (set by "Open Packet Composer" on a tree item). */
@@ -132,7 +141,7 @@ export class ComposerHost implements Disposable {
       type: 'init',
       connections: this.bridge.connections(),
       encodings: SUPPORTED_ENCODINGS.filter((e) => e.kind === 'text').map((e) => ({ id: e.id, label: e.label })),
-      framings: FRAMING_PRESETS,
+      framings: this.framingPresets(),
       settings: this.deps.settings?.() ?? DEFAULT_SETTINGS,
     };
     if (this.target) init.target = this.target;

@@ -2,6 +2,7 @@
 import type { CommandContext } from './context';
 import { UsageError, EXIT_OK } from './errors';
 import { printHelp } from './help';
+import { parseCommandArgs, type OptionDefs, type ParsedArgs } from './args';
 
 export type Subcommand = (argv: string[], ctx: CommandContext) => number | Promise<number>;
 
@@ -18,4 +19,15 @@ export async function dispatchSubcommand(group: string, argv: string[], ctx: Com
   const run = Object.hasOwn(subcommands, sub) ? subcommands[sub] : undefined;
   if (!run) throw new UsageError(`unknown ${group} command '${sub}' (${Object.keys(subcommands).join(' or ')})`, group);
   return run(argv.slice(1), ctx);
+}
+
+/**
+ * Parses a subcommand's arguments; with `--help`/`-h` prints its help instead and returns undefined (the caller
+ * exits 0).
+ */
+export function parseOrHelp(command: string, argv: string[], options: OptionDefs, ctx: CommandContext): ParsedArgs | undefined {
+  const args = parseCommandArgs(command, argv, options);
+  if (!args.help) return args;
+  printHelp(ctx, command);
+  return undefined;
 }

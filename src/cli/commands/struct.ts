@@ -3,11 +3,10 @@
  * module on the command line. Values are typed by the format code they land on.
  */
 import { calcsize, pack, unpack, StructError, type StructValue } from '../../core/codec/struct';
-import { parseCommandArgs, parseHexArg } from '../args';
+import { parseHexArg } from '../args';
 import { UsageError, EXIT_OK } from '../errors';
 import type { CommandContext } from '../context';
-import { printHelp } from '../help';
-import { dispatchSubcommand } from '../dispatch';
+import { dispatchSubcommand, parseOrHelp } from '../dispatch';
 
 const INTEGER_CODES = 'bBhHiIlLqQnNP';
 const FLOAT_CODES = 'efd';
@@ -101,11 +100,8 @@ export function runStruct(argv: string[], ctx: CommandContext): Promise<number> 
 }
 
 function structPack(argv: string[], ctx: CommandContext): number {
-  const args = parseCommandArgs('struct pack', argv, {});
-  if (args.help) {
-    printHelp(ctx, 'struct pack');
-    return EXIT_OK;
-  }
+  const args = parseOrHelp('struct pack', argv, {}, ctx);
+  if (!args) return EXIT_OK;
   const [fmt, ...words] = args.positionals;
   if (fmt === undefined) throw new UsageError('missing FMT', 'struct pack');
   try {
@@ -129,11 +125,8 @@ function structPack(argv: string[], ctx: CommandContext): number {
 }
 
 function structUnpack(argv: string[], ctx: CommandContext): number {
-  const args = parseCommandArgs('struct unpack', argv, {});
-  if (args.help) {
-    printHelp(ctx, 'struct unpack');
-    return EXIT_OK;
-  }
+  const args = parseOrHelp('struct unpack', argv, {}, ctx);
+  if (!args) return EXIT_OK;
   const [fmt, ...hexWords] = args.positionals;
   if (fmt === undefined) throw new UsageError('missing FMT', 'struct unpack');
   if (hexWords.length === 0) throw new UsageError('missing HEX', 'struct unpack');

@@ -2,7 +2,6 @@
 import * as readline from 'node:readline';
 import type { CommandContext } from '../context';
 import {
-  parseCommandArgs,
   optString,
   optFlag,
   exclusive,
@@ -18,8 +17,7 @@ import {
   type OptionDefs,
 } from '../args';
 import { EXIT_OK, describeNetworkError } from '../errors';
-import { printHelp } from '../help';
-import { dispatchSubcommand } from '../dispatch';
+import { dispatchSubcommand, parseOrHelp } from '../dispatch';
 import { formatAddress } from '../output';
 import { Session, endpointLabel, codeOf, isSocketErrorCode } from './session';
 import type { SendOptions, TcpConnectOptions } from '../../core/types';
@@ -48,11 +46,8 @@ const LISTEN_OPTIONS: OptionDefs = {
 
 async function tcpListen(argv: string[], ctx: CommandContext): Promise<number> {
   const cmd = 'tcp listen';
-  const args = parseCommandArgs(cmd, argv, LISTEN_OPTIONS);
-  if (args.help) {
-    printHelp(ctx, cmd);
-    return EXIT_OK;
-  }
+  const args = parseOrHelp(cmd, argv, LISTEN_OPTIONS, ctx);
+  if (!args) return EXIT_OK;
   expectPositionals(args, cmd, 0, 0, '');
   const port = parsePort(optString(args, 'port'), cmd);
   const host = optString(args, 'host') ?? '127.0.0.1';
@@ -148,11 +143,8 @@ const CONNECT_OPTIONS: OptionDefs = {
 
 async function tcpConnect(argv: string[], ctx: CommandContext): Promise<number> {
   const cmd = 'tcp connect';
-  const args = parseCommandArgs(cmd, argv, CONNECT_OPTIONS);
-  if (args.help) {
-    printHelp(ctx, cmd);
-    return EXIT_OK;
-  }
+  const args = parseOrHelp(cmd, argv, CONNECT_OPTIONS, ctx);
+  if (!args) return EXIT_OK;
   expectPositionals(args, cmd, 2, 2, 'HOST and PORT');
   const [host, portText] = args.positionals;
   const port = parseRemotePort(portText, cmd);

@@ -3,7 +3,6 @@ import { lookup } from 'node:dns/promises';
 import { isIP } from 'node:net';
 import type { CommandContext } from '../context';
 import {
-  parseCommandArgs,
   optString,
   optFlag,
   exclusive,
@@ -18,8 +17,7 @@ import {
   type OptionDefs,
 } from '../args';
 import { UsageError, EXIT_OK, describeNetworkError, errorMessage } from '../errors';
-import { printHelp } from '../help';
-import { dispatchSubcommand } from '../dispatch';
+import { dispatchSubcommand, parseOrHelp } from '../dispatch';
 import { formatAddress } from '../output';
 import { Session, endpointLabel, isSocketErrorCode } from './session';
 
@@ -45,11 +43,8 @@ const BIND_OPTIONS: OptionDefs = {
 
 async function udpBind(argv: string[], ctx: CommandContext): Promise<number> {
   const cmd = 'udp bind';
-  const args = parseCommandArgs(cmd, argv, BIND_OPTIONS);
-  if (args.help) {
-    printHelp(ctx, cmd);
-    return EXIT_OK;
-  }
+  const args = parseOrHelp(cmd, argv, BIND_OPTIONS, ctx);
+  if (!args) return EXIT_OK;
   expectPositionals(args, cmd, 0, 0, '');
   const port = parsePort(optString(args, 'port'), cmd);
   const host = optString(args, 'host') ?? '127.0.0.1';
@@ -118,11 +113,8 @@ function readAll(stdin: NodeJS.ReadableStream): Promise<Buffer> {
 
 async function udpSend(argv: string[], ctx: CommandContext): Promise<number> {
   const cmd = 'udp send';
-  const args = parseCommandArgs(cmd, argv, SEND_OPTIONS);
-  if (args.help) {
-    printHelp(ctx, cmd);
-    return EXIT_OK;
-  }
+  const args = parseOrHelp(cmd, argv, SEND_OPTIONS, ctx);
+  if (!args) return EXIT_OK;
   expectPositionals(args, cmd, 2, 3, 'HOST and PORT');
   const [host, portText, text] = args.positionals;
   const port = parseRemotePort(portText, cmd);

@@ -10,11 +10,11 @@ describe('core/errors', () => {
     assert.equal(toSocketError(errno('EADDRINUSE'), 'listen', '127.0.0.1', 8888).message, 'port 8888 on 127.0.0.1 is already in use (EADDRINUSE)');
     assert.equal(toSocketError(errno('ECONNREFUSED'), 'connect', '127.0.0.1', 9).message, 'connection to 127.0.0.1:9 refused (ECONNREFUSED)');
     assert.equal(toSocketError(errno('ECONNREFUSED'), 'connect', '::1', 9).message, 'connection to [::1]:9 refused (ECONNREFUSED)');
-    assert.equal(connectTimeoutError('10.0.0.1', 80, 10000).message, 'connect to 10.0.0.1:80 timed out after 10 s');
-    assert.equal(connectTimeoutError('10.0.0.1', 80, 1500).message, 'connect to 10.0.0.1:80 timed out after 1.5 s');
+    assert.equal(connectTimeoutError('10.0.0.1', 80, 10000).message, 'connect to 10.0.0.1:80 timed out after 10 s'); // loopback-guard: text only, never sent
+    assert.equal(connectTimeoutError('10.0.0.1', 80, 1500).message, 'connect to 10.0.0.1:80 timed out after 1.5 s'); // loopback-guard: text only, never sent
     assert.equal(datagramTooLargeError(70000, 65507).message, 'UDP datagram of 70000 bytes exceeds the 65,507-byte maximum (EMSGSIZE)');
     assert.equal(toSocketError(errno('ENOTFOUND'), 'connect', 'nohost.invalid', 80).message, 'host nohost.invalid not found (ENOTFOUND)');
-    assert.match(toSocketError(errno('EWEIRD'), 'send', '1.2.3.4', 5).message, /^send 1\.2\.3\.4:5 failed: x EWEIRD$/);
+    assert.match(toSocketError(errno('EWEIRD'), 'send', '1.2.3.4', 5).message, /^send 1\.2\.3\.4:5 failed: x EWEIRD$/); // loopback-guard: text only, never sent
   });
 
   it('keeps code, address, port and cause', () => {

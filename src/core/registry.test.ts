@@ -546,16 +546,20 @@ sk.close()
     assert.equal(reg.get(a.id)!.stats.bytesOut, 65507);
   });
 
-  it('binds with broadcast enabled and sends to the limited broadcast address or fails with a SocketError', async () => {
-    const a = await reg.bindUdp({ host: '0.0.0.0', port: 0, broadcast: true });
-    assert.equal(a.local!.address, '0.0.0.0');
-    try {
-      await reg.send(a.id, Buffer.from('anyone?'), { to: { address: '255.255.255.255', port: 9 } });
-    } catch (e) {
-      // no broadcast route in some sandboxes: still a clean SocketError, never EACCES (broadcast is on)
-      assert.ok(e instanceof SocketError);
-      assert.notEqual(e.code, 'EACCES');
-    }
+  it('refuses a broadcast destination without SO_BROADCAST and delivers it with it (127.255.255.255, on loopback)', async () => {
+    // 127.255.255.255 is the loopback network's broadcast address: the kernel applies the SO_BROADCAST check to it
+    // and the datagram stays on lo, so a receiver bound to 0.0.0.0 gets it. Nothing leaves the machine.
+    const receiver = await reg.bindUdp({ host: '0.0.0.0', port: 0 });
+    const to = { address: '127.255.255.255', port: receiver.local!.port };
+    const without = await reg.bindUdp({ host: '127.0.0.1', port: 0 });
+    await assert.rejects(reg.send(without.id, Buffer.from('anyone?'), { to }), (e: unknown) => e instanceof SocketError && e.code === 'EACCES');
+
+    const a = await reg.bindUdp({ host: '127.0.0.1', port: 0, broadcast: true });
+    const got = next(reg.onDidFrame, (e) => e.frame.direction === 'in' && reg.get(e.id)?.parentId === receiver.id);
+    await reg.send(a.id, Buffer.from('anyone?'), { to });
+    const f = (await got).frame;
+    assert.equal(Buffer.from(f.payload).toString(), 'anyone?');
+    assert.equal(f.remote!.port, a.local!.port);
   });
 
   it('binds on ::1 (IPv6) and allows 65,527-byte datagrams there', async function () {

@@ -1,5 +1,6 @@
 import * as assert from 'node:assert/strict';
 import { execFile } from 'node:child_process';
+import * as dgram from 'node:dgram';
 import * as vscode from 'vscode';
 import type { SocketDebuggerApi } from '../../extension/api';
 import type { ConnectionState } from '../../core/types';
@@ -145,22 +146,36 @@ describe('TCP client and UDP socket options (reconnect, noDelay, keepAlive, time
     assert.match(out, /timer:\(keepalive,/, out);
   });
 
-  it('udp.bind broadcast: a broadcast destination is refused without it and accepted with it (option or setting)', async () => {
-    const without = await vscode.commands.executeCommand<string>('socketDebugger.udp.bind', { port: 0, host: '0.0.0.0', broadcast: false });
-    opened.push(without);
-    await assert.rejects(run('socketDebugger.send', { id: without, text: 'hi', to: '255.255.255.255:9' }), /EACCES|permission/i);
-
-    const withIt = await vscode.commands.executeCommand<string>('socketDebugger.udp.bind', { port: 0, host: '0.0.0.0', broadcast: true });
-    opened.push(withIt);
-    assert.equal(await run('socketDebugger.send', { id: withIt, text: 'hi', to: '255.255.255.255:9' }), 2);
-
-    await config().update('udp.broadcast', true, vscode.ConfigurationTarget.Global);
+  it('udp.bind broadcast: a broadcast destination is refused without it and delivered with it (option or setting)', async () => {
+    // 127.255.255.255 is loopback's broadcast address: the kernel checks SO_BROADCAST for it and the datagram stays
+    // on lo, where a receiver bound to 0.0.0.0 gets it. Nothing a test sends leaves the machine.
+    const receiver = dgram.createSocket('udp4');
+    await new Promise<void>((resolve) => receiver.bind(0, '0.0.0.0', resolve));
+    const received: string[] = [];
+    receiver.on('message', (m) => received.push(m.toString()));
+    const to = `127.255.255.255:${receiver.address().port}`;
     try {
-      const bySetting = await vscode.commands.executeCommand<string>('socketDebugger.udp.bind', { port: 0, host: '0.0.0.0' });
-      opened.push(bySetting);
-      assert.equal(await run('socketDebugger.send', { id: bySetting, text: 'hi', to: '255.255.255.255:9' }), 2);
+      const without = await vscode.commands.executeCommand<string>('socketDebugger.udp.bind', { port: 0, host: '127.0.0.1', broadcast: false });
+      opened.push(without);
+      await assert.rejects(run('socketDebugger.send', { id: without, text: 'nope', to }), /EACCES|permission/i);
+
+      const withIt = await vscode.commands.executeCommand<string>('socketDebugger.udp.bind', { port: 0, host: '127.0.0.1', broadcast: true });
+      opened.push(withIt);
+      assert.equal(await run('socketDebugger.send', { id: withIt, text: 'hi', to }), 2);
+      await waitFor('the broadcast by option', () => received.includes('hi'));
+
+      await config().update('udp.broadcast', true, vscode.ConfigurationTarget.Global);
+      try {
+        const bySetting = await vscode.commands.executeCommand<string>('socketDebugger.udp.bind', { port: 0, host: '127.0.0.1' });
+        opened.push(bySetting);
+        assert.equal(await run('socketDebugger.send', { id: bySetting, text: 'ho', to }), 2);
+        await waitFor('the broadcast by setting', () => received.includes('ho'));
+      } finally {
+        await config().update('udp.broadcast', undefined, vscode.ConfigurationTarget.Global);
+      }
+      assert.deepEqual(received, ['hi', 'ho']);
     } finally {
-      await config().update('udp.broadcast', undefined, vscode.ConfigurationTarget.Global);
+      receiver.close();
     }
   });
 

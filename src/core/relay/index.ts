@@ -1,0 +1,7 @@
+/** The relay engine: TCP and UDP relays with fault injection, recording and pcapng export. */
+export * from './types';
+export * from './faults';
+export { createRng, deriveSeed, type Rng } from './prng';
+export { TcpRelay, TcpPair, UPSTREAM_CONNECT_TIMEOUT_MS } from './tcp';
+export { UdpRelay, UdpPair } from './udp';
+export { LANE_HIGH_WATER, LANE_LOW_WATER } from './lane';

@@ -279,13 +279,9 @@ export class TcpLane {
     this.finish();
   }
 
-  /** stops writing (the source is paused once the queue is full) until release() */
+  /** stops writing until release(); reading goes on until the lane's queue is full, then the source is paused */
   hold(): void {
     this.held = true;
-    if (!this.pausedByUs) {
-      this.pausedByUs = true;
-      this.src.pause();
-    }
   }
 
   release(): void {

@@ -8,6 +8,8 @@ import { runStruct } from './commands/struct';
 import { runTcp } from './commands/tcp';
 import { runUdp } from './commands/udp';
 import { runDelegated } from './commands/delegate';
+import { runRelay } from './commands/relay';
+import { runReplay, runPcap } from './commands/replay';
 
 export function version(): string {
   // dist/cli.js (bundle) and out/src/cli/cli.js (tests) both find the package.json above them
@@ -49,6 +51,12 @@ export async function run(argv: string[], ctx: CommandContext): Promise<number> 
         return await runUdp(rest, ctx);
       case 'struct':
         return await runStruct(rest, ctx);
+      case 'relay':
+        return await runRelay(rest, ctx);
+      case 'replay':
+        return await runReplay(rest, ctx);
+      case 'pcap':
+        return await runPcap(rest, ctx);
       case 'agent':
       case 'exec':
         return await runDelegated(cmd, rest, ctx);

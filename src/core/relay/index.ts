@@ -5,3 +5,7 @@ export { createRng, deriveSeed, type Rng } from './prng';
 export { TcpRelay, TcpPair, UPSTREAM_CONNECT_TIMEOUT_MS } from './tcp';
 export { UdpRelay, UdpPair } from './udp';
 export { LANE_HIGH_WATER, LANE_LOW_WATER } from './lane';
+export { RecordWriter, EntryClock, readRecording, laneData, laneFramingOf, toEntry, RecordingError, RECORDING_FORMAT, RECORDING_VERSION, type Recording, type RecordEntry, type RecordingHeader } from './record';
+export { PcapngWriter, PacketSynthesizer, writePcapng, PCAP_MAX_SEGMENT } from './pcapng';
+export { replayPair, recordedPairs, type ReplayOptions, type ReplayResult } from './replay';
+export { diffLane, type DiffLine } from './diff';

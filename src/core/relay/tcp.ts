@@ -113,7 +113,7 @@ export class TcpPair implements LaneHost {
         ...(shapes(r.faults, lane) && r.faults ? { shaper: new LaneShaper(r.faults, createRng(deriveSeed(r.seed, this.index, n))) } : {}),
         drop: r.faults?.drop?.includes(lane) ?? false,
         ...(r.faults?.halfClose?.lane === lane ? { halfCloseAfter: r.faults.halfClose.after } : {}),
-        framing: r.framing,
+        framing: r.framing[lane],
         maxFrameSize: r.options.maxFrameSize ?? DEFAULT_MAX_FRAME_SIZE,
       });
     this.lanes = { c2s: mk('c2s', this.clientSocket, u, 0), s2c: mk('s2c', u, this.clientSocket, 1) };
@@ -182,7 +182,7 @@ export class TcpRelay {
   private readonly pairs = new Map<string, TcpPair>();
   private nextIndex = 1;
   readonly seed: number;
-  readonly framing: string;
+  readonly framing: Record<Lane, string>;
   readonly faults: FaultOptions | undefined;
   local: RelayEndpoint | undefined;
   private closing: Promise<void> | undefined;
@@ -191,7 +191,9 @@ export class TcpRelay {
   constructor(readonly options: RelayOptions) {
     this.faults = options.faults;
     this.seed = options.faults?.seed ?? randomSeed();
-    this.framing = checkFraming(options.framing ?? 'raw');
+    const both = checkFraming(options.framing ?? 'raw');
+    const own = (l: Lane): string => checkFraming(options.laneFraming?.[l] ?? both);
+    this.framing = { c2s: own('c2s'), s2c: own('s2c') };
     this.server = createServer({ allowHalfOpen: true, pauseOnConnect: true }, (socket) => this.accept(socket));
   }
 
@@ -206,7 +208,7 @@ export class TcpRelay {
         const a = this.server.address();
         const local = typeof a === 'object' && a !== null ? endpoint(a.address, a.port, a.family) : endpoint(host, this.options.port, undefined);
         this.local = local;
-        this.fire({ type: 'listening', proto: 'tcp', local, upstream: this.options.upstream });
+        this.fire({ type: 'listening', proto: 'tcp', local, upstream: this.options.upstream, seed: this.seed });
         resolve(local);
       });
     });

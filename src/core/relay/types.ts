@@ -31,7 +31,8 @@ export function emptyCounters(): LaneCounters {
 export type CloseReason = 'fin' | 'reset-by-client' | 'reset-by-server' | 'reset-by-relay' | 'upstream-failed' | 'error' | 'relay-closed' | 'idle';
 
 export type RelayEvent =
-  | { type: 'listening'; proto: 'tcp' | 'udp'; local: RelayEndpoint; upstream: { host: string; port: number } }
+  /** `seed`: the seed of the random faults (given or chosen), to repeat the run */
+  | { type: 'listening'; proto: 'tcp' | 'udp'; local: RelayEndpoint; upstream: { host: string; port: number }; seed: number }
   | { type: 'open'; pair: string; client: RelayEndpoint; upstream: RelayEndpoint; time: number }
   /** bytes read from a lane's source: exactly as the sender's stack delivered them */
   | { type: 'chunk'; pair: string; lane: Lane; offset: number; data: Buffer; time: number }
@@ -58,6 +59,8 @@ export interface RelayOptions {
   upstream: { host: string; port: number };
   /** framing spec for both lanes' frame events (default raw: no frame events) */
   framing?: string;
+  /** a lane's own framing, over `framing` (the tutorial's command server: raw commands, json-header answers) */
+  laneFraming?: Partial<Record<Lane, string>>;
   /** frame limit for the framing decoders */
   maxFrameSize?: number;
   faults?: FaultOptions;

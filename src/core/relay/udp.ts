@@ -197,7 +197,7 @@ export class UdpRelay {
         const a = this.socket.address();
         const local = endpointOf(a.address, a.port, a.family) ?? { address: host, port: this.options.port, family: 'IPv4' };
         this.local = local;
-        this.fire({ type: 'listening', proto: 'udp', local, upstream: this.options.upstream });
+        this.fire({ type: 'listening', proto: 'udp', local, upstream: this.options.upstream, seed: this.seed });
         resolve(local);
       });
     });

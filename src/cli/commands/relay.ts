@@ -48,7 +48,7 @@ class RelayPrinter {
     switch (e.type) {
       case 'listening': {
         const to = formatAddress(e.upstream.host, e.upstream.port);
-        if (json) this.out(jsonLine({ type: 'listening', proto: e.proto, host: e.local.address, port: e.local.port, to }));
+        if (json) this.out(jsonLine({ type: 'listening', proto: e.proto, host: e.local.address, port: e.local.port, to, seed: e.seed }));
         else this.out(`listening on ${formatAddress(e.local.address, e.local.port)} (${e.proto} relay to ${to})`);
         return;
       }

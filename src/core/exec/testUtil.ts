@@ -5,6 +5,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { ExecAgent, type AuditRecord, type ExecAgentOptions } from './agent';
 import { isProcessAlive } from './processTree';
+import { DIR_AGENT_TO_CLIENT, FrameWriter, NONCE_BYTES, STATUS_ACCEPTED, agentProof, newNonce, sessionKey } from './protocol';
 
 export const KEY = Buffer.from('test-key-0123456789-abcdef', 'utf8');
 
@@ -93,4 +94,45 @@ export async function waitFor(cond: () => boolean, what: string, timeoutMs = 800
 
 export function waitGone(pid: number): Promise<void> {
   return waitFor(() => !isProcessAlive(pid), `process ${pid} to be gone`);
+}
+
+/**
+ * An agent that holds KEY and answers any request with one given frame (e.g. an exit code a real process cannot
+ * have), then closes: for testing what clients make of what an agent says.
+ */
+export async function fakeAgent(reply: Record<string, unknown> & { type: string }): Promise<{ port: number; close(): Promise<void> }> {
+  const sockets = new Set<net.Socket>();
+  const server = net.createServer((s) => {
+    sockets.add(s);
+    s.on('error', () => undefined);
+    const nonceA = newNonce();
+    s.write(nonceA);
+    let got = Buffer.alloc(0);
+    let stage = 0;
+    s.on('data', (b: Buffer) => {
+      got = Buffer.concat([got, b]);
+      if (stage === 0 && got.length >= 32) {
+        stage = 1;
+        got = got.subarray(32); // the client's answer: this agent does not check it
+        s.write(Buffer.of(STATUS_ACCEPTED));
+      }
+      if (stage === 1 && got.length >= NONCE_BYTES) {
+        stage = 2;
+        const nonceB = got.subarray(0, NONCE_BYTES);
+        s.write(agentProof('sha256', KEY, nonceA, nonceB));
+        const w = new FrameWriter('sha256', sessionKey('sha256', KEY, nonceA, nonceB), DIR_AGENT_TO_CLIENT);
+        s.write(Buffer.concat(w.encode({ type: 'started', pid: 1 })));
+        s.end(Buffer.concat(w.encode(reply)));
+      }
+    });
+  });
+  await new Promise<void>((r) => server.listen(0, '127.0.0.1', () => r()));
+  return {
+    port: (server.address() as net.AddressInfo).port,
+    close: () =>
+      new Promise<void>((r) => {
+        for (const s of sockets) s.destroy();
+        server.close(() => r());
+      }),
+  };
 }

@@ -9,7 +9,7 @@ import { join } from 'node:path';
 import { Readable } from 'node:stream';
 import { ExecClientError, runRemote, type RemoteExecOptions } from './client';
 import { NONCE_BYTES, digestSize } from './protocol';
-import { KEY, startAgent, tempDir, type TestAgent } from './testUtil';
+import { KEY, startAgent, tempDir, waitFor, type TestAgent } from './testUtil';
 
 function opts(port: number, o: Partial<RemoteExecOptions>): RemoteExecOptions {
   return { host: '127.0.0.1', port, key: KEY, ...o } as RemoteExecOptions;
@@ -108,6 +108,7 @@ describe('remote exec: hostile peers', function () {
     const x = await attacker(a.port);
     await within(received(x, NONCE_BYTES), 3000, 'the challenge');
     x.socket.write(Buffer.alloc(digestSize('sha256'), 0)); // wrong: its verdict now waits 1.5 s
+    await waitFor(() => a?.agent.stats.failedHandshakes === 1, 'the wrong answer to be counted');
     flood(x.socket, 4 * 1024 * 1024);
     await within(x.closed, 5000, 'the agent cutting off the flood');
     assert.equal(Buffer.concat(x.received).length, NONCE_BYTES); // cut off before its refusal was due

@@ -169,7 +169,7 @@ async function startCodeServer(name, { trusted }) {
   if (!trusted) {
     // settings a hostile workspace could set: restrictedConfigurations must make restricted mode ignore them
     mkdirSync(join(ws, '.vscode'));
-    writeFileSync(join(ws, '.vscode', 'settings.json'), JSON.stringify({ 'socketDebugger.defaultHost': '0.0.0.0', 'socketDebugger.udp.broadcast': true }));
+    writeFileSync(join(ws, '.vscode', 'settings.json'), JSON.stringify({ 'socketDebugger.defaultHost': '0.0.0.0', 'socketDebugger.udp.broadcast': true, 'socketDebugger.displayMode': 'hex' }));
   }
   const settings = {
     'security.workspace.trust.startupPrompt': 'never',

@@ -281,6 +281,11 @@ export function formatFramingSpec(spec: FramingSpec | string): string {
   }
 }
 
+/** A spec string in its canonical form ("length:!I", "line", …); throws FramingSpecError on a bad spec. */
+export function normalizeFramingSpec(spec: string): string {
+  return formatFramingSpec(parseFramingSpec(spec));
+}
+
 /** Validate a spec given as string or object; returns a checked spec object. */
 export function toSpec(spec: FramingSpec | string): FramingSpec {
   if (typeof spec === 'string') return parseFramingSpec(spec);

@@ -5,6 +5,7 @@
 import * as vscode from 'vscode';
 import { randomUUID } from 'node:crypto';
 import type { ExecDigest } from '../../core/exec/protocol';
+import { formatHostPort } from '../../shared/format';
 
 export interface AgentRecord {
   id: string;
@@ -112,7 +113,7 @@ function isAgentRecord(v: unknown): v is AgentRecord {
 }
 
 export function agentAddress(a: Pick<AgentRecord, 'host' | 'port'>): string {
-  return a.host.includes(':') ? `[${a.host}]:${a.port}` : `${a.host}:${a.port}`;
+  return formatHostPort(a.host, a.port);
 }
 
 export function agentLabel(a: AgentRecord): string {

@@ -6,7 +6,7 @@ import { parseArgs } from 'node:util';
 import { errorMessage } from '../shared/errors';
 import { UsageError } from './errors';
 import { normalizeEncoding, encodeText, SUPPORTED_ENCODINGS } from '../core/codec/encoding';
-import { parseHex } from '../core/codec/input';
+import { parseHex } from '../core/codec/binaryInput';
 import { normalizeFramingSpec } from '../core/framing';
 
 export interface OptionDef {

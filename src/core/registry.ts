@@ -43,7 +43,7 @@ export const DECODE_BUDGET_FACTOR = 16;
 /**
  * An emitter whose listeners cannot break the engine: a throwing listener is reported through
  * `report` (onDidError, code LISTENER_ERROR) instead of unwinding into a socket callback, and the
- * other listeners still get the event. Same shape as `Emitter` from ./events.
+ * other listeners still get the event. Its `event` is an `Event<T>` from ./events.
  */
 class GuardedEmitter<T> implements Disposable {
   private listeners: Array<(e: T) => void> = [];

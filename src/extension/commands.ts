@@ -8,7 +8,8 @@
  */
 import * as vscode from 'vscode';
 import { encodeText, normalizeEncoding } from '../core/codec/encoding';
-import { parseBase64, parseEscapes, parseHex } from '../core/codec/input';
+import { parseBase64, parseHex } from '../core/codec/binaryInput';
+import { parseEscapes } from '../core/codec/input';
 import type { ConnectionRegistry } from '../core/registry';
 import { normalizeFramingSpec } from '../core/framing';
 import type { ConnectionInfo, ConnectionKind, TcpConnectOptions } from '../core/types';

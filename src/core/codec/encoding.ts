@@ -19,8 +19,7 @@
 import { isUtf8 } from 'node:buffer';
 import * as iconv from 'iconv-lite';
 import { HEX_BYTES, toHex } from '../../shared/bytes';
-// input.ts imports this module too; the cycle is safe because each side only calls the other at run time.
-import { parseBase64, parseHex } from './input';
+import { parseBase64, parseHex } from './binaryInput';
 
 export interface EncodingInfo {
   /** canonical id, accepted by every function here */

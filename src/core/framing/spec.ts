@@ -12,7 +12,8 @@
  */
 import { constants as bufferConstants } from 'node:buffer';
 import { parseFormat, type ParsedFormat } from '../codec/struct';
-import { parseEscapes, InputError } from '../codec/input';
+import { InputError } from '../codec/binaryInput';
+import { parseEscapes } from '../codec/input';
 import { FramingSpecError } from './errors';
 
 export type FramingSpec =

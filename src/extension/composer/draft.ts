@@ -7,7 +7,8 @@
  * Pure Node (no `vscode`), so it is unit-tested directly.
  */
 import { encodeText, EncodingError, normalizeEncoding } from '../../core/codec/encoding';
-import { InputError, parseEscapes, parseHex } from '../../core/codec/input';
+import { InputError, parseHex } from '../../core/codec/binaryInput';
+import { parseEscapes } from '../../core/codec/input';
 import { pack, parseFormat, StructError, type StructInput } from '../../core/codec/struct';
 import { encodeFrame, parseFramingSpec, formatFramingSpec } from '../../core/framing';
 import { DEFAULT_MAX_FRAME_SIZE } from '../../core/registry';

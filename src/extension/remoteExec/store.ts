@@ -6,6 +6,7 @@ import * as vscode from 'vscode';
 import { randomUUID } from 'node:crypto';
 import type { ExecDigest } from '../../core/exec/protocol';
 import { formatHostPort } from '../../shared/format';
+import { normalizeEncoding } from '../../core/codec/encoding';
 
 export interface AgentRecord {
   id: string;
@@ -42,7 +43,7 @@ export class AgentStore implements vscode.Disposable {
 
   list(): AgentRecord[] {
     const saved = this.context.globalState.get<AgentRecord[]>(AGENTS_KEY, []);
-    return [...[...this.localAgents.values()].map((l) => l.record), ...saved.filter(isAgentRecord).map((a) => ({ ...a, encoding: a.encoding || 'utf8', confirmed: a.confirmed === true }))];
+    return [...[...this.localAgents.values()].map((l) => l.record), ...saved.filter(isAgentRecord).map((a) => ({ ...a, encoding: storedEncoding(a.encoding), confirmed: a.confirmed === true }))];
   }
 
   get(id: string): AgentRecord | undefined {
@@ -103,6 +104,15 @@ export class AgentStore implements vscode.Disposable {
   async rememberCommand(command: string): Promise<void> {
     const list = [command, ...this.recentCommands().filter((c) => c !== command)].slice(0, MAX_RECENT);
     await this.context.globalState.update(RECENT_KEY, list);
+  }
+}
+
+/** An encoding saved by any version ('utf8' before normalizeEncoding named it 'utf-8', or none) under its one name. */
+function storedEncoding(name: string | undefined): string {
+  try {
+    return normalizeEncoding(name || 'utf-8');
+  } catch {
+    return 'utf-8';
   }
 }
 

@@ -52,7 +52,7 @@ describe('lint: layer rules (scripts/eslint-layers.mjs)', function () {
   it('accepts right-way imports', async () => {
     const right: Array<[string, string]> = [
       ['src/core/planted.ts', "import * as net from 'node:net';\nimport * as iconv from 'iconv-lite';\nimport { toHex } from '../shared/bytes';\nimport { SocketError } from './errors';\nexport const y = [net, iconv, toHex, SocketError];\n"],
-      ['src/core/codec/planted.ts', "import { formatHostPort } from '../../shared/format';\nimport { parseHex } from './input';\nexport const y = [formatHostPort, parseHex];\n"],
+      ['src/core/codec/planted.ts', "import { formatHostPort } from '../../shared/format';\nimport { parseHex } from './binaryInput';\nexport const y = [formatHostPort, parseHex];\n"],
       ['src/webview/planted.ts', "import { hexdump } from '../shared/bytes';\nimport { h } from './util';\nexport const y = [hexdump, h];\n"],
       ['src/shared/planted.ts', "import { toHex } from './bytes';\nexport const y = toHex;\n"],
       ['src/extension/planted.ts', "import * as vscode from 'vscode';\nimport { ConnectionRegistry } from '../core/registry';\nimport { errorMessage } from '../shared/errors';\nexport const y = [vscode, ConnectionRegistry, errorMessage];\n"],

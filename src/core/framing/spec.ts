@@ -14,6 +14,7 @@ import { constants as bufferConstants } from 'node:buffer';
 import { parseFormat, type ParsedFormat } from '../codec/struct';
 import { InputError } from '../codec/binaryInput';
 import { parseEscapes } from '../codec/input';
+import { hexByte } from '../../shared/bytes';
 import { FramingSpecError } from './errors';
 
 export type FramingSpec =
@@ -247,7 +248,7 @@ function escapeDelimiter(b: Uint8Array): string {
     else if (c === 0x09) s += '\\t';
     else if (c === 0x5c) s += '\\\\';
     else if (c > 0x20 && c < 0x7f) s += String.fromCharCode(c);
-    else s += '\\x' + (c < 16 ? '0' : '') + c.toString(16);
+    else s += '\\x' + hexByte(c);
   }
   return s;
 }

@@ -1,6 +1,6 @@
 /**
  * Every string the webview shows, in English (the key of its translation). The host sends their translations in the
- * page (see src/extension/composer/panel.ts); a unit test (webview-l10n.test.ts) keeps this list in step with
+ * page (see src/extension/composer/panel.ts); a unit test (strings.test.ts) keeps this list in step with
  * src/webview and the zh-cn bundle.
  */
 export const WEBVIEW_STRINGS: readonly string[] = [

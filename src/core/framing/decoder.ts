@@ -7,6 +7,7 @@
  *
  * Payloads may share memory with the pushed chunks: treat both as read-only.
  */
+import { errorMessage } from '../../shared/errors';
 import { formatExactSize } from '../../shared/format';
 import { FramingError, FramingSpecError } from './errors';
 import {
@@ -577,7 +578,7 @@ class JsonHeaderDecoder extends StagedDecoder {
     try {
       value = JSON.parse(text);
     } catch (e) {
-      return bad(`is not valid JSON (${(e as Error).message}): ${preview(text)}`);
+      return bad(`is not valid JSON (${errorMessage(e)}): ${preview(text)}`);
     }
     if (value === null || typeof value !== 'object' || Array.isArray(value)) return bad(`is not a JSON object: ${preview(text)}`);
     const obj = value as Record<string, unknown>;

@@ -16,6 +16,7 @@ import { InputError } from '../codec/binaryInput';
 import { parseEscapes } from '../codec/input';
 import { hexByte } from '../../shared/bytes';
 import { FramingSpecError } from './errors';
+import { errorMessage } from '../../shared/errors';
 
 export type FramingSpec =
   /** every chunk as it arrives is one frame */
@@ -85,7 +86,7 @@ export function intFormat(fmt: string, what: string): IntFormat {
   try {
     parsed = parseFormat(fmt);
   } catch (e) {
-    throw new FramingSpecError(`${what} '${fmt}' is not a valid struct format: ${(e as Error).message}`);
+    throw new FramingSpecError(`${what} '${fmt}' is not a valid struct format: ${errorMessage(e)}`);
   }
   const values = parsed.items.filter((it) => it.code !== 'x' && it.count > 0);
   const total = values.reduce((n, it) => n + (it.code === 's' || it.code === 'p' ? 1 : it.count), 0);

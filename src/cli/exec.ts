@@ -11,7 +11,8 @@ import { ExecClientError, runRemote, type RemoteExecOptions } from '../core/exec
 import { DEFAULT_DIGEST, keyFromBytes, keyFromText, parseDigest, type ExecDigest } from '../core/exec/protocol';
 import { createStreamDecoder, type StreamDecoder } from '../core/codec/encoding';
 import { processContext, type CommandContext } from './context';
-import { UsageError, errorMessage } from './errors';
+import { errorMessage } from '../shared/errors';
+import { UsageError } from './errors';
 import { expectPositionals, optFlag, optString, parseEncoding, parsePort, parseRemotePort, parseSeconds, type OptionDefs, type ParsedArgs } from './args';
 import { parseOrHelp } from './dispatch';
 
@@ -279,7 +280,7 @@ export async function runExec(argv: string[], io: ExecIO = processContext()): Pr
       io.stderr.write(`sockdbg exec: ${e.message}\n`);
       return 2;
     }
-    io.stderr.write(`sockdbg exec: ${(e as Error).message}\n`);
+    io.stderr.write(`sockdbg exec: ${errorMessage(e)}\n`);
     return 2;
   } finally {
     off();

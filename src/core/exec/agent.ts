@@ -2,6 +2,7 @@
  * The remote-exec agent: listens, authenticates clients (and proves itself to them), and hands each authenticated
  * connection to an AgentSession; decides what a restricted (allowlisted) key may run, where, with which environment.
  */
+import { errorMessage } from '../../shared/errors';
 import * as net from 'node:net';
 import { statSync } from 'node:fs';
 import {
@@ -220,7 +221,7 @@ export class ExecAgent implements SessionHost {
       session.onEnd = () => this.sessions.delete(session);
       session.start();
     } catch (e) {
-      if (!(e instanceof PeerClosedError)) this.log(`handshake with ${peer} failed: ${(e as Error).message}`);
+      if (!(e instanceof PeerClosedError)) this.log(`handshake with ${peer} failed: ${errorMessage(e)}`);
       socket.destroy();
     } finally {
       done();

@@ -2,6 +2,7 @@
  * One authenticated connection on the agent: runs its one command, streams output with backpressure, and kills the
  * whole process tree (including descendants that left its process group) on cancel, timeout or hang-up.
  */
+import { errorMessage } from '../../shared/errors';
 import type * as net from 'node:net';
 import type { ChildProcess } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
@@ -226,7 +227,7 @@ export class AgentSession {
     try {
       child = spawnTree({ ...req, cwd: place.cwd }, this.agent.environment(req, this.marker));
     } catch (e) {
-      this.fail('spawn-failed', (e as Error).message, 'spawn-failed');
+      this.fail('spawn-failed', errorMessage(e), 'spawn-failed');
       return;
     }
     this.child = child;

@@ -3,9 +3,9 @@ import * as net from 'node:net';
 import { PassThrough } from 'node:stream';
 import { chmodSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { run } from '../../cli/cli';
-import type { CommandContext } from '../../cli/context';
-import { KEY, fakeAgent, startAgent, tempDir, waitFor, type TestAgent } from './testUtil';
+import { run } from './cli';
+import type { CommandContext } from './context';
+import { KEY, fakeAgent, startAgent, tempDir, waitFor, type TestAgent } from '../core/exec/testUtil';
 
 interface TestIO extends CommandContext {
   out(): Buffer;

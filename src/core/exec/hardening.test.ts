@@ -3,7 +3,7 @@
  * (ExecAgent) and examples/python/agent.py — with the same scenario each time.
  */
 import * as assert from 'node:assert/strict';
-import { execFileSync, spawn, type ChildProcess } from 'node:child_process';
+import { execFileSync, spawn, spawnSync, type ChildProcess } from 'node:child_process';
 import { existsSync, mkdirSync, readFileSync, statSync, writeFileSync, chmodSync } from 'node:fs';
 import { join } from 'node:path';
 import { ExecAgent } from './agent';
@@ -299,7 +299,7 @@ describe('remote exec hardening (issue 7), both agents', function () {
     });
   }
 
-  describe('python agent and client only', () => {
+  describe('Python agent and client (and the key handling of sockdbg)', () => {
     it('8. rejects NaN, Infinity and true as "timeout"', async () => {
       const u = await startUnder('python');
       try {
@@ -348,6 +348,23 @@ describe('remote exec hardening (issue 7), both agents', function () {
         err = String((e as { stderr?: Buffer }).stderr);
       }
       assert.match(err, /WARNING: the key file .* is accessible by others \(mode 0644\)/);
+    });
+
+    it('8. a key in an environment variable that is not UTF-8 is a clear error (Python agent and client, sockdbg)', () => {
+      const cli = join(__dirname, '../../../../dist/cli.js');
+      const runs: Array<[string, string]> = [
+        ['agent.py', `python3 ${join(EXAMPLES, 'agent.py')} --port 0 --key-env K`],
+        ['client.py', `python3 ${join(EXAMPLES, 'client.py')} 127.0.0.1 1 --key-env K -- true`],
+        ['sockdbg exec', `"${process.execPath}" ${cli} exec 127.0.0.1 1 --key-env K -- true`],
+        ['sockdbg agent', `"${process.execPath}" ${cli} agent --port 0 --key-env K`],
+      ];
+      for (const [what, command] of runs) {
+        // the shell puts raw bytes into the variable: 16 ASCII bytes, then 0xff 0xfe
+        const r = spawnSync('sh', ['-c', `K="$(printf '${KEY.toString()}\\377\\376')" exec ${command}`], { encoding: 'utf8', timeout: 10_000 });
+        assert.ok(r.status !== 0 && r.status !== null, `${what} exited ${r.status}: ${r.stderr}`);
+        assert.match(r.stderr, /the key is not valid UTF-8 text/, what);
+        assert.doesNotMatch(r.stderr, /Traceback/, what);
+      }
     });
 
     it('6. client.py exits non-zero for a remote exit code outside 0-255', async () => {

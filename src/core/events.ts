@@ -1,7 +1,7 @@
 /**
- * Minimal event and disposable primitives for the core, so that it never needs `vscode`.
- * Shapes match VS Code's (`Event<T>` is a function that subscribes and returns a `Disposable`),
- * so the extension can hand core events straight to VS Code APIs.
+ * Event and disposable shapes for the core, so that it never needs `vscode`. They match VS Code's (`Event<T>` is a
+ * function that subscribes and returns a `Disposable`), so the extension can hand core events straight to VS Code
+ * APIs. GuardedEmitter (below) produces these events for the registry and the relay.
  */
 
 export interface Disposable {
@@ -9,37 +9,6 @@ export interface Disposable {
 }
 
 export type Event<T> = (listener: (e: T) => void) => Disposable;
-
-export class Emitter<T> implements Disposable {
-  private listeners: Array<(e: T) => void> = [];
-  private disposed = false;
-
-  readonly event: Event<T> = (listener) => {
-    if (this.disposed) return { dispose: () => undefined };
-    this.listeners.push(listener);
-    return {
-      dispose: () => {
-        const i = this.listeners.indexOf(listener);
-        if (i >= 0) this.listeners.splice(i, 1);
-      },
-    };
-  };
-
-  get hasListeners(): boolean {
-    return this.listeners.length > 0;
-  }
-
-  fire(e: T): void {
-    // Copy only when there are several listeners; a listener may dispose itself while firing.
-    const ls = this.listeners.length === 1 ? this.listeners : this.listeners.slice();
-    for (const l of ls) l(e);
-  }
-
-  dispose(): void {
-    this.disposed = true;
-    this.listeners = [];
-  }
-}
 
 /** Collects disposables and disposes them in reverse order. */
 export class DisposableStore implements Disposable {
@@ -61,12 +30,44 @@ export class DisposableStore implements Disposable {
   }
 }
 
-/** Resolves with the next value of an event. */
-export function once<T>(event: Event<T>): Promise<T> {
-  return new Promise((resolve) => {
-    const d = event((e) => {
-      d.dispose();
-      resolve(e);
-    });
-  });
+/**
+ * An emitter whose listeners cannot break the engine: a throwing listener is reported through
+ * `report` (onDidError, code LISTENER_ERROR) instead of unwinding into a socket callback, and the
+ * other listeners still get the event. Its `event` is an `Event<T>`.
+ */
+export class GuardedEmitter<T> implements Disposable {
+  private listeners: Array<(e: T) => void> = [];
+  private disposed = false;
+
+  constructor(private readonly report: (err: unknown) => void) {}
+
+  readonly event: Event<T> = (listener) => {
+    if (this.disposed) return { dispose: () => undefined };
+    this.listeners = [...this.listeners, listener]; // copy on write: fire never needs to copy
+    return {
+      dispose: () => {
+        this.listeners = this.listeners.filter((l) => l !== listener);
+      },
+    };
+  };
+
+  get hasListeners(): boolean {
+    return this.listeners.length > 0;
+  }
+
+  fire(e: T): void {
+    const ls = this.listeners;
+    for (let i = 0; i < ls.length; i++) {
+      try {
+        ls[i](e);
+      } catch (err) {
+        this.report(err);
+      }
+    }
+  }
+
+  dispose(): void {
+    this.disposed = true;
+    this.listeners = [];
+  }
 }

@@ -1,6 +1,7 @@
 /** The files `sockdbg relay` writes as it runs: --record (JSON lines) and --pcap (pcapng). */
 import { EntryClock, RecordWriter, PcapngWriter, type RelayEvent } from '../../core/relay';
-import { UsageError, errorMessage } from '../errors';
+import { UsageError } from '../errors';
+import { errorMessage } from '../../shared/errors';
 import type { RelayCliOptions } from './relay-options';
 
 export interface RelayOutputs {

@@ -1,7 +1,8 @@
 /** `sockdbg relay` options: parseArgs definitions and their validation into relay and fault options. */
 import { isIP } from 'node:net';
 import { optString, optFlag, parsePort, parseFraming, parseEncoding, type OptionDefs, type ParsedArgs } from '../args';
-import { UsageError, errorMessage } from '../errors';
+import { UsageError } from '../errors';
+import { errorMessage } from '../../shared/errors';
 import {
   parseChunkSpec,
   parseDelaySpec,
@@ -55,7 +56,7 @@ export interface RelayCliOptions {
 }
 
 /** `[HOST:]PORT`, `[::1]:PORT`; `defaultHost` when no host is given (undefined: a host is required) */
-export function parseHostPort(text: string | undefined, command: string, what: string, defaultHost?: string): { host: string; port: number } {
+export function parseEndpointArg(text: string | undefined, command: string, what: string, defaultHost?: string): { host: string; port: number } {
   if (text === undefined) throw new UsageError(`${what} is required`, command);
   let host: string | undefined;
   let portText = text;
@@ -125,8 +126,8 @@ export function relayOptions(args: ParsedArgs, command: string): RelayCliOptions
   const record = optString(args, 'record');
   const pcap = optString(args, 'pcap');
   return {
-    listen: parseHostPort(optString(args, 'listen'), command, '--listen', '127.0.0.1'),
-    to: parseHostPort(optString(args, 'to'), command, '--to'),
+    listen: parseEndpointArg(optString(args, 'listen'), command, '--listen', '127.0.0.1'),
+    to: parseEndpointArg(optString(args, 'to'), command, '--to'),
     udp,
     framing,
     ...(laneFraming ? { laneFraming } : {}),

@@ -3,7 +3,8 @@ import type { CommandContext } from '../context';
 import { parseOrHelp } from '../dispatch';
 import { expectPositionals } from '../args';
 import { EXIT_OK, describeNetworkError } from '../errors';
-import { formatAddress, formatTime, formatHumanFrame, jsonLine } from '../output';
+import { formatHumanFrame, jsonLine } from '../output';
+import { formatClockTime, formatHostPort } from '../../shared/format';
 import { decodeText, createStreamDecoder, isBinaryForm } from '../../core/codec/encoding';
 import { TcpRelay, UdpRelay, shapes, type RelayEvent, type LaneCounters, type Lane } from '../../core/relay';
 import { RELAY_OPTIONS, relayOptions, type RelayCliOptions } from './relay-options';
@@ -47,16 +48,16 @@ class RelayPrinter {
     const { json, quiet } = this.o;
     switch (e.type) {
       case 'listening': {
-        const to = formatAddress(e.upstream.host, e.upstream.port);
+        const to = formatHostPort(e.upstream.host, e.upstream.port);
         if (json) this.out(jsonLine({ type: 'listening', proto: e.proto, host: e.local.address, port: e.local.port, to, seed: e.seed }));
-        else this.out(`listening on ${formatAddress(e.local.address, e.local.port)} (${e.proto} relay to ${to})`);
+        else this.out(`listening on ${formatHostPort(e.local.address, e.local.port)} (${e.proto} relay to ${to})`);
         return;
       }
       case 'open': {
-        const client = formatAddress(e.client.address, e.client.port);
-        const upstream = formatAddress(e.upstream.address, e.upstream.port);
+        const client = formatHostPort(e.client.address, e.client.port);
+        const upstream = formatHostPort(e.upstream.address, e.upstream.port);
         if (json) this.out(jsonLine({ type: 'open', pair: e.pair, client, upstream }));
-        else this.out(`${formatTime(e.time)} ${e.pair} ${client} ⇄ ${upstream} open`);
+        else this.out(`${formatClockTime(e.time)} ${e.pair} ${client} ⇄ ${upstream} open`);
         return;
       }
       case 'chunk': {
@@ -84,11 +85,11 @@ class RelayPrinter {
         return;
       case 'end':
         if (json) this.out(jsonLine({ type: 'end', pair: e.pair, lane: e.lane, offset: e.offset }));
-        else if (!quiet) this.out(`${formatTime(e.time)} ${e.pair} ${e.lane} end (FIN after ${e.offset} bytes)`);
+        else if (!quiet) this.out(`${formatClockTime(e.time)} ${e.pair} ${e.lane} end (FIN after ${e.offset} bytes)`);
         return;
       case 'fault':
         if (json) this.out(jsonLine({ type: 'fault', pair: e.pair, ...(e.lane ? { lane: e.lane } : {}), action: e.action, ...(e.offset !== undefined ? { offset: e.offset } : {}), ...(e.bytes !== undefined ? { bytes: e.bytes } : {}) }));
-        else if (!quiet && e.action !== 'drop') this.out(`${formatTime(e.time)} ${e.pair}${e.lane ? ` ${e.lane}` : ''} ${e.action === 'reset' ? 'reset (RST) sent to both peers' : `half-closed (FIN) after ${e.offset ?? 0} bytes`}`);
+        else if (!quiet && e.action !== 'drop') this.out(`${formatClockTime(e.time)} ${e.pair}${e.lane ? ` ${e.lane}` : ''} ${e.action === 'reset' ? 'reset (RST) sent to both peers' : `half-closed (FIN) after ${e.offset ?? 0} bytes`}`);
         return;
       case 'framing-error':
       case 'error':
@@ -102,13 +103,13 @@ class RelayPrinter {
         return;
       }
       case 'upstream-error':
-        if (json) this.out(jsonLine({ type: 'upstream-error', pair: e.pair, client: formatAddress(e.client.address, e.client.port), code: e.code, message: e.message }));
+        if (json) this.out(jsonLine({ type: 'upstream-error', pair: e.pair, client: formatHostPort(e.client.address, e.client.port), code: e.code, message: e.message }));
         else this.ctx.stderr.write(`sockdbg: ${e.message}\n`);
         return;
       case 'close':
         for (const l of ['c2s', 's2c'] as const) this.decoders.delete(`${e.pair}/${l}`);
         if (json) this.out(jsonLine({ type: 'close', pair: e.pair, reason: e.reason, c2s: e.counters.c2s, s2c: e.counters.s2c }));
-        else this.out(`${formatTime(e.time)} ${e.pair} closed (${e.reason}): ${countersText(e.counters)}`);
+        else this.out(`${formatClockTime(e.time)} ${e.pair} closed (${e.reason}): ${countersText(e.counters)}`);
         return;
     }
   }
@@ -137,7 +138,7 @@ export async function runRelay(argv: string[], ctx: CommandContext): Promise<num
   } catch (err) {
     offSignal();
     outputs.close();
-    throw describeNetworkError(err, formatAddress(o.listen.host, o.listen.port), o.udp ? 'bind' : 'listen');
+    throw describeNetworkError(err, formatHostPort(o.listen.host, o.listen.port), o.udp ? 'bind' : 'listen');
   }
   if (!o.json && !o.quiet && o.faults.seed === undefined && (shapes(o.faults, 'c2s') || shapes(o.faults, 's2c'))) {
     ctx.stdout.write(`seed ${relay.seed} (repeat this run with --seed ${relay.seed})\n`);

@@ -3,10 +3,12 @@ import { connect, createServer, type Socket } from 'node:net';
 import type { CommandContext } from '../context';
 import { parseOrHelp } from '../dispatch';
 import { expectPositionals, exclusive, optFlag, optString, parseFraming, parseSeconds, type OptionDefs } from '../args';
-import { EXIT_OK, UsageError, describeNetworkError, errorMessage } from '../errors';
-import { formatAddress, jsonLine } from '../output';
+import { EXIT_OK, UsageError, describeNetworkError } from '../errors';
+import { errorMessage } from '../../shared/errors';
+import { jsonLine } from '../output';
+import { formatHostPort } from '../../shared/format';
 import { readRecording, laneFramingOf, replayPair, recordedPairs, diffLane, laneData, writePcapng, type Recording, type DiffLine } from '../../core/relay';
-import { parseHostPort } from './relay-options';
+import { parseEndpointArg } from './relay-options';
 
 /** `replay --diff`: what came back differs from the recording */
 export const EXIT_DIFFERENT = 4;
@@ -82,25 +84,25 @@ export async function runReplay(argv: string[], ctx: CommandContext): Promise<nu
   let role: 'client' | 'server';
   if (toText !== undefined) {
     role = 'client';
-    const to = parseHostPort(toText, cmd, '--to');
+    const to = parseEndpointArg(toText, cmd, '--to');
     socket = await new Promise<Socket>((resolve, reject) => {
       const s = connect({ host: to.host, port: to.port, allowHalfOpen: true }, () => {
         s.off('error', reject);
         resolve(s);
       });
-      s.once('error', (err) => reject(describeNetworkError(err, formatAddress(to.host, to.port), 'connect')));
+      s.once('error', (err) => reject(describeNetworkError(err, formatHostPort(to.host, to.port), 'connect')));
     });
   } else {
     role = 'server';
-    const at = parseHostPort(listenText, cmd, '--listen', '127.0.0.1');
+    const at = parseEndpointArg(listenText, cmd, '--listen', '127.0.0.1');
     const server = createServer({ allowHalfOpen: true, pauseOnConnect: true });
     await new Promise<void>((resolve, reject) => {
-      server.once('error', (err) => reject(describeNetworkError(err, formatAddress(at.host, at.port), 'listen')));
+      server.once('error', (err) => reject(describeNetworkError(err, formatHostPort(at.host, at.port), 'listen')));
       server.listen(at.port, at.host, () => resolve());
     });
     const a = server.address();
     const port = typeof a === 'object' && a ? a.port : at.port;
-    out(json ? jsonLine({ type: 'listening', proto: 'tcp', host: at.host, port }) : `listening on ${formatAddress(at.host, port)} (tcp, replaying ${pair} as the server)`);
+    out(json ? jsonLine({ type: 'listening', proto: 'tcp', host: at.host, port }) : `listening on ${formatHostPort(at.host, port)} (tcp, replaying ${pair} as the server)`);
     socket = await new Promise<Socket>((resolve) => server.once('connection', (s: Socket) => resolve(s)));
     server.close();
     socket.resume();

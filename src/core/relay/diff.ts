@@ -1,6 +1,5 @@
 /** Frame-by-frame comparison of what a recording says a lane carried with what came back on replay. */
-import { createDecoder } from '../transport/framing';
-import { DEFAULT_MAX_FRAME_SIZE } from '../framing';
+import { createFrameDecoder } from '../framing';
 
 export type DiffLine =
   | { frame: number; status: 'same'; offset: number; len: number }
@@ -25,7 +24,7 @@ function frames(stream: Buffer, framing: string, rawCuts: number[]): { frames: F
     }
     return { frames: out, rest: stream.subarray(off) };
   }
-  const d = createDecoder(framing, DEFAULT_MAX_FRAME_SIZE);
+  const d = createFrameDecoder(framing);
   let got: Framed[] = [];
   try {
     got = d.push(stream).map((f) => ({ payload: f.payload, start: f.start }));

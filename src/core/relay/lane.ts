@@ -4,8 +4,7 @@
  */
 import type { Socket } from 'node:net';
 import { performance } from 'node:perf_hooks';
-import { asFramingFailure, createDecoder } from '../transport/framing';
-import type { FrameDecoder } from '../framing';
+import { asFramingFailure, createFrameDecoder, type FrameDecoder } from '../framing';
 import { emptyCounters, type Lane, type LaneCounters, type RelayEvent } from './types';
 import type { LaneShaper } from './faults';
 
@@ -17,6 +16,8 @@ export interface LaneHost {
   resetAllowance(): number;
   /** the reset-after budget is spent: reset both peers once `flushed` resolves */
   resetNow(flushed: Promise<void>): void;
+  /** a reset is on its way: no lane sends FIN any more */
+  readonly resetting: boolean;
   /** the lane wrote FIN to its destination */
   laneFinished(lane: Lane): void;
 }
@@ -68,7 +69,7 @@ export class TcpLane {
     private readonly opts: LaneOptions,
   ) {
     this.discarding = opts.drop;
-    this.decoder = opts.framing === 'raw' ? undefined : createDecoder(opts.framing, opts.maxFrameSize);
+    this.decoder = opts.framing === 'raw' ? undefined : createFrameDecoder(opts.framing, { maxFrameSize: opts.maxFrameSize });
     if (opts.shaper) dst.setNoDelay(true);
   }
 
@@ -267,7 +268,7 @@ export class TcpLane {
   private finish(): void {
     if (this.finished) return;
     this.finished = true;
-    if (!this.dst.destroyed && !this.dst.writableEnded) this.dst.end();
+    if (!this.dst.destroyed && !this.dst.writableEnded && !this.host.resetting) this.dst.end();
     this.host.laneFinished(this.lane);
   }
 

@@ -3,14 +3,15 @@
  * A failing upstream closes only its client (with an 'upstream-error' event); the relay keeps listening.
  */
 import { createServer, connect, type Server, type Socket } from 'node:net';
-import { Emitter, type Event } from '../events';
+import { GuardedEmitter, type Event } from '../events';
 import { endpointOf } from '../transport/connection';
-import { connectTimeoutError, toSocketError, errorCode } from '../errors';
-import { checkFraming } from '../transport/framing';
-import { DEFAULT_MAX_FRAME_SIZE } from '../framing';
+import { connectTimeoutError, toSocketError } from '../errors';
+import { errorCode } from '../../shared/errors';
+import { DEFAULT_MAX_FRAME_SIZE, normalizeFramingSpec } from '../framing';
 import { TcpLane, type LaneHost } from './lane';
 import { LaneShaper, shapes, type FaultOptions } from './faults';
 import { createRng, deriveSeed, randomSeed } from './prng';
+import { listenerFailed } from './events';
 import { emptyCounters, type CloseReason, type Lane, type LaneCounters, type RelayEndpoint, type RelayEvent, type RelayOptions } from './types';
 
 /** how long an upstream connect may take before the client is closed */
@@ -51,11 +52,16 @@ export class TcpPair implements LaneHost {
     return Math.max(0, this.resetBudget - out);
   }
 
+  get resetting(): boolean {
+    return this.resetPending;
+  }
+
   resetNow(flushed: Promise<void>): void {
     if (this.resetPending) return;
     this.resetPending = true;
-    // the bytes up to the budget are handed to the kernel first, then both peers get the RST
-    void flushed.then(() => setTimeout(() => this.reset(), 5));
+    // the bytes up to the budget are handed to the kernel first (on loopback: in the peer's receive queue, which it
+    // reads before it sees the reset), then both peers get the RST
+    void flushed.then(() => this.reset());
   }
 
   laneFinished(): void {
@@ -176,7 +182,7 @@ export class TcpPair implements LaneHost {
 
 /** A listening TCP relay. */
 export class TcpRelay {
-  private readonly emitter = new Emitter<RelayEvent>();
+  private readonly emitter = new GuardedEmitter<RelayEvent>((err) => listenerFailed(this.emitter, err));
   readonly onEvent: Event<RelayEvent> = this.emitter.event;
   private readonly server: Server;
   private readonly pairs = new Map<string, TcpPair>();
@@ -191,8 +197,8 @@ export class TcpRelay {
   constructor(readonly options: RelayOptions) {
     this.faults = options.faults;
     this.seed = options.faults?.seed ?? randomSeed();
-    const both = checkFraming(options.framing ?? 'raw');
-    const own = (l: Lane): string => checkFraming(options.laneFraming?.[l] ?? both);
+    const both = normalizeFramingSpec(options.framing ?? 'raw');
+    const own = (l: Lane): string => normalizeFramingSpec(options.laneFraming?.[l] ?? both);
     this.framing = { c2s: own('c2s'), s2c: own('s2c') };
     this.server = createServer({ allowHalfOpen: true, pauseOnConnect: true }, (socket) => this.accept(socket));
   }

@@ -5,11 +5,13 @@
 import { createSocket, type RemoteInfo, type Socket } from 'node:dgram';
 import { isIPv6 } from 'node:net';
 import { performance } from 'node:perf_hooks';
-import { Emitter, type Event } from '../events';
+import { GuardedEmitter, type Event } from '../events';
 import { endpointOf } from '../transport/connection';
-import { toSocketError, errorCode } from '../errors';
+import { toSocketError } from '../errors';
+import { errorCode } from '../../shared/errors';
 import { LaneShaper, shapes, type FaultOptions } from './faults';
 import { createRng, deriveSeed, randomSeed } from './prng';
+import { listenerFailed } from './events';
 import { emptyCounters, type CloseReason, type Lane, type LaneCounters, type RelayEndpoint, type RelayEvent, type RelayOptions } from './types';
 
 export const UDP_DEFAULT_IDLE_MS = 60_000;
@@ -169,7 +171,7 @@ export class UdpPair {
 
 /** A bound UDP relay. */
 export class UdpRelay {
-  private readonly emitter = new Emitter<RelayEvent>();
+  private readonly emitter = new GuardedEmitter<RelayEvent>((err) => listenerFailed(this.emitter, err));
   readonly onEvent: Event<RelayEvent> = this.emitter.event;
   private readonly socket: Socket;
   private readonly pairs = new Map<string, UdpPair>();

@@ -22,7 +22,7 @@ export const REMOTE_EXEC_COMMANDS = {
 /** What remote exec needs from the rest of the extension (a part of `ExtensionServices`; both optional). */
 /** What the tree and the agent picker show beside an agent's name: address (when it has a label), digest, encoding, local. */
 function agentDescription(a: AgentRecord): string {
-  const parts = [...(a.label ? [agentAddress(a)] : []), a.digest, ...(a.encoding !== 'utf8' ? [a.encoding] : []), ...(a.local ? [vscode.l10n.t('local')] : [])];
+  const parts = [...(a.label ? [agentAddress(a)] : []), a.digest, ...(a.encoding !== 'utf-8' ? [a.encoding] : []), ...(a.local ? [vscode.l10n.t('local')] : [])];
   return parts.join(' · ');
 }
 
@@ -33,21 +33,28 @@ export interface AddAgentOptions {
   host?: string;
   port?: number;
   digest?: string;
-  /** output encoding of the agent's commands, default utf8 */
+  /** output encoding of the agent's commands, default utf-8 */
   encoding?: string;
   label?: string;
   /** for automation only; interactively the key is typed into a password box */
   key?: string;
+  /**
+   * for automation that adds an agent together with its key: it vouches for the agent, so Run Command does not ask
+   * before the first command (the key's holder can run commands there anyway)
+   */
+  confirmed?: boolean;
 }
 
-/** `socketDebugger.remoteExec.runCommand` options; resolves with the outcome once the command has ended. */
+/**
+ * `socketDebugger.remoteExec.runCommand` options; resolves with the outcome once the command has ended. Nothing in
+ * them skips a question: without `agentId` the user picks the agent (even the only one), and the first command
+ * sent to an agent the user has not confirmed is always shown in a modal confirmation.
+ */
 export interface RunCommandOptions {
   agentId?: string;
   command?: string;
   cwd?: string;
   timeoutSec?: number;
-  /** skip the first-use confirmation (automation that already asked the user) */
-  confirmed?: boolean;
 }
 
 export interface RunCommandOutcome {
@@ -104,7 +111,7 @@ export function registerRemoteExec(context: vscode.ExtensionContext, host: Remot
       else if (picked === startLocal) await vscode.commands.executeCommand(REMOTE_EXEC_COMMANDS.startLocalAgent);
       return undefined;
     }
-    if (agents.length === 1) return agents[0];
+    // even a single agent is picked by the user: a command given by a caller never lands somewhere silently
     const items = agents.map((a) => ({ label: agentLabel(a), description: agentDescription(a), agent: a }));
     return (await vscode.window.showQuickPick(items, { placeHolder, ignoreFocusOut: true }))?.agent;
   };
@@ -173,7 +180,7 @@ export function registerRemoteExec(context: vscode.ExtensionContext, host: Remot
       if (!picked) return undefined;
       digest = picked.label as ExecDigest;
     }
-    let encoding = 'utf8';
+    let encoding = 'utf-8';
     if (opts.encoding !== undefined) {
       try {
         encoding = normalizeEncoding(opts.encoding);
@@ -199,6 +206,7 @@ export function registerRemoteExec(context: vscode.ExtensionContext, host: Remot
       return undefined;
     }
     const record = await store.add({ host: hostName, port, digest, encoding, ...(opts.label ? { label: opts.label } : {}) }, key);
+    if (opts.confirmed === true) await store.markConfirmed(record.id);
     log?.info(`remote exec: added agent ${agentAddress(record)} (digest ${digest})`);
     return record.id;
   };
@@ -240,7 +248,7 @@ export function registerRemoteExec(context: vscode.ExtensionContext, host: Remot
     }
     const command = opts.command ?? (await pickCommand());
     if (!command) return undefined;
-    if (!agent.confirmed && !opts.confirmed) {
+    if (!agent.confirmed) {
       const run = vscode.l10n.t('Run');
       const answer = await vscode.window.showWarningMessage(
         vscode.l10n.t('Run commands on the agent at {0}?', agentAddress(agent)),
@@ -297,7 +305,7 @@ export function registerRemoteExec(context: vscode.ExtensionContext, host: Remot
       void vscode.window.showErrorMessage(vscode.l10n.t('Cannot start the local agent: {0}', (e as Error).message));
       return undefined;
     }
-    const record = store.addLocal({ host: '127.0.0.1', port, digest: 'sha256', encoding: 'utf8', label: vscode.l10n.t('Local agent') }, key);
+    const record = store.addLocal({ host: '127.0.0.1', port, digest: 'sha256', encoding: 'utf-8', label: vscode.l10n.t('Local agent') }, key);
     local = { agent, id: record.id };
     log?.info(`remote exec: local agent listening on 127.0.0.1:${port}`);
     const runNow = vscode.l10n.t('Run Command…');

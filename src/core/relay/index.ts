@@ -9,3 +9,4 @@ export { RecordWriter, EntryClock, readRecording, laneData, laneFramingOf, toEnt
 export { PcapngWriter, PacketSynthesizer, writePcapng, PCAP_MAX_SEGMENT } from './pcapng';
 export { replayPair, recordedPairs, type ReplayOptions, type ReplayResult } from './replay';
 export { diffLane, type DiffLine } from './diff';
+export { RelayView, RelayCommandError, type RelaySnapshot, type PairSnapshot, type LaneSnapshot, type LaneLogEntry, type RelayViewOptions } from './view';

@@ -79,6 +79,15 @@ export class TcpLane {
     if (this.opts.halfCloseAfter === 0) this.halfClose();
   }
 
+  get isHeld(): boolean {
+    return this.held;
+  }
+
+  /** the lane sent FIN to its destination */
+  get isFinished(): boolean {
+    return this.finished;
+  }
+
   /** bytes waiting in the lane (faults, hold) */
   get pending(): number {
     return this.queued + this.mergeBytes;

@@ -23,6 +23,7 @@ function endpoint(address: string | undefined, port: number | undefined, family:
 
 /** One client and its upstream connection. */
 export class TcpPair implements LaneHost {
+  readonly proto = 'tcp';
   lanes: Record<Lane, TcpLane> | undefined;
   private readonly resetBudget: number;
   private resetPending = false;
@@ -182,6 +183,7 @@ export class TcpPair implements LaneHost {
 
 /** A listening TCP relay. */
 export class TcpRelay {
+  readonly proto = 'tcp';
   private readonly emitter = new GuardedEmitter<RelayEvent>((err) => listenerFailed(this.emitter, err));
   readonly onEvent: Event<RelayEvent> = this.emitter.event;
   private readonly server: Server;

@@ -86,6 +86,7 @@ class UdpLane {
 
 /** One client address and its upstream socket. */
 export class UdpPair {
+  readonly proto = 'udp';
   readonly lanes: Record<Lane, UdpLane>;
   private readonly upstreamSocket: Socket;
   private idleTimer: NodeJS.Timeout | undefined;
@@ -171,6 +172,7 @@ export class UdpPair {
 
 /** A bound UDP relay. */
 export class UdpRelay {
+  readonly proto = 'udp';
   private readonly emitter = new GuardedEmitter<RelayEvent>((err) => listenerFailed(this.emitter, err));
   readonly onEvent: Event<RelayEvent> = this.emitter.event;
   private readonly socket: Socket;

@@ -16,6 +16,7 @@ import { ConnectionsStatusBar } from './statusBar';
 import { ConnectionsTreeProvider, connectionLabel, type TreeNode } from './tree';
 import { registerComposer } from './composer';
 import { registerRemoteExec } from './remoteExec';
+import { registerRelays } from './relay';
 import { errorMessage } from '../shared/errors';
 
 let active: { registry: ConnectionRegistry; log: vscode.LogOutputChannel } | undefined;
@@ -99,6 +100,7 @@ export function activate(context: vscode.ExtensionContext): SocketDebuggerApi {
   // the packet composer (src/extension/composer) and remote exec (src/extension/remoteExec) own their disposables
   const composer = registerComposer(context, registry, log);
   registerRemoteExec(context, { log, addTreeSection: services.addTreeSection });
+  registerRelays(context, log);
   context.subscriptions.push(
     ...registerCommands({
       context,

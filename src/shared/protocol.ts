@@ -53,6 +53,8 @@ export interface FrameItem {
   header?: string;
   /** UDP: the datagram's peer, "host:port" */
   remote?: string;
+  /** the bytes of a frame that never finished (the stream ended inside it) */
+  incomplete?: true;
 }
 
 /** A raw chunk as `recv` delivered it: where it sits in the stream and how long it is (no bytes). */
@@ -513,6 +515,8 @@ export const WEBVIEW_STRINGS: readonly string[] = [
   "{0} frames behind. Resume",
   "(dropped: older than what the view keeps)",
   "received {0} bytes on {1} at {2}: {3}",
+  "unfinished frame: the stream ended inside it",
+  "{0} bytes of an unfinished frame on {1} at {2}: {3}",
   "sent {0} bytes on {1} at {2}: {3}",
   "Select a frame to see its bytes. Click a bar in the stream inspector to see how it arrived.",
   "stream bytes {0}–{1}",

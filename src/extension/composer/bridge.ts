@@ -291,6 +291,7 @@ export class ComposerBridge implements Disposable {
     }
     const remote = endpointText(f.remote);
     if (remote) item.remote = remote;
+    if (f.incomplete) item.incomplete = true;
     return item;
   }
 

@@ -190,7 +190,7 @@ export abstract class Connection {
     }
     const d = (this.decoding ??= this.newDecoding(offset));
     if (d.failed) return;
-    const r = d.feed(offset, data, (f) => this.emitInFrame(t, f.start, f.end, f.payload, f.header, remote));
+    const r = d.feed(offset, data, (payload, start, end, header) => this.emitInFrame(t, start, end, payload, header, remote));
     if (r.failure) this.framingFailed(r.failure, r.failureBase!);
     if (r.unfinished) this.emitUnfinished(r.unfinished, `: the datagram of ${len} bytes ends inside the frame`, remote);
   }
@@ -372,7 +372,7 @@ export abstract class Connection {
         framesIn[framesIn.length - 1].incomplete = true;
       };
       for (const c of chunksIn) {
-        const r = d.feed(c.offset, c.data, (f) => push(c.time, f.start, f.end, f.payload, f.header, c.remote));
+        const r = d.feed(c.offset, c.data, (payload, start, end, header) => push(c.time, start, end, payload, header, c.remote));
         if (r.failure) this.framingFailed(r.failure, r.failureBase!);
         unfinished(r.unfinished, c.time, c.remote);
         if (d.failed) break;

@@ -6,8 +6,8 @@
 import type { DecodedFrame, FrameDecoder } from '../framing';
 import { asFramingFailure, createDecoder, type FramingFailure } from './framing';
 
-/** a frame with absolute stream offsets */
-export type StreamFrame = DecodedFrame;
+/** receives each completed frame with absolute stream offsets [start, end) */
+export type FrameSink = (payload: Buffer, start: number, end: number, header: Record<string, unknown> | undefined) => void;
 
 /** bytes of a frame that did not finish: where it started and what had arrived */
 export interface UnfinishedFrame {
@@ -63,7 +63,7 @@ export class StreamDecoding {
    * Feeds the bytes at stream offset `offset`; `emit` gets each completed frame with stream offsets. A datagram
    * stream restarts at every datagram (`offset` not where the last one ended, or a frame left unfinished).
    */
-  feed(offset: number, data: Buffer, emit: (f: StreamFrame) => void): FeedResult {
+  feed(offset: number, data: Buffer, emit: FrameSink): FeedResult {
     if (this.failed) return {};
     if (this.datagrams && this.dec && offset !== this.end) this.restart(offset);
     if (!this.dec) {
@@ -76,7 +76,7 @@ export class StreamDecoding {
       frames = this.dec.push(data);
     } catch (err) {
       const f = asFramingFailure(err);
-      for (const fr of f.frames) emit({ ...fr, start: base + fr.start, end: base + fr.end });
+      for (const fr of f.frames) emit(fr.payload, base + fr.start, base + fr.end, fr.header);
       if (this.datagrams) this.restart(offset + data.length);
       else {
         this.dec = undefined;
@@ -86,7 +86,7 @@ export class StreamDecoding {
     }
     for (let i = 0; i < frames.length; i++) {
       const fr = frames[i];
-      emit({ payload: fr.payload, start: base + fr.start, end: base + fr.end, header: fr.header });
+      emit(fr.payload, base + fr.start, base + fr.end, fr.header);
     }
     if (this.datagrams && this.dec.buffered > 0) {
       const unfinished = this.takeUnfinished();

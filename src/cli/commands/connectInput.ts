@@ -4,12 +4,13 @@
  * STALL_WARN_MS; whatever was not sent is reported when the command ends.
  */
 import type { Session } from './session';
+import { plural } from '../output';
 
 /** a send that has not completed for this long while bytes wait: the peer is probably not reading */
 export const STALL_WARN_MS = 5000;
 
 function bytes(n: number): string {
-  return `${n} byte${n === 1 ? '' : 's'}`;
+  return plural(n, 'byte');
 }
 
 export class InputLedger {

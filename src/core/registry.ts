@@ -23,7 +23,9 @@ import type {
 } from './types';
 import { SocketError, UDP_MAX_IPV6, badPortError, datagramTooLargeError, notConnectedError, unknownConnectionError } from './errors';
 import { Connection, type ConnectionHost, type ResolvedRegistryOptions } from './transport/connection';
-import { checkEncoding, checkFraming, encodePayload } from './transport/framing';
+import { encodeFrame, normalizeFramingSpec } from './framing';
+import { normalizeEncoding } from './codec/encoding';
+import { errorCode, errorMessage } from '../shared/errors';
 import { DEFAULT_MAX_FRAME_SIZE } from './framing/spec';
 import { TcpClientConnection, TcpServerConnection, TcpSocketConnection } from './transport/tcp';
 import { UdpConnection, UdpPeerConnection, udpMaxPayload } from './transport/udp';
@@ -41,7 +43,7 @@ export const DECODE_BUDGET_FACTOR = 16;
 /**
  * An emitter whose listeners cannot break the engine: a throwing listener is reported through
  * `report` (onDidError, code LISTENER_ERROR) instead of unwinding into a socket callback, and the
- * other listeners still get the event. Same shape as `Emitter` from ./events.
+ * other listeners still get the event. Its `event` is an `Event<T>` from ./events.
  */
 class GuardedEmitter<T> implements Disposable {
   private listeners: Array<(e: T) => void> = [];
@@ -188,7 +190,7 @@ export class ConnectionRegistry implements IConnectionRegistry {
 
   private defaults(o: { framing?: string; encoding?: string }): { framing: string; encoding: string } {
     if (this.disposed) throw new SocketError('EDISPOSED', 'the connection registry has been disposed');
-    return { framing: checkFraming(o.framing ?? 'raw'), encoding: checkEncoding(o.encoding ?? 'utf-8') };
+    return { framing: normalizeFramingSpec(o.framing ?? 'raw'), encoding: normalizeEncoding(o.encoding ?? 'utf-8') };
   }
 
   private checkPort(port: unknown, allowZero: boolean): Promise<void> {
@@ -231,14 +233,14 @@ export class ConnectionRegistry implements IConnectionRegistry {
   async send(id: string, payload: Uint8Array, options: SendOptions = {}): Promise<void> {
     const conn = this.must(id);
     const body = toBuffer(payload);
-    const spec = options.framing !== undefined ? checkFraming(options.framing) : conn.framing;
+    const spec = options.framing !== undefined ? normalizeFramingSpec(options.framing) : conn.framing;
     let wire: Buffer;
     try {
-      wire = options.framed === false ? body : encodePayload(spec, body, options.header);
+      wire = options.framed === false ? body : encodeFrame(spec, body, { header: options.header });
     } catch (err) {
       // e.g. a payload longer than the length prefix can count, or not fixed:n bytes long
-      const code = err && typeof err === 'object' && typeof (err as { code?: unknown }).code === 'string' ? (err as { code: string }).code : 'PAYLOAD_NOT_ENCODABLE';
-      throw this.sendFailed(conn, new SocketError(code, `cannot frame the payload as "${spec}": ${err instanceof Error ? err.message : String(err)}`, { cause: err }));
+      const code = errorCode(err) ?? 'PAYLOAD_NOT_ENCODABLE';
+      throw this.sendFailed(conn, new SocketError(code, `cannot frame the payload as "${spec}": ${errorMessage(err)}`, { cause: err }));
     }
 
     if (conn instanceof TcpServerConnection) {
@@ -340,7 +342,7 @@ export class ConnectionRegistry implements IConnectionRegistry {
 
   setEncoding(id: string, encoding: string): void {
     const c = this.must(id);
-    const enc = checkEncoding(encoding);
+    const enc = normalizeEncoding(encoding);
     c.encoding = enc;
     this.host.stateChanged(c);
     if (c.children) {
@@ -472,12 +474,11 @@ export class ConnectionRegistry implements IConnectionRegistry {
 
   /** names the event's connection and, for a frame or chunk, its stream offset */
   private listenerFailed(err: unknown, e: { id: string; frame?: FrameRecord; chunk?: { offset: number } }): void {
-    const message = err instanceof Error ? err.message : String(err);
     const offset = e.frame ? e.frame.start : e.chunk?.offset;
     const c = this.conns.get(e.id);
     const who = c ? `${c.id} (${c.label})` : e.id;
     const what = e.frame ? `the ${e.frame.payload.length}-byte frame at stream offset ${offset}` : e.chunk ? `the chunk at stream offset ${offset}` : 'an event';
-    const ev: ErrorEvent = { id: e.id, time: Date.now(), code: 'LISTENER_ERROR', message: `${who}: an event listener threw on ${what}: ${message}` };
+    const ev: ErrorEvent = { id: e.id, time: Date.now(), code: 'LISTENER_ERROR', message: `${who}: an event listener threw on ${what}: ${errorMessage(err)}` };
     if (offset !== undefined) ev.offset = offset;
     this._onDidError.fire(ev);
   }

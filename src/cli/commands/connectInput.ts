@@ -4,7 +4,7 @@
  * STALL_WARN_MS; whatever was not sent is reported when the command ends.
  */
 import type { Session } from './session';
-import { plural } from '../output';
+import { plural } from '../../shared/format';
 
 /** a send that has not completed for this long while bytes wait: the peer is probably not reading */
 export const STALL_WARN_MS = 5000;

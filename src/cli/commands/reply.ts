@@ -5,8 +5,7 @@
  * (ENOBUFS), counted and reported.
  */
 import type { Session } from './session';
-import { codeOf } from './session';
-import { errorMessage } from '../errors';
+import { errorCode, errorMessage } from '../../shared/errors';
 
 export interface ReplyMode {
   echo: boolean;
@@ -33,11 +32,12 @@ export function createReplier(s: Session, mode: ReplyMode): Replier | undefined 
   });
   const failed = (err: unknown): void => {
     if (s.isFinished) return;
-    if (codeOf(err) === 'ENOBUFS') {
+    const code = errorCode(err) ?? 'ERROR';
+    if (code === 'ENOBUFS') {
       // a flood: report the first refusal, count the rest (reported at exit)
       if (refused++ > 0) return;
     }
-    s.reporter.warn(codeOf(err), errorMessage(err));
+    s.reporter.warn(code, errorMessage(err));
   };
   return (target, payload) => {
     const answer = mode.echo ? payload : mode.reply!;

@@ -21,7 +21,7 @@ import type {
 import { ConnectionHistory } from '../history';
 import { ConnectionCounters, now } from '../stats';
 import { SocketError } from '../errors';
-import { checkFraming, type FramingFailure, isRawFraming } from './framing';
+import { normalizeFramingSpec, type FramingFailure } from '../framing';
 import { StreamDecoding, type UnfinishedFrame } from './decode';
 
 export interface ResolvedRegistryOptions {
@@ -60,11 +60,6 @@ export function endpointOf(address: string | undefined, port: number | undefined
   if (address === undefined || port === undefined) return undefined;
   const fam = family === 'IPv6' || family === 6 || (family === undefined && address.includes(':')) ? 'IPv6' : 'IPv4';
   return { address, port, family: fam };
-}
-
-export function endpointLabel(e: Endpoint | undefined): string {
-  if (!e) return '?';
-  return e.family === 'IPv6' ? `[${e.address}]:${e.port}` : `${e.address}:${e.port}`;
 }
 
 export abstract class Connection {
@@ -106,7 +101,7 @@ export abstract class Connection {
   ) {
     this.framing = framing;
     this.encoding = encoding;
-    this.raw = isRawFraming(framing);
+    this.raw = framing === 'raw';
   }
 
   /** does this connection carry datagrams (each decoded on its own)? */
@@ -146,10 +141,10 @@ export abstract class Connection {
 
   /** switches the framing for bytes received from now on (throws on a bad spec) */
   setFraming(spec: string): void {
-    const canonical = checkFraming(spec);
+    const canonical = normalizeFramingSpec(spec);
     this.resetDecoder();
     this.framing = canonical;
-    this.raw = isRawFraming(canonical);
+    this.raw = canonical === 'raw';
     if (this.children) for (const c of this.children.values()) if (!c.isClosed) c.setFraming(canonical);
   }
 

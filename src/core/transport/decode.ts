@@ -3,8 +3,7 @@
  * recorded chunks: stream offsets, datagram boundaries (each datagram decoded on its own), framing failures and the
  * bytes of an unfinished frame are handled here once.
  */
-import type { DecodedFrame, FrameDecoder } from '../framing';
-import { asFramingFailure, createDecoder, type FramingFailure } from './framing';
+import { asFramingFailure, createFrameDecoder, type DecodedFrame, type FrameDecoder, type FramingFailure } from '../framing';
 
 /** receives each completed frame with absolute stream offsets [start, end) */
 export type FrameSink = (payload: Buffer, start: number, end: number, header: Record<string, unknown> | undefined) => void;
@@ -67,7 +66,7 @@ export class StreamDecoding {
     if (this.failed) return {};
     if (this.datagrams && this.dec && offset !== this.end) this.restart(offset);
     if (!this.dec) {
-      this.dec = createDecoder(this.spec, this.maxFrameSize);
+      this.dec = createFrameDecoder(this.spec, { maxFrameSize: this.maxFrameSize });
       this.base = offset;
     }
     const base = this.base;

@@ -39,7 +39,7 @@ export class GuardedEmitter<T> implements Disposable {
   private listeners: Array<(e: T) => void> = [];
   private disposed = false;
 
-  constructor(private readonly report: (err: unknown) => void) {}
+  constructor(private readonly report: (err: unknown, e: T) => void) {}
 
   readonly event: Event<T> = (listener) => {
     if (this.disposed) return { dispose: () => undefined };
@@ -61,7 +61,7 @@ export class GuardedEmitter<T> implements Disposable {
       try {
         ls[i](e);
       } catch (err) {
-        this.report(err);
+        this.report(err, e);
       }
     }
   }

@@ -48,6 +48,26 @@ describe('relay: TCP', () => {
     }
   });
 
+  it('a throwing event listener breaks nothing: the bytes still cross, an error event names pair, lane and offset', async () => {
+    const up = await tcpServer((s) => s.pipe(s));
+    const r = await startTcpRelay(up.port);
+    r.relay.onEvent((e) => {
+      if (e.type === 'chunk') throw new Error('listener bug');
+    });
+    try {
+      const c = await tcpConnect(r.port);
+      const got = collect(c);
+      c.end('still here');
+      assert.equal((await got).data.toString(), 'still here');
+      const errs = ofType(r.events, 'error').filter((e) => e.code === 'LISTENER_ERROR');
+      assert.ok(errs.length >= 2);
+      assert.match(errs[0].message, /^pair p1 c2s stream offset 0: a relay event listener threw on the 'chunk' event: listener bug$/);
+    } finally {
+      await r.close();
+      await up.close();
+    }
+  });
+
   it('decodes frames in both lanes with --framing and reports an unfinished frame at close', async () => {
     const frame = (t: string): Buffer => {
       const p = Buffer.from(t);

@@ -184,7 +184,7 @@ export class TcpPair implements LaneHost {
 /** A listening TCP relay. */
 export class TcpRelay {
   readonly proto = 'tcp';
-  private readonly emitter = new GuardedEmitter<RelayEvent>((err) => listenerFailed(this.emitter, err));
+  private readonly emitter = new GuardedEmitter<RelayEvent>((err, e) => listenerFailed(this.emitter, err, e));
   readonly onEvent: Event<RelayEvent> = this.emitter.event;
   private readonly server: Server;
   private readonly pairs = new Map<string, TcpPair>();

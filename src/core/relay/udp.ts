@@ -173,7 +173,7 @@ export class UdpPair {
 /** A bound UDP relay. */
 export class UdpRelay {
   readonly proto = 'udp';
-  private readonly emitter = new GuardedEmitter<RelayEvent>((err) => listenerFailed(this.emitter, err));
+  private readonly emitter = new GuardedEmitter<RelayEvent>((err, e) => listenerFailed(this.emitter, err, e));
   readonly onEvent: Event<RelayEvent> = this.emitter.event;
   private readonly socket: Socket;
   private readonly pairs = new Map<string, UdpPair>();

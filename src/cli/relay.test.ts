@@ -108,40 +108,40 @@ describe('sockdbg relay (tutorial programs through the relay)', function () {
   });
 
   it('every fault option reaches the relay (the naive pair, --json events)', async () => {
-    const run = async (faults: string[]): Promise<{ server: string; client: string; events: Ev[] }> => {
+    const run = async (faults: string[]): Promise<{ server: string; client: string; events: Ev[]; why: string }> => {
       const server = python(NAIVE_SERVER);
       const relay = cli(['relay', '--listen', '0', '--to', `127.0.0.1:${await peerPort(server)}`, '--once', '--json', ...faults]);
       const client = python(NAIVE_CLIENT, [String(await listeningPort(relay)), 'hello, world!']);
       const c = await client.exit();
       const s = await server.exit();
       await relay.exit();
-      return { server: s.stdout.split('\n')[1] ?? '', client: c.stdout.trim(), events: relay.events };
+      return { server: s.stdout.split('\n')[1] ?? '', client: c.stdout.trim(), events: relay.events, why: `${faults.join(' ')}: server ${JSON.stringify(s.stdout + s.stderr)} client ${JSON.stringify(c.stdout + c.stderr)} relay ${relay.stdout}${relay.stderr}` };
     };
     const pieces = (events: Ev[], lane: string): unknown[] => events.filter((e) => e.type === 'piece' && e.lane === lane).map((e) => e.len);
     const split = await run(['--chunk', 'split:5', '--lane', 'c2s', '--gap', '20']);
-    assert.deepEqual(pieces(split.events, 'c2s'), [5, 8]);
-    assert.equal(split.server, 'server got:hello');
+    assert.deepEqual(pieces(split.events, 'c2s'), [5, 8], split.why);
+    assert.equal(split.server, 'server got:hello', split.why);
     // the naive receivers read once: they see only the first piece
     const drip = await run(['--drip', '4/5', '--lane', 's2c']);
-    assert.equal(drip.client, 'client got:you');
-    assert.ok(pieces(drip.events, 's2c').every((n) => n === 4));
+    assert.equal(drip.client, 'client got:you', drip.why);
+    assert.ok(pieces(drip.events, 's2c').every((n) => n === 4), drip.why);
     const rate = await run(['--rate', '100', '--lane', 'c2s']);
-    assert.equal(rate.server, 'server got:hello');
-    assert.equal(pieces(rate.events, 'c2s')[0], 5);
+    assert.equal(rate.server, 'server got:hello', rate.why);
+    assert.equal(pieces(rate.events, 'c2s')[0], 5, rate.why);
     const delayed = await run(['--delay', '20:10', '--seed', '1']);
-    assert.equal(delayed.client, 'client got:you said hello, world!');
+    assert.equal(delayed.client, 'client got:you said hello, world!', delayed.why);
     const merged = await run(['--chunk', 'merge:30']);
-    assert.deepEqual(pieces(merged.events, 's2c'), [22]);
+    assert.deepEqual(pieces(merged.events, 's2c'), [22], merged.why);
     const dropped = await run(['--drop', 's2c']);
-    assert.equal(dropped.client, 'client got:');
-    assert.ok(dropped.events.some((e) => e.type === 'fault' && e.action === 'drop' && e.lane === 's2c' && e.bytes === 22));
+    assert.equal(dropped.client, 'client got:', dropped.why);
+    assert.ok(dropped.events.some((e) => e.type === 'fault' && e.action === 'drop' && e.lane === 's2c' && e.bytes === 22), dropped.why);
     const half = await run(['--half-close', 'c2s:5']);
-    assert.equal(half.server, 'server got:hello');
-    assert.equal(half.client, 'client got:you said hello');
+    assert.equal(half.server, 'server got:hello', half.why);
+    assert.equal(half.client, 'client got:you said hello', half.why);
     const reset = await run(['--reset-after', '5']);
-    assert.equal(reset.server, 'server got:hello');
-    assert.ok(reset.events.some((e) => e.type === 'fault' && e.action === 'reset'));
-    assert.equal(reset.events.find((e) => e.type === 'close')?.reason, 'reset-by-relay');
+    assert.equal(reset.server, 'server got:hello', reset.why);
+    assert.ok(reset.events.some((e) => e.type === 'fault' && e.action === 'reset'), reset.why);
+    assert.equal(reset.events.find((e) => e.type === 'close')?.reason, 'reset-by-relay', reset.why);
   });
 
   it('rejects bad options with exit 1 and a clear message', async () => {

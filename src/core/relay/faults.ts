@@ -2,6 +2,7 @@
  * Fault injection for a relay lane: the options, their command-line spellings (parsed here so every front end
  * accepts the same text), and the shaper that cuts a lane's bytes into pieces and says when each may be written.
  */
+import { performance } from 'node:perf_hooks';
 import type { Lane } from './types';
 import type { Rng } from './prng';
 
@@ -192,6 +193,12 @@ export class LaneShaper {
     }
     return at;
   }
+}
+
+/** a timer calling `fire` at `ready` (performance.now() ms); undefined when that time has come (write now) */
+export function timerUntil(ready: number, fire: () => void): NodeJS.Timeout | undefined {
+  const now = performance.now();
+  return ready > now + 0.5 ? setTimeout(fire, Math.ceil(ready - now)) : undefined;
 }
 
 function push(sizes: number[], n: number): number {

@@ -6,7 +6,7 @@ import type { Socket } from 'node:net';
 import { performance } from 'node:perf_hooks';
 import { asFramingFailure, createFrameDecoder, type FrameDecoder } from '../framing';
 import { emptyCounters, type Lane, type LaneCounters, type RelayEvent } from './types';
-import type { LaneShaper } from './faults';
+import { timerUntil, type LaneShaper } from './faults';
 
 /** the pair as a lane sees it */
 export interface LaneHost {
@@ -166,15 +166,11 @@ export class TcpLane {
     if (this.timer || this.waitingDrain || this.held || this.dst.destroyed) return;
     while (this.queue.length > 0) {
       const head = this.queue[0];
-      const now = performance.now();
-      const ready = head.injected ? now : Math.max(head.at, this.nextReady);
-      if (ready > now + 0.5) {
-        this.timer = setTimeout(() => {
-          this.timer = undefined;
-          this.pump();
-        }, Math.ceil(ready - now));
-        return;
-      }
+      this.timer = head.injected ? undefined : timerUntil(Math.max(head.at, this.nextReady), () => {
+        this.timer = undefined;
+        this.pump();
+      });
+      if (this.timer) return;
       this.queue.shift();
       this.queued -= head.data.length;
       const ok = this.forward(head.data);

@@ -9,7 +9,7 @@ import { GuardedEmitter, type Event } from '../events';
 import { endpointOf } from '../transport/connection';
 import { toSocketError } from '../errors';
 import { errorCode } from '../../shared/errors';
-import { LaneShaper, shapes, type FaultOptions } from './faults';
+import { LaneShaper, shapes, timerUntil, type FaultOptions } from './faults';
 import { createRng, deriveSeed, randomSeed } from './prng';
 import { listenerFailed } from './events';
 import { emptyCounters, type CloseReason, type Lane, type LaneCounters, type RelayEndpoint, type RelayEvent, type RelayOptions } from './types';
@@ -53,15 +53,11 @@ class UdpLane {
   private pump(): void {
     if (this.timer) return;
     while (this.queue.length > 0) {
-      const now = performance.now();
-      const ready = Math.max(this.queue[0].at, this.nextReady);
-      if (ready > now + 0.5) {
-        this.timer = setTimeout(() => {
-          this.timer = undefined;
-          this.pump();
-        }, Math.ceil(ready - now));
-        return;
-      }
+      this.timer = timerUntil(Math.max(this.queue[0].at, this.nextReady), () => {
+        this.timer = undefined;
+        this.pump();
+      });
+      if (this.timer) return;
       const head = this.queue.shift();
       if (!head) return;
       this.forward(head.data);

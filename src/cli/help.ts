@@ -176,8 +176,8 @@ client with an 'upstream-error' event; the relay keeps listening. Runs until Ctr
   --s2c-framing SPEC     the server → client lane's own framing
   --encoding ENC         how payloads are shown as text (default utf-8)
 Faults (TCP unless noted; --chunk, --delay, --drip and --rate act on the lanes given by --lane, default both):
-  --chunk N              write each read as N-byte pieces
-  --chunk random:A-B     pieces of random sizes between A and B bytes (repeatable with --seed)
+  --chunk N              cut the lane every N bytes (pieces also end where a read ended)
+  --chunk random:A-B     cut after random steps of A to B bytes (the same --seed cuts at the same offsets)
   --chunk split:K[,K…]   cut at these stream offsets of the lane
   --chunk merge[:MS]     join the reads arriving within MS ms (default 20) into one write
   --seed N               seed of the random choices; without it a seed is chosen and printed

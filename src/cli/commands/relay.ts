@@ -61,8 +61,8 @@ class RelayPrinter {
         return;
       }
       case 'chunk': {
-        // raw TCP and UDP show what arrived; with a framing the frames are shown instead
-        if (quiet || ((this.o.laneFraming?.[e.lane] ?? this.o.framing) !== 'raw' && !this.o.udp)) return;
+        // people see what arrived on raw lanes, frames on framed ones; --json always carries the chunks (boundaries)
+        if (quiet || (!json && (this.o.laneFraming?.[e.lane] ?? this.o.framing) !== 'raw' && !this.o.udp)) return;
         const text = this.text(e.pair, e.lane, e.data, !this.o.udp);
         if (json) this.out(jsonLine({ type: 'chunk', pair: e.pair, lane: e.lane, offset: e.offset, len: e.data.length, hex: e.data.toString('hex'), text }));
         else this.out(formatHumanFrame({ conn: e.pair, peer: `${e.pair} ${e.lane}`, payload: e.data, text, time: e.time, textOnly: isBinaryForm(this.o.encoding) }, ARROW[e.lane]));

@@ -4,7 +4,7 @@
  */
 import { performance } from 'node:perf_hooks';
 import type { Lane } from './types';
-import type { Rng } from './prng';
+import { createRng, type Rng } from './prng';
 
 /** how a lane's bytes are cut into the pieces written to the destination */
 export type ChunkMode =
@@ -123,41 +123,40 @@ export function shapes(faults: FaultOptions | undefined, lane: Lane): boolean {
 /** Cuts one lane's reads into pieces and computes when each piece may be written. */
 export class LaneShaper {
   private lastAt = 0;
+  /** the next drawn cut point (fixed and random modes) */
+  private nextCut: number | undefined;
   private rateFree = 0;
   readonly gapMs: number;
+  /** jitter draws come from their own stream, so that the number of reads never shifts the cut points */
+  private readonly jitterRng: Rng;
 
   constructor(
     private readonly faults: FaultOptions,
     private readonly rng: Rng,
   ) {
     this.gapMs = faults.gapMs ?? DEFAULT_GAP_MS;
+    this.jitterRng = createRng(rng.int(0, 0xffffffff));
   }
 
   get merging(): number | undefined {
     return this.faults.chunk?.kind === 'merge' ? this.faults.chunk.windowMs : undefined;
   }
 
-  /** the pieces of a read that starts at stream offset `offset` */
+  /**
+   * The pieces of a read that starts at stream offset `offset`. The cut points are stream offsets drawn from the
+   * chunk mode alone (every N bytes; random steps of A–B bytes; the split offsets), so a seed cuts a stream at the
+   * same places however the sender's stack delivered it; a piece also ends where the read ends (bytes are never held
+   * back waiting for more).
+   */
   cut(data: Buffer, offset: number): Buffer[] {
     const sizes: number[] = [];
-    const c = this.faults.chunk;
-    let left = data.length;
-    if (c?.kind === 'fixed') {
-      while (left > 0) left -= push(sizes, Math.min(c.size, left));
-    } else if (c?.kind === 'random') {
-      while (left > 0) left -= push(sizes, Math.min(this.rng.int(c.min, c.max), left));
-    } else if (c?.kind === 'split') {
-      let at = offset;
-      for (const k of c.offsets) {
-        if (k <= at) continue;
-        if (k >= offset + data.length) break;
-        sizes.push(k - at);
-        at = k;
-      }
-      sizes.push(offset + data.length - at);
-    } else {
-      sizes.push(data.length);
+    const end = offset + data.length;
+    let at = offset;
+    for (let k = this.cutAfter(at); k !== undefined && k < end; k = this.cutAfter(k)) {
+      sizes.push(k - at);
+      at = k;
     }
+    sizes.push(end - at);
     // a drip cuts to its byte count, a rate cap to 50 ms worth of bytes, so that both stay smooth
     const caps = [this.faults.drip?.bytes, this.faults.rate !== undefined ? Math.max(1, Math.floor(this.faults.rate / 20)) : undefined];
     const cap = Math.min(...caps.map((c) => c ?? Infinity));
@@ -171,11 +170,22 @@ export class LaneShaper {
     return pieces;
   }
 
+  /** the first cut point after stream offset `at`, if any */
+  private cutAfter(at: number): number | undefined {
+    const c = this.faults.chunk;
+    if (c?.kind === 'split') return c.offsets.find((k) => k > at);
+    if (c?.kind !== 'fixed' && c?.kind !== 'random') return undefined;
+    const step = (): number => (c.kind === 'fixed' ? c.size : this.rng.int(c.min, c.max));
+    this.nextCut ??= step();
+    while (this.nextCut <= at) this.nextCut += step();
+    return this.nextCut;
+  }
+
   /** the earliest time (performance.now() ms) the read arriving at `arrival` may start being written */
   readAt(arrival: number): number {
     const d = this.faults.delay;
     let at = arrival;
-    if (d) at = arrival + Math.max(0, d.ms + (d.jitter > 0 ? this.rng.int(-d.jitter, d.jitter) : 0));
+    if (d) at = arrival + Math.max(0, d.ms + (d.jitter > 0 ? this.jitterRng.int(-d.jitter, d.jitter) : 0));
     // order is kept: a read never overtakes the one before it
     at = Math.max(at, this.lastAt);
     this.lastAt = at;
@@ -201,7 +211,3 @@ export function timerUntil(ready: number, fire: () => void): NodeJS.Timeout | un
   return ready > now + 0.5 ? setTimeout(fire, Math.ceil(ready - now)) : undefined;
 }
 
-function push(sizes: number[], n: number): number {
-  sizes.push(n);
-  return n;
-}

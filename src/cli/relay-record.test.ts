@@ -175,6 +175,13 @@ describe('sockdbg relay --record, replay, pcap', function () {
       }
       relay.child.kill('SIGTERM');
       await relay.exit();
+      // pair p1 ('%Y', one client socket) replayed against a fresh time server: the same year comes back
+      const server2 = python(UDP_TIME_SERVER);
+      const replay = await runCli(['replay', rec, '--to', `127.0.0.1:${await peerPort(server2)}`, '--diff', '--json'], undefined, 15000);
+      const rev = replay.stdout.trim().split('\n').map((l) => JSON.parse(l) as Record<string, unknown>);
+      assert.equal(replay.code, 0, replay.stdout + replay.stderr);
+      assert.equal(rev[0].datagrams, 1);
+      assert.deepEqual(rev.filter((e) => e.type === 'diff').map((e) => e.status), ['same']);
       const out = join(dir, 'udp.pcapng');
       assert.equal((await runCli(['pcap', rec, out])).code, 0);
       const payloads = tsharkFields(out, ['udp.payload']).map((h) => Buffer.from(h, 'hex').toString());

@@ -1,5 +1,6 @@
 /** `sockdbg replay FILE` (play a recorded pair against a server or to a client, with a diff) and `sockdbg pcap FILE OUT`. */
-import { connect, createServer, type Socket } from 'node:net';
+import { connect, createServer, isIPv6, type Socket } from 'node:net';
+import { createSocket } from 'node:dgram';
 import type { CommandContext } from '../context';
 import { parseOrHelp } from '../dispatch';
 import { expectPositionals, exclusive, optFlag, optString, parseFraming, parseSeconds, type OptionDefs } from '../args';
@@ -7,7 +8,7 @@ import { EXIT_OK, UsageError, describeNetworkError } from '../errors';
 import { errorMessage } from '../../shared/errors';
 import { jsonLine } from '../output';
 import { formatHostPort } from '../../shared/format';
-import { readRecording, laneFramingOf, replayPair, recordedPairs, diffLane, laneData, writePcapng, type Recording, type DiffLine } from '../../core/relay';
+import { readRecording, laneFramingOf, replayPair, replayUdpPair, recordedPairs, diffLane, diffDatagrams, laneData, writePcapng, type Recording, type DiffLine } from '../../core/relay';
 import { parseEndpointArg } from './relay-options';
 
 /** `replay --diff`: what came back differs from the recording */
@@ -69,7 +70,7 @@ export async function runReplay(argv: string[], ctx: CommandContext): Promise<nu
   const listenText = optString(args, 'listen');
   if (toText === undefined && listenText === undefined) throw new UsageError('give --to HOST:PORT (replay as the client) or --listen [HOST:]PORT (as the server)', cmd);
   const rec = load(args.positionals[0], cmd);
-  if (rec.header.proto !== 'tcp') throw new UsageError('replay plays TCP recordings; this one is UDP', cmd);
+  if (rec.header.proto === 'udp' && toText === undefined) throw new UsageError('a UDP recording replays as the client only: give --to HOST:PORT', cmd);
   const pairs = recordedPairs(rec);
   const pair = optString(args, 'pair') ?? pairs[0];
   if (pair === undefined || !pairs.includes(pair)) {
@@ -80,6 +81,7 @@ export async function runReplay(argv: string[], ctx: CommandContext): Promise<nu
   const json = optFlag(args, 'json');
   const out = (s: string): void => void ctx.stdout.write(s + '\n');
 
+  if (rec.header.proto === 'udp' && toText !== undefined) return replayUdp(rec, pair, parseEndpointArg(toText, cmd, '--to'), waitMs, optFlag(args, 'diff'), { json, out });
   let socket: Socket;
   let role: 'client' | 'server';
   if (toText !== undefined) {
@@ -112,11 +114,38 @@ export async function runReplay(argv: string[], ctx: CommandContext): Promise<nu
   const summary = { type: 'replayed', pair, role, sent: result.sent, got: result.got.length, expected: expected.reduce((n, b) => n + b.length, 0) };
   out(json ? jsonLine({ ...summary, ...(result.error ? { error: result.error } : {}) }) : `replayed ${pair} as the ${role}: sent ${result.sent} bytes (${result.sentLane}), got ${result.got.length} bytes (${result.gotLane}), the recording had ${summary.expected}${result.error ? `; ${result.error}` : ''}`);
   if (!optFlag(args, 'diff')) return EXIT_OK;
-  const d = diffLane(expected, result.got, framingOverride ?? laneFramingOf(rec.header, result.gotLane));
-  for (const l of d.lines) out(json ? jsonLine(diffJson(result.gotLane, l)) : diffText(result.gotLane, l));
+  return printDiff(diffLane(expected, result.got, framingOverride ?? laneFramingOf(rec.header, result.gotLane)), result.gotLane, { json, out });
+}
+
+interface Out {
+  json: boolean;
+  out: (s: string) => void;
+}
+
+function printDiff(d: { same: boolean; lines: DiffLine[] }, lane: string, { json, out }: Out): number {
+  for (const l of d.lines) out(json ? jsonLine(diffJson(lane, l)) : diffText(lane, l));
   const bad = d.lines.filter((l) => l.status !== 'same').length;
   out(json ? jsonLine({ type: 'diff-summary', same: d.same, frames: d.lines.length, different: bad }) : d.same ? `no difference (${d.lines.length} frames)` : `${bad} of ${d.lines.length} frames differ`);
   return d.same ? EXIT_OK : EXIT_DIFFERENT;
+}
+
+/** a UDP pair as the client: its datagrams to --to, the answers compared datagram by datagram */
+async function replayUdp(rec: Recording, pair: string, to: { host: string; port: number }, waitMs: number, diff: boolean, o: Out): Promise<number> {
+  const socket = createSocket(isIPv6(to.host) ? 'udp6' : 'udp4');
+  await new Promise<void>((resolve, reject) => {
+    socket.once('error', (err) => reject(describeNetworkError(err, formatHostPort(to.host, to.port), 'connect')));
+    socket.connect(to.port, to.host, () => resolve());
+  });
+  const result = await replayUdpPair(rec, socket, { pair, waitMs });
+  const expected = laneData(rec, pair, 's2c');
+  const gotBytes = result.got.reduce((n, b) => n + b.length, 0);
+  const expBytes = expected.reduce((n, b) => n + b.length, 0);
+  o.out(
+    o.json
+      ? jsonLine({ type: 'replayed', pair, role: 'client', sent: result.sent, got: gotBytes, expected: expBytes, datagrams: result.got.length, ...(result.error ? { error: result.error } : {}) })
+      : `replayed ${pair} as the client (udp): sent ${result.sent} bytes, got ${result.got.length} datagrams (${gotBytes} bytes), the recording had ${expected.length} (${expBytes} bytes)${result.error ? `; ${result.error}` : ''}`,
+  );
+  return diff ? printDiff(diffDatagrams(expected, result.got), 's2c', o) : EXIT_OK;
 }
 
 export function runPcap(argv: string[], ctx: CommandContext): Promise<number> {

@@ -45,11 +45,24 @@ export function diffLane(expectedChunks: Buffer[], got: Buffer, framing: string)
   const act = frames(got, framing, cuts);
   if (act.rest.length > 0) act.frames.push({ payload: act.rest, start: got.length - act.rest.length });
   if (exp.rest.length > 0) exp.frames.push({ payload: exp.rest, start: Buffer.concat(expectedChunks).length - exp.rest.length });
+  return compare(exp.frames, act.frames);
+}
+
+/** UDP: datagram by datagram, in order */
+export function diffDatagrams(expected: Buffer[], got: Buffer[]): { same: boolean; lines: DiffLine[] } {
+  const index = (list: Buffer[]): Framed[] => {
+    let off = 0;
+    return list.map((payload) => ({ payload, start: (off += payload.length) - payload.length }));
+  };
+  return compare(index(expected), index(got));
+}
+
+function compare(expected: Framed[], got: Framed[]): { same: boolean; lines: DiffLine[] } {
   const lines: DiffLine[] = [];
-  const n = Math.max(exp.frames.length, act.frames.length);
+  const n = Math.max(expected.length, got.length);
   for (let i = 0; i < n; i++) {
-    const e = exp.frames[i];
-    const a = act.frames[i];
+    const e = expected[i];
+    const a = got[i];
     if (e && a) {
       if (e.payload.equals(a.payload)) {
         lines.push({ frame: i + 1, status: 'same', offset: e.start, len: e.payload.length });

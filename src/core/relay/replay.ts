@@ -5,6 +5,7 @@
  * protocols replay in step. What comes back is collected for the diff.
  */
 import type { Socket } from 'node:net';
+import type { Socket as UdpSocket } from 'node:dgram';
 import type { Lane } from './types';
 import type { Recording } from './record';
 
@@ -112,4 +113,70 @@ export async function replayPair(rec: Recording, socket: Socket, o: ReplayOption
 /** the pairs of a recording, in order of opening */
 export function recordedPairs(rec: Recording): string[] {
   return rec.entries.filter((e) => e.type === 'open').map((e) => e.pair);
+}
+
+export interface UdpReplayResult {
+  sent: number;
+  /** the datagrams that came back, in order */
+  got: Buffer[];
+  timedOut: boolean;
+  error?: string;
+}
+
+/**
+ * Replays the c2s datagrams of one recorded UDP pair on a connected socket, each only once as many answers came
+ * back as the recording had at that point; collects the answers.
+ */
+export async function replayUdpPair(rec: Recording, socket: UdpSocket, o: { pair: string; waitMs?: number }): Promise<UdpReplayResult> {
+  const waitMs = o.waitMs ?? 5000;
+  const got: Buffer[] = [];
+  let error: string | undefined;
+  let wake: (() => void) | undefined;
+  socket.on('message', (m) => {
+    got.push(m);
+    wake?.();
+  });
+  socket.on('error', (e: NodeJS.ErrnoException) => {
+    error = e.code ?? e.message;
+    wake?.();
+  });
+  let timedOut = false;
+  const waitFor = async (n: number): Promise<void> => {
+    const deadline = Date.now() + waitMs;
+    while (got.length < n && error === undefined) {
+      const left = deadline - Date.now();
+      if (left <= 0) {
+        timedOut = true;
+        return;
+      }
+      await new Promise<void>((r) => {
+        const t = setTimeout(r, left);
+        wake = () => {
+          clearTimeout(t);
+          r();
+        };
+      });
+      wake = undefined;
+    }
+  };
+  let expected = 0;
+  let sent = 0;
+  for (const e of rec.entries) {
+    if (e.pair !== o.pair || e.type !== 'data') continue;
+    if (e.lane === 's2c') {
+      expected++;
+      continue;
+    }
+    await waitFor(expected);
+    const d = Buffer.from(e.b64, 'base64');
+    await new Promise<void>((r) => socket.send(d, (err) => {
+      if (err) error = (err as NodeJS.ErrnoException).code ?? err.message;
+      r();
+    }));
+    sent += d.length;
+  }
+  await waitFor(expected);
+  if (error === undefined) await sleep(Math.min(200, waitMs));
+  socket.close();
+  return { sent, got, timedOut, ...(error !== undefined ? { error } : {}) };
 }

@@ -7,8 +7,8 @@ import * as dgram from 'node:dgram';
 import * as dns from 'node:dns';
 import * as net from 'node:net';
 import type { Endpoint, UdpBindOptions } from '../types';
-import { datagramTooLargeError, errorCode, notConnectedError, SocketError, toSocketError, UDP_MAX_IPV4, UDP_MAX_IPV6 } from '../errors';
-import { Connection, type ConnectionHost, endpointLabel, endpointOf } from './connection';
+import { badPortError, datagramTooLargeError, errorCode, notConnectedError, SocketError, toSocketError, UDP_MAX_IPV4, UDP_MAX_IPV6 } from '../errors';
+import { Connection, type ConnectionHost, endpointLabel, endpointOf, type OutgoingMessage } from './connection';
 
 /** the largest payload one datagram to `address` may carry */
 export function udpMaxPayload(address: string): number {
@@ -32,14 +32,22 @@ export class UdpPeerConnection extends Connection {
     return true;
   }
 
-  write(wire: Buffer): Promise<void> {
-    if (this.isClosed) return Promise.reject(notConnectedError(this.id, this.label, this.state));
-    return this.socketConn.sendDatagram(wire, this.remote!);
+  /** replies to this peer's address (options.to is not needed) */
+  send(msg: OutgoingMessage): Promise<void> {
+    const max = udpMaxPayload(this.remote!.address);
+    if (msg.wire.length > max) return Promise.reject(this.host.sendFailed(this, datagramTooLargeError(msg.wire.length, max)));
+    if (this.isClosed) return Promise.reject(this.host.sendFailed(this, notConnectedError(this.id, this.label, this.state)));
+    return this.socketConn.deliver(this, msg);
   }
 
   close(): Promise<void> {
     this.socketConn.forgetPeer(this);
     this.finish('local');
+    return Promise.resolve();
+  }
+
+  /** closes with its socket */
+  override closeNow(): Promise<void> {
     return Promise.resolve();
   }
 
@@ -162,8 +170,39 @@ export class UdpConnection extends Connection {
     });
   }
 
-  /** one datagram; the size limit is checked before the socket is touched */
-  sendDatagram(wire: Buffer, to: Endpoint): Promise<void> {
+  /** sends to `msg.to` (resolved to an address of this socket's family) through the udp-peer for that address */
+  async send(msg: OutgoingMessage): Promise<void> {
+    const { wire, to } = msg;
+    if (!to) throw this.host.sendFailed(this, new SocketError('EDESTADDRREQ', `send on UDP socket ${this.id} (${this.label}) needs a destination (options.to)`));
+    const badPort = badPortError(to.port, false);
+    if (badPort) throw this.host.sendFailed(this, badPort);
+    if (wire.length > UDP_MAX_IPV6) throw this.host.sendFailed(this, datagramTooLargeError(wire.length, udpMaxPayload(to.address)));
+    if (this.isClosed) throw this.host.sendFailed(this, new SocketError('ENOTCONN', `UDP socket ${this.id} (${this.label}) is closed (ENOTCONN)`));
+    let address: string;
+    try {
+      address = await this.resolve(to.address);
+    } catch (err) {
+      throw this.host.sendFailed(this, err);
+    }
+    const max = udpMaxPayload(address);
+    if (wire.length > max) throw this.host.sendFailed(this, datagramTooLargeError(wire.length, max));
+    return this.deliver(this.peerFor(address, to.port), msg);
+  }
+
+  /**
+   * One datagram to `peer`'s address, recorded on the peer once the kernel has taken it: a send it refuses
+   * (EACCES for a broadcast address without SO_BROADCAST, say) is reported and not counted. The record is made in
+   * the send's callback, which runs before any I/O callback, so the outgoing frame still precedes its reply.
+   */
+  deliver(peer: UdpPeerConnection, msg: OutgoingMessage): Promise<void> {
+    const remote = peer.remote!;
+    return this.sendDatagram(msg.wire, remote, () => peer.recordOut(msg.wire, msg.payload, msg.header, remote)).catch((err: unknown) => {
+      throw this.host.sendFailed(peer, err);
+    });
+  }
+
+  /** one datagram; the size limit is checked before the socket is touched; `sent` runs once the kernel took it */
+  private sendDatagram(wire: Buffer, to: Endpoint, sent: () => void): Promise<void> {
     const max = udpMaxPayload(to.address);
     if (wire.length > max) return Promise.reject(datagramTooLargeError(wire.length, max));
     const s = this.socket;
@@ -171,18 +210,17 @@ export class UdpConnection extends Connection {
     return new Promise((resolve, reject) => {
       try {
         s.send(wire, to.port, to.address, (err) => {
-          if (err) reject(toSocketError(err, 'send', to.address, to.port));
-          else resolve();
+          if (err) {
+            reject(toSocketError(err, 'send', to.address, to.port));
+            return;
+          }
+          sent();
+          resolve();
         });
       } catch (e) {
         reject(toSocketError(e, 'send', to.address, to.port));
       }
     });
-  }
-
-  write(): Promise<void> {
-    // the registry resolves the destination to a peer and writes there
-    return Promise.reject(new SocketError('EDESTADDRREQ', 'send on a UDP socket needs options.to'));
   }
 
   close(): Promise<void> {

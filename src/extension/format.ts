@@ -1,5 +1,6 @@
 /** Small formatting helpers for the tree, the status bar and messages (no `vscode` needed). */
 import type { ConnectionInfo, Endpoint } from '../core/types';
+import { isClosedState, isContainer } from '../shared/connections';
 
 export function formatBytes(n: number): string {
   if (n < 1024) return `${n} B`;
@@ -33,12 +34,12 @@ export function formatTime(epochMs: number): string {
 
 /** the address a user means by "this connection": the peer for sockets, the local one for listeners */
 export function primaryAddress(info: ConnectionInfo): string {
-  if (info.kind === 'tcp-server' || info.kind === 'udp') return formatEndpoint(info.local) || info.label;
+  if (isContainer(info)) return formatEndpoint(info.local) || info.label;
   return formatEndpoint(info.remote) || formatEndpoint(info.local) || info.label;
 }
 
 export function isClosed(info: ConnectionInfo): boolean {
-  return info.state === 'closed' || info.state === 'error';
+  return isClosedState(info.state);
 }
 
 export function parsePort(value: string): number | undefined {

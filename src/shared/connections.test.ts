@@ -10,6 +10,7 @@ import {
   isConnectionKind,
   isConnectionState,
   isContainer,
+  menuContext,
   type ConnectionKind,
   type ConnectionState,
 } from './connections';
@@ -71,5 +72,37 @@ describe('shared/connections', () => {
     assert.equal(isConnectionKind('tls'), false);
     assert.equal(isConnectionState('opened'), false);
     assert.deepEqual(CONNECTION_KINDS.filter((kind) => isContainer({ kind })), ['tcp-server', 'udp']);
+  });
+});
+
+describe('shared/connections: the tree menus in package.json', () => {
+  // eslint-disable-next-line @typescript-eslint/no-require-imports
+  const pkg = require('../../../package.json') as { contributes: { menus: Record<string, Array<{ command: string; when?: string }>> } };
+  const items = pkg.contributes.menus['view/item/context']!;
+  /** does the menu entry of `command` show on a row with context value `v`? (every entry of it must agree) */
+  function shows(command: string, v: string): boolean {
+    const entries = items.filter((m) => m.command === command);
+    assert.ok(entries.length > 0, command);
+    const answers = entries.map((m) => {
+      const re = /viewItem =~ \/(.*)\/$/.exec(m.when ?? '');
+      assert.ok(re, `${command}: ${m.when}`);
+      return new RegExp(re[1]!).test(v);
+    });
+    assert.ok(answers.every((a) => a === answers[0]), `${command}: its entries disagree on "${v}"`);
+    return answers[0]!;
+  }
+
+  it('offer Send and Send FIN exactly where the capabilities say, and close/remove by state', () => {
+    for (const kind of CONNECTION_KINDS) {
+      for (const state of CONNECTION_STATES) {
+        const v = menuContext({ kind, state });
+        const caps = KIND_CAPABILITIES[kind];
+        assert.equal(shows('socketDebugger.send', v), caps.canSend && caps.sendStates.includes(state), v);
+        assert.equal(shows('socketDebugger.halfClose', v), canHalfClose({ kind, state }), v);
+        assert.equal(shows('socketDebugger.remove', v), isClosedState(state), v);
+        assert.equal(shows('socketDebugger.stopServer', v), kind === 'tcp-server' && state === 'listening', v);
+        assert.equal(shows('socketDebugger.openComposer', v), !isClosedState(state), v);
+      }
+    }
   });
 });

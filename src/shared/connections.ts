@@ -149,3 +149,15 @@ export function canHalfClose(c: KindAndState): boolean {
 export function isContainer(c: { readonly kind: ConnectionKind }): boolean {
   return KIND_CAPABILITIES[c.kind].container;
 }
+
+/**
+ * A tree row's context value, which the menus in package.json match: "kind.state", then a word per action the row
+ * offers: " send" (its kind can send in this state; a server sends to its clients) and " fin" (half-close).
+ */
+export function menuContext(c: KindAndState): string {
+  const caps = KIND_CAPABILITIES[c.kind];
+  let v = `${c.kind}.${c.state}`;
+  if (caps.canSend && caps.sendStates.includes(c.state)) v += ' send';
+  if (canHalfClose(c)) v += ' fin';
+  return v;
+}

@@ -3,7 +3,8 @@
  * flow (port, host, framing, encoding) with "Try Another Port", "Retry" and "Change Address…" on failure.
  */
 import * as vscode from 'vscode';
-import { checkBindOptions, checkConnectOptions, checkListenOptions, tcpClientOptions, type BindOptions, type ConnectOptions, type ListenOptions } from '../commandOptions';
+import type { ConnectionInfo } from '../../core/types';
+import { checkBindOptions, checkConnectOptions, checkListenOptions, tcpClientOptions } from '../commandOptions';
 import { readConfig } from '../config';
 import { pickEncoding, pickFraming, promptHost, promptPort } from '../prompts';
 import { errorCode, errorMessage, type CommandKit } from './kit';
@@ -72,36 +73,69 @@ export function createCommands(kit: CommandKit): Pick<CommandSpecs, 'socketDebug
     return (await kit.showError(message, ...actions)) === again;
   }
 
-  async function listenInteractive(prefill: Partial<ListenOptions>): Promise<string | undefined> {
+  /**
+   * A server or UDP socket from the palette: port, address, framing, encoding; on a taken or forbidden port, offers
+   * the next one. `key` names the remembered last port.
+   */
+  async function bindInteractive(
+    key: 'listen' | 'bind',
+    text: { title: string; hostPrompt: string; failed: (where: string, why: string) => string },
+    create: (a: EndpointAnswers) => Promise<ConnectionInfo>,
+    prefill: Partial<EndpointAnswers>,
+  ): Promise<string | undefined> {
     const a = await promptEndpoint({
-      title: l10n.t('New TCP Server'),
+      title: text.title,
       first: 'port',
-      port: prefill.port ?? kit.lastPort('listen', DEFAULT_PORT),
+      port: prefill.port ?? kit.lastPort(key, DEFAULT_PORT),
       allowZero: true,
-      hostPrompt: l10n.t('Address to listen on (127.0.0.1: this machine only; 0.0.0.0: every interface)'),
+      hostPrompt: text.hostPrompt,
       givenHost: prefill.host,
       framing: prefill.framing,
       encoding: prefill.encoding,
     });
     if (!a) return undefined;
     try {
-      const info = await registry.listenTcp(a);
-      kit.rememberPort('listen', a.port);
+      const info = await create(a);
+      kit.rememberPort(key, a.port);
       return await kit.created(info, true, undefined);
     } catch (e) {
-      if (await offerAnotherPort(l10n.t('Could not start the TCP server on {0}: {1}', `${a.host}:${a.port}`, errorMessage(e)), e)) {
-        return listenInteractive({ ...a, port: nextPort(a.port) });
+      if (await offerAnotherPort(text.failed(`${a.host}:${a.port}`, errorMessage(e)), e)) {
+        return bindInteractive(key, text, create, { ...a, port: nextPort(a.port) });
       }
       return undefined;
     }
   }
+
+  const listenInteractive = (): Promise<string | undefined> =>
+    bindInteractive(
+      'listen',
+      {
+        title: l10n.t('New TCP Server'),
+        hostPrompt: l10n.t('Address to listen on (127.0.0.1: this machine only; 0.0.0.0: every interface)'),
+        failed: (where, why) => l10n.t('Could not start the TCP server on {0}: {1}', where, why),
+      },
+      (a) => registry.listenTcp(a),
+      {},
+    );
+
+  const udpInteractive = (): Promise<string | undefined> =>
+    bindInteractive(
+      'bind',
+      {
+        title: l10n.t('New UDP Socket'),
+        hostPrompt: l10n.t('Address to bind to (127.0.0.1: this machine only; 0.0.0.0: every interface)'),
+        failed: (where, why) => l10n.t('Could not bind the UDP socket to {0}: {1}', where, why),
+      },
+      (a) => registry.bindUdp({ ...a, broadcast: readConfig().udpBroadcast }),
+      {},
+    );
 
   function suggestedConnectPort(): number {
     const server = registry.list().find((c) => c.kind === 'tcp-server' && c.state === 'listening' && c.local);
     return server?.local?.port ?? kit.lastPort('connect', DEFAULT_PORT);
   }
 
-  async function connectInteractive(prefill: Partial<ConnectOptions>): Promise<string | undefined> {
+  async function connectInteractive(prefill: Partial<EndpointAnswers>): Promise<string | undefined> {
     const a = await promptEndpoint({
       title: l10n.t('New TCP Client'),
       first: 'host',
@@ -136,35 +170,11 @@ export function createCommands(kit: CommandKit): Pick<CommandSpecs, 'socketDebug
     }
   }
 
-  async function bindInteractive(prefill: Partial<BindOptions>): Promise<string | undefined> {
-    const a = await promptEndpoint({
-      title: l10n.t('New UDP Socket'),
-      first: 'port',
-      port: prefill.port ?? kit.lastPort('bind', DEFAULT_PORT),
-      allowZero: true,
-      hostPrompt: l10n.t('Address to bind to (127.0.0.1: this machine only; 0.0.0.0: every interface)'),
-      givenHost: prefill.host,
-      framing: prefill.framing,
-      encoding: prefill.encoding,
-    });
-    if (!a) return undefined;
-    try {
-      const info = await registry.bindUdp({ ...a, broadcast: readConfig().udpBroadcast });
-      kit.rememberPort('bind', a.port);
-      return await kit.created(info, true, undefined);
-    } catch (e) {
-      if (await offerAnotherPort(l10n.t('Could not bind the UDP socket to {0}: {1}', `${a.host}:${a.port}`, errorMessage(e)), e)) {
-        return bindInteractive({ ...a, port: nextPort(a.port) });
-      }
-      return undefined;
-    }
-  }
-
   return {
     'socketDebugger.tcp.listen': {
       arg: 'create',
       check: (o) => checkListenOptions(o, readConfig()),
-      run: async (inv) => (inv.via === 'api' ? kit.created(await registry.listenTcp(inv.options.create), false, inv.options.openComposer) : listenInteractive({})),
+      run: async (inv) => (inv.via === 'api' ? kit.created(await registry.listenTcp(inv.options.create), false, inv.options.openComposer) : listenInteractive()),
     },
     'socketDebugger.tcp.connect': {
       arg: 'create',
@@ -174,7 +184,7 @@ export function createCommands(kit: CommandKit): Pick<CommandSpecs, 'socketDebug
     'socketDebugger.udp.bind': {
       arg: 'create',
       check: (o) => checkBindOptions(o, readConfig()),
-      run: async (inv) => (inv.via === 'api' ? kit.created(await registry.bindUdp(inv.options.create), false, inv.options.openComposer) : bindInteractive({})),
+      run: async (inv) => (inv.via === 'api' ? kit.created(await registry.bindUdp(inv.options.create), false, inv.options.openComposer) : udpInteractive()),
     },
   };
 }

@@ -1,3 +1,4 @@
+/** The kinds' capability table, the questions built on it, and the tree menus of package.json that follow it. */
 import * as assert from 'node:assert/strict';
 import {
   CONNECTION_KINDS,

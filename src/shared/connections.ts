@@ -91,7 +91,7 @@ export const KIND_CAPABILITIES: Readonly<Record<ConnectionKind, KindCapabilities
     sendsToChildren: false,
     needsDestination: false,
     takesDestination: true,
-    sendStates: ['open', 'half-closed', 'connecting', 'reconnecting', 'listening'],
+    sendStates: ['open'],
     canHalfClose: false,
     receives: true,
   },

@@ -4,11 +4,13 @@
  * CommandOptionsError with a message naming the bad key. Pure (no `vscode`): unit-tested outside VS Code.
  */
 import { encodeText, normalizeEncoding } from '../core/codec/encoding';
-import { parseBase64, parseEscapes, parseHex } from '../core/codec/input';
-import { checkFraming } from '../core/transport/framing';
+import { parseBase64, parseHex } from '../core/codec/binaryInput';
+import { parseEscapes } from '../core/codec/input';
+import { normalizeFramingSpec } from '../core/framing';
 import type { ConnectionInfo, TcpConnectOptions, TcpListenOptions, UdpBindOptions } from '../core/types';
 import type { SocketDebuggerConfig } from './config';
-import { parseHostPort } from './format';
+import { errorMessage } from '../shared/errors';
+import { parseHostPort } from '../shared/format';
 
 interface CommonOptions {
   /** framing spec (see the framing grammar), default: setting socketDebugger.defaultFraming */
@@ -108,10 +110,6 @@ export type OptionDefaults = Pick<
 /** an options object as it arrives from executeCommand: checked key by key */
 export type RawOptions = Readonly<Record<string, unknown>>;
 
-export function errorMessage(e: unknown): string {
-  return e instanceof Error ? e.message : String(e);
-}
-
 export function checkPort(v: unknown, allowZero: boolean, what = 'port'): number {
   if (typeof v !== 'number' || !Number.isInteger(v) || v < 0 || v > 65535 || (!allowZero && v === 0)) {
     throw new CommandOptionsError(`${what} must be an integer from ${allowZero ? 0 : 1} to 65535 (got ${JSON.stringify(v)})`);
@@ -135,7 +133,7 @@ function optBoolean(o: RawOptions, key: string): boolean | undefined {
 
 export function checkFramingOption(framing: string): string {
   try {
-    return checkFraming(framing);
+    return normalizeFramingSpec(framing);
   } catch (e) {
     throw new CommandOptionsError(`bad framing "${framing}": ${errorMessage(e)}`);
   }

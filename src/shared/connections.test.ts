@@ -1,5 +1,7 @@
 /** The kinds' capability table, the questions built on it, and the tree menus of package.json that follow it. */
 import * as assert from 'node:assert/strict';
+import * as fs from 'node:fs';
+import * as path from 'node:path';
 import {
   CONNECTION_KINDS,
   CONNECTION_STATES,
@@ -77,8 +79,8 @@ describe('shared/connections', () => {
 });
 
 describe('shared/connections: the tree menus in package.json', () => {
-  // eslint-disable-next-line @typescript-eslint/no-require-imports
-  const pkg = require('../../../package.json') as { contributes: { menus: Record<string, Array<{ command: string; when?: string }>> } };
+  // out/src/shared → the repository's package.json
+  const pkg = JSON.parse(fs.readFileSync(path.join(__dirname, '../../../package.json'), 'utf8')) as { contributes: { menus: Record<string, Array<{ command: string; when?: string }>> } };
   const items = pkg.contributes.menus['view/item/context']!;
   /** does the menu entry of `command` show on a row with context value `v`? (every entry of it must agree) */
   function shows(command: string, v: string): boolean {

@@ -5,6 +5,7 @@
 import * as vscode from 'vscode';
 import type { ConnectionInfo } from '../../core/types';
 import { checkBindOptions, checkConnectOptions, checkListenOptions, tcpClientOptions } from '../commandOptions';
+import { formatHostPort } from '../../shared/format';
 import { readConfig } from '../config';
 import { pickEncoding, pickFraming, promptHost, promptPort } from '../prompts';
 import { errorCode, errorMessage, type CommandKit } from './kit';
@@ -99,7 +100,7 @@ export function createCommands(kit: CommandKit): Pick<CommandSpecs, 'socketDebug
       kit.rememberPort(key, a.port);
       return await kit.created(info, true, undefined);
     } catch (e) {
-      if (await offerAnotherPort(text.failed(`${a.host}:${a.port}`, errorMessage(e)), e)) {
+      if (await offerAnotherPort(text.failed(formatHostPort(a.host, a.port), errorMessage(e)), e)) {
         return bindInteractive(key, text, create, { ...a, port: nextPort(a.port) });
       }
       return undefined;
@@ -156,14 +157,14 @@ export function createCommands(kit: CommandKit): Pick<CommandSpecs, 'socketDebug
       // the socketDebugger.tcpClient.* settings, read at each attempt
       const options = { ...a, ...tcpClientOptions(readConfig()) };
       const info = first
-        ? await vscode.window.withProgress({ location: vscode.ProgressLocation.Window, title: l10n.t('Connecting to {0}…', `${a.host}:${a.port}`) }, () => registry.connectTcp(options))
+        ? await vscode.window.withProgress({ location: vscode.ProgressLocation.Window, title: l10n.t('Connecting to {0}…', formatHostPort(a.host, a.port)) }, () => registry.connectTcp(options))
         : await registry.connectTcp(options);
       if (first) kit.rememberPort('connect', a.port);
       return await kit.created(info, true, undefined);
     } catch (e) {
       const retry = l10n.t('Retry');
       const change = l10n.t('Change Address…');
-      const picked = await kit.showError(l10n.t('Could not connect to {0}: {1}', `${a.host}:${a.port}`, errorMessage(e)), retry, change);
+      const picked = await kit.showError(l10n.t('Could not connect to {0}: {1}', formatHostPort(a.host, a.port), errorMessage(e)), retry, change);
       if (picked === retry) return connectAttempt(a, false);
       if (picked === change) return connectInteractive(a);
       return undefined;

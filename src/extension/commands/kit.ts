@@ -3,10 +3,9 @@ import * as vscode from 'vscode';
 import type { ConnectionRegistry } from '../../core/registry';
 import type { ConnectionInfo } from '../../core/types';
 import { CommandOptionsError, checkId, type RawOptions } from '../commandOptions';
-export { errorCode } from '../../core/errors';
-export { errorMessage } from '../commandOptions';
+export { errorCode, errorMessage } from '../../shared/errors';
 import { readConfig } from '../config';
-import { formatEndpoint } from '../format';
+import { formatEndpoint } from '../../shared/format';
 import { pickConnection } from '../prompts';
 import type { ConnectionsTreeProvider } from '../tree';
 import type { Invocation } from './table';
@@ -101,10 +100,10 @@ export class CommandKit {
 function createdMessage(info: ConnectionInfo): string {
   switch (info.kind) {
     case 'tcp-server':
-      return `TCP server ${info.id} listening on ${formatEndpoint(info.local)} (framing ${info.framing}, encoding ${info.encoding})`;
+      return `TCP server ${info.id} listening on ${formatEndpoint(info.local) ?? ''} (framing ${info.framing}, encoding ${info.encoding})`;
     case 'tcp-client':
-      return `TCP client ${info.id} connected to ${formatEndpoint(info.remote)} from ${formatEndpoint(info.local)}`;
+      return `TCP client ${info.id} connected to ${formatEndpoint(info.remote) ?? ''} from ${formatEndpoint(info.local) ?? ''}`;
     default:
-      return `UDP socket ${info.id} bound to ${formatEndpoint(info.local)}`;
+      return `UDP socket ${info.id} bound to ${formatEndpoint(info.local) ?? ''}`;
   }
 }

@@ -3,7 +3,9 @@ import * as vscode from 'vscode';
 import type { ConnectionInfo } from '../../core/types';
 import { capabilities } from '../../shared/connections';
 import { CommandOptionsError, checkSaveOptions } from '../commandOptions';
-import { formatBytes, formatEndpoint, formatTime, primaryAddress } from '../format';
+import { toHex } from '../../shared/bytes';
+import { formatByteSize, formatDateTime, formatEndpoint } from '../../shared/format';
+import { primaryAddress } from '../format';
 import { connectionLabel } from '../tree';
 import { errorMessage, type CommandKit } from './kit';
 import type { CommandSpecs } from './table';
@@ -20,7 +22,7 @@ export function saveCommands(kit: CommandKit): Pick<CommandSpecs, 'socketDebugge
       const bytes = Buffer.concat(chunks.map((c) => c.data));
       return { bytes, count: bytes.length, dropped: h.droppedChunks };
     }
-    const lines = chunks.map((c) => `${formatTime(c.time)}  ${c.remote ? formatEndpoint(c.remote) + '  ' : ''}${String(c.data.length).padStart(6)}  ${c.data.toString('hex').replace(/(..)(?!$)/g, '$1 ')}`);
+    const lines = chunks.map((c) => `${formatDateTime(c.time)}  ${c.remote ? formatEndpoint(c.remote) + '  ' : ''}${String(c.data.length).padStart(6)}  ${toHex(c.data, ' ')}`);
     const total = chunks.reduce((n, c) => n + c.data.length, 0);
     return { bytes: Buffer.from(lines.join('\n') + (lines.length ? '\n' : ''), 'utf8'), count: total, dropped: h.droppedChunks };
   }
@@ -65,8 +67,8 @@ export function saveCommands(kit: CommandKit): Pick<CommandSpecs, 'socketDebugge
         log.info(`saved ${count} received bytes of ${t.id} to ${uri.fsPath} (${format})${dropped ? `; ${dropped} older chunks had already left the history` : ''}`);
         if (t.interactive) {
           const msg = dropped
-            ? l10n.t('Saved {0} to {1}. The {2} oldest chunks had already left the history (see the socketDebugger.history settings).', formatBytes(count), uri.fsPath, dropped)
-            : l10n.t('Saved {0} to {1}.', formatBytes(count), uri.fsPath);
+            ? l10n.t('Saved {0} to {1}. The {2} oldest chunks had already left the history (see the socketDebugger.history settings).', formatByteSize(count), uri.fsPath, dropped)
+            : l10n.t('Saved {0} to {1}.', formatByteSize(count), uri.fsPath);
           void vscode.window.showInformationMessage(msg);
         }
         return uri.scheme === 'file' ? uri.fsPath : uri.toString();

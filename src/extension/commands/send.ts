@@ -3,7 +3,8 @@ import * as vscode from 'vscode';
 import type { ConnectionInfo } from '../../core/types';
 import { capabilities, canSend } from '../../shared/connections';
 import { checkId, checkSendOptions, parseTyped } from '../commandOptions';
-import { formatBytes, isClosed, primaryAddress } from '../format';
+import { formatByteSize, formatEndpoint } from '../../shared/format';
+import { isClosed, primaryAddress } from '../format';
 import { promptHostPort } from '../prompts';
 import { connectionLabel } from '../tree';
 import { errorMessage, type CommandKit } from './kit';
@@ -41,7 +42,7 @@ export function sendCommands(kit: CommandKit): Pick<CommandSpecs, 'socketDebugge
     try {
       await registry.send(info.id, payload, to ? { to } : {});
       log.info(`sent ${payload.length} bytes on ${info.id} (${primaryAddress(info)})`);
-      vscode.window.setStatusBarMessage(l10n.t('Sent {0} to {1}', formatBytes(payload.length), to ? `${to.address}:${to.port}` : connectionLabel(info)), 4000);
+      vscode.window.setStatusBarMessage(l10n.t('Sent {0} to {1}', formatByteSize(payload.length), to ? formatEndpoint(to) : connectionLabel(info)), 4000);
       return payload.length;
     } catch (e) {
       void kit.showError(l10n.t('Could not send to {0}: {1}', connectionLabel(info), errorMessage(e)));

@@ -29,6 +29,7 @@ const defaults: OptionDefaults = {
 function rejects(f: () => unknown, message: string | RegExp): void {
   assert.throws(f, (e: unknown) => {
     assert.ok(e instanceof CommandOptionsError, String(e));
+    assert.equal(e.code, 'INVALID_OPTIONS');
     if (typeof message === 'string') assert.equal(e.message, message);
     else assert.match(e.message, message);
     return true;

@@ -96,9 +96,10 @@ export interface ChangeFramingOptions {
   encoding?: string;
 }
 
-/** Thrown for bad programmatic options. */
+/** Thrown for bad programmatic options; the message names the option. */
 export class CommandOptionsError extends Error {
   override readonly name = 'CommandOptionsError';
+  readonly code = 'INVALID_OPTIONS';
 }
 
 /** the settings that give the options their defaults */

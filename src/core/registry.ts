@@ -49,7 +49,7 @@ class GuardedEmitter<T> implements Disposable {
   private listeners: Array<(e: T) => void> = [];
   private disposed = false;
 
-  constructor(private readonly report: (err: unknown) => void) {}
+  constructor(private readonly report: (err: unknown, e: T) => void) {}
 
   readonly event: Event<T> = (listener) => {
     if (this.disposed) return { dispose: () => undefined };
@@ -71,7 +71,7 @@ class GuardedEmitter<T> implements Disposable {
       try {
         ls[i](e);
       } catch (err) {
-        this.report(err);
+        this.report(err, e);
       }
     }
   }
@@ -87,11 +87,11 @@ function toBuffer(p: Uint8Array): Buffer {
 }
 
 export class ConnectionRegistry implements IConnectionRegistry {
-  private readonly _onDidOpen = new GuardedEmitter<OpenEvent>((e) => this.listenerFailed(e));
-  private readonly _onDidChangeState = new GuardedEmitter<StateEvent>((e) => this.listenerFailed(e));
-  private readonly _onDidReceiveChunk = new GuardedEmitter<ChunkEvent>((e) => this.listenerFailed(e));
-  private readonly _onDidFrame = new GuardedEmitter<FrameEvent>((e) => this.listenerFailed(e));
-  private readonly _onDidClose = new GuardedEmitter<CloseEvent>((e) => this.listenerFailed(e));
+  private readonly _onDidOpen = new GuardedEmitter<OpenEvent>((err, e) => this.listenerFailed(err, e));
+  private readonly _onDidChangeState = new GuardedEmitter<StateEvent>((err, e) => this.listenerFailed(err, e));
+  private readonly _onDidReceiveChunk = new GuardedEmitter<ChunkEvent>((err, e) => this.listenerFailed(err, e));
+  private readonly _onDidFrame = new GuardedEmitter<FrameEvent>((err, e) => this.listenerFailed(err, e));
+  private readonly _onDidClose = new GuardedEmitter<CloseEvent>((err, e) => this.listenerFailed(err, e));
   private readonly _onDidError = new GuardedEmitter<ErrorEvent>(() => undefined /* a throwing error listener is ignored */);
 
   readonly onDidOpen = this._onDidOpen.event;
@@ -244,7 +244,13 @@ export class ConnectionRegistry implements IConnectionRegistry {
       throw this.sendFailed(conn, new SocketError(code, `cannot frame the payload as "${spec}": ${errorMessage(err)}`, { cause: err }));
     }
 
-    const msg: OutgoingMessage = { wire, payload: body, ...(options.header ? { header: options.header } : {}), ...(options.to ? { to: options.to } : {}) };
+    const msg: OutgoingMessage = {
+      wire,
+      payload: body,
+      ...(options.header ? { header: options.header } : {}),
+      ...(options.to ? { to: options.to } : {}),
+      ...(options.reply ? { reply: true } : {}),
+    };
     // each kind sends its own way: a server to its clients, a UDP socket to options.to, a socket to its peer
     return conn.send(msg);
   }
@@ -413,7 +419,14 @@ export class ConnectionRegistry implements IConnectionRegistry {
     }
   }
 
-  private listenerFailed(err: unknown): void {
-    this._onDidError.fire({ time: Date.now(), code: 'LISTENER_ERROR', message: `an event listener threw: ${errorMessage(err)}` });
+  /** names the event's connection and, for a frame or chunk, its stream offset */
+  private listenerFailed(err: unknown, e: { id: string; frame?: FrameRecord; chunk?: { offset: number } }): void {
+    const offset = e.frame ? e.frame.start : e.chunk?.offset;
+    const c = this.conns.get(e.id);
+    const who = c ? `${c.id} (${c.label})` : e.id;
+    const what = e.frame ? `the ${e.frame.payload.length}-byte frame at stream offset ${offset}` : e.chunk ? `the chunk at stream offset ${offset}` : 'an event';
+    const ev: ErrorEvent = { id: e.id, time: Date.now(), code: 'LISTENER_ERROR', message: `${who}: an event listener threw on ${what}: ${errorMessage(err)}` };
+    if (offset !== undefined) ev.offset = offset;
+    this._onDidError.fire(ev);
   }
 }

@@ -5,6 +5,7 @@ import type { CommandContext } from './context';
 import { UsageError, NetworkError, EXIT_USAGE, EXIT_NETWORK, errorMessage } from './errors';
 import { printHelp, usageHint } from './help';
 import { runStruct } from './commands/struct';
+import { runHmac } from './commands/hmac';
 import { runTcp } from './commands/tcp';
 import { runUdp } from './commands/udp';
 import { runDelegated } from './commands/delegate';
@@ -49,6 +50,8 @@ export async function run(argv: string[], ctx: CommandContext): Promise<number> 
         return await runUdp(rest, ctx);
       case 'struct':
         return await runStruct(rest, ctx);
+      case 'hmac':
+        return runHmac(rest, ctx);
       case 'agent':
       case 'exec':
         return await runDelegated(cmd, rest, ctx);

@@ -8,6 +8,7 @@ import { constants as osConstants } from 'node:os';
 import { ExecAgent, type AuditRecord } from '../core/exec/agent';
 import { ExecClientError, runRemote, type RemoteExecOptions } from '../core/exec/client';
 import { DEFAULT_DIGEST, keyFromText, parseDigest, type ExecDigest } from '../core/exec/protocol';
+import { shortKeyWarning } from './commands/hmac';
 import { createStreamDecoder, normalizeEncoding, type StreamDecoder } from '../core/codec/encoding';
 import { processContext, type CommandContext } from './context';
 
@@ -21,12 +22,13 @@ class Usage extends Error {}
 
 const AGENT_USAGE =
   'usage: sockdbg agent --port N [--host 127.0.0.1] (--key-file F | --key-env VAR) [--digest sha256]\n' +
-  '                     [--allow REGEX]... [--max-sessions N] [--timeout SEC] [--audit FILE]\n' +
+  '                     [--allow REGEX]... [--max-sessions N] [--timeout SEC] [--audit FILE] [--allow-short-key]\n' +
   '       --allow: the whole command line must match one REGEX; with an allowlist, shell commands containing\n' +
   '       ; & | ` $ ( ) < > or a line break are refused (send argv instead), and so is --env';
 const EXEC_USAGE =
   'usage: sockdbg exec HOST PORT (--key-file F | --key-env VAR) [--digest sha256] [--encoding ENC] [--cwd DIR]\n' +
-  '                    [--timeout SEC] [--env NAME=VALUE]... [--shell] [--stdin] -- COMMAND [ARG...]\n' +
+  '                    [--timeout SEC] [--env NAME=VALUE]... [--shell] [--stdin] [--allow-short-key] -- COMMAND [ARG...]\n' +
+  '       --allow-short-key: accept a key under 16 bytes (the tutorial\'s b"wyb"), for check_conn programs only\n' +
   '       one COMMAND word runs through the remote shell (like ssh); several run as an argument vector';
 
 interface Parsed {
@@ -107,7 +109,7 @@ function loadKey(p: Parsed): Buffer {
     text = v;
   }
   try {
-    return keyFromText(text);
+    return keyFromText(text, p.flags.has('allow-short-key'));
   } catch (e) {
     throw new Usage((e as Error).message);
   }
@@ -131,7 +133,7 @@ export async function runAgent(argv: string[], io: ExecIO = processContext()): P
   let options: ConstructorParameters<typeof ExecAgent>[0];
   let auditFile: string | undefined;
   try {
-    const p = parseArgs(argv, new Set(['port', 'host', 'key-file', 'key-env', 'digest', 'allow', 'max-sessions', 'timeout', 'audit']), new Set(['help']));
+    const p = parseArgs(argv, new Set(['port', 'host', 'key-file', 'key-env', 'digest', 'allow', 'max-sessions', 'timeout', 'audit']), new Set(['help', 'allow-short-key']));
     if (p.flags.has('help')) {
       io.stdout.write(AGENT_USAGE + '\n');
       return 0;
@@ -151,6 +153,7 @@ export async function runAgent(argv: string[], io: ExecIO = processContext()): P
     auditFile = single(p, 'audit');
     options = {
       key: loadKey(p),
+      allowShortKey: p.flags.has('allow-short-key'),
       digest: digestArg(p),
       host: single(p, 'host') ?? '127.0.0.1',
       port: intArg(port, '--port', 0, 65535),
@@ -181,6 +184,8 @@ export async function runAgent(argv: string[], io: ExecIO = processContext()): P
     });
     if (!ok) return 1;
   }
+  const weak = shortKeyWarning(options.key);
+  if (weak !== undefined) io.stderr.write(weak);
   const agent = new ExecAgent({
     ...options,
     log,
@@ -225,7 +230,7 @@ export async function runExec(argv: string[], io: ExecIO = processContext()): Pr
   let opts: RemoteExecOptions;
   let encoding: string | undefined;
   try {
-    const p = parseArgs(argv, new Set(['key-file', 'key-env', 'digest', 'encoding', 'cwd', 'timeout', 'env']), new Set(['help', 'shell', 'stdin']));
+    const p = parseArgs(argv, new Set(['key-file', 'key-env', 'digest', 'encoding', 'cwd', 'timeout', 'env']), new Set(['help', 'shell', 'stdin', 'allow-short-key']));
     if (p.flags.has('help')) {
       io.stdout.write(EXEC_USAGE + '\n');
       return 0;
@@ -255,6 +260,7 @@ export async function runExec(argv: string[], io: ExecIO = processContext()): Pr
       host,
       port: intArg(port, 'PORT', 1, 65535),
       key: loadKey(p),
+      allowShortKey: p.flags.has('allow-short-key'),
       digest: digestArg(p),
       ...(shell ? { command: cmd.join(' ') } : { argv: cmd }),
       ...(cwd !== undefined ? { cwd } : {}),
@@ -286,6 +292,8 @@ export async function runExec(argv: string[], io: ExecIO = processContext()): Pr
       return new Promise<void>((resolve) => stream.once('drain', () => resolve()));
     };
 
+  const weak = shortKeyWarning(opts.key);
+  if (weak !== undefined) io.stderr.write(weak);
   const ac = new AbortController();
   let interrupted = 0;
   const off = io.onSignal(() => {

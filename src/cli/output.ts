@@ -20,6 +20,8 @@ export interface ReporterOptions {
   quiet: boolean;
   stdout: Writable;
   stderr: Writable;
+  /** --ansi: let colour escape sequences (ESC [ … m) through to the terminal instead of showing \x1b */
+  ansi?: boolean;
 }
 
 export type FrameDirection = 'in' | 'out';
@@ -34,6 +36,16 @@ export interface FrameReport {
   time?: number;
   /** never show a hexdump (the text is a display form such as hex or base64) */
   textOnly?: boolean;
+  /** the received chunks (recv() results) the frame's bytes came in */
+  chunk?: ChunkInfo;
+}
+
+/** Which chunks carried a frame: sticky = a chunk shared with another frame (黏包), split = spread over several. */
+export interface ChunkInfo {
+  /** chunk sequence numbers, from 0 per connection */
+  chunks: number[];
+  sticky: boolean;
+  split: boolean;
 }
 
 /** HH:MM:SS.mmm in local time. */
@@ -58,10 +70,30 @@ export function isBinary(payload: Uint8Array, text: string): boolean {
   return false;
 }
 
-/** Makes a decoded text safe for a terminal: control characters other than tab/newline become \xHH, CRLF → LF. */
-export function printableText(text: string): string {
+/**
+ * Makes a decoded text safe for a terminal: control characters other than tab/newline become \xHH, CRLF → LF.
+ * With `ansi`, colour sequences (ESC [ digits;… m) pass through, and a reset closes the text.
+ */
+export function printableText(text: string, ansi = false): string {
+  const t = text.replace(/\r\n/g, '\n');
   // eslint-disable-next-line no-control-regex -- matching control characters is the point
-  return text.replace(/\r\n/g, '\n').replace(/[\x00-\x08\x0b-\x1f\x7f]/g, (c) => `\\x${c.charCodeAt(0).toString(16).padStart(2, '0')}`);
+  const escape = (s: string) => s.replace(/[\x00-\x08\x0b-\x1f\x7f]/g, (c) => `\\x${c.charCodeAt(0).toString(16).padStart(2, '0')}`);
+  if (!ansi) return escape(t);
+  // eslint-disable-next-line no-control-regex -- the SGR escape sequence
+  const parts = t.split(/(\x1b\[[0-9;]*m)/);
+  const out = parts.map((p, i) => (i % 2 === 1 ? p : escape(p))).join('');
+  return parts.length > 1 ? `${out}\x1b[0m` : out;
+}
+
+/** " [sticky: chunk 3 carried other frames too]" / " [split over chunks 3-5]" for a human frame line. */
+export function chunkMark(c: ChunkInfo | undefined): string {
+  if (c === undefined || (!c.sticky && !c.split)) return '';
+  const first = c.chunks[0];
+  const last = c.chunks[c.chunks.length - 1];
+  const marks: string[] = [];
+  if (c.sticky) marks.push(`sticky: chunk ${c.split ? `${first}-${last}` : first} shared with other frames`);
+  if (c.split) marks.push(`split over chunks ${first}-${last}`);
+  return ` [${marks.join('; ')}]`;
 }
 
 function plural(n: number, word: string): string {
@@ -69,8 +101,8 @@ function plural(n: number, word: string): string {
 }
 
 /** The human lines for one received frame (without trailing newline). */
-export function formatHumanFrame(f: FrameReport, arrow = '<'): string {
-  const head = `${formatTime(f.time ?? Date.now())} ${f.peer} ${arrow} ${plural(f.payload.length, 'byte')}`;
+export function formatHumanFrame(f: FrameReport, arrow = '<', ansi = false): string {
+  const head = `${formatTime(f.time ?? Date.now())} ${f.peer} ${arrow} ${plural(f.payload.length, 'byte')}${chunkMark(f.chunk)}`;
   const headerNote = f.header !== undefined ? ` header ${JSON.stringify(f.header)}` : '';
   const shown = f.payload.length > HUMAN_MAX_BYTES ? f.payload.subarray(0, HUMAN_MAX_BYTES) : f.payload;
   const more = f.payload.length > shown.length ? `\n  … ${plural(f.payload.length - shown.length, 'more byte')} not shown` : '';
@@ -78,7 +110,7 @@ export function formatHumanFrame(f: FrameReport, arrow = '<'): string {
   if (f.textOnly !== true && isBinary(f.payload, f.text)) {
     return `${head}${headerNote}\n${indent(hexdump(f.payload, { maxBytes: HEXDUMP_MAX_BYTES }))}`;
   }
-  let text = printableText(f.text);
+  let text = printableText(f.text, ansi);
   if (f.payload.length > shown.length) text = text.slice(0, HUMAN_MAX_BYTES);
   const body = text.replace(/\n$/, '');
   if (!body.includes('\n')) return `${head}${headerNote}: ${body}${more}`;
@@ -146,9 +178,26 @@ export class Reporter {
         text: f.text,
       };
       if (f.header !== undefined) ev.header = f.header;
+      if (f.chunk !== undefined) {
+        ev.chunks = f.chunk.chunks;
+        ev.sticky = f.chunk.sticky;
+        ev.split = f.chunk.split;
+      }
       this.event(ev);
     } else {
-      this.out(formatHumanFrame(f));
+      this.out(formatHumanFrame(f, '<', this.opts.ansi === true));
+    }
+  }
+
+  /** A message we sent (typed, --send on accept, a turn): `sent` with --json, a `>` line otherwise. */
+  sent(f: FrameReport): void {
+    if (this.opts.quiet) return;
+    if (this.opts.json) {
+      const ev: Record<string, unknown> = { type: 'sent', conn: f.conn, peer: f.peer, len: f.payload.length, hex: f.payload.toString('hex'), text: f.text };
+      if (f.header !== undefined) ev.header = f.header;
+      this.event(ev);
+    } else {
+      this.out(formatHumanFrame(f, '>', this.opts.ansi === true));
     }
   }
 

@@ -20,6 +20,8 @@ import { UsageError, EXIT_OK, describeNetworkError, errorMessage } from '../erro
 import { dispatchSubcommand, parseOrHelp } from '../dispatch';
 import { formatAddress } from '../output';
 import { Session, endpointLabel, isSocketErrorCode } from './session';
+import { parseEol } from './outgoing';
+import { readTypedLines, typedPayload } from './stdin';
 
 /** how long `udp send --wait` waits without --timeout */
 export const DEFAULT_WAIT_MS = 10_000;
@@ -39,7 +41,19 @@ const BIND_OPTIONS: OptionDefs = {
   count: { type: 'string', short: 'n' },
   json: { type: 'boolean' },
   broadcast: { type: 'boolean' },
+  'send-encoding': { type: 'string' },
+  eol: { type: 'string' },
+  to: { type: 'string' },
+  'no-stdin': { type: 'boolean' },
+  ansi: { type: 'boolean' },
 };
+
+/** `--to HOST:PORT` (IPv6 in brackets) */
+function parseHostPort(value: string, command: string): { address: string; port: number } {
+  const m = /^\[([^\]]+)\]:(\d+)$/.exec(value) ?? /^([^:]+):(\d+)$/.exec(value);
+  if (!m) throw new UsageError(`--to must be HOST:PORT (e.g. 127.0.0.1:8005, [::1]:8005), got '${value}'`, command);
+  return { address: m[1], port: parseRemotePort(m[2], command) };
+}
 
 async function udpBind(argv: string[], ctx: CommandContext): Promise<number> {
   const cmd = 'udp bind';
@@ -51,13 +65,35 @@ async function udpBind(argv: string[], ctx: CommandContext): Promise<number> {
   const encoding = parseEncoding(optString(args, 'encoding'), cmd);
   exclusive(args, cmd, ['echo', 'reply']);
   const replyText = optString(args, 'reply');
-  const reply = replyText !== undefined ? encodeTextArg(replyText, encoding, cmd, '--reply') : undefined;
+  const sendEncodingOpt = optString(args, 'send-encoding');
+  const sendEncoding = sendEncodingOpt !== undefined ? parseEncoding(sendEncodingOpt, cmd) : encoding;
+  const eol = parseEol(optString(args, 'eol'), cmd);
+  const toOpt = optString(args, 'to');
+  // typed lines go to the last peer heard from; --to names one before anyone is heard
+  let lastPeer = toOpt !== undefined ? parseHostPort(toOpt, cmd) : undefined;
+  const reply = replyText !== undefined ? encodeTextArg(replyText, sendEncoding, cmd, '--reply') : undefined;
   const echo = optFlag(args, 'echo');
   const count = parseCount(optString(args, 'count'), cmd);
 
-  const s = new Session(ctx, { command: cmd, json: optFlag(args, 'json'), quiet: false, encoding, framing: 'raw', count });
+  const s = new Session(ctx, { command: cmd, json: optFlag(args, 'json'), quiet: false, encoding, framing: 'raw', count, ansi: optFlag(args, 'ansi') });
   const reg = s.registry;
   let socketId: string | undefined;
+  const waiting: Buffer[] = [];
+  const sendTyped = (payload: Buffer) => {
+    if (lastPeer === undefined || socketId === undefined) {
+      waiting.push(payload);
+      return;
+    }
+    const to = lastPeer;
+    s.sent(socketId, formatAddress(to.address, to.port), payload, sendEncoding);
+    s.track(reg.send(socketId, payload, { to }));
+  };
+  if (!optFlag(args, 'no-stdin')) {
+    readTypedLines(s, (line) => {
+      const payload = typedPayload(s, line, { encoding: sendEncoding, eol, emptyIsNothing: false });
+      if (payload !== undefined) sendTyped(payload);
+    });
+  }
 
   s.add(
     reg.onDidFrame((e) => {
@@ -65,6 +101,10 @@ async function udpBind(argv: string[], ctx: CommandContext): Promise<number> {
       const remote = e.frame.remote ?? reg.get(e.id)?.remote;
       const peer = endpointLabel(remote, e.id);
       const last = s.received(e.id, e.frame.payload, { peer, time: e.frame.time, datagram: true });
+      if (remote) {
+        lastPeer = { address: remote.address, port: remote.port };
+        for (const p of waiting.splice(0)) sendTyped(p);
+      }
       const answer = echo ? e.frame.payload : reply;
       if (answer !== undefined) {
         if (remote && socketId !== undefined) s.track(reg.send(socketId, answer, { to: { address: remote.address, port: remote.port } }));
@@ -84,6 +124,7 @@ async function udpBind(argv: string[], ctx: CommandContext): Promise<number> {
     const info = await reg.bindUdp({ host, port, encoding, ...(optFlag(args, 'broadcast') ? { broadcast: true } : {}) });
     socketId = info.id;
     s.reporter.listening('udp', info.local?.address ?? host, info.local?.port ?? port);
+    for (const p of waiting.splice(0)) sendTyped(p);
   } catch (err) {
     s.fail(describeNetworkError(err, formatAddress(host, port), 'bind'));
   }

@@ -82,6 +82,8 @@ export interface ExecAgentOptions {
   killGraceMs?: number;
   audit?: (record: AuditRecord) => void;
   log?: (line: string) => void;
+  /** accept a key shorter than MIN_KEY_BYTES (check_conn compatibility; the caller warns) */
+  allowShortKey?: boolean;
 }
 
 export interface ExecAgentStats {
@@ -137,7 +139,7 @@ export class ExecAgent {
   private closing = false;
 
   constructor(readonly options: ExecAgentOptions) {
-    checkKey(options.key);
+    checkKey(options.key, options.allowShortKey);
     this.digest = options.digest ?? DEFAULT_DIGEST;
     this.server = net.createServer((s) => this.onConnection(s));
   }
@@ -226,6 +228,7 @@ export class ExecAgent {
     this.pendingByAddress.set(addr, (this.pendingByAddress.get(addr) ?? 0) + 1);
     let timer: NodeJS.Timeout | undefined;
     let pending = true;
+    let authenticated = false;
     const done = (): void => {
       if (pending) {
         pending = false;
@@ -257,6 +260,8 @@ export class ExecAgent {
         return;
       }
       this.failures.delete(addr);
+      this.log(`authenticated ${peer}`);
+      authenticated = true;
       socket.write(Buffer.of(STATUS_ACCEPTED));
       const nonceB = await reader.read(NONCE_BYTES);
       socket.write(agentProof(d, key, nonceA, nonceB));
@@ -270,6 +275,7 @@ export class ExecAgent {
       session.start();
     } catch (e) {
       if (!(e instanceof PeerClosedError)) this.log(`handshake with ${peer} failed: ${(e as Error).message}`);
+      else if (authenticated) this.log(`${peer} closed after authenticating (a client that only answers the challenge, like the tutorial's check_conn client)`);
       socket.destroy();
     } finally {
       done();

@@ -1,0 +1,93 @@
+/**
+ * Typed input: each stdin line is one message, sent like Python's `input()` gives it (no line ending, unless --eol
+ * lf|crlf), encoded with --send-encoding. `tcp listen` sends it to the newest client (or --to cN|all), `udp bind`
+ * to the last peer heard from; lines typed before anyone is there wait for the first peer.
+ */
+import * as readline from 'node:readline';
+import type { Session } from './session';
+import { eolBytes, type Eol } from './outgoing';
+import { encodeText } from '../../core/codec/encoding';
+import { errorMessage } from '../errors';
+
+export interface TypedLineOptions {
+  encoding: string;
+  eol: Eol;
+  /** TCP in raw framing: an empty message cannot be carried */
+  emptyIsNothing: boolean;
+}
+
+/** The bytes to send for one typed line, or undefined (with a warning saying why nothing is sent). */
+export function typedPayload(s: Session, line: string, opts: TypedLineOptions): Buffer | undefined {
+  const text = line + eolBytes(opts.eol);
+  if (text.length === 0 && opts.emptyIsNothing) {
+    s.reporter.warn('EMPTY', 'empty line not sent: TCP cannot carry an empty message (in raw framing; try --eol lf)');
+    return undefined;
+  }
+  try {
+    return encodeText(text, opts.encoding);
+  } catch (err) {
+    s.reporter.warn('ENCODING', `line not sent: cannot encode it as ${opts.encoding}: ${errorMessage(err)}`);
+    return undefined;
+  }
+}
+
+/** Calls `onLine` for each line of stdin until the session ends; end of input does not end the session. */
+export function readTypedLines(s: Session, onLine: (line: string) => void): void {
+  const rl = readline.createInterface({ input: s.ctx.stdin, crlfDelay: Infinity, terminal: false });
+  rl.on('line', (line) => {
+    if (!s.isFinished) onLine(line);
+  });
+  s.add({ dispose: () => rl.close() });
+}
+
+/** Where `tcp listen` sends typed lines: the newest open client, one client (`cN`), or every client. */
+export type TypedTarget = { kind: 'newest' } | { kind: 'all' } | { kind: 'conn'; id: string };
+
+export function parseTarget(value: string | undefined): TypedTarget | undefined {
+  if (value === undefined || value === 'newest') return { kind: 'newest' };
+  if (value === 'all') return { kind: 'all' };
+  if (/^c\d+$/.test(value)) return { kind: 'conn', id: value };
+  return undefined;
+}
+
+/**
+ * Typed lines for a server with several clients: lines wait until a client is there; each goes to the target's
+ * connections (ids in `open`, oldest first).
+ */
+export class TypedRouter {
+  private waiting: string[] = [];
+
+  constructor(
+    private readonly target: TypedTarget,
+    private readonly open: () => string[],
+    private readonly deliver: (ids: string[], line: string) => void,
+  ) {}
+
+  private targets(): string[] {
+    const ids = this.open();
+    if (this.target.kind === 'all') return ids;
+    if (this.target.kind === 'conn') {
+      const id = this.target.id;
+      return ids.includes(id) ? [id] : [];
+    }
+    return ids.length > 0 ? [ids[ids.length - 1]] : [];
+  }
+
+  line(line: string): void {
+    const ids = this.targets();
+    if (ids.length === 0) this.waiting.push(line);
+    else this.deliver(ids, line);
+  }
+
+  /** A peer became available: lines typed before go to it now. */
+  flush(): void {
+    if (this.waiting.length === 0) return;
+    const ids = this.targets();
+    if (ids.length === 0) return;
+    for (const l of this.waiting.splice(0)) this.deliver(ids, l);
+  }
+
+  get pending(): number {
+    return this.waiting.length;
+  }
+}

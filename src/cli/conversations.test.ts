@@ -11,6 +11,8 @@ import * as T from './test/tutorial';
 import { ChunkTracker } from './commands/chunks';
 import { printableText, formatHumanFrame } from './output';
 import { pythonBytesRepr } from './commands/hmac';
+import { parseCommandArgs } from './args';
+import { parseOutgoing, STEP_OPTIONS } from './commands/outgoing';
 
 type Ev = Record<string, unknown>;
 const framesOf = (p: Proc | string): Ev[] =>
@@ -406,6 +408,25 @@ conn.close()
       assert.deepEqual(t.frame('c1', 10, 20), { chunks: [1, 2], sticky: false, split: true });
       t.chunk('c1', 3, 20, 8);
       assert.deepEqual(t.frame('c1', 20, 24), { chunks: [3], sticky: true, split: false });
+    });
+  });
+
+  describe('steps from the command line', () => {
+    const steps = (argv: string[], sendFraming = 'raw') =>
+      parseOutgoing(parseCommandArgs('tcp connect', argv, STEP_OPTIONS), 'tcp connect', { encoding: 'gbk', framing: 'raw', sendFraming, stream: true });
+    it('keeps command-line order; --turns adds --expect 1 after sends without one; --send-encoding beside --encoding', () => {
+      const o = steps(['--expect', '1', '--send', '8', '--expect', '/^ok$/i', '--send', '吃', '--send-hex', '41', '--turns', '--send-encoding', 'utf-8']);
+      assert.deepEqual(
+        o.steps.map((st) => (st.kind === 'send' ? `send ${st.payload.toString('hex')}` : `expect ${st.what}`)),
+        ['expect 1 frame', 'send 38', 'expect /^ok$/i', 'send e59083', 'expect 1 frame', 'send 41', 'expect 1 frame'],
+      );
+      assert.equal(o.sendEncoding, 'utf-8');
+      assert.equal(o.eol, 'none');
+      assert.equal(steps(['--send', '吃']).steps[0].kind === 'send' && (steps(['--send', '吃']).steps[0] as { payload: Buffer }).payload.toString('hex'), 'b3d4');
+    });
+    it('--header goes to every framed send as json-header fields', () => {
+      const o = steps(['--header', '{"filename": "a.txt"}', '--send', 'x'], 'json-header');
+      assert.deepEqual(o.sendOptions, { framing: 'json-header', header: { filename: 'a.txt' } });
     });
   });
 

@@ -360,6 +360,54 @@ print(body.decode('utf-8'))
     });
   });
 
+  describe('一.2, 一.3(2), 二.3: the programs that only answer (worked before; kept working)', () => {
+    it('一.2 UDP: sockdbg as the client (udp send --wait) and as the server (udp bind --reply bye)', async () => {
+      const srv = python(T.UDP_SERVER);
+      const port = await peerPort(srv);
+      const r = await runCli(['udp', 'send', '127.0.0.1', String(port), 'hello', '--wait']);
+      assert.equal(r.code, 0, r.stderr);
+      assert.match(r.stdout, /< 3 bytes: bye\n/);
+      assert.match((await srv.exit()).stdout, /\nhello\n$/);
+      const b = cli(['udp', 'bind', '--port', '0', '--reply', 'bye', '--count', '1']);
+      const bport = await listeningPort(b);
+      assert.equal((await python(T.UDP_CLIENT, [String(bport)]).exit()).stdout, 'bye\n');
+      assert.equal((await b.exit()).code, 0);
+    });
+
+    it('一.3(2) time client: sockdbg as the time server answers the typed format', async () => {
+      const b = cli(['udp', 'bind', '--port', '0', '--json']);
+      const port = await listeningPort(b);
+      const client = python(T.TIME_CLIENT, [String(port)]);
+      client.child.stdin?.end('%Y\n');
+      await waitFrame(b, (t) => t === '%Y');
+      type(b, '2018');
+      // the client prints the answer, then its next input() meets the end of stdin
+      await client.waitLine((l) => l.endsWith('2018'));
+      b.child.kill('SIGTERM');
+      assert.equal((await b.exit()).code, 0);
+    });
+
+    it('二.3(1) and 二.3(2): sockdbg as the client and as the server', async () => {
+      const s1 = python(T.STICKY_SERVER);
+      const p1 = await peerPort(s1);
+      await runCli(['tcp', 'connect', '127.0.0.1', String(p1), '--send', 'hello, world!', '--send', 'wyb666']);
+      // the two --send go out as two writes: whether one recv(200) gets both depends on timing, as in the tutorial
+      assert.match((await s1.exit()).stdout, /res: b'hello, world!(wyb666)?'/);
+      const s2 = python(T.SMALL_RECV_SERVER);
+      const p2 = await peerPort(s2);
+      await runCli(['tcp', 'connect', '127.0.0.1', String(p2), '--send', 'hello, world!']);
+      assert.match((await s2.exit()).stdout, /res: b'he'\nres2: b'llo, world'/);
+      for (const client of [T.STICKY_CLIENT, T.SMALL_RECV_CLIENT]) {
+        const l = cli(['tcp', 'listen', '--port', '0', '--once', '--json']);
+        const port = await listeningPort(l);
+        await python(client, [String(port)]).exit();
+        const r = await l.exit();
+        assert.equal(r.code, 0, r.stderr);
+        assert.ok(texts(r.stdout).join('').startsWith('hello, world!'));
+      }
+    });
+  });
+
   describe('chunk boundaries (黏包) in --json and the human output', () => {
     it('two frames from one recv are sticky (same chunk)', async () => {
       const srv = cli(['tcp', 'listen', '--port', '0', '--framing', 'length:i', '--count', '2', '--json']);

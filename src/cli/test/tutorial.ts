@@ -395,3 +395,110 @@ sk.send(digest)
 
 sk.close()
 `;
+
+/** 一.2 server.py (UDP) */
+export const UDP_SERVER = `
+import socket
+
+sk = socket.socket(type=socket.SOCK_DGRAM)          # DGRAM datagram
+sk.bind(('127.0.0.1', 0))                        # '127.0.0.1', 8888 -> server端地址
+print(sk.getsockname()[1])
+
+msg, addr = sk.recvfrom(1024)                       # 接受消息
+print(msg.decode("utf-8"))
+sk.sendto(b"bye", addr)                             # 发送消息  addr -> client端地址
+
+sk.close()
+`;
+
+/** 一.2 client.py (UDP) */
+export const UDP_CLIENT = `
+import socket, sys
+
+sk = socket.socket(type=socket.SOCK_DGRAM)          # DGRAM datagram
+
+ip_port = ('127.0.0.1', int(sys.argv[1]))                       # 发送的地址 '127.0.0.1', 8888 -> server端地址
+
+sk.sendto(b"hello", ip_port)                        # 发送消息
+ret, addr = sk.recvfrom(1024)                       # 接受消息   addr -> server端地址
+print(ret.decode("utf-8"))
+
+sk.close()
+`;
+
+/** 一.3(2) 时间服务器 client.py (UDP): types a strftime format, prints the answer */
+export const TIME_CLIENT = `
+import socket, sys
+
+ip_port = ('127.0.0.1', int(sys.argv[1]))
+udp_client = socket.socket(socket.AF_INET, socket.SOCK_DGRAM)
+
+while True:
+    msg = input('请输入时间格式(例%Y %m %d)>>: ').strip()    # 输入信息
+    udp_client.sendto(msg.encode('utf-8'), ip_port)          # 发送信息
+
+    data = udp_client.recv(1024)                             # 接受消息
+    print(data.decode("utf-8"))
+
+
+udp_client.close()
+`;
+
+/** 二.3(1) server.py: one recv(200) gets both sends of the client (发送方的缓存机制) */
+export const STICKY_SERVER = `
+import socket
+
+sk = socket.socket()
+sk.bind(("127.0.0.1", 0))
+sk.listen()
+print(sk.getsockname()[1])
+
+conn, addr = sk.accept()
+res = conn.recv(200)
+print("res:", res)
+
+conn.close()
+sk.close()
+`;
+
+/** 二.3(1) client.py: two small sends in a row */
+export const STICKY_CLIENT = `
+import socket, sys
+
+sk = socket.socket()
+sk.connect(("127.0.0.1", int(sys.argv[1])))
+sk.send(b"hello, world!")
+sk.send(b"wyb666")
+
+sk.close()
+`;
+
+/** 二.3(2) server.py: recv(2) then recv(10) (接受方的缓存机制) */
+export const SMALL_RECV_SERVER = `
+import socket
+
+sk = socket.socket()
+sk.bind(("127.0.0.1", 0))
+sk.listen()
+print(sk.getsockname()[1])
+
+conn, addr = sk.accept()
+res = conn.recv(2)
+res2 = conn.recv(10)
+print("res:", res)
+print("res2:", res2)
+
+conn.close()
+sk.close()
+`;
+
+/** 二.3(2) client.py */
+export const SMALL_RECV_CLIENT = `
+import socket, sys
+
+sk = socket.socket()
+sk.connect(("127.0.0.1", int(sys.argv[1])))
+sk.send(b"hello, world!")
+
+sk.close()
+`;

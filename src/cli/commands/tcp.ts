@@ -17,11 +17,10 @@ import {
   encodeTextArg,
   type OptionDefs,
 } from '../args';
-import { UsageError } from '../errors';
 import { STEP_OPTIONS, parseOutgoing, type Outgoing } from './outgoing';
 import { Conversation } from './conversation';
 import { readTypedLines, typedPayload, parseTarget, TypedRouter } from './stdin';
-import { EXIT_OK, describeNetworkError } from '../errors';
+import { EXIT_OK, UsageError, describeNetworkError } from '../errors';
 import { dispatchSubcommand, parseOrHelp } from '../dispatch';
 import { formatAddress } from '../output';
 import { Session, endpointLabel, codeOf, isSocketErrorCode } from './session';

@@ -108,6 +108,38 @@ describe('sockdbg conversations: the tutorial programs in both roles', function 
     });
   });
 
+  describe('typed lines with backpressure', () => {
+    it('20 000 lines piped to a server before any client are all delivered, in order, once a client connects', async () => {
+      const n = 20000;
+      const lines = Array.from({ length: n }, (_, i) => `line ${i}`);
+      const want = lines.join('\n') + '\n';
+      const srv = cli(['tcp', 'listen', '--port', '0', '--quiet', '--eol', 'lf']);
+      const port = await listeningPort(srv);
+      srv.child.stdin?.end(want);
+      const c = await python(
+        `
+import socket, sys, hashlib
+sk = socket.socket()
+sk.connect(('127.0.0.1', int(sys.argv[1])))
+want = int(sys.argv[2])
+data = b''
+while len(data) < want:
+    d = sk.recv(65536)
+    if not d:
+        break
+    data += d
+print(len(data), hashlib.sha256(data).hexdigest())
+sk.close()
+`,
+        [String(port), String(Buffer.byteLength(want))],
+      ).exit(15000);
+      const { createHash } = await import('node:crypto');
+      assert.equal(c.stdout.trim(), `${Buffer.byteLength(want)} ${createHash('sha256').update(want).digest('hex')}`);
+      srv.child.kill('SIGTERM');
+      assert.equal((await srv.exit()).code, 0);
+    });
+  });
+
   describe('一.3(1) 话痨对话: typed lines arrive like input(), so "bye" ends the chat', () => {
     it('sockdbg as the client, lines typed on stdin (--eol none)', async () => {
       const srv = python(T.CHAT_SERVER);

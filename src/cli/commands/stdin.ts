@@ -1,7 +1,8 @@
 /**
  * Typed input: each stdin line is one message, sent like Python's `input()` gives it (no line ending, unless --eol
  * lf|crlf), encoded with --send-encoding. `tcp listen` sends it to the newest client (or --to cN|all), `udp bind`
- * to the last peer heard from; lines typed before anyone is there wait for the first peer.
+ * to the last peer heard from; lines typed before anyone is there wait for the first peer. stdin pauses while too
+ * many lines wait or are being sent.
  */
 import * as readline from 'node:readline';
 import type { Session } from './session';
@@ -31,13 +32,43 @@ export function typedPayload(s: Session, line: string, opts: TypedLineOptions): 
   }
 }
 
-/** Calls `onLine` for each line of stdin until the session ends; end of input does not end the session. */
-export function readTypedLines(s: Session, onLine: (line: string) => void): void {
-  const rl = readline.createInterface({ input: s.ctx.stdin, crlfDelay: Infinity, terminal: false });
-  rl.on('line', (line) => {
-    if (!s.isFinished) onLine(line);
-  });
-  s.add({ dispose: () => rl.close() });
+/** typed lines (waiting for a peer, or sent and not yet handed to the kernel) at which stdin stops being read … */
+export const TYPED_HIGH_WATER = 1024;
+/** … and below which it is read again */
+export const TYPED_LOW_WATER = 256;
+
+/**
+ * Reads stdin line by line for a server (until the session ends; end of input does not end it), with backpressure:
+ * while `backlog()` is at TYPED_HIGH_WATER or more, stdin is paused (a file piped to a server whose client does
+ * not read, or that has no client yet, is not read into memory); call `drained()` when the backlog shrinks.
+ */
+export class TypedInput {
+  private readonly rl: readline.Interface;
+  private paused = false;
+
+  constructor(
+    private readonly s: Session,
+    onLine: (line: string) => void,
+    private readonly backlog: () => number,
+  ) {
+    this.rl = readline.createInterface({ input: s.ctx.stdin, crlfDelay: Infinity, terminal: false });
+    this.rl.on('line', (line) => {
+      if (s.isFinished) return;
+      onLine(line);
+      if (!this.paused && this.backlog() >= TYPED_HIGH_WATER) {
+        this.paused = true;
+        this.rl.pause();
+      }
+    });
+    s.add({ dispose: () => this.rl.close() });
+  }
+
+  drained(): void {
+    if (this.paused && this.backlog() <= TYPED_LOW_WATER && !this.s.isFinished) {
+      this.paused = false;
+      this.rl.resume();
+    }
+  }
 }
 
 /** Where `tcp listen` sends typed lines: the newest open client, one client (`cN`), or every client. */
@@ -56,6 +87,8 @@ export function parseTarget(value: string | undefined): TypedTarget | undefined 
  */
 export class TypedRouter {
   private waiting: string[] = [];
+  /** sends not yet handed to the kernel */
+  inflight = 0;
 
   constructor(
     private readonly target: TypedTarget,
@@ -87,7 +120,8 @@ export class TypedRouter {
     for (const l of this.waiting.splice(0)) this.deliver(ids, l);
   }
 
-  get pending(): number {
-    return this.waiting.length;
+  /** lines waiting for a peer plus sends in flight (TypedInput's backlog) */
+  get backlog(): number {
+    return this.waiting.length + this.inflight;
   }
 }

@@ -19,7 +19,7 @@ import {
 } from '../args';
 import { STEP_OPTIONS, parseOutgoing, type Outgoing } from './outgoing';
 import { Conversation } from './conversation';
-import { readTypedLines, typedPayload, parseTarget, TypedRouter } from './stdin';
+import { TypedInput, typedPayload, parseTarget, TypedRouter } from './stdin';
 import { EXIT_OK, UsageError, describeNetworkError } from '../errors';
 import { dispatchSubcommand, parseOrHelp } from '../dispatch';
 import { formatAddress } from '../output';
@@ -86,11 +86,21 @@ async function tcpListen(argv: string[], ctx: CommandContext): Promise<number> {
     s.sent(id, s.peers.get(id) ?? id, payload, out.sendEncoding);
     return reg.send(id, payload, out.sendOptions);
   };
+  let input: TypedInput | undefined;
   const router = new TypedRouter(target, () => [...s.peers.keys()], (ids, line) => {
     const payload = typedPayload(s, line, { encoding: out.sendEncoding, eol: out.eol, emptyIsNothing: sendFraming === 'raw' });
-    if (payload !== undefined) for (const id of ids) s.track(sendTo(id, payload));
+    if (payload === undefined) return;
+    for (const id of ids) {
+      router.inflight++;
+      s.track(
+        sendTo(id, payload).finally(() => {
+          router.inflight--;
+          input?.drained();
+        }),
+      );
+    }
   });
-  if (!optFlag(args, 'no-stdin')) readTypedLines(s, (line) => router.line(line));
+  if (!optFlag(args, 'no-stdin')) input = new TypedInput(s, (line) => router.line(line), () => router.backlog);
 
   s.add(
     reg.onDidOpen((e) => {
@@ -111,6 +121,7 @@ async function tcpListen(argv: string[], ctx: CommandContext): Promise<number> {
         conv.start();
       }
       router.flush();
+      input?.drained();
     }),
   );
   s.add(

@@ -21,7 +21,7 @@ import { dispatchSubcommand, parseOrHelp } from '../dispatch';
 import { formatAddress } from '../output';
 import { Session, endpointLabel, isSocketErrorCode } from './session';
 import { parseEol } from './outgoing';
-import { readTypedLines, typedPayload } from './stdin';
+import { TypedInput, typedPayload } from './stdin';
 
 /** how long `udp send --wait` waits without --timeout */
 export const DEFAULT_WAIT_MS = 10_000;
@@ -78,7 +78,10 @@ async function udpBind(argv: string[], ctx: CommandContext): Promise<number> {
   const s = new Session(ctx, { command: cmd, json: optFlag(args, 'json'), quiet: false, encoding, framing: 'raw', count, ansi: optFlag(args, 'ansi') });
   const reg = s.registry;
   let socketId: string | undefined;
+  // typed lines wait for a peer (and stdin pauses while too many wait or are in flight)
   const waiting: Buffer[] = [];
+  let inflight = 0;
+  let input: TypedInput | undefined;
   const sendTyped = (payload: Buffer) => {
     if (lastPeer === undefined || socketId === undefined) {
       waiting.push(payload);
@@ -86,13 +89,23 @@ async function udpBind(argv: string[], ctx: CommandContext): Promise<number> {
     }
     const to = lastPeer;
     s.sent(socketId, formatAddress(to.address, to.port), payload, sendEncoding);
-    s.track(reg.send(socketId, payload, { to }));
+    inflight++;
+    s.track(
+      reg.send(socketId, payload, { to }).finally(() => {
+        inflight--;
+        input?.drained();
+      }),
+    );
   };
   if (!optFlag(args, 'no-stdin')) {
-    readTypedLines(s, (line) => {
-      const payload = typedPayload(s, line, { encoding: sendEncoding, eol, emptyIsNothing: false });
-      if (payload !== undefined) sendTyped(payload);
-    });
+    input = new TypedInput(
+      s,
+      (line) => {
+        const payload = typedPayload(s, line, { encoding: sendEncoding, eol, emptyIsNothing: false });
+        if (payload !== undefined) sendTyped(payload);
+      },
+      () => waiting.length + inflight,
+    );
   }
 
   s.add(

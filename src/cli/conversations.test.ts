@@ -557,6 +557,10 @@ print(hmac.new(b"wyb", bytes.fromhex("00ff27"), "sha256").digest().hex())
       const r = await run(['exec', '127.0.0.1', String(port), '--key-env', 'K', '--digest', 'md5', '--allow-short-key', '--', 'true']);
       assert.match(r.stderr, /WARNING: the key is only 3 bytes \(--allow-short-key\)/);
       assert.match(r.stderr, /without a verdict.*check_conn/);
+      // the challenge and our answer are shown, and `sockdbg hmac` recomputes the answer
+      const m = /Challenge ([0-9a-f]{64}), our md5 answer ([0-9a-f]{32})/.exec(r.stderr);
+      assert.ok(m, r.stderr);
+      assert.equal((await runCli(['hmac', '--digest', 'md5', '--key', 'wyb', '--hex', m[1]])).stdout.trim(), m[2]);
       assert.equal(r.code, 2);
       const s = await srv.exit();
       assert.match(s.stdout, /\n合法的客户端\n/);

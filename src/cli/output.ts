@@ -3,7 +3,8 @@
  * (time, peer, length, text, and a hexdump for binary payloads). Errors always also go to stderr
  * as one line "sockdbg: …".
  */
-import { hexdump } from '../core/codec/hexdump';
+import { hexByte, hexdump } from '../shared/bytes';
+import { formatClockTime, formatHostPort, plural } from '../shared/format';
 
 /** Human output shows at most this many payload bytes of text per frame (JSON always carries the whole frame). */
 export const HUMAN_MAX_BYTES = 64 * 1024;
@@ -48,13 +49,6 @@ export interface ChunkInfo {
   split: boolean;
 }
 
-/** HH:MM:SS.mmm in local time. */
-export function formatTime(epochMs: number): string {
-  const d = new Date(epochMs);
-  const p2 = (n: number) => String(n).padStart(2, '0');
-  return `${p2(d.getHours())}:${p2(d.getMinutes())}:${p2(d.getSeconds())}.${String(d.getMilliseconds()).padStart(3, '0')}`;
-}
-
 /**
  * Whether a payload is better shown as a hexdump: it holds control bytes other than tab, CR, LF
  * and ESC, or bytes the encoding could not decode (shown by decodeText as `\xHH`).
@@ -77,7 +71,7 @@ export function isBinary(payload: Uint8Array, text: string): boolean {
 export function printableText(text: string, ansi = false): string {
   const t = text.replace(/\r\n/g, '\n');
   // eslint-disable-next-line no-control-regex -- matching control characters is the point
-  const escape = (s: string) => s.replace(/[\x00-\x08\x0b-\x1f\x7f]/g, (c) => `\\x${c.charCodeAt(0).toString(16).padStart(2, '0')}`);
+  const escape = (s: string) => s.replace(/[\x00-\x08\x0b-\x1f\x7f]/g, (c) => `\\x${hexByte(c.charCodeAt(0))}`);
   if (!ansi) return escape(t);
   // eslint-disable-next-line no-control-regex -- the SGR escape sequence
   const parts = t.split(/(\x1b\[[0-9;]*m)/);
@@ -85,7 +79,7 @@ export function printableText(text: string, ansi = false): string {
   return parts.length > 1 ? `${out}\x1b[0m` : out;
 }
 
-/** " [sticky: chunk 3 carried other frames too]" / " [split over chunks 3-5]" for a human frame line. */
+/** " [sticky: chunk 3 shared with other frames]" / " [split over chunks 3-5]" for a human frame line. */
 export function chunkMark(c: ChunkInfo | undefined): string {
   if (c === undefined || (!c.sticky && !c.split)) return '';
   const first = c.chunks[0];
@@ -96,13 +90,9 @@ export function chunkMark(c: ChunkInfo | undefined): string {
   return ` [${marks.join('; ')}]`;
 }
 
-function plural(n: number, word: string): string {
-  return `${n} ${word}${n === 1 ? '' : 's'}`;
-}
-
 /** The human lines for one received frame (without trailing newline). */
 export function formatHumanFrame(f: FrameReport, arrow = '<', ansi = false): string {
-  const head = `${formatTime(f.time ?? Date.now())} ${f.peer} ${arrow} ${plural(f.payload.length, 'byte')}${chunkMark(f.chunk)}`;
+  const head = `${formatClockTime(f.time ?? Date.now())} ${f.peer} ${arrow} ${plural(f.payload.length, 'byte')}${chunkMark(f.chunk)}`;
   const headerNote = f.header !== undefined ? ` header ${JSON.stringify(f.header)}` : '';
   const shown = f.payload.length > HUMAN_MAX_BYTES ? f.payload.subarray(0, HUMAN_MAX_BYTES) : f.payload;
   const more = f.payload.length > shown.length ? `\n  … ${plural(f.payload.length - shown.length, 'more byte')} not shown` : '';
@@ -147,13 +137,13 @@ export class Reporter {
 
   listening(proto: 'tcp' | 'udp', host: string, port: number): void {
     if (this.opts.json) this.event({ type: 'listening', proto, host, port });
-    else this.out(`${proto === 'tcp' ? 'listening' : 'bound'} on ${formatAddress(host, port)} (${proto})`);
+    else this.out(`${proto === 'tcp' ? 'listening' : 'bound'} on ${formatHostPort(host, port)} (${proto})`);
   }
 
   /** `reconnected`: a --reconnect client is connected again (same conn id) */
   open(conn: string, peer: string, time = Date.now(), reconnected = false): void {
     if (this.opts.json) this.event(reconnected ? { type: 'open', conn, peer, reconnected } : { type: 'open', conn, peer });
-    else this.out(`${formatTime(time)} ${peer} ${reconnected ? 'reconnected' : 'connected'}`);
+    else this.out(`${formatClockTime(time)} ${peer} ${reconnected ? 'reconnected' : 'connected'}`);
   }
 
   /**
@@ -162,8 +152,8 @@ export class Reporter {
    */
   reconnecting(conn: string, peer: string, attempt: number, time = Date.now(), error?: string): void {
     if (this.opts.json) this.event(error !== undefined ? { type: 'reconnecting', conn, peer, attempt, error } : { type: 'reconnecting', conn, peer, attempt });
-    else if (error !== undefined) this.out(`${formatTime(time)} ${peer} ${error}; reconnecting (attempt ${attempt})`);
-    else this.out(`${formatTime(time)} ${peer} connection lost; reconnecting (attempt ${attempt})`);
+    else if (error !== undefined) this.out(`${formatClockTime(time)} ${peer} ${error}; reconnecting (attempt ${attempt})`);
+    else this.out(`${formatClockTime(time)} ${peer} connection lost; reconnecting (attempt ${attempt})`);
   }
 
   frame(f: FrameReport): void {
@@ -211,7 +201,7 @@ export class Reporter {
       this.event(ev);
     } else {
       const how = reason === 'fin' ? 'closed by peer' : reason === 'reset' ? 'reset by peer' : reason === 'local' ? 'closed' : `closed (${reason})`;
-      this.out(`${formatTime(time)} ${peer} ${how}`);
+      this.out(`${formatClockTime(time)} ${peer} ${how}`);
     }
   }
 
@@ -232,8 +222,4 @@ export class Reporter {
     if (this.opts.json) this.event({ type: 'error', code, message });
     this.opts.stderr.write(`sockdbg: ${message}\n`);
   }
-}
-
-export function formatAddress(host: string, port: number): string {
-  return host.includes(':') ? `[${host}]:${port}` : `${host}:${port}`;
 }

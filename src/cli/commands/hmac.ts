@@ -3,7 +3,8 @@
  * tutorial's check_conn programs (section 六) send. Also the warning printed for a short key (--allow-short-key).
  */
 import { parseHexArg, optString, expectPositionals, type OptionDefs } from '../args';
-import { UsageError, EXIT_OK, errorMessage } from '../errors';
+import { errorMessage } from '../../shared/errors';
+import { UsageError, EXIT_OK } from '../errors';
 import type { CommandContext } from '../context';
 import { parseOrHelp } from '../dispatch';
 import { hmac, parseDigest, MIN_KEY_BYTES, type ExecDigest } from '../../core/exec/protocol';

@@ -4,8 +4,8 @@
  */
 import { readFileSync } from 'node:fs';
 import { optString, optFlag, parseEncoding, parseSeconds, parseHexArg, encodeTextArg, type OptionDefs, type ParsedArgs } from '../args';
-import { UsageError, errorMessage } from '../errors';
-import { isRawFraming } from '../../core/transport/framing';
+import { errorMessage } from '../../shared/errors';
+import { UsageError } from '../errors';
 import { parseFramingSpec } from '../../core/framing';
 import type { SendOptions } from '../../core/types';
 
@@ -101,7 +101,7 @@ function readSendFile(path: string, command: string): Buffer {
 export function parseOutgoing(args: ParsedArgs, command: string, opts: { encoding: string; framing: string; sendFraming: string; stream: boolean }): Outgoing {
   const sendEncoding = optString(args, 'send-encoding') !== undefined ? parseEncoding(optString(args, 'send-encoding'), command) : opts.encoding;
   const header = parseHeader(optString(args, 'header'), command, opts.sendFraming);
-  const rawSend = isRawFraming(opts.sendFraming);
+  const rawSend = parseFramingSpec(opts.sendFraming).kind === 'raw';
   const steps: Step[] = [];
   for (const o of args.ordered) {
     const v = o.value ?? '';

@@ -8,7 +8,7 @@ import * as readline from 'node:readline';
 import type { Session } from './session';
 import { eolBytes, type Eol } from './outgoing';
 import { encodeText } from '../../core/codec/encoding';
-import { errorMessage } from '../errors';
+import { errorMessage } from '../../shared/errors';
 
 export interface TypedLineOptions {
   encoding: string;

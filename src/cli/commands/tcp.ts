@@ -22,8 +22,9 @@ import { Conversation } from './conversation';
 import { TypedInput, typedPayload, parseTarget, TypedRouter } from './stdin';
 import { EXIT_OK, UsageError, describeNetworkError } from '../errors';
 import { dispatchSubcommand, parseOrHelp } from '../dispatch';
-import { formatAddress } from '../output';
-import { Session, endpointLabel, codeOf, isSocketErrorCode } from './session';
+import { errorCode } from '../../shared/errors';
+import { formatEndpoint, formatHostPort } from '../../shared/format';
+import { Session, isSocketErrorCode } from './session';
 import type { TcpConnectOptions } from '../../core/types';
 
 export function runTcp(argv: string[], ctx: CommandContext): Promise<number> {
@@ -111,12 +112,12 @@ async function tcpListen(argv: string[], ctx: CommandContext): Promise<number> {
         return;
       }
       if (once) servedId = e.id;
-      const peer = endpointLabel(e.info.remote, e.info.label);
+      const peer = formatEndpoint(e.info.remote) ?? e.info.label;
       s.peers.set(e.id, peer);
       s.reporter.open(e.id, peer, e.time);
       if (out.steps.length > 0) {
         const id = e.id;
-        const conv = new Conversation(s, () => peer, out.steps, { timeoutMs: out.expectTimeoutMs, send: (p) => sendTo(id, p), sendFailed: (err) => s.reporter.warn(codeOf(err), describeNetworkError(err, peer, 'send').message, id) });
+        const conv = new Conversation(s, () => peer, out.steps, { timeoutMs: out.expectTimeoutMs, send: (p) => sendTo(id, p), sendFailed: (err) => s.reporter.warn(errorCode(err) ?? 'ERROR', describeNetworkError(err, peer, 'send').message, id) });
         conversations.set(id, conv);
         conv.start();
       }
@@ -166,7 +167,7 @@ async function tcpListen(argv: string[], ctx: CommandContext): Promise<number> {
     const info = await reg.listenTcp({ host, port, framing, encoding, ...(optFlag(args, 'no-delay') ? { noDelay: true } : {}) });
     s.reporter.listening('tcp', info.local?.address ?? host, info.local?.port ?? port);
   } catch (err) {
-    s.fail(describeNetworkError(err, formatAddress(host, port), 'listen'));
+    s.fail(describeNetworkError(err, formatHostPort(host, port), 'listen'));
   }
   return s.done;
 }
@@ -204,7 +205,7 @@ async function tcpConnect(argv: string[], ctx: CommandContext): Promise<number> 
   const timeoutMs = parseSeconds(optString(args, 'timeout'), cmd);
   // --send, --send-hex, --send-file and --expect in command-line order
   const out = parseOutgoing(args, cmd, { encoding, framing, sendFraming, stream: true });
-  const target = formatAddress(host, port);
+  const target = formatHostPort(host, port);
   const reconnect = optFlag(args, 'reconnect');
   const socketOptions: Partial<TcpConnectOptions> = {
     ...(timeoutMs !== undefined ? { timeoutMs } : {}),
@@ -258,7 +259,7 @@ async function tcpConnect(argv: string[], ctx: CommandContext): Promise<number> 
         s.reporter.reconnecting(e.id, peer, attempt, e.time);
       } else if (e.info.state === 'open' && attempt > 0) {
         attempt = 0;
-        peer = endpointLabel(e.info.remote, target);
+        peer = formatEndpoint(e.info.remote) ?? target;
         s.reporter.open(e.id, peer, e.time, true);
         onReconnected?.();
       }
@@ -302,7 +303,7 @@ async function tcpConnect(argv: string[], ctx: CommandContext): Promise<number> 
   try {
     const info = await reg.connectTcp({ host, port, framing, encoding, ...socketOptions });
     id = connId = info.id;
-    peer = endpointLabel(info.remote, target);
+    peer = formatEndpoint(info.remote) ?? target;
   } catch (err) {
     s.fail(describeNetworkError(err, target, 'connect'));
     return s.done;
@@ -313,8 +314,8 @@ async function tcpConnect(argv: string[], ctx: CommandContext): Promise<number> 
     if (s.isFinished) return;
     const message = describeNetworkError(err, peer, 'send').message;
     // with --reconnect a send that meets a dropped connection is lost, not fatal
-    if (reconnect) s.reporter.warn(codeOf(err), message, id);
-    else s.fail({ code: codeOf(err), message });
+    if (reconnect) s.reporter.warn(errorCode(err) ?? 'ERROR', message, id);
+    else s.fail({ code: errorCode(err) ?? 'ERROR', message });
   };
 
   if (out.steps.length > 0) {

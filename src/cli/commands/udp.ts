@@ -16,10 +16,11 @@ import {
   encodeTextArg,
   type OptionDefs,
 } from '../args';
-import { UsageError, EXIT_OK, describeNetworkError, errorMessage } from '../errors';
+import { errorMessage } from '../../shared/errors';
+import { UsageError, EXIT_OK, describeNetworkError } from '../errors';
 import { dispatchSubcommand, parseOrHelp } from '../dispatch';
-import { formatAddress } from '../output';
-import { Session, endpointLabel, isSocketErrorCode } from './session';
+import { formatEndpoint, formatHostPort, parseHostPort, plural } from '../../shared/format';
+import { Session, isSocketErrorCode } from './session';
 import { parseEol } from './outgoing';
 import { TypedInput, typedPayload } from './stdin';
 
@@ -49,10 +50,10 @@ const BIND_OPTIONS: OptionDefs = {
 };
 
 /** `--to HOST:PORT` (IPv6 in brackets) */
-function parseHostPort(value: string, command: string): { address: string; port: number } {
-  const m = /^\[([^\]]+)\]:(\d+)$/.exec(value) ?? /^([^:]+):(\d+)$/.exec(value);
-  if (!m) throw new UsageError(`--to must be HOST:PORT (e.g. 127.0.0.1:8005, [::1]:8005), got '${value}'`, command);
-  return { address: m[1], port: parseRemotePort(m[2], command) };
+function parseTo(value: string, command: string): { address: string; port: number } {
+  const to = parseHostPort(value);
+  if (!to) throw new UsageError(`--to must be HOST:PORT (e.g. 127.0.0.1:8005, [::1]:8005), got '${value}'`, command);
+  return to;
 }
 
 async function udpBind(argv: string[], ctx: CommandContext): Promise<number> {
@@ -70,7 +71,7 @@ async function udpBind(argv: string[], ctx: CommandContext): Promise<number> {
   const eol = parseEol(optString(args, 'eol'), cmd);
   const toOpt = optString(args, 'to');
   // typed lines go to the last peer heard from; --to names one before anyone is heard
-  let lastPeer = toOpt !== undefined ? parseHostPort(toOpt, cmd) : undefined;
+  let lastPeer = toOpt !== undefined ? parseTo(toOpt, cmd) : undefined;
   const reply = replyText !== undefined ? encodeTextArg(replyText, sendEncoding, cmd, '--reply') : undefined;
   const echo = optFlag(args, 'echo');
   const count = parseCount(optString(args, 'count'), cmd);
@@ -88,7 +89,7 @@ async function udpBind(argv: string[], ctx: CommandContext): Promise<number> {
       return;
     }
     const to = lastPeer;
-    s.sent(socketId, formatAddress(to.address, to.port), payload, sendEncoding);
+    s.sent(socketId, formatHostPort(to.address, to.port), payload, sendEncoding);
     inflight++;
     s.track(
       reg.send(socketId, payload, { to }).finally(() => {
@@ -112,7 +113,7 @@ async function udpBind(argv: string[], ctx: CommandContext): Promise<number> {
     reg.onDidFrame((e) => {
       if (e.frame.direction !== 'in' || s.isFinished) return;
       const remote = e.frame.remote ?? reg.get(e.id)?.remote;
-      const peer = endpointLabel(remote, e.id);
+      const peer = formatEndpoint(remote) ?? e.id;
       const last = s.received(e.id, e.frame.payload, { peer, time: e.frame.time, datagram: true });
       if (remote) {
         lastPeer = { address: remote.address, port: remote.port };
@@ -139,7 +140,7 @@ async function udpBind(argv: string[], ctx: CommandContext): Promise<number> {
     s.reporter.listening('udp', info.local?.address ?? host, info.local?.port ?? port);
     for (const p of waiting.splice(0)) sendTyped(p);
   } catch (err) {
-    s.fail(describeNetworkError(err, formatAddress(host, port), 'bind'));
+    s.fail(describeNetworkError(err, formatHostPort(host, port), 'bind'));
   }
   return s.done;
 }
@@ -181,7 +182,7 @@ async function udpSend(argv: string[], ctx: CommandContext): Promise<number> {
   const timeoutMs = timeoutOpt ?? DEFAULT_WAIT_MS;
   let payload: Buffer | undefined = text !== undefined ? encodeTextArg(text, encoding, cmd, 'TEXT') : hex !== undefined ? parseHexArg(hex, cmd, '--hex') : undefined;
 
-  const target = formatAddress(host, port);
+  const target = formatHostPort(host, port);
   const s = new Session(ctx, { command: cmd, json: optFlag(args, 'json'), quiet: false, encoding, framing: 'raw', count: 1 });
   const reg = s.registry;
 
@@ -212,7 +213,7 @@ async function udpSend(argv: string[], ctx: CommandContext): Promise<number> {
   s.add(
     reg.onDidFrame((e) => {
       if (e.frame.direction !== 'in' || s.isFinished) return;
-      const peer = endpointLabel(e.frame.remote ?? reg.get(e.id)?.remote, target);
+      const peer = formatEndpoint(e.frame.remote ?? reg.get(e.id)?.remote) ?? target;
       if (s.received(e.id, e.frame.payload, { peer, time: e.frame.time, datagram: true })) s.finish(EXIT_OK);
     }),
   );
@@ -234,7 +235,7 @@ async function udpSend(argv: string[], ctx: CommandContext): Promise<number> {
     s.fail(describeNetworkError(err, target, 'send'));
     return s.done;
   }
-  if (!s.reporter.json && !wait) ctx.stdout.write(`sent ${payload.length} byte${payload.length === 1 ? '' : 's'} to ${target}\n`);
+  if (!s.reporter.json && !wait) ctx.stdout.write(`sent ${plural(payload.length, 'byte')} to ${target}\n`);
   if (!wait) s.finish(EXIT_OK);
   return s.done;
 }

@@ -149,6 +149,8 @@ sk.close()
       type(c, 'hello');
       await waitFrame(c, (t) => t === '你好');
       type(c, 'bye');
+      // the end of the typed input (Ctrl-D); from a pipe, input is still sent after the server's FIN until it ends
+      c.child.stdin?.end();
       const r = await c.exit();
       assert.equal(r.code, 0, r.stderr);
       assert.deepEqual(texts(r.stdout), ['你好', 'bye']);
@@ -517,7 +519,7 @@ conn.close()
       assert.equal(printableText(text, true), '\x1b[34m蓝\x1b[0m\x1b[0m');
       // other control bytes stay escaped with --ansi
       assert.equal(printableText('\x1b]0;title\x07', true), '\\x1b]0;title\\x07');
-      const line = formatHumanFrame({ conn: 'c1', peer: 'p', payload: Buffer.from(text), text, time: 0 }, '<', true);
+      const line = formatHumanFrame({ conn: 'c1', peer: 'p', payload: Buffer.from(text), text, time: 0 }, '<', { ansi: true });
       assert.ok(line.endsWith(': \x1b[34m蓝\x1b[0m\x1b[0m'));
     });
   });

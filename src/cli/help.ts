@@ -39,13 +39,14 @@ Usage:
                       [--send-encoding ENC] [--eol none|lf|crlf] [--count N] [--timeout SEC] [--reconnect]
                       [--no-delay] [--keepalive] [--ansi] [--output FILE] [--quiet] [--json]
   sockdbg udp bind    --port N [--host H] [--encoding ENC] [--send-encoding ENC] [--echo | --reply TEXT] [--to HOST:PORT]
-                      [--eol none|lf|crlf] [--no-stdin] [--ansi] [--count N] [--broadcast] [--json]
+                      [--eol none|lf|crlf] [--no-stdin] [--ansi] [--count N] [--broadcast] [--recv-buffer BYTES] [--json]
   sockdbg udp send    HOST PORT [TEXT | --hex HEX] [--wait] [--timeout SEC] [--encoding ENC] [--broadcast] [--json]
   sockdbg struct pack   [--] FMT VALUE...
   sockdbg struct unpack [--] FMT HEX
   sockdbg hmac        (--key TEXT | --key-hex HEX) [--digest md5] (MESSAGE | --hex HEX) [--repr]
-  sockdbg agent ...   run the remote-exec agent
-  sockdbg exec ...    run a command through an agent
+  sockdbg agent --port N (--key-file F | --key-env VAR) [options]   run the remote-exec agent
+  sockdbg exec HOST PORT (--key-file F | --key-env VAR) [options] -- COMMAND [ARG...]
+                                                                   run a command through an agent
   sockdbg --version | --help | <command> --help
 
 Examples:
@@ -82,13 +83,15 @@ Example (the tutorial's 一.1 server.py):
                     json-header answers out: --send-framing json-header
   --to TARGET       where typed lines go: newest (default), all, or a connection id such as c2
   --no-stdin        do not read stdin (a server run in the background with & would be stopped reading it)
-  --echo            send each frame back to its sender (framed)
-  --reply TEXT      answer each frame with TEXT (framed)
+  --echo            send each frame back to its sender (framed); while more than 1 MiB of answers waits for a
+                    client that does not read, reading from that client pauses (memory stays bounded)
+  --reply TEXT      answer each frame with TEXT (framed; same backpressure)
   --reply-hex HEX   answer each frame with these bytes (framed), e.g. "48 69" or 0x48,0x69
   --once            serve one client, exit when it disconnects (others are disconnected meanwhile)
   --count N         exit 0 after N frames received (over all clients)
   --no-delay        turn Nagle's algorithm off on accepted sockets (TCP_NODELAY): each send goes out at once
-  --output FILE     append received payloads, raw, to FILE
+  --output FILE     append received payloads, raw, to FILE (written before the frame is printed; the bytes of an
+                    unfinished last frame too)
   --quiet           no per-frame output
   --json            one JSON object per line per event; frames carry "chunks" (the recv() chunks their bytes came
                     in), "sticky" (a chunk shared with another frame, 黏包) and "split" (spread over several chunks);
@@ -96,10 +99,13 @@ Example (the tutorial's 一.1 server.py):
 
 ${TURN_OPTIONS}
 
+The bytes of a frame the stream ends inside (a line without its newline, part of a length frame) are printed as
+'unfinished' (JSON: {"type":"unfinished","offset":…}) with an INCOMPLETE_FRAME warning; see docs/reliability.md.
+
 ${COMMON_NOTES}`,
 
-  'tcp connect': `Usage: sockdbg tcp connect HOST PORT [--send TEXT]... [--send-hex HEX]... [--framing SPEC] [--send-framing SPEC]
-                           [--encoding ENC] [--count N] [--timeout SEC] [--reconnect] [--no-delay] [--keepalive]
+  'tcp connect': `Usage: sockdbg tcp connect HOST PORT [turns…] [--framing SPEC] [--send-framing SPEC] [--encoding ENC]
+                           [--count N] [--timeout SEC] [--reconnect] [--no-delay] [--keepalive]
                            [--output FILE] [--quiet] [--json]
 
 Connects to a TCP server, sends, and prints every frame received.
@@ -109,6 +115,9 @@ then half-closes (FIN) at end of input and keeps printing until the server close
 With turns, the steps run in order; when the last one is an --expect, the command exits 0 once it is met
 (unless --count says how many frames to wait for). Example (the tutorial's 二.4(1) client, as the executor):
   sockdbg tcp connect 127.0.0.1 8888 --encoding gbk --expect 1 --send 8 --expect ok --send 吃包子啊
+When the server sends FIN first, the rest of the input is still sent (a notice says so; from a terminal it ends
+at once). When the server stops reading, a warning comes after 5 s without progress; what was not sent is reported
+at exit.
 
   --framing SPEC      framing for both directions (default raw)
   --send-framing SPEC framing for what is sent, overriding --framing (e.g. raw commands, framed answers)
@@ -136,7 +145,8 @@ ${COMMON_NOTES}`,
   sockdbg udp send HOST PORT [TEXT] [options]  send one datagram (see: sockdbg udp send --help)`,
 
   'udp bind': `Usage: sockdbg udp bind --port N [--host H] [--encoding ENC] [--send-encoding ENC] [--echo | --reply TEXT]
-                        [--to HOST:PORT] [--eol none|lf|crlf] [--no-stdin] [--ansi] [--count N] [--broadcast] [--json]
+                        [--to HOST:PORT] [--eol none|lf|crlf] [--no-stdin] [--ansi] [--count N] [--broadcast]
+                        [--recv-buffer BYTES] [--json]
 
 Binds a UDP socket and prints every datagram received. Each line typed on stdin is sent as one datagram
 (like Python's input() gives it) to the last peer heard from, or to --to HOST:PORT before anyone is heard.
@@ -154,6 +164,8 @@ Example (a client of the tutorial's QQ chat server): sockdbg udp bind --port 0 -
   --ansi          let colour escape codes through to the terminal (the QQ client sends \\033[34m…)
   --count N       exit 0 after N datagrams
   --broadcast     allow sending to broadcast addresses (SO_BROADCAST), e.g. --echo to 255.255.255.255
+  --recv-buffer BYTES  receive buffer size (SO_RCVBUF), e.g. 4M; datagrams the kernel drops because it was
+                  full are reported (UDP_RECEIVE_DROPS, Linux) — a bigger buffer rides out bursts
   --json          one JSON object per line per event
 
 ${UDP_NOTES}`,
@@ -195,10 +207,58 @@ Python 3.8. The key is on the command line: for learning only.
 Examples:
   sockdbg hmac --key key hello                  → 04130747afca4d79e32e87cf2104f087
   sockdbg hmac --key wyb --hex 'challenge hex'  (the 32 bytes check_conn sent, e.g. from tcp connect --json)`;
+
+HELP.agent = `Usage: sockdbg agent --port N [--host H] (--key-file F | --key-env VAR) [--digest sha256]
+                     [--allow REGEX]... [--allow-cwd DIR]... [--max-sessions N] [--timeout SEC] [--audit FILE]
+                     [--allow-short-key]
+
+Runs commands for clients that prove the shared key (sockdbg exec, the extension, examples/python/client.py).
+Frames are authenticated, not encrypted: keep it on 127.0.0.1 or behind an SSH tunnel / VPN.
+See docs/remote-exec-security.md before giving anyone a key.
+
+  --port N           port to listen on; 0 picks a free port (printed in the log)
+  --host H           address to listen on (default 127.0.0.1; 0.0.0.0, ::, 0 or ::0 listen everywhere: warned)
+  --key-file F       the shared key: a UTF-8 text file (one trailing newline ignored; warns unless mode 600)
+  --key-env VAR      … or an environment variable (never passed on to the commands)
+  --digest D         HMAC digest: sha256 (default), sha512, sha1, md5
+  --allow REGEX      the whole command line must match one REGEX (repeatable). With an allowlist, shell commands
+                     containing ; & | \` $ ( ) < > or a line break are refused (send argv), so is "env"; commands
+                     get GIT_* removed from their environment and repository hooks/fsmonitor disabled
+  --allow-cwd DIR    with an allowlist (or this option), a request's cwd must be the agent's own directory or
+                     lie below one DIR (repeatable); without it, only the agent's own directory
+  --max-sessions N   commands running at once (default 8); more get "busy"
+  --timeout SEC      kill a command after SEC seconds (the client may ask for less)
+  --audit FILE       append one JSON line per request (created mode 600)
+  --allow-short-key  accept a key under 16 bytes (the tutorial's b'wyb'), with a warning: for the check_conn
+                     programs of the tutorial only (docs/conversations.md)
+
+Exit codes:   0 after SIGINT/SIGTERM, 1 usage error, 2 cannot listen`;
+
+HELP.exec = `Usage: sockdbg exec HOST PORT (--key-file F | --key-env VAR) [--digest sha256] [--encoding ENC] [--cwd DIR]
+                    [--timeout SEC] [--env NAME=VALUE]... [--shell] [--stdin] [--allow-short-key] -- COMMAND [ARG...]
+
+Runs COMMAND on a sockdbg agent and streams its output. One COMMAND word runs through the remote shell (like
+ssh); several run as an argument vector. Nothing is sent before the agent has proved it holds the key.
+
+  --key-file F       the shared key (UTF-8 text file) …
+  --key-env VAR      … or an environment variable holding it
+  --digest D         HMAC digest: sha256 (default), sha512, sha1, md5
+  --encoding ENC     decode the remote output from ENC (e.g. gbk) to UTF-8
+  --cwd DIR          working directory on the agent (an allowlisted agent only accepts its allowed ones)
+  --timeout SEC      ask the agent to kill the command after SEC seconds
+  --env NAME=VALUE   extra environment (repeatable; refused by an allowlisted agent)
+  --shell            join the words and run them through the remote shell
+  --stdin            forward this program's standard input to the command
+  --allow-short-key  accept a key under 16 bytes, with a warning (the tutorial's check_conn server; it closes
+                     without a verdict, so exec shows the challenge and its answer: check with sockdbg hmac)
+
+Exit codes:   the remote command's (128+N when killed by signal N; 1 when the agent reports a code outside
+              0-255), 1 usage error, 2 network or authentication failure`;
+
 HELP['struct pack'] = HELP.struct;
 HELP['struct unpack'] = HELP.struct;
 
-export function printHelp(ctx: CommandContext, topic: string): void {
+export function printHelp(ctx: Pick<CommandContext, 'stdout'>, topic: string): void {
   ctx.stdout.write((HELP[topic] ?? HELP.main) + '\n');
 }
 

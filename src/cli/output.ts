@@ -5,6 +5,7 @@
  */
 import { hexByte, hexdump } from '../shared/bytes';
 import { formatClockTime, formatHostPort, plural } from '../shared/format';
+import { errorMessage } from '../shared/errors';
 
 /** Human output shows at most this many payload bytes of text per frame (JSON always carries the whole frame). */
 export const HUMAN_MAX_BYTES = 64 * 1024;
@@ -90,17 +91,31 @@ export function chunkMark(c: ChunkInfo | undefined): string {
   return ` [${marks.join('; ')}]`;
 }
 
-/** The human lines for one received frame (without trailing newline). */
-export function formatHumanFrame(f: FrameReport, arrow = '<', ansi = false): string {
-  const head = `${formatClockTime(f.time ?? Date.now())} ${f.peer} ${arrow} ${plural(f.payload.length, 'byte')}${chunkMark(f.chunk)}`;
-  const headerNote = f.header !== undefined ? ` header ${JSON.stringify(f.header)}` : '';
+/** A JSON header as text; one too deeply nested for JSON.stringify is named, not thrown. */
+export function headerText(header: Record<string, unknown>): string {
+  try {
+    return JSON.stringify(header);
+  } catch (err) {
+    return `(not printable: ${errorMessage(err)})`;
+  }
+}
+
+/**
+ * The human lines for one received frame (without trailing newline). `unfinishedAt`: the bytes of an unfinished
+ * frame; `ansi`: colour sequences pass through.
+ */
+export function formatHumanFrame(f: FrameReport, arrow = '<', opts: { unfinishedAt?: number; ansi?: boolean } = {}): string {
+  const unfinishedAt = opts.unfinishedAt;
+  const what = unfinishedAt !== undefined ? ` of an unfinished frame at stream offset ${unfinishedAt}` : '';
+  const head = `${formatClockTime(f.time ?? Date.now())} ${f.peer} ${arrow} ${plural(f.payload.length, 'byte')}${what}${chunkMark(f.chunk)}`;
+  const headerNote = f.header !== undefined ? ` header ${headerText(f.header)}` : '';
   const shown = f.payload.length > HUMAN_MAX_BYTES ? f.payload.subarray(0, HUMAN_MAX_BYTES) : f.payload;
   const more = f.payload.length > shown.length ? `\n  … ${plural(f.payload.length - shown.length, 'more byte')} not shown` : '';
   if (f.payload.length === 0) return head + headerNote;
   if (f.textOnly !== true && isBinary(f.payload, f.text)) {
     return `${head}${headerNote}\n${indent(hexdump(f.payload, { maxBytes: HEXDUMP_MAX_BYTES }))}`;
   }
-  let text = printableText(f.text, ansi);
+  let text = printableText(f.text, opts.ansi === true);
   if (f.payload.length > shown.length) text = text.slice(0, HUMAN_MAX_BYTES);
   const body = text.replace(/\n$/, '');
   if (!body.includes('\n')) return `${head}${headerNote}: ${body}${more}`;
@@ -157,38 +172,48 @@ export class Reporter {
   }
 
   frame(f: FrameReport): void {
+    this.frameEvent(f);
+  }
+
+  /** the bytes of a frame the stream ended inside: `{"type":"unfinished",…,"offset":n}` or a human line */
+  unfinished(f: FrameReport & { offset: number }): void {
+    this.frameEvent(f, f.offset);
+  }
+
+  private frameEvent(f: FrameReport, unfinishedAt?: number): void {
     if (this.opts.quiet) return;
-    if (this.opts.json) {
-      const ev: Record<string, unknown> = {
-        type: 'frame',
-        conn: f.conn,
-        peer: f.peer,
-        len: f.payload.length,
-        hex: f.payload.toString('hex'),
-        text: f.text,
-      };
-      if (f.header !== undefined) ev.header = f.header;
-      if (f.chunk !== undefined) {
-        ev.chunks = f.chunk.chunks;
-        ev.sticky = f.chunk.sticky;
-        ev.split = f.chunk.split;
-      }
-      this.event(ev);
-    } else {
-      this.out(formatHumanFrame(f, '<', this.opts.ansi === true));
+    if (!this.opts.json) {
+      this.out(formatHumanFrame(f, '<', { unfinishedAt, ansi: this.opts.ansi === true }));
+      return;
     }
+    const ev: Record<string, unknown> = { type: unfinishedAt !== undefined ? 'unfinished' : 'frame', conn: f.conn, peer: f.peer };
+    if (unfinishedAt !== undefined) ev.offset = unfinishedAt;
+    ev.len = f.payload.length;
+    ev.hex = f.payload.toString('hex');
+    ev.text = f.text;
+    if (f.header !== undefined) ev.header = f.header;
+    if (f.chunk !== undefined) {
+      ev.chunks = f.chunk.chunks;
+      ev.sticky = f.chunk.sticky;
+      ev.split = f.chunk.split;
+    }
+    let line: string;
+    try {
+      line = jsonLine(ev);
+    } catch (err) {
+      // e.g. a header nested deeper than JSON.stringify can go: the frame is still printed, without it
+      delete ev.header;
+      ev.headerError = `the header cannot be printed as JSON: ${errorMessage(err)}`;
+      line = jsonLine(ev);
+    }
+    this.out(line);
   }
 
   /** A message we sent (typed, --send on accept, a turn): `sent` with --json, a `>` line otherwise. */
   sent(f: FrameReport): void {
     if (this.opts.quiet) return;
-    if (this.opts.json) {
-      const ev: Record<string, unknown> = { type: 'sent', conn: f.conn, peer: f.peer, len: f.payload.length, hex: f.payload.toString('hex'), text: f.text };
-      if (f.header !== undefined) ev.header = f.header;
-      this.event(ev);
-    } else {
-      this.out(formatHumanFrame(f, '>', this.opts.ansi === true));
-    }
+    if (this.opts.json) this.out(jsonLine({ type: 'sent', conn: f.conn, peer: f.peer, len: f.payload.length, hex: f.payload.toString('hex'), text: f.text }));
+    else this.out(formatHumanFrame(f, '>', { ansi: this.opts.ansi === true }));
   }
 
   close(conn: string, peer: string, reason: string, stats?: { bytesIn: number; bytesOut: number }, time = Date.now()): void {
@@ -215,6 +240,12 @@ export class Reporter {
     } else {
       this.opts.stderr.write(`sockdbg: ${message}\n`);
     }
+  }
+
+  /** Something the user should know that is not an error: a JSON `notice` event or a stderr line. */
+  notice(code: string, message: string, conn?: string): void {
+    if (this.opts.json) this.event(conn !== undefined ? { type: 'notice', code, message, conn } : { type: 'notice', code, message });
+    else this.opts.stderr.write(`sockdbg: ${message}\n`);
   }
 
   /** A fatal error: a JSON error event (with --json) and always one line on stderr. */

@@ -25,6 +25,8 @@ import { dispatchSubcommand, parseOrHelp } from '../dispatch';
 import { errorCode } from '../../shared/errors';
 import { formatEndpoint, formatHostPort } from '../../shared/format';
 import { Session, isSocketErrorCode } from './session';
+import { createReplier } from './reply';
+import { InputLedger } from './connectInput';
 import type { TcpConnectOptions } from '../../core/types';
 
 export function runTcp(argv: string[], ctx: CommandContext): Promise<number> {
@@ -79,6 +81,7 @@ async function tcpListen(argv: string[], ctx: CommandContext): Promise<number> {
   const s = new Session(ctx, { command: cmd, json: optFlag(args, 'json'), quiet: optFlag(args, 'quiet'), encoding, framing, count, output: optString(args, 'output'), ansi: optFlag(args, 'ansi') });
   await s.openOutput();
   const reg = s.registry;
+  const answer = createReplier(s, { echo, reply, sendOptions: out.sendOptions });
   let servedId: string | undefined;
   s.trackChunks();
   // --send/--expect steps run on each accepted client; typed lines go to the newest client (or --to)
@@ -130,11 +133,12 @@ async function tcpListen(argv: string[], ctx: CommandContext): Promise<number> {
       if (e.frame.direction !== 'in') return;
       const peer = s.peers.get(e.id);
       if (peer === undefined) return; // a client turned away by --once
-      const last = s.received(e.id, e.frame.payload, { peer, header: e.frame.header, time: e.frame.time, span: e.frame });
+      const f = e.frame;
+      if (f.incomplete) return s.unfinished(e.id, f.payload, { peer, time: f.time, offset: f.start });
+      const last = s.received(e.id, f.payload, { peer, header: f.header, time: f.time, offset: f.start, span: f });
       const conv = conversations.get(e.id);
-      if (conv) conv.frame(decodeText(e.frame.payload, encoding));
-      const answer = echo ? e.frame.payload : reply;
-      if (answer !== undefined) s.track(reg.send(e.id, answer, out.sendOptions));
+      if (conv) conv.frame(decodeText(f.payload, encoding));
+      answer?.({ id: e.id }, f.payload);
       if (last) s.finish(EXIT_OK);
     }),
   );
@@ -212,7 +216,8 @@ async function tcpConnect(argv: string[], ctx: CommandContext): Promise<number> 
     ...(optFlag(args, 'no-delay') ? { noDelay: true } : {}),
     ...(optFlag(args, 'keepalive') ? { keepAlive: true } : {}),
     // backoff 0.5 s, 1 s, 2 s … capped at 30 s, for ever (until Ctrl-C, --count or --timeout)
-    ...(reconnect ? { reconnect: {} } : {}),
+    // without --reconnect, the peer's FIN leaves our side open until the input is sent (InputLedger)
+    ...(reconnect ? { reconnect: {} } : { allowHalfOpen: true }),
   };
 
   const s = new Session(ctx, { command: cmd, json: optFlag(args, 'json'), quiet: optFlag(args, 'quiet'), encoding, framing, count, output: optString(args, 'output'), ansi: optFlag(args, 'ansi') });
@@ -250,10 +255,12 @@ async function tcpConnect(argv: string[], ctx: CommandContext): Promise<number> 
   // --reconnect: the connection keeps its id; its state goes 'reconnecting' → 'open' after each drop
   let attempt = 0;
   let onReconnected: (() => void) | undefined;
+  let ledger: InputLedger | undefined;
   s.add(
     reg.onDidChangeState((e) => {
       if (e.id !== connId || s.isFinished) return;
-      if (e.info.state === 'reconnecting') {
+      if (e.info.state === 'half-closed') ledger?.peerFinished();
+      else if (e.info.state === 'reconnecting') {
         attempt = 1;
         s.forget(e.id);
         s.reporter.reconnecting(e.id, peer, attempt, e.time);
@@ -269,9 +276,13 @@ async function tcpConnect(argv: string[], ctx: CommandContext): Promise<number> 
     reg.onDidFrame((e) => {
       if (e.id !== connId || e.frame.direction !== 'in') return;
       armIdle();
-      const last = s.received(e.id, e.frame.payload, { peer, header: e.frame.header, time: e.frame.time, span: e.frame });
-      if (conversation) conversation.frame(decodeText(e.frame.payload, encoding));
-      if (last) s.finish(EXIT_OK);
+      const f = e.frame;
+      if (f.incomplete) s.unfinished(e.id, f.payload, { peer, time: f.time, offset: f.start });
+      else {
+        const last = s.received(e.id, f.payload, { peer, header: f.header, time: f.time, offset: f.start, span: f });
+        if (conversation) conversation.frame(decodeText(f.payload, encoding));
+        if (last) s.finish(EXIT_OK);
+      }
     }),
   );
   s.add(
@@ -310,6 +321,10 @@ async function tcpConnect(argv: string[], ctx: CommandContext): Promise<number> 
   }
   s.reporter.open(id, peer);
   armIdle();
+  // turns (an --expect) are a dialogue like typing: when the peer finishes, so do we; plain --send payloads and piped
+  // input are still sent after the peer's FIN
+  const turns = out.steps.some((st) => st.kind === 'expect');
+  const input = (ledger = new InputLedger(s, id, () => peer, turns || (out.steps.length === 0 && ctx.stdin.isTTY === true)));
   const sendFailed = (err: unknown) => {
     if (s.isFinished) return;
     const message = describeNetworkError(err, peer, 'send').message;
@@ -321,16 +336,17 @@ async function tcpConnect(argv: string[], ctx: CommandContext): Promise<number> 
   if (out.steps.length > 0) {
     // an --expect last: the command is done once it is met (unless --count says how many frames to wait for)
     const endsWithExpect = out.steps[out.steps.length - 1].kind === 'expect';
-    // sends show in the transcript when they take turns (plain --send keeps the output of received frames only)
-    const showSends = out.steps.some((st) => st.kind === 'expect');
     const conv = new Conversation(s, () => peer, out.steps, {
       timeoutMs: out.expectTimeoutMs,
       send: (p) => {
-        if (showSends) s.sent(id, peer, p, out.sendEncoding);
-        return reg.send(id, p, out.sendOptions);
+        // sends show in the transcript when they take turns (plain --send keeps the output of received frames only)
+        if (turns) s.sent(id, peer, p, out.sendEncoding);
+        input.take(p.length);
+        return reg.send(id, p, out.sendOptions).then(() => input.sent(p.length));
       },
       sendFailed,
       onComplete: () => {
+        input.inputEnded();
         if (endsWithExpect && count === undefined) s.finish(EXIT_OK);
       },
     });
@@ -339,16 +355,17 @@ async function tcpConnect(argv: string[], ctx: CommandContext): Promise<number> 
     // --reconnect: each new connection goes through the steps again (a login, a subscription…)
     onReconnected = () => conv.restart();
   } else {
-    pumpStdin(s, id, sendFraming, out, sendFailed);
+    pumpStdin(s, id, input, sendFraming, out, sendFailed);
   }
   return s.done;
 }
 
 /** Sends stdin like ncat: lines from a terminal, a byte stream from a pipe; FIN at end of input. */
-function pumpStdin(s: Session, id: string, sendFraming: string, out: Outgoing, sendFailed: (err: unknown) => void): void {
+function pumpStdin(s: Session, id: string, input: InputLedger, sendFraming: string, out: Outgoing, sendFailed: (err: unknown) => void): void {
   const { stdin } = s.ctx;
   const reg = s.registry;
   const endInput = () => {
+    input.inputEnded();
     if (!s.isFinished) s.track(reg.end(id), () => undefined);
   };
   if (stdin.isTTY !== true && sendFraming === 'raw' && !out.eolGiven) {
@@ -357,7 +374,9 @@ function pumpStdin(s: Session, id: string, sendFraming: string, out: Outgoing, s
     const onData = (chunk: Buffer | string) => {
       const buf = typeof chunk === 'string' ? Buffer.from(chunk) : chunk;
       stdin.pause();
+      input.take(buf.length);
       chain = chain.then(() => reg.send(id, buf, { framed: false })).then(() => {
+        input.sent(buf.length);
         if (!s.isFinished) stdin.resume();
       });
       s.track(chain, sendFailed);
@@ -382,7 +401,8 @@ function pumpStdin(s: Session, id: string, sendFraming: string, out: Outgoing, s
     const encoded = typedPayload(s, line, { encoding: out.sendEncoding, eol: out.eol, emptyIsNothing: sendFraming === 'raw' });
     if (encoded === undefined) return;
     s.sent(id, s.peers.get(id) ?? reg.get(id)?.label ?? id, encoded, out.sendEncoding);
-    chain = chain.then(() => reg.send(id, encoded, out.sendOptions));
+    input.take(encoded.length);
+    chain = chain.then(() => reg.send(id, encoded, out.sendOptions)).then(() => input.sent(encoded.length));
     s.track(chain, sendFailed);
   });
   rl.once('close', () => void chain.then(endInput, () => undefined));

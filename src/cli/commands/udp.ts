@@ -13,6 +13,7 @@ import {
   parseSeconds,
   parseEncoding,
   parseHexArg,
+  parseByteSize,
   encodeTextArg,
   type OptionDefs,
 } from '../args';
@@ -23,6 +24,7 @@ import { formatEndpoint, formatHostPort, parseHostPort, plural } from '../../sha
 import { Session, isSocketErrorCode } from './session';
 import { parseEol } from './outgoing';
 import { TypedInput, typedPayload } from './stdin';
+import { createReplier } from './reply';
 
 /** how long `udp send --wait` waits without --timeout */
 export const DEFAULT_WAIT_MS = 10_000;
@@ -47,6 +49,7 @@ const BIND_OPTIONS: OptionDefs = {
   to: { type: 'string' },
   'no-stdin': { type: 'boolean' },
   ansi: { type: 'boolean' },
+  'recv-buffer': { type: 'string' },
 };
 
 /** `--to HOST:PORT` (IPv6 in brackets) */
@@ -76,8 +79,11 @@ async function udpBind(argv: string[], ctx: CommandContext): Promise<number> {
   const echo = optFlag(args, 'echo');
   const count = parseCount(optString(args, 'count'), cmd);
 
+  const recvBufferSize = parseByteSize(optString(args, 'recv-buffer'), cmd, '--recv-buffer');
+
   const s = new Session(ctx, { command: cmd, json: optFlag(args, 'json'), quiet: false, encoding, framing: 'raw', count, ansi: optFlag(args, 'ansi') });
   const reg = s.registry;
+  const answer = createReplier(s, { echo, reply });
   let socketId: string | undefined;
   // typed lines wait for a peer (and stdin pauses while too many wait or are in flight)
   const waiting: Buffer[] = [];
@@ -114,16 +120,12 @@ async function udpBind(argv: string[], ctx: CommandContext): Promise<number> {
       if (e.frame.direction !== 'in' || s.isFinished) return;
       const remote = e.frame.remote ?? reg.get(e.id)?.remote;
       const peer = formatEndpoint(remote) ?? e.id;
-      const last = s.received(e.id, e.frame.payload, { peer, time: e.frame.time, datagram: true });
+      const last = s.received(e.id, e.frame.payload, { peer, time: e.frame.time, datagram: true, offset: e.frame.start });
       if (remote) {
         lastPeer = { address: remote.address, port: remote.port };
         for (const p of waiting.splice(0)) sendTyped(p);
       }
-      const answer = echo ? e.frame.payload : reply;
-      if (answer !== undefined) {
-        if (remote && socketId !== undefined) s.track(reg.send(socketId, answer, { to: { address: remote.address, port: remote.port } }));
-        else s.track(reg.send(e.id, answer));
-      }
+      if (answer) answer(remote && socketId !== undefined ? { id: socketId, to: { address: remote.address, port: remote.port } } : { id: e.id }, e.frame.payload);
       if (last) s.finish(EXIT_OK);
     }),
   );
@@ -135,7 +137,13 @@ async function udpBind(argv: string[], ctx: CommandContext): Promise<number> {
   );
 
   try {
-    const info = await reg.bindUdp({ host, port, encoding, ...(optFlag(args, 'broadcast') ? { broadcast: true } : {}) });
+    const info = await reg.bindUdp({
+      host,
+      port,
+      encoding,
+      ...(optFlag(args, 'broadcast') ? { broadcast: true } : {}),
+      ...(recvBufferSize !== undefined ? { recvBufferSize } : {}),
+    });
     socketId = info.id;
     s.reporter.listening('udp', info.local?.address ?? host, info.local?.port ?? port);
     for (const p of waiting.splice(0)) sendTyped(p);

@@ -52,6 +52,16 @@ describe('documentation coverage', () => {
     assert.deepEqual([...commands, ...settings].filter((id) => !named(id)), [], 'not named in README.md or docs/');
   });
 
+  it('names no command, setting, view or context key that package.json does not know', () => {
+    const manifest = fs.readFileSync(path.join(ROOT, 'package.json'), 'utf8');
+    const ids = (text: string): string[] => [...text.matchAll(/socketDebugger(?:\.[A-Za-z]+)+(\.\*)?/g)].map((m) => m[0]);
+    const known = new Set(ids(manifest));
+    assert.ok(known.has('socketDebugger.tcp.listen') && known.has('socketDebugger.defaultFraming'), 'the manifest was read');
+    // a name followed by `.*` (`socketDebugger.history.*`) is a group of settings: some id must start with it
+    const stale = ids(docs).filter((id) => (id.endsWith('.*') ? ![...known].some((k) => k.startsWith(id.slice(0, -1))) : !known.has(id)));
+    assert.deepEqual([...new Set(stale)], [], 'named in README.md or docs/ but not in package.json');
+  });
+
   it('names every sockdbg subcommand and option that --help prints', () => {
     const main = help([]);
     const subcommands = [...new Set([...main.matchAll(/^\s+sockdbg ([a-z]+(?: [a-z]+)?)\b/gm)].map((m) => m[1]!))];

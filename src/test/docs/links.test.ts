@@ -47,6 +47,7 @@ const GUIDES = [
   'docs/exec-protocol.md',
   'docs/engine.md',
   'docs/benchmarks.md',
+  'docs/architecture.md',
   'CONTRIBUTING.md',
 ];
 

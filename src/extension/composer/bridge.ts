@@ -287,6 +287,7 @@ export class ComposerBridge implements Disposable {
     }
     const remote = formatEndpoint(f.remote);
     if (remote) item.remote = remote;
+    if (f.incomplete) item.incomplete = true;
     return item;
   }
 

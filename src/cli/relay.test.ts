@@ -93,7 +93,7 @@ describe('sockdbg relay (tutorial programs through the relay)', function () {
     const clean = await run([]);
     assert.equal(clean.server, 'server got:hello, world!');
     assert.equal(clean.client, 'client got:you said hello, world!');
-    const cut = await run(['--chunk', '3', '--gap', '20']);
+    const cut = await run(['--chunk', '3', '--gap', '200']);
     assert.equal(cut.server, 'server got:hel');
     assert.equal(cut.client, 'client got:you');
   });
@@ -126,7 +126,7 @@ describe('sockdbg relay (tutorial programs through the relay)', function () {
       return { server: s.stdout.split('\n')[1] ?? '', client: c.stdout.trim(), events: relay.events, why: `${faults.join(' ')}: server ${JSON.stringify(s.stdout + s.stderr)} client ${JSON.stringify(c.stdout + c.stderr)} relay ${relay.stdout}${relay.stderr}` };
     };
     const pieces = (events: Ev[], lane: string): unknown[] => events.filter((e) => e.type === 'piece' && e.lane === lane).map((e) => e.len);
-    const split = await run(['--chunk', 'split:5', '--lane', 'c2s', '--gap', '20']);
+    const split = await run(['--chunk', 'split:5', '--lane', 'c2s', '--gap', '200']);
     assert.deepEqual(pieces(split.events, 'c2s'), [5, 8], split.why);
     assert.equal(split.server, 'server got:hello', split.why);
     // the naive receivers read once: they see only the first piece

@@ -58,12 +58,16 @@ conn.close()
 sk.close()
 `;
 
-/** The tutorial's first client: one send, one recv(1024), printed. */
+/**
+ * The tutorial's first client: one send, one recv(1024), printed. It sends a moment after connecting, as a person
+ * typing would, so that the server is already waiting in recv() when the first piece arrives.
+ */
 export const NAIVE_CLIENT = `
-import socket, sys
+import socket, sys, time
 
 sk = socket.socket()
 sk.connect(('127.0.0.1', int(sys.argv[1])))
+time.sleep(0.3)
 sk.send(sys.argv[2].encode('utf-8'))
 res = sk.recv(1024).decode('utf-8')
 print('client got:' + res)

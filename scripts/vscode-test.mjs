@@ -159,10 +159,27 @@ function ensureBuilt() {
 
 // ---------------------------------------------------------------------------------------------- code-server
 
-/** Starts one code-server; `trusted: false` leaves workspace trust on (restricted mode for a fresh folder). */
-async function startCodeServer(name, { trusted }) {
+/** Packs the built extension into a .vsix the way `npm run package` does (same vsce flags), without rebuilding. */
+function packageVsix(out) {
+  const script = JSON.parse(readFileSync(join(root, 'package.json'), 'utf8')).scripts.package;
+  const flags = script.slice(script.indexOf('vsce package') + 'vsce package'.length).trim().split(/\s+/).filter(Boolean);
+  const r = spawnSync(process.execPath, [join(root, 'node_modules/@vscode/vsce/vsce'), 'package', ...flags, '-o', out], { cwd: root, encoding: 'utf8' });
+  if (r.status !== 0) throw new Error(`vsce package failed: ${r.stderr || r.stdout}`);
+  return out;
+}
+
+/**
+ * Starts one code-server; `trusted: false` leaves workspace trust on (restricted mode for a fresh folder).
+ * `vsix`: install that package into the server's extensions folder first (a window then runs the installed
+ * extension, as a user has it, instead of the development folder).
+ */
+async function startCodeServer(name, { trusted, vsix }) {
   const dir = mkdtempSync(join(tmpdir(), `sockdbg-cs-${name}-`));
   if (!process.env.SOCKDBG_KEEP_TMP) cleanups.push(() => rmSync(dir, { recursive: true, force: true }));
+  if (vsix) {
+    const r = spawnSync(join(node24, 'bin/node'), [codeServerBin, '--install-extension', vsix, '--extensions-dir', join(dir, 'ext'), '--user-data-dir', join(dir, 'ud')], { encoding: 'utf8' });
+    if (r.status !== 0) await fail(`code-server could not install ${vsix}: ${r.stderr || r.stdout}`);
+  }
   const ws = join(dir, 'ws');
   mkdirSync(ws);
   writeFileSync(join(ws, 'README.txt'), 'Socket Debugger test workspace\n');
@@ -176,6 +193,7 @@ async function startCodeServer(name, { trusted }) {
     'telemetry.telemetryLevel': 'off',
     'extensions.autoCheckUpdates': false,
     'extensions.autoUpdate': false,
+    'terminal.integrated.gpuAcceleration': 'off',
   };
   const extraArgs = ['--disable-getting-started-override', ...(trusted ? ['--disable-workspace-trust'] : [])];
   const { command, args, env, url } = codeServerLaunch({ dir, port: await freePort(), folder: ws, settings, extraArgs });
@@ -284,9 +302,14 @@ async function runExtensionHostSuite(server, mode) {
   return { code: res.code, passes: result?.passes ?? 0, failures: result?.failures ?? (res.code ? 1 : 0), pending: result?.pending ?? 0 };
 }
 
-function runUiSuite(server) {
+/**
+ * Runs UI test files with mocha, each in its own Node process. `installed`: the files named installed-*.test.js,
+ * which run against a server where the extension was installed from its .vsix (SOCKDBG_CS_INSTALLED=1 tells the
+ * driver to open the window without the development payload); otherwise every other file.
+ */
+function runUiSuite(server, { installed = false } = {}) {
   const dir = join(root, 'out/src/test/ui');
-  const files = existsSync(dir) ? readdirSync(dir).filter((f) => f.endsWith('.test.js')).sort() : [];
+  const files = (existsSync(dir) ? readdirSync(dir).filter((f) => f.endsWith('.test.js')).sort() : []).filter((f) => f.startsWith('installed-') === installed);
   if (!files.length) {
     step('ui: no out/src/test/ui/*.test.js — nothing to run');
     return { code: 0, passes: 0, failures: 0, pending: 0 };
@@ -304,6 +327,7 @@ function runUiSuite(server) {
       SOCKDBG_EXT_PATH: root,
       SOCKDBG_ARTIFACTS: artifacts,
       SOCKDBG_CHROMIUM: chromiumPath(),
+      ...(installed ? { SOCKDBG_CS_INSTALLED: '1', SOCKDBG_CS_DIR: server.dir } : {}),
     };
     const r = spawnSync(
       process.execPath,
@@ -343,6 +367,19 @@ async function main() {
     failed ||= r.code !== 0;
   }
   await trusted.stop();
+  if (suites.includes('ui')) {
+    const dir = join(root, 'out/src/test/ui');
+    if (existsSync(dir) && readdirSync(dir).some((f) => f.startsWith('installed-') && f.endsWith('.test.js'))) {
+      step('ui: packing the extension (.vsix) and installing it into a fresh code-server');
+      const vsix = packageVsix(join(mkdtempSync(join(tmpdir(), 'sockdbg-vsix-')), 'socket-debugger.vsix'));
+      cleanups.push(() => rmSync(dirname(vsix), { recursive: true, force: true }));
+      const installed = await startCodeServer('installed', { trusted: true, vsix });
+      const r = runUiSuite(installed, { installed: true });
+      summary.push(['ui-installed', r]);
+      failed ||= r.code !== 0;
+      await installed.stop();
+    }
+  }
   if (suites.includes('exthost')) {
     const restricted = await startCodeServer('restricted', { trusted: false });
     step('exthost: running the [restricted] tests in an untrusted workspace');

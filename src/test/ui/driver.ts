@@ -6,6 +6,9 @@
  *   SOCKDBG_EXT_PATH   the extension under development (the repo root; loaded as extensionDevelopmentPath)
  *   SOCKDBG_ARTIFACTS  where screenshots go (.test-artifacts/)
  *   SOCKDBG_CHROMIUM   the browser executable
+ *   SOCKDBG_CS_INSTALLED  '1' for installed-*.test.ts: the server has the extension installed from its .vsix, and
+ *                      windows open without the development payload; SOCKDBG_CS_DIR is that server's folder
+ *                      (ud/ = user data, ext/ = extensions)
  *
  * Typical use:
  *   const wb = await startWorkbench();            // opens the workbench with the extension loaded
@@ -105,8 +108,9 @@ export async function startWorkbench(options: WorkbenchOptions = {}): Promise<Wo
   const authority = new URL(env.url).host;
   const payload = JSON.stringify([['extensionDevelopmentPath', `vscode-remote://${authority}${env.extensionPath}`]]);
   const folder = options.folder ?? env.workspace;
+  const installed = process.env.SOCKDBG_CS_INSTALLED === '1';
   try {
-    await page.goto(`${env.url}/?folder=${encodeURIComponent(folder)}&payload=${encodeURIComponent(payload)}`);
+    await page.goto(`${env.url}/?folder=${encodeURIComponent(folder)}${installed ? '' : `&payload=${encodeURIComponent(payload)}`}`);
     await page.waitForSelector('.monaco-workbench', { timeout: 60000 });
     if (options.waitForExtension !== false) {
       await page.locator('.activitybar [aria-label*="Socket Debugger"]').first().waitFor({ timeout: 60000 });

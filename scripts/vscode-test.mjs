@@ -21,7 +21,7 @@ import { tmpdir } from 'node:os';
 import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { createRequire } from 'node:module';
-import { codeServerBin, codeServerLaunch, csDir, node24, node24Dir, waitHealthy, freePort } from './lib/code-server.mjs';
+import { codeServerBin, codeServerLaunch, csDir, node24, node24Dir, waitHealthy, freePort, QUIET_SETTINGS } from './lib/code-server.mjs';
 
 const root = join(dirname(fileURLToPath(import.meta.url)), '..');
 const require = createRequire(join(root, 'package.json'));
@@ -183,18 +183,7 @@ async function startCodeServer(name, { trusted, vsix }) {
   const ws = join(dir, 'ws');
   mkdirSync(ws);
   writeFileSync(join(ws, 'README.txt'), 'Socket Debugger test workspace\n');
-  const settings = {
-    'security.workspace.trust.startupPrompt': 'never',
-    'security.workspace.trust.banner': 'never',
-    'workbench.startupEditor': 'none',
-    'workbench.tips.enabled': false,
-    'workbench.secondarySideBar.defaultVisibility': 'hidden',
-    'chat.disableAIFeatures': true,
-    'telemetry.telemetryLevel': 'off',
-    'extensions.autoCheckUpdates': false,
-    'extensions.autoUpdate': false,
-    'terminal.integrated.gpuAcceleration': 'off',
-  };
+  const settings = QUIET_SETTINGS;
   const extraArgs = ['--disable-getting-started-override', ...(trusted ? ['--disable-workspace-trust'] : [])];
   const { command, args, env, url } = codeServerLaunch({ dir, port: await freePort(), folder: ws, settings, extraArgs });
   const logFile = join(dir, 'code-server.log');

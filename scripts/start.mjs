@@ -43,7 +43,8 @@ if (code) {
 
 console.log('▶ desktop VS Code (`code`) is not on PATH: using the pinned code-server (test-env/)');
 ensureTestEnv({ needChromium: false });
-const dir = join(tmpdir(), 'socket-debugger-start');
+// the code-server profile (kept between runs); SOCKDBG_START_DIR puts it elsewhere (tests)
+const dir = process.env.SOCKDBG_START_DIR || join(tmpdir(), 'socket-debugger-start');
 const port = Number.isInteger(port0) && port0 > 0 ? port0 : await freePort();
 // The quiet defaults (and the folder's README opening at start) under whatever the person changed in this profile
 // on an earlier run: a setting still equal to what we wrote last time is ours and takes today's default.

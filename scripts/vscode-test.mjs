@@ -13,7 +13,8 @@
 // Everything it starts is stopped at the end, whatever happens.
 //
 // Environment: SOCKDBG_VERBOSE=1 prints the whole browser console; SOCKDBG_CHROMIUM overrides the browser path;
-// SOCKDBG_TEST_TIMEOUT_MS bounds each extension-host run (default 300 000); SOCKDBG_KEEP_TMP=1 keeps the temp dir.
+// SOCKDBG_TEST_TIMEOUT_MS bounds each extension-host run (default 300 000); SOCKDBG_KEEP_TMP=1 keeps the temp dir;
+// SOCKDBG_UI_FILES=a,b runs only the UI test files whose names contain a or b.
 import { spawn, spawnSync } from 'node:child_process';
 import { createHash } from 'node:crypto';
 import { existsSync, mkdirSync, mkdtempSync, readFileSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
@@ -298,7 +299,10 @@ async function runExtensionHostSuite(server, mode) {
  */
 function runUiSuite(server, { installed = false } = {}) {
   const dir = join(root, 'out/src/test/ui');
-  const files = (existsSync(dir) ? readdirSync(dir).filter((f) => f.endsWith('.test.js')).sort() : []).filter((f) => f.startsWith('installed-') === installed);
+  const only = (process.env.SOCKDBG_UI_FILES || '').split(',').map((s) => s.trim()).filter(Boolean);
+  const files = (existsSync(dir) ? readdirSync(dir).filter((f) => f.endsWith('.test.js')).sort() : [])
+    .filter((f) => f.startsWith('installed-') === installed)
+    .filter((f) => !only.length || only.some((o) => f.includes(o)));
   if (!files.length) {
     step('ui: no out/src/test/ui/*.test.js — nothing to run');
     return { code: 0, passes: 0, failures: 0, pending: 0 };
@@ -358,7 +362,9 @@ async function main() {
   await trusted.stop();
   if (suites.includes('ui')) {
     const dir = join(root, 'out/src/test/ui');
-    if (existsSync(dir) && readdirSync(dir).some((f) => f.startsWith('installed-') && f.endsWith('.test.js'))) {
+    const only = (process.env.SOCKDBG_UI_FILES || '').split(',').map((s) => s.trim()).filter(Boolean);
+    const wanted = (f) => f.startsWith('installed-') && f.endsWith('.test.js') && (!only.length || only.some((o) => f.includes(o)));
+    if (existsSync(dir) && readdirSync(dir).some(wanted)) {
       step('ui: packing the extension (.vsix) and installing it into a fresh code-server');
       const vsix = packageVsix(join(mkdtempSync(join(tmpdir(), 'sockdbg-vsix-')), 'socket-debugger.vsix'));
       cleanups.push(() => rmSync(dirname(vsix), { recursive: true, force: true }));

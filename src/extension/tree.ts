@@ -1,7 +1,9 @@
 /**
  * The Connections tree: servers with their accepted clients, TCP clients, UDP sockets with the peers they have heard
  * from, plus root sections added by other parts (see `TreeSection` in services.ts). Driven by the registry's events;
- * refreshes are coalesced to at most one every 100 ms (≤ 10/s) however fast data flows.
+ * refreshes are coalesced: the first change after a quiet moment shows within FIRST_REFRESH_MS, and while data flows
+ * refreshes come every REFRESH_MS — further apart than the workbench's own 200 ms debounce of tree changes, which
+ * would otherwise swallow a steady stream of refreshes until the traffic stopped (counters frozen under load).
  */
 import * as vscode from 'vscode';
 import type { ConnectionRegistry } from '../core/registry';
@@ -28,8 +30,10 @@ export function isConnectionNode(v: unknown): v is ConnectionNode {
   return typeof v === 'object' && v !== null && (v as { type?: unknown }).type === 'connection' && typeof (v as { id?: unknown }).id === 'string';
 }
 
-/** refresh at most every REFRESH_MS */
-export const REFRESH_MS = 100;
+/** while changes keep coming, one refresh every REFRESH_MS (> the workbench's 200 ms debounce, < 1 s) */
+export const REFRESH_MS = 400;
+/** the first change after a quiet moment is shown this soon */
+export const FIRST_REFRESH_MS = 50;
 
 export class ConnectionsTreeProvider implements vscode.TreeDataProvider<TreeNode>, vscode.Disposable {
   private readonly changeEmitter = new vscode.EventEmitter<TreeNode | TreeNode[] | undefined | void>();
@@ -39,6 +43,7 @@ export class ConnectionsTreeProvider implements vscode.TreeDataProvider<TreeNode
   private readonly sections: Array<{ section: TreeSection; node: SectionNode; items: Map<unknown, SectionItemNode> }> = [];
   private readonly disposables: vscode.Disposable[] = [];
   private timer: ReturnType<typeof setTimeout> | undefined;
+  private lastFlush = 0;
   private structural = false;
   private readonly dirty = new Set<string>();
   /** how many refresh events were fired (tests check the throttling) */
@@ -68,11 +73,13 @@ export class ConnectionsTreeProvider implements vscode.TreeDataProvider<TreeNode
       if (parent) this.dirty.add(parent);
     }
     if (this.timer) return;
-    this.timer = setTimeout(() => this.flush(), REFRESH_MS);
+    const wait = Math.max(FIRST_REFRESH_MS, this.lastFlush + REFRESH_MS - Date.now());
+    this.timer = setTimeout(() => this.flush(), wait);
   }
 
   private flush(): void {
     this.timer = undefined;
+    this.lastFlush = Date.now();
     this.refreshCount++;
     if (this.structural) {
       this.structural = false;
@@ -91,7 +98,7 @@ export class ConnectionsTreeProvider implements vscode.TreeDataProvider<TreeNode
 
   /** resolves after any pending refresh has fired (tests) */
   async settled(): Promise<void> {
-    while (this.timer) await new Promise((r) => setTimeout(r, REFRESH_MS / 2));
+    while (this.timer) await new Promise((r) => setTimeout(r, FIRST_REFRESH_MS));
   }
 
   dispose(): void {

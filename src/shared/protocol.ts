@@ -480,6 +480,7 @@ export const WEBVIEW_STRINGS: readonly string[] = [
   "No chunks yet for this connection. Raw chunks appear here exactly as recv delivered them.",
   "Follow selection",
   "({0} older not kept)",
+  "({0} older dropped: this connection outgrew its share of the view)",
   "1 chunk",
   "{0} chunks",
   "1 frame",

@@ -176,7 +176,9 @@ export function createInspector(app: App, reveal: (f: StoredFrame) => void): Ins
       split += r.split;
     }
     const dropped = st.chunkBase ? ' ' + t('({0} older not kept)', st.chunkBase) : '';
-    summary.textContent = `${st.chunks.length === 1 ? t('1 chunk') : t('{0} chunks', st.chunks.length)}${dropped} · ${st.frames.length === 1 ? t('1 frame') : t('{0} frames', st.frames.length)} · ${t('{0} sticky', sticky)} · ${t('{0} split', split)}`;
+    const lostFrames = app.store.droppedFor(currentConn);
+    const framesDropped = lostFrames ? ' ' + t('({0} older dropped: this connection outgrew its share of the view)', lostFrames.toLocaleString()) : '';
+    summary.textContent = `${st.chunks.length === 1 ? t('1 chunk') : t('{0} chunks', st.chunks.length)}${dropped} · ${st.frames.length === 1 ? t('1 frame') : t('{0} frames', st.frames.length)}${framesDropped} · ${t('{0} sticky', sticky)} · ${t('{0} split', split)}`;
   }
 
   function renderRow(el: HTMLElement, i: number): void {

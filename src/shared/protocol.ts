@@ -141,6 +141,8 @@ export interface DataMessage {
   chunks: ChunkItem[];
   /** frames the host had to skip because the webview could not keep up (flood) */
   skipped: number;
+  /** the same by connection id (present when `skipped` > 0) */
+  skippedBy?: Record<string, number>;
 }
 
 /** A connection's recorded history; `replace` drops what the webview has for that connection first. */
@@ -510,6 +512,11 @@ export const WEBVIEW_STRINGS: readonly string[] = [
   "Selected frame",
   "{0} of {1}",
   "({0} older dropped)",
+  "Follow the newest frames (End)",
+  "{0} new",
+  "Follow",
+  "{0} new frames below. Follow the newest",
+  "Follow the newest frames",
   "{0} behind",
   "{0} frames behind. Resume",
   "(dropped: older than what the view keeps)",

@@ -247,7 +247,12 @@ export class TrafficStore {
     this.reindex(kept);
   }
 
-  /** frames of this connection dropped to keep within the caps */
+  /** counts frames of a connection that never reached the store (the host skipped them in a flood) */
+  noteDropped(conn: string, n: number): void {
+    if (n > 0) this.droppedBy.set(conn, (this.droppedBy.get(conn) ?? 0) + n);
+  }
+
+  /** frames of this connection dropped to keep within the caps, here or by the host */
   droppedFor(conn: string): number {
     return this.droppedBy.get(conn) ?? 0;
   }

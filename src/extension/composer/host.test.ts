@@ -404,6 +404,11 @@ sk.close()`,
       assert.equal((first?.batch.frames.length ?? 0) + frames.length + skipped, 26);
       assert.ok(frames.length <= 4, `${frames.length} frames of 256 KiB kept within 1 MiB`);
       assert.ok(skipped >= 20, `skipped ${skipped}`);
+      // and by connection: the skipped frames are the flooding peer's (none of ours)
+      const by: Record<string, number> = {};
+      for (const m of later) for (const [c, n] of Object.entries(m.skippedBy ?? {})) by[c] = (by[c] ?? 0) + n;
+      assert.deepEqual(Object.keys(by), [peerId]);
+      assert.equal(by[peerId], skipped);
       // the newest frames survive, each cut to 256 KiB with its real length kept
       const last = frames[frames.length - 1].f;
       assert.deepEqual([last.dir, last.seq], ['in', 24]);

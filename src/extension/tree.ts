@@ -297,6 +297,19 @@ export function connectionTreeItem(info: ConnectionInfo): vscode.TreeItem {
   return item;
 }
 
+/** "1 chunk", "2,048 chunks": the count with thousands separators, in the singular for one */
+function counted(n: number, what: 'byte' | 'frame' | 'chunk'): string {
+  const num = n.toLocaleString('en-US');
+  switch (what) {
+    case 'byte':
+      return n === 1 ? vscode.l10n.t('1 byte') : vscode.l10n.t('{0} bytes', num);
+    case 'frame':
+      return n === 1 ? vscode.l10n.t('1 frame') : vscode.l10n.t('{0} frames', num);
+    case 'chunk':
+      return n === 1 ? vscode.l10n.t('1 chunk') : vscode.l10n.t('{0} chunks', num);
+  }
+}
+
 /** markdown-escapes a tooltip cell; a line break (in an error message, say) would end the table row */
 function esc(s: string): string {
   return s.replace(/\s*[\r\n]+\s*/g, ' ').replace(/[\\`*_{}[\]()#+\-.!|<>]/g, '\\$&');
@@ -317,8 +330,8 @@ export function connectionTooltip(info: ConnectionInfo): vscode.MarkdownString {
   if (info.closedAt) rows.push([vscode.l10n.t('Closed'), formatTime(info.closedAt)]);
   const s = info.stats;
   rows.push(
-    [vscode.l10n.t('Received'), vscode.l10n.t('{0} bytes, {1} frames, {2} chunks', s.bytesIn, s.framesIn, s.chunksIn)],
-    [vscode.l10n.t('Sent'), vscode.l10n.t('{0} bytes, {1} frames', s.bytesOut, s.framesOut)],
+    [vscode.l10n.t('Received'), [counted(s.bytesIn, 'byte'), counted(s.framesIn, 'frame'), counted(s.chunksIn, 'chunk')].join(', ')],
+    [vscode.l10n.t('Sent'), [counted(s.bytesOut, 'byte'), counted(s.framesOut, 'frame')].join(', ')],
   );
   if (info.error) rows.push([vscode.l10n.t('Last error'), info.error]);
   const md = new vscode.MarkdownString(`**${esc(connectionLabel(info))}** \`${info.id}\`\n\n| | |\n|---|---|\n`);

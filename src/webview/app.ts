@@ -133,9 +133,9 @@ export class App {
   }
 
   /** "#3" for "c3", otherwise the id */
+  /** a connection's id as the Connections tree shows it (c2) */
   shortId(id: string): string {
-    const m = /^c(\d+)$/.exec(id);
-    return m ? '#' + m[1] : id;
+    return id;
   }
 
   describe(c: ConnSummary): string {

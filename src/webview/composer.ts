@@ -5,7 +5,7 @@
 import { INPUT_MODES, PREVIEW_WIRE_BYTES, type ConnSummary, type Draft, type DraftError, type FramingChoice, type HostToWebview, type InputMode, type Target } from '../shared/protocol';
 import { MAX_SENT_HISTORY, type App, type Persisted } from './app';
 import { t } from './l10n';
-import { debounce, h, icon, oneLine, toHex } from './util';
+import { debounce, formatTime, h, icon, oneLine, toHex } from './util';
 
 const MODE_LABELS: Record<InputMode, string> = { text: t('Text'), hex: t('Hex'), escapes: t('Escapes'), struct: t('Struct'), json: t('JSON header') };
 const SENDABLE = new Set<ConnSummary['kind']>(['tcp-server', 'tcp-peer', 'tcp-client', 'udp', 'udp-peer']);
@@ -587,7 +587,7 @@ export function createComposer(app: App): { element: HTMLElement; onHost(m: Host
         showError(m.result.error);
       }
     } else if (m.type === 'sendResult') {
-      if (m.ok) setStatus(m.sent === 1 ? t('Sent 1 frame at {0}', new Date().toLocaleTimeString()) : t('Sent {0} frames at {1}', m.sent, new Date().toLocaleTimeString()));
+      if (m.ok) setStatus(m.sent === 1 ? t('Sent 1 frame at {0}', formatTime(Date.now(), 'time')) : t('Sent {0} frames at {1}', m.sent, formatTime(Date.now(), 'time')));
       else if (m.error) {
         setStatus(m.error.message, 'error');
         if (m.error.field !== 'target') showError(m.error);

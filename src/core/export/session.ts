@@ -1,7 +1,7 @@
 // A conversation written out in order: the decoded frames of one or more connections, both directions, merged by
 // time, as plain text, hex or JSON lines. What a connection's bounded history no longer holds is said at the top.
 import { decodeText } from '../codec/encoding';
-import { formatAddress } from '../errors';
+import { formatEndpoint } from '../../shared/format';
 import type { Endpoint, FrameRecord } from '../types';
 
 export type SessionFormat = 'text' | 'hex' | 'jsonl';
@@ -26,7 +26,7 @@ interface Row {
 
 function peerOf(r: Row): string {
   const e = r.frame.remote ?? r.src.remote;
-  return e ? formatAddress(e.address, e.port) : '';
+  return e ? formatEndpoint(e) : '';
 }
 
 function hex(b: Uint8Array): string {

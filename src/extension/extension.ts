@@ -17,6 +17,7 @@ import { ConnectionsTreeProvider, connectionLabel, type TreeNode } from './tree'
 import { registerComposer } from './composer';
 import { registerRemoteExec } from './remoteExec';
 import { registerCliOnPath } from './cliPath';
+import { registerPacketLibrary } from './packets';
 import { errorMessage } from '../shared/errors';
 
 let active: { registry: ConnectionRegistry; log: vscode.LogOutputChannel } | undefined;
@@ -101,6 +102,7 @@ export function activate(context: vscode.ExtensionContext): SocketDebuggerApi {
   const composer = registerComposer(context, registry, log);
   registerRemoteExec(context, { log, addTreeSection: services.addTreeSection });
   registerCliOnPath(context, log);
+  registerPacketLibrary(context, { registry, log, addTreeSection: services.addTreeSection });
   context.subscriptions.push(
     ...registerCommands({
       context,

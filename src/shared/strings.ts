@@ -44,6 +44,8 @@ export const WEBVIEW_STRINGS: readonly string[] = [
   "Custom framing spec",
   "Framing",
   "Send (Ctrl+Enter)",
+  "Save this packet in the workspace library (sockdbg.packets.json)",
+  "Save…",
   "Send",
   "Repeat interval in milliseconds",
   "Number of times to send",

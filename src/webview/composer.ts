@@ -108,6 +108,7 @@ export function createComposer(app: App): { element: HTMLElement; onHost(m: Host
 
   // ---- actions
   const sendBtn = h('button', { type: 'button', id: 'send', class: 'primary', title: t('Send (Ctrl+Enter)') }, icon('send'), h('span', { text: t('Send') }));
+  const saveBtn = h('button', { type: 'button', id: 'save-packet', class: 'secondary', title: t('Save this packet in the workspace library (sockdbg.packets.json)') }, icon('bookmark'), h('span', { text: t('Save…') }));
   const repeatOn = h('input', { type: 'checkbox', id: 'repeat-on' });
   repeatOn.checked = s.repeatOn;
   const repeatInterval = h('input', { type: 'number', id: 'repeat-interval', min: 1, 'aria-label': t('Repeat interval in milliseconds'), value: s.repeatInterval });
@@ -119,6 +120,7 @@ export function createComposer(app: App): { element: HTMLElement; onHost(m: Host
     'div',
     { class: 'toolbar actions' },
     sendBtn,
+    saveBtn,
     h('label', { class: 'check' }, repeatOn, t('every')),
     repeatInterval,
     h('span', { text: t('ms ×') }),
@@ -544,6 +546,10 @@ export function createComposer(app: App): { element: HTMLElement; onHost(m: Host
     requestPreview();
   });
   sendBtn.addEventListener('click', send);
+  saveBtn.addEventListener('click', () => {
+    const to = currentTarget().to;
+    app.post({ type: 'savePacket', draft: currentDraft(), framing: s.framing, ...(to ? { to } : {}) });
+  });
   for (const inp of [repeatOn, repeatInterval, repeatCount]) {
     inp.addEventListener('change', () => {
       s.repeatOn = repeatOn.checked;

@@ -12,7 +12,7 @@ import { errorMessage } from '../../shared/errors';
 import { formatExactSize, groupDigits } from '../../shared/format';
 import { parseWebviewMessage, PREVIEW_WIRE_BYTES, type CopyFormat, type Dir, type Draft, type DraftError, type DraftField, type FramingChoice, type HostToWebview, type InitMessage, type Repeat, type Target, type WebviewToHost } from '../../shared/protocol';
 import { ComposerBridge, type BridgeOptions } from './bridge';
-import { buildWire, toDraftError, DraftProblem, DraftTooLarge, type Wire } from './draft';
+import { buildWire, toDraftError, wireSendOptions, DraftProblem, DraftTooLarge, type Wire } from './draft';
 
 export interface HostLog {
   info(msg: string): void;
@@ -130,6 +130,9 @@ export class ComposerHost implements Disposable {
         if (!this.registry.get(m.conn)) return;
         await this.deps.runCommand?.('socketDebugger.saveReceived', m.conn);
         return;
+      case 'savePacket':
+        await this.deps.runCommand?.('socketDebugger.packets.save', { draft: m.draft, framing: m.framing, ...(m.to ? { to: m.to } : {}), interactive: true });
+        return;
       case 'copyText':
         await this.deps.writeClipboard(m.text);
         this.notice('info', this.t('Copied to the clipboard.'));
@@ -192,13 +195,8 @@ export class ComposerHost implements Disposable {
   }
 
   private sendOptions(c: ConnectionInfo, target: Target, w: Wire): SendOptions {
-    // The registry frames the payload with the same encoder (core/framing encodeFrame) the preview used, so the
-    // bytes written equal w.wire, and the recorded outgoing frame is the payload (not the framed bytes).
-    const opts: SendOptions = { framed: true, framing: w.framing };
-    if (w.header) opts.header = w.header;
-    if (target.to) opts.to = { address: target.to.host, port: target.to.port };
-    else if (c.kind === 'udp') throw new DraftProblem({ field: 'target', message: this.t('Enter the destination host and port for this UDP socket.') });
-    return opts;
+    if (!target.to && c.kind === 'udp') throw new DraftProblem({ field: 'target', message: this.t('Enter the destination host and port for this UDP socket.') });
+    return wireSendOptions(w, target.to);
   }
 
   /** Computes every target's wire bytes (throws before anything is written) and sends them once. */

@@ -86,6 +86,8 @@ function ensureSystemPackages(needKrb5, needChromium = true) {
   const missing = [];
   if (needChromium && !chromiumPath()) missing.push('chromium');
   if (needKrb5 && !hasKrb5Dev()) missing.push('libkrb5-dev');
+  // a CJK font, so that the tutorial's Chinese renders (and is measured) as users see it, not as boxes
+  if (needChromium && !existsSync('/usr/share/fonts/truetype/wqy/wqy-zenhei.ttc')) missing.push('fonts-wqy-zenhei');
   if (!missing.length) return;
   const isRoot = typeof process.getuid === 'function' && process.getuid() === 0;
   if (!isRoot || !which('apt-get')) {
@@ -174,7 +176,7 @@ function packageVsix(out) {
  * `vsix`: install that package into the server's extensions folder first (a window then runs the installed
  * extension, as a user has it, instead of the development folder).
  */
-async function startCodeServer(name, { trusted, vsix }) {
+async function startCodeServer(name, { trusted, vsix }, attempt = 1) {
   const dir = mkdtempSync(join(tmpdir(), `sockdbg-cs-${name}-`));
   if (!process.env.SOCKDBG_KEEP_TMP) cleanups.push(() => rmSync(dir, { recursive: true, force: true }));
   if (vsix) {
@@ -218,7 +220,14 @@ async function startCodeServer(name, { trusted, vsix }) {
   };
   cleanups.push(stop);
   if (!(await waitHealthy(url, child))) {
-    console.error(Buffer.concat(logChunks).toString('utf8').split('\n').slice(-30).join('\n'));
+    const log = Buffer.concat(logChunks).toString('utf8');
+    // the free port was taken by someone else between our check and code-server's listen: try another
+    if (attempt < 3 && /EADDRINUSE/.test(log)) {
+      step(`code-server (${name}): ${url} was taken meanwhile; trying another port`);
+      await stop();
+      return startCodeServer(name, { trusted, vsix }, attempt + 1);
+    }
+    console.error(log.split('\n').slice(-30).join('\n'));
     await fail(`code-server (${name}) did not come up on ${url}`);
   }
   step(`code-server (${name}${trusted ? '' : ', workspace trust on'}) up at ${url}`);

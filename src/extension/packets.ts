@@ -55,6 +55,9 @@ export function registerPacketLibrary(context: vscode.ExtensionContext, deps: De
   const l10n = vscode.l10n;
   let packets: SavedPacket[] = [];
   let lastProblems = '';
+  /** the file's text as last read or written: the watcher's echo of our own write (or a touch) changes nothing, so
+   * the rows keep their elements (a click on a row being replaced would reach the command without its packet) */
+  let lastText: string | undefined;
   const changed = new vscode.EventEmitter<void>();
   context.subscriptions.push(changed);
 
@@ -64,6 +67,8 @@ export function registerPacketLibrary(context: vscode.ExtensionContext, deps: De
     if (uri) {
       try {
         const text = new TextDecoder().decode(await vscode.workspace.fs.readFile(uri));
+        if (text === lastText) return;
+        lastText = text;
         const lib = parsePacketLibrary(JSON.parse(text));
         next = lib.packets;
         const problems = lib.problems.join('; ');
@@ -73,6 +78,7 @@ export function registerPacketLibrary(context: vscode.ExtensionContext, deps: De
         }
         lastProblems = problems;
       } catch (e) {
+        lastText = undefined;
         if (!(e instanceof vscode.FileSystemError && e.code === 'FileNotFound')) {
           log.warn(`${PACKET_LIBRARY_FILE}: ${errorMessage(e)}`);
           if (lastProblems !== errorMessage(e)) void vscode.window.showWarningMessage(l10n.t('{0} could not be read: {1}', PACKET_LIBRARY_FILE, errorMessage(e)));
@@ -87,7 +93,9 @@ export function registerPacketLibrary(context: vscode.ExtensionContext, deps: De
   async function write(next: SavedPacket[]): Promise<void> {
     const uri = libraryUri();
     if (!uri) throw new Error(l10n.t('Open a folder first: the packet library is kept in the workspace ({0}).', PACKET_LIBRARY_FILE));
-    await vscode.workspace.fs.writeFile(uri, new TextEncoder().encode(packetLibraryText(next)));
+    const text = packetLibraryText(next);
+    await vscode.workspace.fs.writeFile(uri, new TextEncoder().encode(text));
+    lastText = text;
     packets = next;
     changed.fire();
   }

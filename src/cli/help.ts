@@ -25,8 +25,9 @@ Usage:
   sockdbg udp send    HOST PORT [TEXT | --hex HEX] [--wait] [--timeout SEC] [--encoding ENC] [--broadcast] [--json]
   sockdbg struct pack   [--] FMT VALUE...
   sockdbg struct unpack [--] FMT HEX
-  sockdbg agent ...   run the remote-exec agent
-  sockdbg exec ...    run a command through an agent
+  sockdbg agent --port N (--key-file F | --key-env VAR) [options]   run the remote-exec agent
+  sockdbg exec HOST PORT (--key-file F | --key-env VAR) [options] -- COMMAND [ARG...]
+                                                                   run a command through an agent
   sockdbg --version | --help | <command> --help
 
 Examples:
@@ -139,10 +140,52 @@ Examples:
   sockdbg struct pack -- '<hI?' -2 7 true    → feff0700000001
   sockdbg struct unpack '!I4s' '0000002a 41424344'  → [42, "hex:41424344"]`,
 };
+HELP.agent = `Usage: sockdbg agent --port N [--host H] (--key-file F | --key-env VAR) [--digest sha256]
+                     [--allow REGEX]... [--allow-cwd DIR]... [--max-sessions N] [--timeout SEC] [--audit FILE]
+
+Runs commands for clients that prove the shared key (sockdbg exec, the extension, examples/python/client.py).
+Frames are authenticated, not encrypted: keep it on 127.0.0.1 or behind an SSH tunnel / VPN.
+See docs/remote-exec-security.md before giving anyone a key.
+
+  --port N           port to listen on; 0 picks a free port (printed in the log)
+  --host H           address to listen on (default 127.0.0.1; 0.0.0.0, ::, 0 or ::0 listen everywhere: warned)
+  --key-file F       the shared key: a UTF-8 text file (one trailing newline ignored; warns unless mode 600)
+  --key-env VAR      … or an environment variable (never passed on to the commands)
+  --digest D         HMAC digest: sha256 (default), sha512, sha1, md5
+  --allow REGEX      the whole command line must match one REGEX (repeatable). With an allowlist, shell commands
+                     containing ; & | \` $ ( ) < > or a line break are refused (send argv), so is "env"; commands
+                     get GIT_* removed from their environment and repository hooks/fsmonitor disabled
+  --allow-cwd DIR    with an allowlist (or this option), a request's cwd must be the agent's own directory or
+                     lie below one DIR (repeatable); without it, only the agent's own directory
+  --max-sessions N   commands running at once (default 8); more get "busy"
+  --timeout SEC      kill a command after SEC seconds (the client may ask for less)
+  --audit FILE       append one JSON line per request (created mode 600)
+
+Exit codes:   0 after SIGINT/SIGTERM, 1 usage error, 2 cannot listen`;
+
+HELP.exec = `Usage: sockdbg exec HOST PORT (--key-file F | --key-env VAR) [--digest sha256] [--encoding ENC] [--cwd DIR]
+                    [--timeout SEC] [--env NAME=VALUE]... [--shell] [--stdin] -- COMMAND [ARG...]
+
+Runs COMMAND on a sockdbg agent and streams its output. One COMMAND word runs through the remote shell (like
+ssh); several run as an argument vector. Nothing is sent before the agent has proved it holds the key.
+
+  --key-file F       the shared key (UTF-8 text file) …
+  --key-env VAR      … or an environment variable holding it
+  --digest D         HMAC digest: sha256 (default), sha512, sha1, md5
+  --encoding ENC     decode the remote output from ENC (e.g. gbk) to UTF-8
+  --cwd DIR          working directory on the agent (an allowlisted agent only accepts its allowed ones)
+  --timeout SEC      ask the agent to kill the command after SEC seconds
+  --env NAME=VALUE   extra environment (repeatable; refused by an allowlisted agent)
+  --shell            join the words and run them through the remote shell
+  --stdin            forward this program's standard input to the command
+
+Exit codes:   the remote command's (128+N when killed by signal N; 1 when the agent reports a code outside
+              0-255), 1 usage error, 2 network or authentication failure`;
+
 HELP['struct pack'] = HELP.struct;
 HELP['struct unpack'] = HELP.struct;
 
-export function printHelp(ctx: CommandContext, topic: string): void {
+export function printHelp(ctx: Pick<CommandContext, 'stdout'>, topic: string): void {
   ctx.stdout.write((HELP[topic] ?? HELP.main) + '\n');
 }
 

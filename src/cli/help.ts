@@ -21,7 +21,8 @@ Usage:
   sockdbg tcp connect HOST PORT [--send TEXT]... [--send-hex HEX]... [--framing SPEC] [--send-framing SPEC]
                       [--encoding ENC] [--count N] [--timeout SEC] [--reconnect] [--no-delay] [--keepalive]
                       [--output FILE] [--quiet] [--json]
-  sockdbg udp bind    --port N [--host H] [--encoding ENC] [--echo | --reply TEXT] [--count N] [--broadcast] [--json]
+  sockdbg udp bind    --port N [--host H] [--encoding ENC] [--echo | --reply TEXT] [--count N] [--broadcast]
+                      [--recv-buffer BYTES] [--json]
   sockdbg udp send    HOST PORT [TEXT | --hex HEX] [--wait] [--timeout SEC] [--encoding ENC] [--broadcast] [--json]
   sockdbg struct pack   [--] FMT VALUE...
   sockdbg struct unpack [--] FMT HEX
@@ -52,15 +53,20 @@ Runs a TCP server and prints every frame received from every client.
   --host H          address to listen on (default 127.0.0.1; 0.0.0.0 or :: for all interfaces)
   --framing SPEC    how the byte stream is cut into frames, both directions (default raw)
   --encoding ENC    how frames are shown as text and how --reply TEXT is encoded (default utf-8)
-  --echo            send each frame back to its sender (framed)
-  --reply TEXT      answer each frame with TEXT (framed)
+  --echo            send each frame back to its sender (framed); while more than 1 MiB of answers waits for a
+                    client that does not read, reading from that client pauses (memory stays bounded)
+  --reply TEXT      answer each frame with TEXT (framed; same backpressure)
   --reply-hex HEX   answer each frame with these bytes (framed), e.g. "48 69" or 0x48,0x69
   --once            serve one client, exit when it disconnects (others are disconnected meanwhile)
   --count N         exit 0 after N frames received (over all clients)
   --no-delay        turn Nagle's algorithm off on accepted sockets (TCP_NODELAY): each send goes out at once
-  --output FILE     append received payloads, raw, to FILE
+  --output FILE     append received payloads, raw, to FILE (written before the frame is printed; the bytes of an
+                    unfinished last frame too)
   --quiet           no per-frame output
   --json            one JSON object per line per event
+
+The bytes of a frame the stream ends inside (a line without its newline, part of a length frame) are printed as
+'unfinished' (JSON: {"type":"unfinished","offset":…}) with an INCOMPLETE_FRAME warning; see docs/reliability.md.
 
 ${COMMON_NOTES}`,
 
@@ -71,7 +77,9 @@ ${COMMON_NOTES}`,
 Connects to a TCP server, sends, and prints every frame received.
 Without --send/--send-hex, sends stdin like ncat: line by line from a terminal, as a byte stream from a pipe
 (with a non-raw --send-framing, each line of stdin is one frame), then half-closes (FIN) at end of input
-and keeps printing until the server closes.
+and keeps printing until the server closes. When the server sends FIN first, the rest of the input is still
+sent (a notice says so; from a terminal it ends at once). When the server stops reading, a warning comes after
+5 s without progress; what was not sent is reported at exit.
 
   --send TEXT         send TEXT (encoded with --encoding, framed with --send-framing); repeatable
   --send-hex HEX      send these bytes (framed with --send-framing); repeatable, order kept with --send
@@ -97,7 +105,8 @@ ${COMMON_NOTES}`,
   sockdbg udp bind --port N [options]          receive datagrams (see: sockdbg udp bind --help)
   sockdbg udp send HOST PORT [TEXT] [options]  send one datagram (see: sockdbg udp send --help)`,
 
-  'udp bind': `Usage: sockdbg udp bind --port N [--host H] [--encoding ENC] [--echo | --reply TEXT] [--count N] [--broadcast] [--json]
+  'udp bind': `Usage: sockdbg udp bind --port N [--host H] [--encoding ENC] [--echo | --reply TEXT] [--count N] [--broadcast]
+                        [--recv-buffer BYTES] [--json]
 
 Binds a UDP socket and prints every datagram received.
 
@@ -108,6 +117,8 @@ Binds a UDP socket and prints every datagram received.
   --reply TEXT    answer each datagram with TEXT
   --count N       exit 0 after N datagrams
   --broadcast     allow sending to broadcast addresses (SO_BROADCAST), e.g. --echo to 255.255.255.255
+  --recv-buffer BYTES  receive buffer size (SO_RCVBUF), e.g. 4M; datagrams the kernel drops because it was
+                  full are reported (UDP_RECEIVE_DROPS, Linux) — a bigger buffer rides out bursts
   --json          one JSON object per line per event
 
 ${UDP_NOTES}`,

@@ -56,6 +56,8 @@ export interface FrameItem {
   header?: string;
   /** UDP: the datagram's peer, "host:port" */
   remote?: string;
+  /** the bytes of a frame that never finished (the stream ended inside it) */
+  incomplete?: true;
 }
 
 /** A raw chunk as `recv` delivered it: where it sits in the stream and how long it is (no bytes). */

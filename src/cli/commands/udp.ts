@@ -13,6 +13,7 @@ import {
   parseSeconds,
   parseEncoding,
   parseHexArg,
+  parseByteSize,
   encodeTextArg,
   type OptionDefs,
 } from '../args';
@@ -21,6 +22,7 @@ import { UsageError, EXIT_OK, describeNetworkError } from '../errors';
 import { dispatchSubcommand, parseOrHelp } from '../dispatch';
 import { formatEndpoint, formatHostPort, plural } from '../../shared/format';
 import { Session, isSocketErrorCode } from './session';
+import { createReplier } from './reply';
 
 /** how long `udp send --wait` waits without --timeout */
 export const DEFAULT_WAIT_MS = 10_000;
@@ -40,6 +42,7 @@ const BIND_OPTIONS: OptionDefs = {
   count: { type: 'string', short: 'n' },
   json: { type: 'boolean' },
   broadcast: { type: 'boolean' },
+  'recv-buffer': { type: 'string' },
 };
 
 async function udpBind(argv: string[], ctx: CommandContext): Promise<number> {
@@ -56,8 +59,11 @@ async function udpBind(argv: string[], ctx: CommandContext): Promise<number> {
   const echo = optFlag(args, 'echo');
   const count = parseCount(optString(args, 'count'), cmd);
 
+  const recvBufferSize = parseByteSize(optString(args, 'recv-buffer'), cmd, '--recv-buffer');
+
   const s = new Session(ctx, { command: cmd, json: optFlag(args, 'json'), quiet: false, encoding, framing: 'raw', count });
   const reg = s.registry;
+  const answer = createReplier(s, { echo, reply });
   let socketId: string | undefined;
 
   s.add(
@@ -65,12 +71,8 @@ async function udpBind(argv: string[], ctx: CommandContext): Promise<number> {
       if (e.frame.direction !== 'in' || s.isFinished) return;
       const remote = e.frame.remote ?? reg.get(e.id)?.remote;
       const peer = formatEndpoint(remote) ?? e.id;
-      const last = s.received(e.id, e.frame.payload, { peer, time: e.frame.time, datagram: true });
-      const answer = echo ? e.frame.payload : reply;
-      if (answer !== undefined) {
-        if (remote && socketId !== undefined) s.track(reg.send(socketId, answer, { to: { address: remote.address, port: remote.port } }));
-        else s.track(reg.send(e.id, answer));
-      }
+      const last = s.received(e.id, e.frame.payload, { peer, time: e.frame.time, datagram: true, offset: e.frame.start });
+      if (answer) answer(remote && socketId !== undefined ? { id: socketId, to: { address: remote.address, port: remote.port } } : { id: e.id }, e.frame.payload);
       if (last) s.finish(EXIT_OK);
     }),
   );
@@ -82,7 +84,13 @@ async function udpBind(argv: string[], ctx: CommandContext): Promise<number> {
   );
 
   try {
-    const info = await reg.bindUdp({ host, port, encoding, ...(optFlag(args, 'broadcast') ? { broadcast: true } : {}) });
+    const info = await reg.bindUdp({
+      host,
+      port,
+      encoding,
+      ...(optFlag(args, 'broadcast') ? { broadcast: true } : {}),
+      ...(recvBufferSize !== undefined ? { recvBufferSize } : {}),
+    });
     socketId = info.id;
     s.reporter.listening('udp', info.local?.address ?? host, info.local?.port ?? port);
   } catch (err) {

@@ -295,6 +295,7 @@ export class ComposerBridge implements Disposable {
     }
     const remote = formatEndpoint(f.remote);
     if (remote) item.remote = remote;
+    if (f.incomplete) item.incomplete = true;
     return item;
   }
 

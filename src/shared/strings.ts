@@ -91,6 +91,8 @@ export const WEBVIEW_STRINGS: readonly string[] = [
   "split",
   "one frame over several chunks",
   "Stream inspector",
+  "Show the stream inspector",
+  "Fold the stream inspector",
   "Chunks as recv delivered them",
   "No chunks yet for this connection. Raw chunks appear here exactly as recv delivered them.",
   "Follow selection",

@@ -183,7 +183,8 @@ export function createLog(app: App): LogView {
     len.textContent = `${f.length} B`;
     const view = s.view;
     const textPart = (f.header ? f.header + ' ' : '') + oneLine(f.text, 300);
-    text.textContent = view === 'text' ? textPart : view === 'hex' ? toHex(frameData(f), ' ', 64) : `${toHex(frameData(f), ' ', 16)}  ${textPart}`;
+    // Both: the text first, so a narrow log cuts the hex (which the details pane shows whole), never the words
+    text.textContent = view === 'text' ? textPart : view === 'hex' ? toHex(frameData(f), ' ', 64) : `${textPart}  ·  ${toHex(frameData(f), ' ', 16)}`;
     const sel = app.selectedFrame?.idx === idx;
     const linked = !sel && app.selectedChunk !== undefined && chunkCarries(f);
     el.className = `vrow log-row dir-${f.dir}${f.incomplete ? ' incomplete' : ''}${sel ? ' selected' : ''}${linked ? ' linked' : ''}`;

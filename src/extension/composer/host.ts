@@ -227,6 +227,7 @@ export class ComposerHost implements Disposable {
       this.stopRepeat();
       // Validate (and send) the first round right away so errors show at once.
       sent += await this.sendOnce(targets, draft, framing, target);
+      this.deps.log?.info(`composer: repeating ${draft.mode} to ${target.ids.join(', ')} every ${repeat.intervalMs} ms, ${repeat.count} times`);
       await this.runRepeat(reqId, targets, draft, framing, target, repeat, sent);
     } catch (e) {
       const error = this.draftError(e, 'target');
@@ -252,6 +253,8 @@ export class ComposerHost implements Disposable {
         this.repeatTimer = undefined;
         this.repeatStop = undefined;
         postState(false, true);
+        const how = error ? `failed: ${errorMessage(error)}` : done >= repeat.count ? 'done' : 'stopped';
+        this.deps.log?.info(`composer: repeat to ${target.ids.join(', ')} ${how} after ${done} of ${repeat.count} rounds (${sent} frames)`);
         if (error) await this.deps.post({ type: 'sendResult', reqId, ok: false, sent, error: this.draftError(error, 'target') });
         else await this.deps.post({ type: 'sendResult', reqId, ok: true, sent });
         resolve();
@@ -311,6 +314,7 @@ export class ComposerHost implements Disposable {
       this.notice('error', this.t('Cannot use encoding "{0}": {1}', encoding, errorMessage(e)));
       return;
     }
+    this.deps.log?.info(`composer: ${conn} encoding set to ${encoding}`);
     await this.sendHistory(conn);
   }
 

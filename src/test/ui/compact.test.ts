@@ -43,7 +43,7 @@ describe('UI: compact composer', function () {
     await view.locator('#insp-fold').click();
     await view.locator('.inspector .legend-row').waitFor({ state: 'hidden', timeout: 5000 });
     assert.equal(await view.locator('#insp-fold').getAttribute('aria-expanded'), 'false');
-    await w.screenshot('composer-compact');
+    await w.screenshot('composer-compact', undefined, { docs: true });
 
     // remembered when the webview is recreated: another editor hides the panel (its page is unloaded), then back
     await w.runCommand('File: New Untitled Text File');

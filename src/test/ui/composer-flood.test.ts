@@ -98,7 +98,7 @@ describe('UI: the composer under a 200,000-frame flood', function () {
     assert.ok(last > 1000, `the badge counted ${last} new frames`);
     // the first frames are still on screen (not following)
     await rows.filter({ hasText: 'hello' }).first().waitFor({ timeout: 5000 });
-    await w.screenshot('composer-follow-badge');
+    await w.screenshot('composer-follow-badge', undefined, { docs: true });
 
     // End: the newest frame, following again
     await log.focus();

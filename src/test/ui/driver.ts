@@ -84,8 +84,11 @@ export interface Workbench {
   notifications(): Promise<string[]>;
   /** The content frame of the ready webview (the n-th when several are open, default the last). */
   webview(index?: number): FrameLocator;
-  /** Saves a PNG into the artifacts folder (optionally only the `clip` rectangle of the page); returns its path. */
-  screenshot(name: string, clip?: { x: number; y: number; width: number; height: number }): Promise<string>;
+  /**
+   * Saves a PNG into the artifacts folder (optionally only the `clip` rectangle of the page); returns its path.
+   * `docs`: a picture the documentation shows — with SOCKDBG_UPDATE_SCREENSHOTS=1 it is written to docs/images too.
+   */
+  screenshot(name: string, clip?: { x: number; y: number; width: number; height: number }, opts?: { docs?: boolean }): Promise<string>;
   close(): Promise<void>;
 }
 
@@ -206,9 +209,10 @@ export async function startWorkbench(options: WorkbenchOptions = {}): Promise<Wo
       const outer = index === undefined ? frames.last() : frames.nth(index);
       return outer.contentFrame().frameLocator('iframe#active-frame');
     },
-    async screenshot(name, clip) {
+    async screenshot(name, clip, opts) {
       const file = path.join(ensureDir(env.artifacts), `${safeName(name)}.png`);
       await page.screenshot({ path: file, ...(clip ? { clip } : {}) });
+      if (opts?.docs && process.env.SOCKDBG_UPDATE_SCREENSHOTS) fs.copyFileSync(file, path.join(env.extensionPath, 'docs/images', `${safeName(name)}.png`));
       return file;
     },
     async close() {

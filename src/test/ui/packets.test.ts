@@ -70,7 +70,7 @@ describe('UI: saved packet library', function () {
     await w.treeRow('Saved Packets').waitFor({ timeout: 5000 });
     assert.match(fs.readFileSync(path.join(w.env.workspace, 'sockdbg.packets.json'), 'utf8'), /"name": "baozi"/);
     await row.hover();
-    await w.screenshot('packet-library', { x: 0, y: 0, width: 760, height: 420 });
+    await w.screenshot('packet-library', { x: 0, y: 0, width: 760, height: 420 }, { docs: true });
 
     // the row's inline Send: pick the client, and it arrives framed with the connection's length:i
     await row.locator('.action-label[aria-label^="Send Saved Packet"]').first().click();

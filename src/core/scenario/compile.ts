@@ -41,6 +41,7 @@ export interface Scenario {
   role: 'connect' | 'listen';
   host: string;
   port: number;
+  /** the command as written: ${PORT} (the port in use, known once listening), ${HOST} and the environment are replaced when it runs */
   spawn?: { command: string; cwd: string; env?: Record<string, string>; stdin?: string; ready?: RegExp };
   framing: string;
   sendFraming: string;
@@ -92,7 +93,7 @@ function compileScenario(src: YamlSource, model: ProtocolModel, spec: ScenarioSp
         throw src.error('EPROTO_REGEX', [...path, 'spawn', 'ready'], `bad regex: ${err instanceof Error ? err.message : String(err)}`);
       }
     }
-    spawn = { command: substituteEnv(s.command, { ...env, PORT: String(endpoint.port), HOST: endpoint.host }), cwd, ...(s.env ? { env: s.env } : {}), ...(s.stdin !== undefined ? { stdin: s.stdin } : {}), ...(ready ? { ready } : {}) };
+    spawn = { command: s.command, cwd, ...(s.env ? { env: s.env } : {}), ...(s.stdin !== undefined ? { stdin: s.stdin } : {}), ...(ready ? { ready } : {}) };
   }
   const steps: Step[] = spec.steps.map((st, i) => compileStep(src, model, [...path, 'steps', i], st, timeoutMs));
   return { name: spec.name, index, file: src.file, line: src.pos(path).line, transport: endpoint.transport, role, host: endpoint.host, port: endpoint.port, spawn, framing, sendFraming, encoding, timeoutMs, steps, model };

@@ -8,6 +8,9 @@ import { runStruct } from './commands/struct';
 import { runTcp } from './commands/tcp';
 import { runUdp } from './commands/udp';
 import { runDelegated } from './commands/delegate';
+import { runScenarios } from './commands/run';
+import { runDecode } from './commands/decode';
+import { ProtocolFileError } from '../core/protocol/errors';
 
 export function version(): string {
   // dist/cli.js (bundle) and out/src/cli/cli.js (tests) both find the package.json above them
@@ -49,6 +52,10 @@ export async function run(argv: string[], ctx: CommandContext): Promise<number> 
         return await runUdp(rest, ctx);
       case 'struct':
         return await runStruct(rest, ctx);
+      case 'run':
+        return await runScenarios(rest, ctx);
+      case 'decode':
+        return await runDecode(rest, ctx);
       case 'agent':
       case 'exec':
         return await runDelegated(cmd, rest, ctx);
@@ -63,6 +70,11 @@ export async function run(argv: string[], ctx: CommandContext): Promise<number> 
 export function reportFailure(err: unknown, ctx: CommandContext): number {
   if (err instanceof UsageError) {
     ctx.stderr.write(`sockdbg: ${err.message}\n${usageHint(err.command)}\n`);
+    return EXIT_USAGE;
+  }
+  if (err instanceof ProtocolFileError) {
+    // every problem found, each as file:line:col: message
+    ctx.stderr.write(`${err.report.split('\n').map((l) => `sockdbg: ${l}`).join('\n')}\n`);
     return EXIT_USAGE;
   }
   if (err instanceof NetworkError) {

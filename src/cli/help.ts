@@ -16,15 +16,20 @@ export const HELP: Record<string, string> = {
   main: `sockdbg — debug TCP and UDP protocols from the terminal (Socket Debugger CLI)
 
 Usage:
-  sockdbg tcp listen  --port N [--host H] [--framing SPEC] [--encoding ENC] [--echo | --reply TEXT | --reply-hex HEX]
-                      [--once] [--count N] [--no-delay] [--output FILE] [--quiet] [--json]
+  sockdbg tcp listen  --port N [--host H] [--framing SPEC] [--encoding ENC]
+                      [--echo | --reply TEXT | --reply-hex HEX | --rules FILE] [--once] [--count N] [--no-delay] [--output FILE] [--quiet] [--json]
   sockdbg tcp connect HOST PORT [--send TEXT]... [--send-hex HEX]... [--framing SPEC] [--send-framing SPEC]
                       [--encoding ENC] [--count N] [--timeout SEC] [--reconnect] [--no-delay] [--keepalive]
                       [--output FILE] [--quiet] [--json]
-  sockdbg udp bind    --port N [--host H] [--encoding ENC] [--echo | --reply TEXT] [--count N] [--broadcast] [--json]
+  sockdbg udp bind    --port N [--host H] [--encoding ENC] [--echo | --reply TEXT | --rules FILE] [--count N]
+                      [--broadcast] [--json]
   sockdbg udp send    HOST PORT [TEXT | --hex HEX] [--wait] [--timeout SEC] [--encoding ENC] [--broadcast] [--json]
   sockdbg struct pack   [--] FMT VALUE...
   sockdbg struct unpack [--] FMT HEX
+  sockdbg run FILE... [--scenario NAME]... [--junit OUT.xml] [--json]
+                      run a protocol file's scenarios as tests
+  sockdbg decode FILE [--hex HEX] [--framing SPEC] [--json]
+                      print the messages and fields of bytes (--hex or stdin)
   sockdbg agent ...   run the remote-exec agent
   sockdbg exec ...    run a command through an agent
   sockdbg --version | --help | <command> --help
@@ -34,6 +39,8 @@ Examples:
   sockdbg tcp connect 127.0.0.1 8080 --send 'dir' --send-framing raw --framing json-header --encoding gbk --count 1
   sockdbg udp send 127.0.0.1 8888 '%Y-%m-%d' --wait
   sockdbg struct pack i 4096          # → 00100000
+  sockdbg tcp listen --port 9000 --rules device.sockdbg.yaml
+  sockdbg run device.sockdbg.yaml --junit results.xml
 
 ${COMMON_NOTES}`,
 
@@ -42,7 +49,7 @@ ${COMMON_NOTES}`,
   sockdbg tcp connect HOST PORT [options]    connect to a TCP server (see: sockdbg tcp connect --help)`,
 
   'tcp listen': `Usage: sockdbg tcp listen --port N [--host H] [--framing SPEC] [--encoding ENC]
-                          [--echo | --reply TEXT | --reply-hex HEX] [--once] [--count N] [--no-delay]
+                          [--echo | --reply TEXT | --reply-hex HEX | --rules FILE] [--once] [--count N] [--no-delay]
                           [--output FILE] [--quiet] [--json]
 
 Runs a TCP server and prints every frame received from every client.
@@ -54,6 +61,9 @@ Runs a TCP server and prints every frame received from every client.
   --echo            send each frame back to its sender (framed)
   --reply TEXT      answer each frame with TEXT (framed)
   --reply-hex HEX   answer each frame with these bytes (framed), e.g. "48 69" or 0x48,0x69
+  --rules FILE      answer with the auto-reply rules of a protocol file (*.sockdbg.yaml); its framing: and
+                    encoding: apply unless --framing/--encoding are given; frames that fit one of its
+                    messages are shown with their fields and checksum mark (see docs/protocol-files.md)
   --once            serve one client, exit when it disconnects (others are disconnected meanwhile)
   --count N         exit 0 after N frames received (over all clients)
   --no-delay        turn Nagle's algorithm off on accepted sockets (TCP_NODELAY): each send goes out at once
@@ -96,7 +106,8 @@ ${COMMON_NOTES}`,
   sockdbg udp bind --port N [options]          receive datagrams (see: sockdbg udp bind --help)
   sockdbg udp send HOST PORT [TEXT] [options]  send one datagram (see: sockdbg udp send --help)`,
 
-  'udp bind': `Usage: sockdbg udp bind --port N [--host H] [--encoding ENC] [--echo | --reply TEXT] [--count N] [--broadcast] [--json]
+  'udp bind': `Usage: sockdbg udp bind --port N [--host H] [--encoding ENC] [--echo | --reply TEXT | --rules FILE] [--count N]
+                        [--broadcast] [--json]
 
 Binds a UDP socket and prints every datagram received.
 
@@ -105,6 +116,7 @@ Binds a UDP socket and prints every datagram received.
   --encoding ENC  how datagrams are shown and how --reply TEXT is encoded (default utf-8)
   --echo          send each datagram back to its sender
   --reply TEXT    answer each datagram with TEXT
+  --rules FILE    answer with the auto-reply rules of a protocol file (*.sockdbg.yaml), per sender
   --count N       exit 0 after N datagrams
   --broadcast     allow sending to broadcast addresses (SO_BROADCAST), e.g. --echo to 255.255.255.255
   --json          one JSON object per line per event
@@ -139,6 +151,30 @@ Examples:
   sockdbg struct pack -- '<hI?' -2 7 true    → feff0700000001
   sockdbg struct unpack '!I4s' '0000002a 41424344'  → [42, "hex:41424344"]`,
 };
+HELP.run = `Usage: sockdbg run FILE... [--scenario NAME]... [--junit OUT.xml] [--json]
+
+Runs the scenarios of protocol files (*.sockdbg.yaml) one after another: each connects to (or listens for)
+the program under test, optionally spawns it, sends and expects frames. Failures show the step, what was
+expected and what arrived. See docs/protocol-files.md.
+
+  --scenario NAME, -s NAME  run only this scenario (repeatable)
+  --junit OUT.xml           also write the results as JUnit XML
+  --json                    one JSON object per scenario, then a summary
+
+Exit codes:   0 all passed, 1 a scenario failed or a usage/file error (with file:line:col),
+              2 a network error (refused, address in use, nothing connected in time)`;
+
+HELP.decode = `Usage: sockdbg decode FILE [--hex HEX] [--framing SPEC] [--json]
+
+Cuts bytes (--hex, or else all of stdin) into frames with the file's framing and prints each frame's message,
+fields and checksum mark (✓, or ✗ with the expected and received values).
+
+  --hex HEX, -x HEX  the bytes, e.g. "02 01 07 00 00 00 cb 42 07 a4"
+  --framing SPEC     instead of the file's framing:
+  --json             one JSON object per frame
+
+Exit codes:   0 decoded, 1 usage/file error, bad framing or an unfinished frame at the end`;
+
 HELP['struct pack'] = HELP.struct;
 HELP['struct unpack'] = HELP.struct;
 

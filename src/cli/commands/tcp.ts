@@ -20,6 +20,7 @@ import { EXIT_OK, describeNetworkError } from '../errors';
 import { dispatchSubcommand, parseOrHelp } from '../dispatch';
 import { formatAddress } from '../output';
 import { Session, endpointLabel, codeOf, isSocketErrorCode } from './session';
+import { CliRules, RULES_OPTIONS } from './rules';
 import type { SendOptions, TcpConnectOptions } from '../../core/types';
 
 export function runTcp(argv: string[], ctx: CommandContext): Promise<number> {
@@ -42,6 +43,7 @@ const LISTEN_OPTIONS: OptionDefs = {
   quiet: { type: 'boolean', short: 'q' },
   json: { type: 'boolean' },
   'no-delay': { type: 'boolean' },
+  ...RULES_OPTIONS,
 };
 
 async function tcpListen(argv: string[], ctx: CommandContext): Promise<number> {
@@ -51,9 +53,10 @@ async function tcpListen(argv: string[], ctx: CommandContext): Promise<number> {
   expectPositionals(args, cmd, 0, 0, '');
   const port = parsePort(optString(args, 'port'), cmd);
   const host = optString(args, 'host') ?? '127.0.0.1';
-  const framing = parseFraming(optString(args, 'framing'), cmd);
-  const encoding = parseEncoding(optString(args, 'encoding'), cmd);
-  exclusive(args, cmd, ['echo', 'reply', 'reply-hex']);
+  exclusive(args, cmd, ['echo', 'reply', 'reply-hex', 'rules']);
+  const rules = CliRules.fromArgs(args);
+  const framing = parseFraming(optString(args, 'framing') ?? rules?.framing, cmd);
+  const encoding = parseEncoding(optString(args, 'encoding') ?? rules?.encoding, cmd);
   const replyText = optString(args, 'reply');
   const replyHex = optString(args, 'reply-hex');
   const reply = replyText !== undefined ? encodeTextArg(replyText, encoding, cmd, '--reply') : replyHex !== undefined ? parseHexArg(replyHex, cmd, '--reply-hex') : undefined;
@@ -65,6 +68,7 @@ async function tcpListen(argv: string[], ctx: CommandContext): Promise<number> {
   await s.openOutput();
   const reg = s.registry;
   let servedId: string | undefined;
+  if (rules) s.add(rules);
 
   s.add(
     reg.onDidOpen((e) => {
@@ -88,11 +92,13 @@ async function tcpListen(argv: string[], ctx: CommandContext): Promise<number> {
       const last = s.received(e.id, e.frame.payload, { peer, header: e.frame.header, time: e.frame.time });
       const answer = echo ? e.frame.payload : reply;
       if (answer !== undefined) s.track(reg.send(e.id, answer));
+      rules?.onFrame(s, e.id, e.frame.payload, e.frame.header, { send: (p) => reg.send(e.id, p, { framing: rules.sendFraming }), close: () => reg.close(e.id) });
       if (last) s.finish(EXIT_OK);
     }),
   );
   s.add(
     reg.onDidClose((e) => {
+      rules?.forget(e.id);
       if (s.isFinished) return;
       if (e.info.kind === 'tcp-peer') {
         const peer = s.peers.get(e.id);

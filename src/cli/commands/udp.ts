@@ -20,6 +20,7 @@ import { UsageError, EXIT_OK, describeNetworkError, errorMessage } from '../erro
 import { dispatchSubcommand, parseOrHelp } from '../dispatch';
 import { formatAddress } from '../output';
 import { Session, endpointLabel, isSocketErrorCode } from './session';
+import { CliRules, RULES_OPTIONS } from './rules';
 
 /** how long `udp send --wait` waits without --timeout */
 export const DEFAULT_WAIT_MS = 10_000;
@@ -39,6 +40,7 @@ const BIND_OPTIONS: OptionDefs = {
   count: { type: 'string', short: 'n' },
   json: { type: 'boolean' },
   broadcast: { type: 'boolean' },
+  ...RULES_OPTIONS,
 };
 
 async function udpBind(argv: string[], ctx: CommandContext): Promise<number> {
@@ -48,8 +50,9 @@ async function udpBind(argv: string[], ctx: CommandContext): Promise<number> {
   expectPositionals(args, cmd, 0, 0, '');
   const port = parsePort(optString(args, 'port'), cmd);
   const host = optString(args, 'host') ?? '127.0.0.1';
-  const encoding = parseEncoding(optString(args, 'encoding'), cmd);
-  exclusive(args, cmd, ['echo', 'reply']);
+  exclusive(args, cmd, ['echo', 'reply', 'rules']);
+  const rules = CliRules.fromArgs(args);
+  const encoding = parseEncoding(optString(args, 'encoding') ?? rules?.encoding, cmd);
   const replyText = optString(args, 'reply');
   const reply = replyText !== undefined ? encodeTextArg(replyText, encoding, cmd, '--reply') : undefined;
   const echo = optFlag(args, 'echo');
@@ -58,6 +61,7 @@ async function udpBind(argv: string[], ctx: CommandContext): Promise<number> {
   const s = new Session(ctx, { command: cmd, json: optFlag(args, 'json'), quiet: false, encoding, framing: 'raw', count });
   const reg = s.registry;
   let socketId: string | undefined;
+  if (rules) s.add(rules);
 
   s.add(
     reg.onDidFrame((e) => {
@@ -70,6 +74,8 @@ async function udpBind(argv: string[], ctx: CommandContext): Promise<number> {
         if (remote && socketId !== undefined) s.track(reg.send(socketId, answer, { to: { address: remote.address, port: remote.port } }));
         else s.track(reg.send(e.id, answer));
       }
+      const to = remote && socketId !== undefined ? { id: socketId, opts: { to: { address: remote.address, port: remote.port } } } : { id: e.id, opts: {} };
+      rules?.onFrame(s, peer, e.frame.payload, undefined, { send: (p) => reg.send(to.id, p, to.opts), close: async () => undefined });
       if (last) s.finish(EXIT_OK);
     }),
   );
@@ -101,7 +107,7 @@ const SEND_OPTIONS: OptionDefs = {
   broadcast: { type: 'boolean' },
 };
 
-function readAll(stdin: NodeJS.ReadableStream): Promise<Buffer> {
+export function readAll(stdin: NodeJS.ReadableStream): Promise<Buffer> {
   return new Promise((resolve, reject) => {
     const parts: Buffer[] = [];
     stdin.on('data', (c: Buffer | string) => parts.push(typeof c === 'string' ? Buffer.from(c) : c));

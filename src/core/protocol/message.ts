@@ -6,7 +6,7 @@
 import { Struct, StructError, isSingleIntegerFormat, parseFormat, type StructInput, type StructValue } from '../codec/struct';
 import { toHex } from '../codec/hexdump';
 import { CHECKSUM_NAMES, checksumAlgorithm, type ChecksumAlgorithm } from './checksum';
-import { fieldText, type FieldValue } from './values';
+import { fieldJson, fieldText, type FieldValue } from './values';
 import type { YamlPath, YamlSource } from './yaml';
 
 type Kind = 'int' | 'float' | 'bool' | 'bytes' | 'char';
@@ -235,4 +235,16 @@ function toStructInput(v: unknown, slot: Slot, message: string): StructInput {
       return Number.isSafeInteger(Number(big)) ? Number(big) : big;
     }
   }
+}
+
+/** The fields as JSON-safe values (bigint beyond 2^53 as text, bytes as text). */
+export function messageFieldsJson(m: DecodedMessage): Record<string, string | number | boolean> {
+  return Object.fromEntries(Object.entries(m.fields).map(([k, v]) => [k, fieldJson(v)]));
+}
+
+/** One line for logs and reports: `message reading {"kind":2,…} checksum ✓` (✗ with the expected and received values). */
+export function describeMessage(m: DecodedMessage): string {
+  const c = m.checksum;
+  const sum = c ? ` ${c.algorithm} ${c.ok ? '✓' : `✗ (expected 0x${c.expected.toString(16)}, got 0x${c.actual.toString(16)})`}` : '';
+  return `message ${m.name} ${JSON.stringify(messageFieldsJson(m))}${sum}`;
 }

@@ -148,6 +148,8 @@ export interface ActionIO {
   close(): Promise<void>;
   /** a send or close failed (the connection went away) */
   onError(err: unknown): void;
+  /** everything was carried out (not called after a cancel or an error) */
+  onDone?(): void;
 }
 
 /** Carries out an action: replies after `delayMs`, `everyMs` apart, in order; then closes if asked. Returns a cancel function. */
@@ -174,8 +176,9 @@ export function runAction(action: RuleAction, io: ActionIO): () => void {
       const payload = action.replies[i];
       chain = chain.then(() => (cancelled ? undefined : io.send(payload))).catch(fail);
       later(i + 1 < action.replies.length ? action.everyMs : 0, () => step(i + 1));
-    } else if (action.close) {
-      chain = chain.then(() => (cancelled ? undefined : io.close())).catch(fail);
+    } else {
+      if (action.close) chain = chain.then(() => (cancelled ? undefined : io.close()));
+      chain = chain.then(() => (cancelled ? undefined : io.onDone?.()), fail);
     }
   };
   later(action.delayMs, () => step(0));

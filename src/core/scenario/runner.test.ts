@@ -113,7 +113,7 @@ scenarios:
     );
     assert.equal(r.status, 'passed', r.message);
     assert.deepEqual(r.steps.map((s) => s.status), Array(7).fill('passed'));
-    assert.match(r.steps[3].actual ?? '', /message reading \{"kind":3,"unit":1,"seq":7,"value":0.5\} checksum ✓/);
+    assert.match(r.steps[3].actual ?? '', /message reading \{"kind":3,"unit":1,"seq":7,"value":0.5\} crc16-modbus ✓/);
   });
 
   it('a failing expectation reports the step, what was expected and what arrived', async () => {

@@ -8,7 +8,7 @@ import { toHex } from '../codec/hexdump';
 import { killTree, spawnTree } from '../exec/processTree';
 import { FrameView } from '../rules/match';
 import type { RenderContext } from '../rules/template';
-import { fieldJson } from '../protocol/values';
+import { describeMessage } from '../protocol/message';
 import { ChannelError, connectTcp, listenTcp, udpChannel, type Channel, type Frame } from './channel';
 import { substituteEnv, type Scenario, type Step } from './compile';
 
@@ -54,11 +54,7 @@ export function describeFrame(f: Frame, scenario: Scenario): string {
   const printable = !/[\x00-\x08\x0b\x0c\x0e-\x1f\x7f\ufffd]/.test(text) && !/\\x[0-9a-f]{2}/.test(text);
   let s = printable ? JSON.stringify(text) : `hex ${toHex(f.payload, ' ')}`;
   const m = view.message();
-  if (m) {
-    const fields = Object.fromEntries(Object.entries(m.fields).map(([k, v]) => [k, fieldJson(v)]));
-    const sum = m.checksum ? ` checksum ${m.checksum.ok ? '✓' : `✗ (expected 0x${m.checksum.expected.toString(16)}, got 0x${m.checksum.actual.toString(16)})`}` : '';
-    s += ` = message ${m.name} ${JSON.stringify(fields)}${sum}`;
-  }
+  if (m) s += ` = ${describeMessage(m)}`;
   if (f.header) s += ` header ${JSON.stringify(f.header)}`;
   return s;
 }

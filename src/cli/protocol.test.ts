@@ -213,13 +213,13 @@ sk.close()
       );
       const pass = await runCli(['run', scn, '--scenario', 'echo answers']);
       assert.equal(pass.code, 0, pass.stdout + pass.stderr);
-      assert.match(pass.stdout, /^PASS  echo answers \(\d+ ms\)/m);
+      assert.match(pass.stdout, /^PASS {2}echo answers \(\d+ ms\)/m);
       assert.match(pass.stdout, /^1 scenario: 1 passed, 0 failed$/m);
 
       const junit = join(dir, 'out.xml');
       const fail = await runCli(['run', scn, '-s', 'echo answers', '-s', 'wrong greeting', '--junit', junit]);
       assert.equal(fail.code, 1);
-      assert.match(fail.stdout, /^FAIL  wrong greeting .*\n {6}step 2 \(line \d+\): text hello\n {6}expected: text hello\n {6}actual: {3}"welcome 1"$/m);
+      assert.match(fail.stdout, /^FAIL {2}wrong greeting .*\n {6}step 2 \(line \d+\): text hello\n {6}expected: text hello\n {6}actual: {3}"welcome 1"$/m);
       assert.match(readFileSync(junit, 'utf8'), /<testcase [^>]*name="wrong greeting"[^>]*>\n\s*<failure message="step 2/);
 
       const all = await runCli(['run', scn, '--json']);

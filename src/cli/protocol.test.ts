@@ -1,21 +1,8 @@
 // End-to-end tests of protocol files in `sockdbg` (dist/cli.js): --rules, run, decode — against Python peers on 127.0.0.1.
 import * as assert from 'node:assert/strict';
 import { existsSync, readFileSync, writeFileSync } from 'node:fs';
-import { createServer } from 'node:net';
 import { join } from 'node:path';
-import { cli, runCli, python, listeningPort, killAll, cleanupTemp, tempDir, CLI } from './test/harness';
-
-function freePort(): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const srv = createServer();
-    srv.once('error', reject);
-    srv.listen(0, '127.0.0.1', () => {
-      const addr = srv.address();
-      const port = typeof addr === 'object' && addr !== null ? addr.port : 0;
-      srv.close(() => resolve(port));
-    });
-  });
-}
+import { cli, runCli, python, listeningPort, killAll, cleanupTemp, tempDir, freePort, CLI } from './test/harness';
 
 const DEVICE = `framing: raw
 vars: {logins: 0}

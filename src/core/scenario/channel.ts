@@ -3,6 +3,7 @@
  * UDP socket, delivering frames through the framing decoder into a queue that steps wait on.
  */
 import * as dgram from 'node:dgram';
+import { readFile } from 'node:fs/promises';
 import * as net from 'node:net';
 import { isIP } from 'node:net';
 import { createFrameDecoder, type FrameDecoder } from '../framing';
@@ -210,4 +211,39 @@ export async function udpChannel(role: 'connect' | 'listen', host: string, port:
       }
     },
   };
+}
+
+/** Is some socket bound to this UDP port? Linux: /proc/net/udp and udp6; undefined where that cannot be read. */
+async function udpPortBound(port: number): Promise<boolean | undefined> {
+  const hex = `:${port.toString(16).toUpperCase().padStart(4, '0')} `;
+  let seen = false;
+  for (const f of ['/proc/net/udp', '/proc/net/udp6']) {
+    try {
+      const text = await readFile(f, 'utf8');
+      seen = true;
+      // "  sl  local_address rem_address …": the local address is the second column
+      if (text.split('\n').some((l) => l.trim().split(/\s+/)[1]?.endsWith(hex.trim()))) return true;
+    } catch {
+      // not Linux, or not readable
+    }
+  }
+  return seen ? false : undefined;
+}
+
+/**
+ * Waits until a spawned UDP server has bound its port (UDP has no connect to retry): polls /proc/net/udp on
+ * Linux; elsewhere waits one second. Resolves false when the port is still free after `timeoutMs`.
+ */
+export async function waitUdpBound(port: number, timeoutMs: number): Promise<boolean> {
+  const deadline = Date.now() + timeoutMs;
+  for (;;) {
+    const bound = await udpPortBound(port);
+    if (bound === undefined) {
+      await new Promise((r) => setTimeout(r, Math.min(1000, timeoutMs)));
+      return true;
+    }
+    if (bound) return true;
+    if (Date.now() >= deadline) return false;
+    await new Promise((r) => setTimeout(r, 50));
+  }
 }

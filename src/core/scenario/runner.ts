@@ -9,7 +9,7 @@ import { killTree, spawnTree } from '../exec/processTree';
 import { FrameView } from '../rules/match';
 import type { RenderContext } from '../rules/template';
 import { describeMessage } from '../protocol/message';
-import { ChannelError, connectTcp, listenTcp, udpChannel, type Channel, type Frame } from './channel';
+import { ChannelError, connectTcp, listenTcp, udpChannel, waitUdpBound, type Channel, type Frame } from './channel';
 import { substituteEnv, type Scenario, type Step } from './compile';
 
 export type Status = 'passed' | 'failed' | 'error';
@@ -154,6 +154,9 @@ export async function runScenario(sc: Scenario, opts: RunOptions = {}): Promise<
     } else {
       channel = await udpChannel(sc.role, sc.host, sc.port);
       await startProgram(sc.role === 'listen' ? channel.port : sc.port);
+      if (sc.spawn && sc.role === 'connect' && !(await waitUdpBound(sc.port, sc.timeoutMs))) {
+        throw new ChannelError(`the program did not bind UDP port ${sc.port} within ${sc.timeoutMs / 1000} s${program?.exitCode !== undefined ? ` (it exited with ${program.exitCode})` : ''}`, 'ESPAWN');
+      }
     }
     for (let i = 0; i < sc.steps.length; i++) {
       if (opts.signal?.aborted) return result('failed', 'cancelled', program);

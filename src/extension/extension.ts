@@ -15,6 +15,7 @@ import { ConnectionsStatusBar } from './statusBar';
 import { ConnectionsTreeProvider, connectionLabel, type TreeNode } from './tree';
 import { registerComposer } from './composer';
 import { registerRemoteExec } from './remoteExec';
+import { registerProtocol } from './protocol';
 
 let active: { registry: ConnectionRegistry; log: vscode.LogOutputChannel } | undefined;
 
@@ -97,6 +98,7 @@ export function activate(context: vscode.ExtensionContext): SocketDebuggerApi {
   // the packet composer (src/extension/composer) and remote exec (src/extension/remoteExec) own their disposables
   const composer = registerComposer(context, registry, log);
   registerRemoteExec(context, { log, addTreeSection: services.addTreeSection });
+  const protocol = registerProtocol(context, log);
   context.subscriptions.push(
     ...registerCommands({
       context,
@@ -116,6 +118,7 @@ export function activate(context: vscode.ExtensionContext): SocketDebuggerApi {
     tree,
     addTreeSection: services.addTreeSection,
     errorsShown,
+    protocol,
   };
 }
 

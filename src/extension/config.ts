@@ -22,6 +22,8 @@ export interface SocketDebuggerConfig {
   tcpClientConnectTimeoutMs: number;
   /** SO_BROADCAST on new UDP sockets */
   udpBroadcast: boolean;
+  /** a protocol file (workspace-relative or absolute) attached to every new server, client and UDP socket */
+  protocolFile: string | undefined;
 }
 
 export const CONFIG_SECTION = 'socketDebugger';
@@ -54,5 +56,6 @@ export function readConfig(scope?: vscode.ConfigurationScope): SocketDebuggerCon
     tcpClientKeepAlive: c.get('tcpClient.keepAlive') === true,
     tcpClientConnectTimeoutMs: int(c.get('tcpClient.connectTimeout'), 1, 300, 10) * 1000,
     udpBroadcast: c.get('udp.broadcast') === true,
+    protocolFile: str(c.get('protocolFile'), '') || undefined,
   };
 }

@@ -98,7 +98,7 @@ export function activate(context: vscode.ExtensionContext): SocketDebuggerApi {
   // the packet composer (src/extension/composer) and remote exec (src/extension/remoteExec) own their disposables
   const composer = registerComposer(context, registry, log);
   registerRemoteExec(context, { log, addTreeSection: services.addTreeSection });
-  const protocol = registerProtocol(context, log);
+  const protocol = registerProtocol(context, { registry, log, addTreeSection: services.addTreeSection });
   context.subscriptions.push(
     ...registerCommands({
       context,

@@ -72,7 +72,7 @@ export class ScenarioTests implements vscode.Disposable {
       fileItem.children.replace(children);
     } catch (err) {
       // keep the scenarios as they were: the error is shown on the file, nothing that ran is lost
-      fileItem.error = err instanceof ProtocolFileError ? new vscode.MarkdownString().appendText(err.report) : String(err);
+      fileItem.error = err instanceof ProtocolFileError ? err.report : String(err);
     }
     return fileItem;
   }

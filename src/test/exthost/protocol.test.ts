@@ -131,6 +131,69 @@ describe('protocol files: schema, Test Explorer, CodeLens', () => {
   });
 });
 
+describe('protocol files attached to connections', () => {
+  const written: string[] = [];
+  afterEach(() => {
+    for (const f of written.splice(0)) fs.rmSync(f, { force: true });
+  });
+
+  /** A tutorial-style client: sends each argv message, prints each reply (one recv per send). */
+  const CLIENT = `
+import socket, sys
+sk = socket.socket()
+sk.connect(('127.0.0.1', int(sys.argv[1])))
+for msg in sys.argv[2:]:
+    sk.send(msg.encode('utf-8'))
+    print(sk.recv(1024).decode('utf-8'))
+sk.close()
+`;
+
+  it('a server with a protocol file answers by its rules, counts hits in the tree and applies edits live', async () => {
+    const api = await getApi();
+    const file = path.join(workspaceDir(), 'attached.sockdbg.yaml');
+    fs.writeFileSync(file, "rules:\n  - name: greet\n    when: {regex: '^hi (\\w+)$'}\n    reply: {text: 'hello {{1}} #{{seq}}'}\n");
+    written.push(file);
+    const id = await vscode.commands.executeCommand<string>('socketDebugger.tcp.listen', { port: 0, openComposer: false });
+    try {
+      await vscode.commands.executeCommand('socketDebugger.protocol.attach', { id, file });
+      const port = api.registry.get(id)?.local?.port;
+      const out = await python(CLIENT, [String(port), 'hi bob', 'hi amy']).done;
+      assert.equal(out, 'hello bob #1\nhello amy #2\n');
+      assert.deepEqual(api.protocol.attachments.get(id)?.hits, [2]);
+      const section = api.protocol.attachments;
+      assert.equal(section.get(id)?.file.rules.rules[0].name, 'greet');
+
+      // an edit applies to the next frames; a broken edit leaves the running rules as they were
+      fs.writeFileSync(file, "rules:\n  - name: shout\n    when: {any: true}\n    reply: {text: '{{text|upper}}'}\n");
+      await waitFor('the reloaded rules', () => section.get(id)?.file.rules.rules[0]?.name === 'shout', 10000);
+      assert.equal(await python(CLIENT, [String(port), 'hey']).done, 'HEY\n');
+      fs.writeFileSync(file, "rules:\n  - when: {regex: '(x'}\n");
+      await new Promise((r) => setTimeout(r, 1500));
+      assert.equal(section.get(id)?.file.rules.rules[0]?.name, 'shout');
+      assert.equal(await python(CLIENT, [String(port), 'still']).done, 'STILL\n');
+
+      await vscode.commands.executeCommand('socketDebugger.protocol.detach', { id });
+      assert.equal(section.get(id), undefined);
+    } finally {
+      await vscode.commands.executeCommand('socketDebugger.stopServer', { id });
+    }
+  });
+
+  it('attaching a file with an error fails with its line:col and attaches nothing', async () => {
+    const api = await getApi();
+    const file = path.join(workspaceDir(), 'bad-attach.sockdbg.yaml');
+    fs.writeFileSync(file, "rules:\n  - when: {text: a}\n    reply: {text: '{{nope}}'}\n");
+    written.push(file);
+    const id = await vscode.commands.executeCommand<string>('socketDebugger.tcp.listen', { port: 0, openComposer: false });
+    try {
+      await assert.rejects(Promise.resolve(vscode.commands.executeCommand('socketDebugger.protocol.attach', { id, file })), /bad-attach\.sockdbg\.yaml:3:19: \{\{nope\}\}: unknown macro 'nope'/);
+      assert.equal(api.protocol.attachments.get(id), undefined);
+    } finally {
+      await vscode.commands.executeCommand('socketDebugger.stopServer', { id });
+    }
+  });
+});
+
 describe('[restricted] protocol files', () => {
   it('a scenario that spawns a program does not run in a restricted workspace', async () => {
     const api = await getApi();

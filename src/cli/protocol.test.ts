@@ -2,17 +2,12 @@
 import * as assert from 'node:assert/strict';
 import { existsSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
+import { PY_MODBUS, READING_MESSAGES } from '../core/test/protocol';
 import { cli, runCli, python, listeningPort, killAll, cleanupTemp, tempDir, freePort, CLI } from './test/harness';
 
 const DEVICE = `framing: raw
 vars: {logins: 0}
-messages:
-  reading:
-    format: '<BBHf'
-    fields: [kind, unit, seq, value]
-    match: {kind: 2}
-    checksum: {algorithm: crc16-modbus, append: '<H'}
-  ack:
+${READING_MESSAGES}  ack:
     format: '<BBH'
     fields: [kind, unit, seq]
     match: {kind: 3}
@@ -38,13 +33,7 @@ rules:
 const DEVICE_CLIENT = `
 import socket, struct, sys
 
-def modbus(data):
-    crc = 0xFFFF
-    for b in data:
-        crc ^= b
-        for _ in range(8):
-            crc = (crc >> 1) ^ 0xA001 if crc & 1 else crc >> 1
-    return crc
+${PY_MODBUS}
 
 sk = socket.socket()
 sk.connect(('127.0.0.1', int(sys.argv[1])))

@@ -3,6 +3,7 @@ import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { pythonJson } from '../test/python';
+import { PY_MODBUS, READING_MESSAGES } from '../test/protocol';
 import { ProtocolFileError } from './errors';
 import { loadProtocolFile, parseProtocolFile } from './load';
 
@@ -20,14 +21,7 @@ function errorOf(text: string): string {
   assert.fail('no error');
 }
 
-const READING = `
-messages:
-  reading:
-    format: '<BBHf'
-    fields: [kind, unit, seq, value]
-    match: {kind: 2}
-    checksum: {algorithm: crc16-modbus, append: '<H'}
-`;
+const READING = READING_MESSAGES;
 
 describe('protocol files: loading and errors', () => {
   it('accepts the example of the issue (messages, rules, scenarios)', () => {
@@ -111,13 +105,7 @@ scenarios:
 describe('protocol files: messages', () => {
   const PY = `
 import sys, json, struct
-def modbus(data):
-    crc = 0xFFFF
-    for b in data:
-        crc ^= b
-        for _ in range(8):
-            crc = (crc >> 1) ^ 0xA001 if crc & 1 else crc >> 1
-    return crc
+${PY_MODBUS}
 out = []
 for case in json.load(sys.stdin):
     case['values'] = [v.encode('utf-8') if isinstance(v, str) else v for v in case['values']]

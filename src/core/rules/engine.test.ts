@@ -3,6 +3,7 @@ import { parseProtocolFile } from '../protocol/load';
 import { runAction, type RuleAction } from './engine';
 import { strftime } from './strftime';
 import { pythonJson } from '../test/python';
+import { PY_MODBUS, READING_MESSAGES } from '../test/protocol';
 
 function rules(text: string) {
   const f = parseProtocolFile(text, 'r.sockdbg.yaml');
@@ -49,17 +50,7 @@ rules:
     const a = session.handle(Buffer.from('010300000001840a', 'hex'));
     assert.ok(a && a !== 'limited');
     // Modbus RTU: CRC low byte first
-    const want = pythonJson(
-      `import sys,json
-d=bytes.fromhex(json.load(sys.stdin))
-c=0xFFFF
-for b in d:
-    c^=b
-    for _ in range(8):
-        c=(c>>1)^0xA001 if c&1 else c>>1
-print(json.dumps((d+c.to_bytes(2,'little')).hex()))`,
-      '010302002a',
-    );
+    const want = pythonJson(`import sys,json\n${PY_MODBUS}\nd=bytes.fromhex(json.load(sys.stdin))\nprint(json.dumps((d+modbus(d).to_bytes(2,'little')).hex()))`, '010302002a');
     assert.equal(a.replies[0].toString('hex'), want);
     assert.equal(session.handle(Buffer.from('0103', 'hex')), undefined, 'too short for the pattern');
     // text replies: the checksum of the text before the macro, as hex digits
@@ -70,13 +61,7 @@ print(json.dumps((d+c.to_bytes(2,'little')).hex()))`,
   it('message + where with comparisons; message replies from fields; variables', () => {
     const { session } = rules(`
 vars: {count: 0, state: idle}
-messages:
-  reading:
-    format: '<BBHf'
-    fields: [kind, unit, seq, value]
-    match: {kind: 2}
-    checksum: {algorithm: crc16-modbus, append: '<H'}
-  ack:
+${READING_MESSAGES}  ack:
     format: '<BBHI'
     fields: [kind, unit, seq, count]
     match: {kind: 3}
@@ -90,7 +75,7 @@ rules:
 `);
     const reading = session.handle(Buffer.alloc(0));
     assert.equal(reading, undefined);
-    const layout = rules(`messages:\n  reading:\n    format: '<BBHf'\n    fields: [kind, unit, seq, value]\n    match: {kind: 2}\n    checksum: {algorithm: crc16-modbus, append: '<H'}\n`).file.model.messages.get('reading');
+    const layout = rules(READING_MESSAGES).file.model.messages.get('reading');
     assert.ok(layout);
     const hot = layout.encode({ kind: 2, unit: 1, seq: 7, value: 101.5 });
     const cold = layout.encode({ kind: 2, unit: 1, seq: 8, value: 99 });

@@ -5,12 +5,14 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { parseProtocolFile } from '../protocol/load';
 import { startPython, type PythonPeer } from '../test/python';
+import { PY_MODBUS, READING_MESSAGES } from '../test/protocol';
 import { junitXml } from './junit';
 import { runScenario, type ScenarioResult } from './runner';
 
 /** A tutorial-style TCP server: replies to each recv with the upper-cased text, and packs a reading on 'read'. */
 const UPPER_SERVER = `
 import socket, struct
+${PY_MODBUS}
 
 sk = socket.socket()
 sk.bind(('127.0.0.1', 0))
@@ -24,12 +26,7 @@ while True:
         break
     if res == b'read':
         body = struct.pack('<BBHf', 3, 1, 7, 0.5)
-        crc = 0xFFFF
-        for b in body:
-            crc ^= b
-            for _ in range(8):
-                crc = (crc >> 1) ^ 0xA001 if crc & 1 else crc >> 1
-        conn.send(body + struct.pack('<H', crc))
+        conn.send(body + struct.pack('<H', modbus(body)))
     elif res == b'bye':
         conn.send(b'bye')
         break
@@ -64,13 +61,8 @@ sk.send(b'bye')
 sk.close()
 `;
 
-const MESSAGES = `
-messages:
-  reading:
-    format: '<BBHf'
-    fields: [kind, unit, seq, value]
-    checksum: {algorithm: crc16-modbus, append: '<H'}
-`;
+// the reading of kind 3 that the server packs: the shared layout without its match
+const MESSAGES = READING_MESSAGES.replace('    match: {kind: 2}\n', '');
 
 describe('scenarios over loopback', function () {
   this.timeout(20_000);

@@ -30,6 +30,7 @@ if (!existsSync(marker) || statSync(marker).mtimeMs < statSync(lock).mtimeMs) {
 }
 
 run('typecheck (extension, core, cli)', process.execPath, [join(root, 'node_modules/typescript/bin/tsc'), '-p', 'tsconfig.test.json']);
+run('typecheck (shared: no Node, no DOM)', process.execPath, [join(root, 'node_modules/typescript/bin/tsc'), '-p', 'src/shared/tsconfig.json']);
 if (existsSync(join(root, 'src/webview/main.ts'))) {
   run('typecheck (webview)', process.execPath, [join(root, 'node_modules/typescript/bin/tsc'), '-p', 'src/webview/tsconfig.json']);
 }

@@ -3,10 +3,11 @@
  * Every problem becomes a UsageError (exit code 1) with a one-line message; nothing here touches the network.
  */
 import { parseArgs } from 'node:util';
-import { UsageError, errorMessage } from './errors';
+import { errorMessage } from '../shared/errors';
+import { UsageError } from './errors';
 import { normalizeEncoding, encodeText, SUPPORTED_ENCODINGS } from '../core/codec/encoding';
-import { parseHex } from '../core/codec/input';
-import { checkFraming } from '../core/transport/framing';
+import { parseHex } from '../core/codec/binaryInput';
+import { normalizeFramingSpec } from '../core/framing';
 
 export interface OptionDef {
   type: 'string' | 'boolean';
@@ -145,7 +146,7 @@ export function parseFraming(value: string | undefined, command: string, what = 
   if (value === undefined) return 'raw';
   try {
     // the transports' own check: whatever passes here, the registry accepts
-    return checkFraming(value);
+    return normalizeFramingSpec(value);
   } catch (err) {
     throw new UsageError(`bad ${what} '${value}': ${errorMessage(err)}`, command);
   }

@@ -2,7 +2,8 @@
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import type { CommandContext } from './context';
-import { UsageError, NetworkError, EXIT_USAGE, EXIT_NETWORK, errorMessage } from './errors';
+import { errorMessage } from '../shared/errors';
+import { UsageError, NetworkError, EXIT_USAGE, EXIT_NETWORK } from './errors';
 import { printHelp, usageHint } from './help';
 import { runStruct } from './commands/struct';
 import { runTcp } from './commands/tcp';

@@ -1,4 +1,5 @@
 /** Exit codes of `sockdbg` (documented in README.md (section "The sockdbg command line")). */
+import { errorCode, errorMessage } from '../shared/errors';
 export const EXIT_OK = 0;
 /** bad flags, bad hex, bad framing spec, unknown encoding, bad struct values */
 export const EXIT_USAGE = 1;
@@ -26,20 +27,6 @@ export class NetworkError extends Error {
     super(message);
     this.name = 'NetworkError';
   }
-}
-
-/** Reads `code` from an unknown error value (SocketError, Node system errors). */
-export function errorCode(err: unknown): string | undefined {
-  if (typeof err === 'object' && err !== null && 'code' in err) {
-    const code = (err as { code: unknown }).code;
-    if (typeof code === 'string') return code;
-  }
-  return undefined;
-}
-
-export function errorMessage(err: unknown): string {
-  if (err instanceof Error) return err.message;
-  return String(err);
 }
 
 /**

@@ -1,6 +1,7 @@
 // Entry point of the `sockdbg` CLI (bundled by esbuild to dist/cli.js with a shebang).
 import { run } from './cli';
 import { processContext } from './context';
+import { errorMessage } from '../shared/errors';
 
 function flushAndExit(code: number): void {
   // stdout/stderr may be pipes: let pending writes drain before exiting
@@ -18,6 +19,6 @@ process.stdout.on('error', (err: NodeJS.ErrnoException) => {
 });
 
 run(process.argv.slice(2), processContext()).then(flushAndExit, (err: unknown) => {
-  process.stderr.write(`sockdbg: internal error: ${err instanceof Error ? err.message : String(err)}\n`);
+  process.stderr.write(`sockdbg: internal error: ${errorMessage(err)}\n`);
   flushAndExit(3);
 });

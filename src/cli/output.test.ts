@@ -1,12 +1,13 @@
 import * as assert from 'node:assert/strict';
-import { formatTime, isBinary, printableText, formatHumanFrame, Reporter, jsonLine } from './output';
+import { formatClockTime } from '../shared/format';
+import { isBinary, printableText, formatHumanFrame, Reporter, jsonLine } from './output';
 import { valueCodes, convertValue, formatValues } from './commands/struct';
 import { UsageError } from './errors';
 
 describe('cli output', () => {
   it('formats local time as HH:MM:SS.mmm', () => {
     const t = new Date(2024, 0, 2, 3, 4, 5, 67).getTime();
-    assert.equal(formatTime(t), '03:04:05.067');
+    assert.equal(formatClockTime(t), '03:04:05.067');
   });
 
   it('tells text from binary', () => {

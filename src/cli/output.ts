@@ -3,7 +3,8 @@
  * (time, peer, length, text, and a hexdump for binary payloads). Errors always also go to stderr
  * as one line "sockdbg: …".
  */
-import { hexdump } from '../core/codec/hexdump';
+import { hexByte, hexdump } from '../shared/bytes';
+import { formatClockTime, formatHostPort, plural } from '../shared/format';
 
 /** Human output shows at most this many payload bytes of text per frame (JSON always carries the whole frame). */
 export const HUMAN_MAX_BYTES = 64 * 1024;
@@ -36,13 +37,6 @@ export interface FrameReport {
   textOnly?: boolean;
 }
 
-/** HH:MM:SS.mmm in local time. */
-export function formatTime(epochMs: number): string {
-  const d = new Date(epochMs);
-  const p2 = (n: number) => String(n).padStart(2, '0');
-  return `${p2(d.getHours())}:${p2(d.getMinutes())}:${p2(d.getSeconds())}.${String(d.getMilliseconds()).padStart(3, '0')}`;
-}
-
 /**
  * Whether a payload is better shown as a hexdump: it holds control bytes other than tab, CR, LF
  * and ESC, or bytes the encoding could not decode (shown by decodeText as `\xHH`).
@@ -61,16 +55,12 @@ export function isBinary(payload: Uint8Array, text: string): boolean {
 /** Makes a decoded text safe for a terminal: control characters other than tab/newline become \xHH, CRLF → LF. */
 export function printableText(text: string): string {
   // eslint-disable-next-line no-control-regex -- matching control characters is the point
-  return text.replace(/\r\n/g, '\n').replace(/[\x00-\x08\x0b-\x1f\x7f]/g, (c) => `\\x${c.charCodeAt(0).toString(16).padStart(2, '0')}`);
-}
-
-function plural(n: number, word: string): string {
-  return `${n} ${word}${n === 1 ? '' : 's'}`;
+  return text.replace(/\r\n/g, '\n').replace(/[\x00-\x08\x0b-\x1f\x7f]/g, (c) => `\\x${hexByte(c.charCodeAt(0))}`);
 }
 
 /** The human lines for one received frame (without trailing newline). */
 export function formatHumanFrame(f: FrameReport, arrow = '<'): string {
-  const head = `${formatTime(f.time ?? Date.now())} ${f.peer} ${arrow} ${plural(f.payload.length, 'byte')}`;
+  const head = `${formatClockTime(f.time ?? Date.now())} ${f.peer} ${arrow} ${plural(f.payload.length, 'byte')}`;
   const headerNote = f.header !== undefined ? ` header ${JSON.stringify(f.header)}` : '';
   const shown = f.payload.length > HUMAN_MAX_BYTES ? f.payload.subarray(0, HUMAN_MAX_BYTES) : f.payload;
   const more = f.payload.length > shown.length ? `\n  … ${plural(f.payload.length - shown.length, 'more byte')} not shown` : '';
@@ -115,13 +105,13 @@ export class Reporter {
 
   listening(proto: 'tcp' | 'udp', host: string, port: number): void {
     if (this.opts.json) this.event({ type: 'listening', proto, host, port });
-    else this.out(`${proto === 'tcp' ? 'listening' : 'bound'} on ${formatAddress(host, port)} (${proto})`);
+    else this.out(`${proto === 'tcp' ? 'listening' : 'bound'} on ${formatHostPort(host, port)} (${proto})`);
   }
 
   /** `reconnected`: a --reconnect client is connected again (same conn id) */
   open(conn: string, peer: string, time = Date.now(), reconnected = false): void {
     if (this.opts.json) this.event(reconnected ? { type: 'open', conn, peer, reconnected } : { type: 'open', conn, peer });
-    else this.out(`${formatTime(time)} ${peer} ${reconnected ? 'reconnected' : 'connected'}`);
+    else this.out(`${formatClockTime(time)} ${peer} ${reconnected ? 'reconnected' : 'connected'}`);
   }
 
   /**
@@ -130,8 +120,8 @@ export class Reporter {
    */
   reconnecting(conn: string, peer: string, attempt: number, time = Date.now(), error?: string): void {
     if (this.opts.json) this.event(error !== undefined ? { type: 'reconnecting', conn, peer, attempt, error } : { type: 'reconnecting', conn, peer, attempt });
-    else if (error !== undefined) this.out(`${formatTime(time)} ${peer} ${error}; reconnecting (attempt ${attempt})`);
-    else this.out(`${formatTime(time)} ${peer} connection lost; reconnecting (attempt ${attempt})`);
+    else if (error !== undefined) this.out(`${formatClockTime(time)} ${peer} ${error}; reconnecting (attempt ${attempt})`);
+    else this.out(`${formatClockTime(time)} ${peer} connection lost; reconnecting (attempt ${attempt})`);
   }
 
   frame(f: FrameReport): void {
@@ -162,7 +152,7 @@ export class Reporter {
       this.event(ev);
     } else {
       const how = reason === 'fin' ? 'closed by peer' : reason === 'reset' ? 'reset by peer' : reason === 'local' ? 'closed' : `closed (${reason})`;
-      this.out(`${formatTime(time)} ${peer} ${how}`);
+      this.out(`${formatClockTime(time)} ${peer} ${how}`);
     }
   }
 
@@ -183,8 +173,4 @@ export class Reporter {
     if (this.opts.json) this.event({ type: 'error', code, message });
     this.opts.stderr.write(`sockdbg: ${message}\n`);
   }
-}
-
-export function formatAddress(host: string, port: number): string {
-  return host.includes(':') ? `[${host}]:${port}` : `${host}:${port}`;
 }

@@ -3,6 +3,8 @@
  * "port 8888 on 127.0.0.1 is already in use (EADDRINUSE)". Every failure of the transports
  * (listen, connect, bind, send) reaches callers as a `SocketError`.
  */
+import { errorCode, errorMessage } from '../shared/errors';
+import { formatHostPort } from '../shared/format';
 
 export class SocketError extends Error {
   /** e.g. EADDRINUSE, ECONNREFUSED, ETIMEDOUT, EMSGSIZE, ENOTCONN, ECONNRESET */
@@ -22,29 +24,7 @@ export class SocketError extends Error {
   }
 }
 
-/** "127.0.0.1:80", "[::1]:80" */
-export function formatAddress(address: string, port: number): string {
-  return address.includes(':') ? `[${address}]:${port}` : `${address}:${port}`;
-}
-
 export type SocketOperation = 'listen' | 'connect' | 'bind' | 'send' | 'socket';
-
-interface ErrnoLike {
-  code?: unknown;
-  message?: unknown;
-  syscall?: unknown;
-}
-
-/** the errno-style code of a Node error, or undefined */
-export function errorCode(err: unknown): string | undefined {
-  if (err && typeof err === 'object' && typeof (err as ErrnoLike).code === 'string') return (err as ErrnoLike).code as string;
-  return undefined;
-}
-
-function errorMessage(err: unknown): string {
-  if (err && typeof err === 'object' && typeof (err as ErrnoLike).message === 'string') return (err as ErrnoLike).message as string;
-  return String(err);
-}
 
 /**
  * Turns a Node error from `net`/`dgram` into a `SocketError` with a clear message naming the
@@ -53,7 +33,7 @@ function errorMessage(err: unknown): string {
 export function toSocketError(err: unknown, op: SocketOperation, address: string, port: number): SocketError {
   if (err instanceof SocketError) return err;
   const code = errorCode(err) ?? 'EUNKNOWN';
-  const where = formatAddress(address, port);
+  const where = formatHostPort(address, port);
   let message: string;
   switch (code) {
     case 'EADDRINUSE':
@@ -102,14 +82,14 @@ export function toSocketError(err: unknown, op: SocketOperation, address: string
     default:
       message = `${op} ${where} failed: ${errorMessage(err)}`;
   }
-  const syscall = err && typeof err === 'object' && typeof (err as ErrnoLike).syscall === 'string' ? ((err as ErrnoLike).syscall as string) : op;
+  const syscall = err && typeof err === 'object' && typeof (err as { syscall?: unknown }).syscall === 'string' ? (err as { syscall: string }).syscall : op;
   return new SocketError(code, message, { syscall, address, port, cause: err });
 }
 
 /** "connect to 10.0.0.1:80 timed out after 10 s" */
 export function connectTimeoutError(address: string, port: number, timeoutMs: number): SocketError {
   const secs = timeoutMs % 1000 === 0 ? String(timeoutMs / 1000) : (timeoutMs / 1000).toFixed(3).replace(/\.?0+$/, '');
-  return new SocketError('ETIMEDOUT', `connect to ${formatAddress(address, port)} timed out after ${secs} s`, { syscall: 'connect', address, port });
+  return new SocketError('ETIMEDOUT', `connect to ${formatHostPort(address, port)} timed out after ${secs} s`, { syscall: 'connect', address, port });
 }
 
 /** the largest UDP payload: 65,535 − 8 (UDP header) − 20 (IPv4 header); IPv6 has no header in the limit */

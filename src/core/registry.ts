@@ -23,7 +23,9 @@ import type {
 } from './types';
 import { SocketError, UDP_MAX_IPV6, badPortError, datagramTooLargeError, notConnectedError, unknownConnectionError } from './errors';
 import { Connection, type ConnectionHost, type ResolvedRegistryOptions } from './transport/connection';
-import { checkEncoding, checkFraming, encodePayload } from './transport/framing';
+import { encodeFrame, normalizeFramingSpec } from './framing';
+import { normalizeEncoding } from './codec/encoding';
+import { errorCode, errorMessage } from '../shared/errors';
 import { DEFAULT_MAX_FRAME_SIZE } from './framing/spec';
 import { TcpClientConnection, TcpServerConnection, TcpSocketConnection } from './transport/tcp';
 import { UdpConnection, UdpPeerConnection, udpMaxPayload } from './transport/udp';
@@ -41,7 +43,7 @@ export const DECODE_BUDGET_FACTOR = 16;
 /**
  * An emitter whose listeners cannot break the engine: a throwing listener is reported through
  * `report` (onDidError, code LISTENER_ERROR) instead of unwinding into a socket callback, and the
- * other listeners still get the event. Same shape as `Emitter` from ./events.
+ * other listeners still get the event. Its `event` is an `Event<T>` from ./events.
  */
 class GuardedEmitter<T> implements Disposable {
   private listeners: Array<(e: T) => void> = [];
@@ -188,7 +190,7 @@ export class ConnectionRegistry implements IConnectionRegistry {
 
   private defaults(o: { framing?: string; encoding?: string }): { framing: string; encoding: string } {
     if (this.disposed) throw new SocketError('EDISPOSED', 'the connection registry has been disposed');
-    return { framing: checkFraming(o.framing ?? 'raw'), encoding: checkEncoding(o.encoding ?? 'utf-8') };
+    return { framing: normalizeFramingSpec(o.framing ?? 'raw'), encoding: normalizeEncoding(o.encoding ?? 'utf-8') };
   }
 
   private checkPort(port: unknown, allowZero: boolean): Promise<void> {
@@ -231,14 +233,14 @@ export class ConnectionRegistry implements IConnectionRegistry {
   async send(id: string, payload: Uint8Array, options: SendOptions = {}): Promise<void> {
     const conn = this.must(id);
     const body = toBuffer(payload);
-    const spec = options.framing !== undefined ? checkFraming(options.framing) : conn.framing;
+    const spec = options.framing !== undefined ? normalizeFramingSpec(options.framing) : conn.framing;
     let wire: Buffer;
     try {
-      wire = options.framed === false ? body : encodePayload(spec, body, options.header);
+      wire = options.framed === false ? body : encodeFrame(spec, body, { header: options.header });
     } catch (err) {
       // e.g. a payload longer than the length prefix can count, or not fixed:n bytes long
-      const code = err && typeof err === 'object' && typeof (err as { code?: unknown }).code === 'string' ? (err as { code: string }).code : 'PAYLOAD_NOT_ENCODABLE';
-      throw this.sendFailed(conn, new SocketError(code, `cannot frame the payload as "${spec}": ${err instanceof Error ? err.message : String(err)}`, { cause: err }));
+      const code = errorCode(err) ?? 'PAYLOAD_NOT_ENCODABLE';
+      throw this.sendFailed(conn, new SocketError(code, `cannot frame the payload as "${spec}": ${errorMessage(err)}`, { cause: err }));
     }
 
     if (conn instanceof TcpServerConnection) {
@@ -334,7 +336,7 @@ export class ConnectionRegistry implements IConnectionRegistry {
 
   setEncoding(id: string, encoding: string): void {
     const c = this.must(id);
-    const enc = checkEncoding(encoding);
+    const enc = normalizeEncoding(encoding);
     c.encoding = enc;
     this.host.stateChanged(c);
     if (c.children) {
@@ -465,7 +467,6 @@ export class ConnectionRegistry implements IConnectionRegistry {
   }
 
   private listenerFailed(err: unknown): void {
-    const message = err instanceof Error ? err.message : String(err);
-    this._onDidError.fire({ time: Date.now(), code: 'LISTENER_ERROR', message: `an event listener threw: ${message}` });
+    this._onDidError.fire({ time: Date.now(), code: 'LISTENER_ERROR', message: `an event listener threw: ${errorMessage(err)}` });
   }
 }

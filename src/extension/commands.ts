@@ -8,13 +8,17 @@
  */
 import * as vscode from 'vscode';
 import { encodeText, normalizeEncoding } from '../core/codec/encoding';
-import { parseBase64, parseEscapes, parseHex } from '../core/codec/input';
+import { parseBase64, parseHex } from '../core/codec/binaryInput';
+import { parseEscapes } from '../core/codec/input';
 import type { ConnectionRegistry } from '../core/registry';
-import { checkFraming } from '../core/transport/framing';
+import { normalizeFramingSpec } from '../core/framing';
 import type { ConnectionInfo, ConnectionKind, TcpConnectOptions } from '../core/types';
 import { COMMANDS, type BindOptions, type ConnectOptions, type ListenOptions } from './api';
 import { readConfig } from './config';
-import { formatBytes, formatEndpoint, formatTime, isClosed, parseHostPort, primaryAddress } from './format';
+import { toHex } from '../shared/bytes';
+import { errorCode, errorMessage } from '../shared/errors';
+import { formatByteSize, formatDateTime, formatEndpoint, formatHostPort, parseHostPort } from '../shared/format';
+import { isClosed, primaryAddress } from './format';
 import { pickConnection, pickEncoding, pickFraming, promptHost, promptHostPort, promptPort } from './prompts';
 import { connectionLabel, isConnectionNode, type ConnectionsTreeProvider } from './tree';
 
@@ -35,15 +39,6 @@ const DEFAULT_PORT = 8888;
 /** Thrown for bad programmatic options. */
 export class CommandOptionsError extends Error {
   override readonly name = 'CommandOptionsError';
-}
-
-function errorMessage(e: unknown): string {
-  return e instanceof Error ? e.message : String(e);
-}
-
-function errorCode(e: unknown): string | undefined {
-  const c = (e as { code?: unknown } | null)?.code;
-  return typeof c === 'string' ? c : undefined;
 }
 
 function isPlainOptions(arg: unknown): arg is Record<string, unknown> {
@@ -79,7 +74,7 @@ function framingAndEncoding(o: Record<string, unknown>): { framing: string; enco
   let framing: string;
   let encoding: string;
   try {
-    framing = checkFraming(framingIn);
+    framing = normalizeFramingSpec(framingIn);
   } catch (e) {
     throw new CommandOptionsError(`bad framing "${framingIn}": ${errorMessage(e)}`);
   }
@@ -216,11 +211,11 @@ export function registerCommands(cx: CommandContext): vscode.Disposable[] {
   function createdMessage(info: ConnectionInfo): string {
     switch (info.kind) {
       case 'tcp-server':
-        return `TCP server ${info.id} listening on ${formatEndpoint(info.local)} (framing ${info.framing}, encoding ${info.encoding})`;
+        return `TCP server ${info.id} listening on ${formatEndpoint(info.local) ?? ''} (framing ${info.framing}, encoding ${info.encoding})`;
       case 'tcp-client':
-        return `TCP client ${info.id} connected to ${formatEndpoint(info.remote)} from ${formatEndpoint(info.local)}`;
+        return `TCP client ${info.id} connected to ${formatEndpoint(info.remote) ?? ''} from ${formatEndpoint(info.local) ?? ''}`;
       default:
-        return `UDP socket ${info.id} bound to ${formatEndpoint(info.local)}`;
+        return `UDP socket ${info.id} bound to ${formatEndpoint(info.local) ?? ''}`;
     }
   }
 
@@ -322,7 +317,7 @@ export function registerCommands(cx: CommandContext): vscode.Disposable[] {
       rememberPort('listen', a.port);
       return await created(info, true, undefined);
     } catch (e) {
-      if (await offerAnotherPort(l10n.t('Could not start the TCP server on {0}: {1}', `${a.host}:${a.port}`, errorMessage(e)), e)) {
+      if (await offerAnotherPort(l10n.t('Could not start the TCP server on {0}: {1}', formatHostPort(a.host, a.port), errorMessage(e)), e)) {
         return listenInteractive({ ...a, port: nextPort(a.port) });
       }
       return undefined;
@@ -365,14 +360,14 @@ export function registerCommands(cx: CommandContext): vscode.Disposable[] {
       // the socketDebugger.tcpClient.* settings, read at each attempt
       const options = { ...a, ...tcpClientOptions() };
       const info = first
-        ? await vscode.window.withProgress({ location: vscode.ProgressLocation.Window, title: l10n.t('Connecting to {0}…', `${a.host}:${a.port}`) }, () => registry.connectTcp(options))
+        ? await vscode.window.withProgress({ location: vscode.ProgressLocation.Window, title: l10n.t('Connecting to {0}…', formatHostPort(a.host, a.port)) }, () => registry.connectTcp(options))
         : await registry.connectTcp(options);
       if (first) rememberPort('connect', a.port);
       return await created(info, true, undefined);
     } catch (e) {
       const retry = l10n.t('Retry');
       const change = l10n.t('Change Address…');
-      const picked = await showError(l10n.t('Could not connect to {0}: {1}', `${a.host}:${a.port}`, errorMessage(e)), retry, change);
+      const picked = await showError(l10n.t('Could not connect to {0}: {1}', formatHostPort(a.host, a.port), errorMessage(e)), retry, change);
       if (picked === retry) return connectAttempt(a, false);
       if (picked === change) return connectInteractive(a);
       return undefined;
@@ -406,7 +401,7 @@ export function registerCommands(cx: CommandContext): vscode.Disposable[] {
       rememberPort('bind', a.port);
       return await created(info, true, undefined);
     } catch (e) {
-      if (await offerAnotherPort(l10n.t('Could not bind the UDP socket to {0}: {1}', `${a.host}:${a.port}`, errorMessage(e)), e)) {
+      if (await offerAnotherPort(l10n.t('Could not bind the UDP socket to {0}: {1}', formatHostPort(a.host, a.port), errorMessage(e)), e)) {
         return bindInteractive({ ...a, port: nextPort(a.port) });
       }
       return undefined;
@@ -502,7 +497,7 @@ export function registerCommands(cx: CommandContext): vscode.Disposable[] {
     try {
       await registry.send(t.id, payload, to ? { to } : {});
       log.info(`sent ${payload.length} bytes on ${t.id} (${primaryAddress(info)})`);
-      vscode.window.setStatusBarMessage(l10n.t('Sent {0} to {1}', formatBytes(payload.length), to ? `${to.address}:${to.port}` : connectionLabel(info)), 4000);
+      vscode.window.setStatusBarMessage(l10n.t('Sent {0} to {1}', formatByteSize(payload.length), to ? formatEndpoint(to) : connectionLabel(info)), 4000);
       return payload.length;
     } catch (e) {
       void showError(l10n.t('Could not send to {0}: {1}', connectionLabel(info), errorMessage(e)));
@@ -602,7 +597,7 @@ export function registerCommands(cx: CommandContext): vscode.Disposable[] {
       const bytes = Buffer.concat(chunks.map((c) => c.data));
       return { bytes, count: bytes.length, dropped: h.droppedChunks };
     }
-    const lines = chunks.map((c) => `${formatTime(c.time)}  ${c.remote ? formatEndpoint(c.remote) + '  ' : ''}${String(c.data.length).padStart(6)}  ${c.data.toString('hex').replace(/(..)(?!$)/g, '$1 ')}`);
+    const lines = chunks.map((c) => `${formatDateTime(c.time)}  ${c.remote ? formatEndpoint(c.remote) + '  ' : ''}${String(c.data.length).padStart(6)}  ${toHex(c.data, ' ')}`);
     const total = chunks.reduce((n, c) => n + c.data.length, 0);
     return { bytes: Buffer.from(lines.join('\n') + (lines.length ? '\n' : ''), 'utf8'), count: total, dropped: h.droppedChunks };
   }
@@ -644,8 +639,8 @@ export function registerCommands(cx: CommandContext): vscode.Disposable[] {
     log.info(`saved ${count} received bytes of ${t.id} to ${uri.fsPath} (${format})${dropped ? `; ${dropped} older chunks had already left the history` : ''}`);
     if (t.interactive) {
       const msg = dropped
-        ? l10n.t('Saved {0} to {1}. The {2} oldest chunks had already left the history (see the socketDebugger.history settings).', formatBytes(count), uri.fsPath, dropped)
-        : l10n.t('Saved {0} to {1}.', formatBytes(count), uri.fsPath);
+        ? l10n.t('Saved {0} to {1}. The {2} oldest chunks had already left the history (see the socketDebugger.history settings).', formatByteSize(count), uri.fsPath, dropped)
+        : l10n.t('Saved {0} to {1}.', formatByteSize(count), uri.fsPath);
       void vscode.window.showInformationMessage(msg);
     }
     return uri.scheme === 'file' ? uri.fsPath : uri.toString();

@@ -1,8 +1,7 @@
 /** Typed access to the `socketDebugger.*` settings (declared in package.json `contributes.configuration`). */
 import * as vscode from 'vscode';
-
-export type DisplayMode = 'text' | 'hex' | 'both';
-export type TimestampFormat = 'time' | 'iso' | 'relative';
+import { TIMESTAMP_FORMATS, type TimestampFormat } from '../shared/format';
+import { DISPLAY_MODES, type DisplayMode } from '../shared/protocol';
 
 export interface SocketDebuggerConfig {
   defaultHost: string;
@@ -12,6 +11,8 @@ export interface SocketDebuggerConfig {
   historyMaxFrames: number;
   displayMode: DisplayMode;
   timestampFormat: TimestampFormat;
+  /** frames the composer's log keeps (100–1,000,000) */
+  composerMaxFrames: number;
   autoOpenComposer: boolean;
   /** New TCP Client…: reconnect with backoff after an unexpected close */
   tcpClientAutoReconnect: boolean;
@@ -48,8 +49,9 @@ export function readConfig(scope?: vscode.ConfigurationScope): SocketDebuggerCon
     defaultFraming: str(c.get('defaultFraming'), 'raw'),
     historyMaxBytes: int(c.get('history.maxBytes'), 64 * 1024, 1024 * 1024 * 1024, 8 * 1024 * 1024),
     historyMaxFrames: int(c.get('history.maxFrames'), 100, 1_000_000, 10_000),
-    displayMode: oneOf(c.get('displayMode'), ['text', 'hex', 'both'] as const, 'both'),
-    timestampFormat: oneOf(c.get('timestampFormat'), ['time', 'iso', 'relative'] as const, 'time'),
+    displayMode: oneOf(c.get('displayMode'), DISPLAY_MODES, 'both'),
+    timestampFormat: oneOf(c.get('timestampFormat'), TIMESTAMP_FORMATS, 'time'),
+    composerMaxFrames: int(c.get('composer.maxFrames'), 100, 1_000_000, 100_000),
     autoOpenComposer: c.get('autoOpenComposer') === true,
     tcpClientAutoReconnect: c.get('tcpClient.autoReconnect') === true,
     tcpClientNoDelay: c.get('tcpClient.noDelay') !== false,

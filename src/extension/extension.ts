@@ -9,13 +9,15 @@ import type { ErrorEvent } from '../core/types';
 import { COMMANDS, type SocketDebuggerApi } from './api';
 import { registerCommands } from './commands';
 import { readConfig, CONFIG_SECTION } from './config';
-import { formatEndpoint, primaryAddress } from './format';
+import { formatEndpoint } from '../shared/format';
+import { primaryAddress } from './format';
 import type { ExtensionServices, TreeSection } from './services';
 import { ConnectionsStatusBar } from './statusBar';
 import { ConnectionsTreeProvider, connectionLabel, type TreeNode } from './tree';
 import { registerComposer } from './composer';
 import { registerRemoteExec } from './remoteExec';
 import { registerProtocol } from './protocol';
+import { errorMessage } from '../shared/errors';
 
 let active: { registry: ConnectionRegistry; log: vscode.LogOutputChannel } | undefined;
 
@@ -45,8 +47,8 @@ export function activate(context: vscode.ExtensionContext): SocketDebuggerApi {
   context.subscriptions.push(
     registry.onDidOpen((e) => {
       const i = e.info;
-      if (i.kind === 'tcp-peer') log.info(`${i.id}: client ${formatEndpoint(i.remote)} connected to server ${i.parentId ?? ''} (${formatEndpoint(i.local)})`);
-      else if (i.kind === 'udp-peer') log.info(`${i.id}: UDP peer ${formatEndpoint(i.remote)} on socket ${i.parentId ?? ''}`);
+      if (i.kind === 'tcp-peer') log.info(`${i.id}: client ${formatEndpoint(i.remote) ?? ''} connected to server ${i.parentId ?? ''} (${formatEndpoint(i.local) ?? ''})`);
+      else if (i.kind === 'udp-peer') log.info(`${i.id}: UDP peer ${formatEndpoint(i.remote) ?? ''} on socket ${i.parentId ?? ''}`);
     }),
     registry.onDidClose((e) => {
       lastState.delete(e.id);
@@ -130,6 +132,6 @@ export async function deactivate(): Promise<void> {
     await a.registry.closeAll();
     a.log.info('deactivated: every socket closed');
   } catch (e) {
-    a.log.error(`deactivate: ${e instanceof Error ? e.message : String(e)}`);
+    a.log.error(`deactivate: ${errorMessage(e)}`);
   }
 }

@@ -1,19 +1,18 @@
 /** QuickInput prompts used by the commands when they run from the palette or a menu. */
 import * as vscode from 'vscode';
 import { SUPPORTED_ENCODINGS } from '../core/codec/encoding';
-import { checkEncoding, checkFraming } from '../core/transport/framing';
+import { normalizeEncoding } from '../core/codec/encoding';
+import { normalizeFramingSpec } from '../core/framing';
 import type { ConnectionInfo } from '../core/types';
-import { parseHostPort, parsePort, primaryAddress } from './format';
+import { errorMessage } from '../shared/errors';
+import { parseHostPort, parsePort } from '../shared/format';
+import { primaryAddress } from './format';
 import { connectionLabel, kindLabel } from './tree';
 
 export interface Step {
   title: string;
   step: number;
   total: number;
-}
-
-function errorText(e: unknown): string {
-  return e instanceof Error ? e.message : String(e);
 }
 
 export async function promptPort(step: Step, suggested: number, allowZero: boolean): Promise<number | undefined> {
@@ -94,20 +93,20 @@ export async function pickFraming(step: Step, current: string): Promise<string |
     ignoreFocusOut: true,
     validateInput: (s) => {
       try {
-        checkFraming(s);
+        normalizeFramingSpec(s);
         return undefined;
       } catch (e) {
-        return errorText(e);
+        return errorMessage(e);
       }
     },
   });
-  return v === undefined ? undefined : checkFraming(v);
+  return v === undefined ? undefined : normalizeFramingSpec(v);
 }
 
 export async function pickEncoding(step: Step, current: string): Promise<string | undefined> {
   let cur = current;
   try {
-    cur = checkEncoding(current);
+    cur = normalizeEncoding(current);
   } catch {
     // keep what the setting says; the list still offers the valid ones
   }

@@ -1,6 +1,6 @@
 /**
  * What the extension's parts share. `activate` (extension.ts) builds one `ExtensionServices` and hands it to the
- * composer (src/extension/composer, helper WEBVIEW) and remote exec (src/extension/remoteExec, helper EXEC).
+ * composer (src/extension/composer: the packet composer webview) and remote exec (src/extension/remoteExec).
  *
  * Tree sections: a part that wants its own root node in the Connections tree (e.g. "Remote Exec Agents") calls
  * `services.addTreeSection(section)` with an object implementing `TreeSection<T>`; the tree shows one root node

@@ -6,7 +6,8 @@
 import * as vscode from 'vscode';
 import type { ConnectionRegistry } from '../core/registry';
 import type { ConnectionInfo, ConnectionKind, ConnectionState } from '../core/types';
-import { formatCounters, formatEndpoint, formatTime } from './format';
+import { formatDateTime, formatEndpoint } from '../shared/format';
+import { formatCounters } from './format';
 import type { TreeSection } from './services';
 
 export interface ConnectionNode {
@@ -305,9 +306,9 @@ export function connectionTooltip(info: ConnectionInfo): vscode.MarkdownString {
   rows.push(
     [vscode.l10n.t('Framing'), info.framing],
     [vscode.l10n.t('Encoding'), info.encoding],
-    [vscode.l10n.t('Opened'), formatTime(info.openedAt)],
+    [vscode.l10n.t('Opened'), formatDateTime(info.openedAt)],
   );
-  if (info.closedAt) rows.push([vscode.l10n.t('Closed'), formatTime(info.closedAt)]);
+  if (info.closedAt) rows.push([vscode.l10n.t('Closed'), formatDateTime(info.closedAt)]);
   const s = info.stats;
   rows.push(
     [vscode.l10n.t('Received'), vscode.l10n.t('{0} bytes, {1} frames, {2} chunks', s.bytesIn, s.framesIn, s.chunksIn)],

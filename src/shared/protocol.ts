@@ -1,12 +1,15 @@
 /**
  * The one typed protocol between the packet composer's host (src/extension/composer) and its webview
- * (src/webview). Imports nothing, so both the Node host and the browser bundle can use it.
+ * (src/webview): the messages and their validators, nothing else. Pure (imports only src/shared), so both the Node
+ * host and the browser bundle use it. The webview's strings are in ./strings, byte formatting in ./bytes.
  *
  * - Host → webview messages are trusted (we produce them) and typed as `HostToWebview`.
  * - Webview → host messages are untrusted input: the host runs every one through `parseWebviewMessage`,
  *   which checks each field and returns `undefined` for anything malformed.
  * - Binary data always crosses as `Uint8Array` (structured clone keeps it binary), never as JSON arrays.
  */
+
+import type { TimestampFormat } from './format';
 
 // ---------------------------------------------------------------------------------------------------------
 // Shared shapes
@@ -112,6 +115,10 @@ export interface DraftError {
   index?: number;
 }
 
+/** How the log shows payloads (the socketDebugger.displayMode setting). */
+export type DisplayMode = 'text' | 'hex' | 'both';
+export const DISPLAY_MODES: readonly DisplayMode[] = ['text', 'hex', 'both'];
+
 export type CopyFormat = 'hex' | 'python' | 'c' | 'text' | 'hexdump';
 export const COPY_FORMATS: readonly CopyFormat[] = ['hex', 'python', 'c', 'text', 'hexdump'];
 
@@ -126,7 +133,7 @@ export interface InitMessage {
   framings: { spec: string; label: string }[];
   /** the target the panel was opened for, if any */
   target?: string;
-  settings: { displayMode: 'text' | 'hex' | 'both'; timestampFormat: 'time' | 'iso' | 'relative'; maxFrames: number };
+  settings: { displayMode: DisplayMode; timestampFormat: TimestampFormat; maxFrames: number };
 }
 
 export interface ConnectionsMessage {
@@ -384,190 +391,4 @@ export function parseWebviewMessage(u: unknown): WebviewToHost | undefined {
     default:
       return undefined;
   }
-}
-
-/**
- * Every string the webview shows (English; the key of its translation). The host sends their translations in the
- * page (see src/extension/composer/panel.ts); a unit test keeps this list in step with src/webview.
- */
-export const WEBVIEW_STRINGS: readonly string[] = [
-  "TCP server {0}",
-  "TCP client → {0}",
-  "UDP {0}",
-  "UDP peer {0}",
-  "Text",
-  "Hex",
-  "Escapes",
-  "Struct",
-  "JSON header",
-  "Send to",
-  "UDP destination host",
-  "host",
-  "UDP destination port",
-  "port",
-  "to",
-  "Target",
-  "Select several targets (Ctrl/Shift+click)",
-  "Several",
-  "Input mode",
-  "Text encoding",
-  "Encoding",
-  "Struct format",
-  "e.g. i, !IH, <h4s",
-  "Text to send",
-  "Type text… (Ctrl+Enter sends, ↑ recalls history)",
-  "Hex bytes to send",
-  "48 65 6c 6c 6f   or 0x48,0x65   or 48656c6c6f",
-  "Text with escapes to send",
-  "Format",
-  "Values",
-  "Struct values",
-  "comma-separated, as in Python: 1, -2, 3.5, True, b'ab\\x00', 'text'",
-  "Header (JSON object; total_size is filled in)",
-  "Body",
-  "Body text",
-  "body text",
-  "Framing applied when sending",
-  "Custom framing spec",
-  "Framing",
-  "Send (Ctrl+Enter)",
-  "Send",
-  "Repeat interval in milliseconds",
-  "Number of times to send",
-  "Sent history: pick one to recall",
-  "every",
-  "ms ×",
-  "Packet composer",
-  "No connections yet: create one in the Connections view",
-  "All clients of {0}",
-  "{0} targets",
-  "Connection's ({0})",
-  "Connection's",
-  "None: bytes as typed",
-  "Custom spec…",
-  "Wire bytes: pick a target to see the framed bytes",
-  "Click to jump to the error",
-  "at position {0}:",
-  "Wire bytes ({0})",
-  "showing the first {0} of {1} bytes",
-  "{0} framing + {1} payload",
-  "Pick a target first.",
-  "No client is connected to {0}.",
-  "Sending…",
-  "History ({0})",
-  "History (empty)",
-  "Stop",
-  "Stop repeating (Ctrl+Enter)",
-  "Wire bytes: fix the input below",
-  "Sent 1 frame at {0}",
-  "Sent {0} frames at {1}",
-  "Connection to inspect",
-  "Direction",
-  "received",
-  "sent",
-  "Framing of this connection",
-  "Encoding of this connection",
-  "Set this framing and encoding on the connection and decode its recorded history again",
-  "Re-decode",
-  "Save the data received on this connection…",
-  "Clear this connection's recorded history",
-  "sticky",
-  "several frames in one chunk",
-  "split",
-  "one frame over several chunks",
-  "Stream inspector",
-  "Chunks as recv delivered them",
-  "No chunks yet for this connection. Raw chunks appear here exactly as recv delivered them.",
-  "Follow selection",
-  "({0} older not kept)",
-  "1 chunk",
-  "{0} chunks",
-  "1 frame",
-  "{0} frames",
-  "{0} sticky",
-  "{0} split",
-  "chunk {0}",
-  "frame {0} (rest)",
-  "frame {0} (part)",
-  "frame {0}",
-  "{0}: stream bytes {1}–{2}, {3} B payload; this chunk carries bytes {4}–{5}",
-  "bytes {0}–{1}: not (yet) part of a decoded frame",
-  "{0} frames in one chunk",
-  "carries part of a frame",
-  "+{0} frames",
-  "{0} more frames in this chunk",
-  "chunk {0}, {1} bytes at {2}, carries {3} frame(s)",
-  "Filter text or hex",
-  "Filter frames by text or hex",
-  "Filter by connection",
-  "Show payload as",
-  "Pause the view (recording continues)",
-  "Resume and jump to the newest frame",
-  "Clear the view",
-  "Frames",
-  "Frames received and sent",
-  "Selected frame",
-  "{0} of {1}",
-  "({0} older dropped)",
-  "{0} behind",
-  "{0} frames behind. Resume",
-  "(dropped: older than what the view keeps)",
-  "received {0} bytes on {1} at {2}: {3}",
-  "sent {0} bytes on {1} at {2}: {3}",
-  "Select a frame to see its bytes. Click a bar in the stream inspector to see how it arrived.",
-  "stream bytes {0}–{1}",
-  "Decoded text",
-  "Hexdump",
-  "the view keeps the first {0} of {1} bytes; copy fetches all of them",
-  "Resume the live view",
-  "All connections",
-  "Both",
-  "Copy hex",
-  "Copy as Python bytes",
-  "Copy as C array",
-  "Copy text",
-  "connecting",
-  "reconnecting",
-  "listening",
-  "open",
-  "half-closed",
-  "closed",
-  "error",
-];
-
-// ---------------------------------------------------------------------------------------------------------
-// Pure helpers both sides use
-
-/** Formats bytes for the clipboard: spaced hex, a Python bytes literal, or a C array. */
-export function formatBytes(data: Uint8Array, format: 'hex' | 'python' | 'c', name = 'frame'): string {
-  const HEX = '0123456789abcdef';
-  if (format === 'hex') {
-    const parts = new Array<string>(data.length);
-    for (let i = 0; i < data.length; i++) parts[i] = HEX[data[i] >> 4] + HEX[data[i] & 15];
-    return parts.join(' ');
-  }
-  if (format === 'python') {
-    // Same rules as Python's repr(bytes): printable ASCII as is, \\ and ' escaped, \t \n \r, others \xHH.
-    // Like repr(): double quotes when the bytes hold ' but no ".
-    const q = data.includes(0x27) && !data.includes(0x22) ? '"' : "'";
-    let s = 'b' + q;
-    for (const b of data) {
-      if (b === 0x5c) s += '\\\\';
-      else if (b === 0x27 && q === "'") s += "\\'";
-      else if (b === 0x09) s += '\\t';
-      else if (b === 0x0a) s += '\\n';
-      else if (b === 0x0d) s += '\\r';
-      else if (b >= 0x20 && b < 0x7f) s += String.fromCharCode(b);
-      else s += '\\x' + HEX[b >> 4] + HEX[b & 15];
-    }
-    return s + q;
-  }
-  const safe = /^[A-Za-z_]\w*$/.test(name) ? name : 'frame';
-  const lines: string[] = [];
-  for (let i = 0; i < data.length; i += 12) {
-    const row: string[] = [];
-    for (let j = i; j < Math.min(i + 12, data.length); j++) row.push('0x' + HEX[data[j] >> 4] + HEX[data[j] & 15]);
-    lines.push('    ' + row.join(', ') + (i + 12 < data.length ? ',' : ''));
-  }
-  return `const unsigned char ${safe}[${data.length}] = {\n${lines.join('\n')}${lines.length ? '\n' : ''}};`;
 }

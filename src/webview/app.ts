@@ -2,7 +2,7 @@
 import { INPUT_MODES, parseDraft, parseFramingChoice, type ConnSummary, type Dir, type Draft, type FramingChoice, type HostToWebview, type InitMessage, type InputMode, type WebviewToHost } from '../shared/protocol';
 import { TrafficStore, type StoredChunk, type StoredFrame } from './store';
 import { t } from './l10n';
-import type { TimestampFormat } from './util';
+import type { TimestampFormat } from '../shared/format';
 
 export interface VsCodeApi {
   postMessage(msg: unknown): void;
@@ -90,7 +90,7 @@ export class App {
   connList: ConnSummary[] = [];
   encodings: { id: string; label: string }[] = [];
   framings: InitMessage['framings'] = [];
-  settings: InitMessage['settings'] = { displayMode: 'text', timestampFormat: 'time', maxFrames: 100_000 };
+  settings: InitMessage['settings'] = { displayMode: 'both', timestampFormat: 'time', maxFrames: 100_000 };
   initialTarget: string | undefined;
   /** epoch ms of the first frame seen (relative timestamps) */
   origin = 0;

@@ -5,7 +5,8 @@
 import { INPUT_MODES, PREVIEW_WIRE_BYTES, type ConnSummary, type Draft, type DraftError, type FramingChoice, type HostToWebview, type InputMode, type Target } from '../shared/protocol';
 import { MAX_SENT_HISTORY, type App, type Persisted } from './app';
 import { t } from './l10n';
-import { debounce, h, icon, oneLine, toHex } from './util';
+import { toHex } from '../shared/bytes';
+import { debounce, h, icon, oneLine } from './util';
 
 const MODE_LABELS: Record<InputMode, string> = { text: t('Text'), hex: t('Hex'), escapes: t('Escapes'), struct: t('Struct'), json: t('JSON header') };
 const SENDABLE = new Set<ConnSummary['kind']>(['tcp-server', 'tcp-peer', 'tcp-client', 'udp', 'udp-peer']);
@@ -357,7 +358,7 @@ export function createComposer(app: App): { element: HTMLElement; onHost(m: Host
     previewTitle.textContent = t('Wire bytes ({0})', total) + (extra > 0 ? ' = ' + t('{0} framing + {1} payload', extra, payloadLength) : '') + ` · ${framing}` + (note ? ` · ${note}` : '');
     const shown = Math.min(bytes.length, PREVIEW_WIRE_BYTES);
     const lines: string[] = [];
-    for (let i = 0; i < shown; i += 16) lines.push(toHex(bytes.subarray(i, Math.min(i + 16, shown))));
+    for (let i = 0; i < shown; i += 16) lines.push(toHex(bytes.subarray(i, Math.min(i + 16, shown)), ' '));
     if (total > shown) lines.push('… ' + t('showing the first {0} of {1} bytes', shown, total));
     wire.textContent = lines.join('\n');
     wire.hidden = total === 0;

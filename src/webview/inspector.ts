@@ -9,7 +9,8 @@ import type { Dir } from '../shared/protocol';
 import type { App } from './app';
 import type { Stream, StoredChunk, StoredFrame } from './store';
 import { t } from './l10n';
-import { formatTime, h, icon, iconButton } from './util';
+import { formatTimestamp } from '../shared/format';
+import { h, icon, iconButton } from './util';
 import { VirtualList } from './virtualList';
 
 export const INSPECTOR_ROW_HEIGHT = 26;
@@ -196,7 +197,7 @@ export function createInspector(app: App, reveal: (f: StoredFrame) => void): Ins
     const frames = st.framesIn(c.offset, end);
     el.dataset.chunk = String(c.idx);
     seq.textContent = t('chunk {0}', c.seq + 1);
-    time.textContent = formatTime(c.time, app.timestampFormat, app.origin);
+    time.textContent = formatTimestamp(c.time, app.timestampFormat, app.origin);
     size.textContent = `${c.length} B`;
 
     // bar: width by size (relative to the largest kept chunk, with a floor), segments by frame

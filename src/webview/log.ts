@@ -3,11 +3,13 @@
  * filter by connection and text; pause the view while recording continues; details with hexdump and copy.
  * Virtualized: only visible rows exist in the DOM.
  */
-import { formatBytes, type CopyFormat } from '../shared/protocol';
+import { byteLiteral, hexdump, toHex } from '../shared/bytes';
+import { formatByteSize, formatClockTime, formatTimestamp } from '../shared/format';
+import type { CopyFormat } from '../shared/protocol';
 import type { App } from './app';
 import { frameData, type StoredFrame } from './store';
 import { t } from './l10n';
-import { formatSize, formatTime, h, hexdump, icon, iconButton, oneLine, toHex } from './util';
+import { h, icon, iconButton, oneLine } from './util';
 import { VirtualList } from './virtualList';
 
 export const LOG_ROW_HEIGHT = 22;
@@ -88,7 +90,7 @@ export function createLog(app: App): LogView {
     if (!q) return true;
     if (f.text.toLowerCase().includes(q)) return true;
     const hexq = q.replace(/[\s,]|0x/g, '');
-    return /^[0-9a-f]+$/.test(hexq) && hexq.length >= 2 && toHex(frameData(f)).replace(/ /g, '').includes(hexq);
+    return /^[0-9a-f]+$/.test(hexq) && hexq.length >= 2 && toHex(frameData(f)).includes(hexq);
   }
 
   function filterActive(): boolean {
@@ -153,7 +155,7 @@ export function createLog(app: App): LogView {
       el.setAttribute('aria-selected', 'false');
       return;
     }
-    time.textContent = formatTime(f.time, app.timestampFormat, app.origin);
+    time.textContent = formatTimestamp(f.time, app.timestampFormat, app.origin);
     dir.className = `c-dir codicon codicon-${f.dir === 'in' ? 'arrow-down' : 'arrow-up'}`;
     dir.title = f.dir === 'in' ? t('received') : t('sent');
     conn.textContent = app.shortId(f.conn);
@@ -162,7 +164,7 @@ export function createLog(app: App): LogView {
     len.textContent = `${f.length} B`;
     const view = s.view;
     const textPart = (f.header ? f.header + ' ' : '') + oneLine(f.text, 300);
-    text.textContent = view === 'text' ? textPart : view === 'hex' ? toHex(frameData(f), 64) : `${toHex(frameData(f), 16)}  ${textPart}`;
+    text.textContent = view === 'text' ? textPart : view === 'hex' ? toHex(frameData(f), ' ', 64) : `${toHex(frameData(f), ' ', 16)}  ${textPart}`;
     const sel = app.selectedFrame?.idx === idx;
     const linked = !sel && app.selectedChunk !== undefined && chunkCarries(f);
     el.className = `vrow log-row dir-${f.dir}${sel ? ' selected' : ''}${linked ? ' linked' : ''}`;
@@ -202,12 +204,12 @@ export function createLog(app: App): LogView {
       b.addEventListener('click', () => copy(f, fmt));
       copyBar.append(b);
     }
-    const meta = `${f.dir === 'in' ? '↓ ' + t('received') : '↑ ' + t('sent')} · ${app.shortId(f.conn)} ${c ? app.describe(c) : ''} · ${t('frame {0}', f.seq + 1)} · ${formatTime(f.time, 'time')} · ${formatSize(f.length)} · ${t('stream bytes {0}–{1}', f.start, f.end)}` + (f.remote ? ` · ${f.remote}` : '');
+    const meta = `${f.dir === 'in' ? '↓ ' + t('received') : '↑ ' + t('sent')} · ${app.shortId(f.conn)} ${c ? app.describe(c) : ''} · ${t('frame {0}', f.seq + 1)} · ${formatClockTime(f.time)} · ${formatByteSize(f.length)} · ${t('stream bytes {0}–{1}', f.start, f.end)}` + (f.remote ? ` · ${f.remote}` : '');
     details.replaceChildren(
       h('div', { class: 'details-head' }, h('span', { class: 'meta', text: meta }), copyBar),
       f.header ? h('pre', { class: 'header-json', 'aria-label': t('JSON header'), text: f.header }) : '',
       h('pre', { class: 'text', 'aria-label': t('Decoded text'), text: f.text.length > 20000 ? f.text.slice(0, 20000) + '…' : f.text }),
-      h('pre', { class: 'hexdump', 'aria-label': t('Hexdump'), text: hexdump(frameData(f)) + (f.dataLength < f.length ? '\n… ' + t('the view keeps the first {0} of {1} bytes; copy fetches all of them', f.dataLength, f.length) : '') }),
+      h('pre', { class: 'hexdump', 'aria-label': t('Hexdump'), text: hexdump(frameData(f), { maxBytes: 64 * 1024 }) + (f.dataLength < f.length ? '\n… ' + t('the view keeps the first {0} of {1} bytes; copy fetches all of them', f.dataLength, f.length) : '') }),
     );
   }
 
@@ -216,7 +218,7 @@ export function createLog(app: App): LogView {
       app.post({ type: 'copy', conn: f.conn, dir: f.dir, seq: f.seq, format: fmt });
       return;
     }
-    app.post({ type: 'copyText', text: formatBytes(frameData(f), fmt === 'hexdump' ? 'hex' : fmt, `frame_${f.seq}`) });
+    app.post({ type: 'copyText', text: byteLiteral(frameData(f), fmt === 'hexdump' ? 'hex' : fmt, `frame_${f.seq}`) });
   }
 
   // ---- interaction

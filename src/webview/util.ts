@@ -1,4 +1,5 @@
-/** Small DOM and formatting helpers for the webview (browser only, no dependencies). */
+/** Small DOM helpers for the webview (browser only); byte and time formatting is src/shared/bytes and src/shared/format. */
+import { hexByte } from '../shared/bytes';
 
 type Attrs = Record<string, string | number | boolean | undefined>;
 
@@ -35,40 +36,6 @@ export function iconButton(name: string, label: string, id?: string): HTMLButton
   return b;
 }
 
-const HEX = '0123456789abcdef';
-
-export function hexByte(b: number): string {
-  return HEX[b >> 4] + HEX[b & 15];
-}
-
-export function toHex(data: Uint8Array, max = Infinity): string {
-  const n = Math.min(data.length, max);
-  const parts = new Array<string>(n);
-  for (let i = 0; i < n; i++) parts[i] = HEX[data[i] >> 4] + HEX[data[i] & 15];
-  return parts.join(' ') + (n < data.length ? ' …' : '');
-}
-
-/** offset, 16 hex bytes (8+8), ASCII column */
-export function hexdump(data: Uint8Array, max = 64 * 1024): string {
-  const n = Math.min(data.length, max);
-  const lines: string[] = [];
-  for (let off = 0; off < n; off += 16) {
-    let hex = '';
-    let ascii = '';
-    for (let j = 0; j < 16; j++) {
-      const i = off + j;
-      if (i < n) {
-        hex += HEX[data[i] >> 4] + HEX[data[i] & 15] + ' ';
-        ascii += data[i] >= 0x20 && data[i] < 0x7f ? String.fromCharCode(data[i]) : '.';
-      } else hex += '   ';
-      if (j === 7) hex += ' ';
-    }
-    lines.push(off.toString(16).padStart(8, '0') + '  ' + hex + ' |' + ascii + '|');
-  }
-  if (n < data.length) lines.push(`… ${data.length - n} more bytes`);
-  return lines.join('\n');
-}
-
 /** One-line form of decoded text: control characters made visible, long text cut. */
 export function oneLine(text: string, max = 400): string {
   const cut = text.length > max ? text.slice(0, max) : text;
@@ -80,25 +47,6 @@ export function oneLine(text: string, max = 400): string {
     return '\\x' + hexByte(c.charCodeAt(0));
   });
   return text.length > max ? out + '…' : out;
-}
-
-export type TimestampFormat = 'time' | 'iso' | 'relative';
-
-function pad(n: number, w = 2): string {
-  return String(n).padStart(w, '0');
-}
-
-export function formatTime(ms: number, fmt: TimestampFormat, origin = 0): string {
-  if (fmt === 'relative') return '+' + ((ms - origin) / 1000).toFixed(3);
-  const d = new Date(ms);
-  if (fmt === 'iso') return d.toISOString();
-  return `${pad(d.getHours())}:${pad(d.getMinutes())}:${pad(d.getSeconds())}.${pad(d.getMilliseconds(), 3)}`;
-}
-
-export function formatSize(n: number): string {
-  if (n < 1024) return `${n} B`;
-  if (n < 1024 * 1024) return `${(n / 1024).toFixed(1)} KiB`;
-  return `${(n / 1024 / 1024).toFixed(1)} MiB`;
 }
 
 export function debounce(fn: () => void, ms: number): () => void {

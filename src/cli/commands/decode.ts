@@ -2,9 +2,10 @@
 import type { CommandContext } from '../context';
 import { optFlag, optString, parseFraming, parseHexArg, type OptionDefs } from '../args';
 import { parseOrHelp } from '../dispatch';
-import { EXIT_OK, EXIT_USAGE, UsageError, errorMessage } from '../errors';
+import { EXIT_OK, EXIT_USAGE, UsageError } from '../errors';
+import { errorMessage } from '../../shared/errors';
 import { jsonLine } from '../output';
-import { toHex } from '../../core/codec/hexdump';
+import { toHex } from '../../shared/bytes';
 import { decodeText } from '../../core/codec/encoding';
 import { createFrameDecoder, type DecodedFrame } from '../../core/framing';
 import { loadProtocolFile } from '../../core/protocol/load';

@@ -1,4 +1,4 @@
-/** `sockdbg agent …` and `sockdbg exec …` belong to the remote-exec module (src/cli/exec.ts, helper EXEC). */
+/** `sockdbg agent …` and `sockdbg exec …`: the dispatcher hands their arguments to src/cli/exec.ts, which parses and runs them. */
 import type { CommandContext } from '../context';
 import { runAgent, runExec } from '../exec';
 

@@ -8,8 +8,8 @@ import { jsonLine } from '../output';
 import { loadProtocolFile, type ProtocolFile } from '../../core/protocol/load';
 import { describeMessage, messageFieldsJson } from '../../core/protocol/message';
 import { RuleResponder, type ResponderIO } from '../../core/rules/responder';
+import { errorCode } from '../../shared/errors';
 import type { Session } from './session';
-import { codeOf } from './session';
 
 export const RULES_OPTIONS: OptionDefs = { rules: { type: 'string' } };
 
@@ -32,7 +32,7 @@ export class CliRules {
       },
       onError: (id, action, err) => {
         const s = this.session;
-        if (s && !s.isFinished) s.reporter.warn(codeOf(err), `auto-reply of ${action.rule.name} failed: ${err instanceof Error ? err.message : String(err)}`, id);
+        if (s && !s.isFinished) s.reporter.warn(errorCode(err) ?? 'ERROR', `auto-reply of ${action.rule.name} failed: ${err instanceof Error ? err.message : String(err)}`, id);
       },
     });
   }

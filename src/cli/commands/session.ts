@@ -5,12 +5,12 @@
 import { openSync, writeSync, closeSync } from 'node:fs';
 import { ConnectionRegistry } from '../../core/registry';
 import { decodeText, createStreamDecoder, isBinaryForm } from '../../core/codec/encoding';
-import type { Endpoint, IConnectionRegistry } from '../../core/types';
+import type { IConnectionRegistry } from '../../core/types';
 import { DisposableStore, type Disposable } from '../../core/events';
 import type { CommandContext } from '../context';
 import { Reporter } from '../output';
-import { UsageError, errorMessage, EXIT_NETWORK } from '../errors';
-import { formatAddress } from '../output';
+import { errorCode, errorMessage } from '../../shared/errors';
+import { UsageError, EXIT_NETWORK } from '../errors';
 
 export interface SessionOptions {
   command: string;
@@ -50,7 +50,7 @@ class OutputFile {
       let off = 0;
       while (off < payload.length) off += writeSync(this.fd, payload, off, payload.length - off);
     } catch (err) {
-      this.reporter.warn(codeOf(err), `cannot write --output file '${this.path}': ${errorMessage(err)}; no longer writing it`);
+      this.reporter.warn(errorCode(err) ?? 'ERROR', `cannot write --output file '${this.path}': ${errorMessage(err)}; no longer writing it`);
       this.close();
     }
   }
@@ -64,10 +64,6 @@ class OutputFile {
     }
     this.fd = undefined;
   }
-}
-
-export function endpointLabel(e: Endpoint | undefined, fallback: string): string {
-  return e ? formatAddress(e.address, e.port) : fallback;
 }
 
 export class Session {
@@ -149,7 +145,7 @@ export class Session {
       () => undefined,
       (err: unknown) => {
         if (onError) onError(err);
-        else if (!this.finished) this.reporter.warn(codeOf(err), errorMessage(err));
+        else if (!this.finished) this.reporter.warn(errorCode(err) ?? 'ERROR', errorMessage(err));
       },
     );
     this.pending.add(tracked);
@@ -181,11 +177,6 @@ export class Session {
     this.registry.dispose();
     this.output?.close();
   }
-}
-
-export function codeOf(err: unknown): string {
-  if (typeof err === 'object' && err !== null && typeof (err as { code?: unknown }).code === 'string') return (err as { code: string }).code;
-  return 'ERROR';
 }
 
 export function delay(ms: number): Promise<void> {

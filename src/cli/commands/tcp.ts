@@ -18,8 +18,9 @@ import {
 } from '../args';
 import { EXIT_OK, describeNetworkError } from '../errors';
 import { dispatchSubcommand, parseOrHelp } from '../dispatch';
-import { formatAddress } from '../output';
-import { Session, endpointLabel, codeOf, isSocketErrorCode } from './session';
+import { errorCode } from '../../shared/errors';
+import { formatEndpoint, formatHostPort } from '../../shared/format';
+import { Session, isSocketErrorCode } from './session';
 import { CliRules, RULES_OPTIONS } from './rules';
 import type { SendOptions, TcpConnectOptions } from '../../core/types';
 
@@ -79,7 +80,7 @@ async function tcpListen(argv: string[], ctx: CommandContext): Promise<number> {
         return;
       }
       if (once) servedId = e.id;
-      const peer = endpointLabel(e.info.remote, e.info.label);
+      const peer = formatEndpoint(e.info.remote) ?? e.info.label;
       s.peers.set(e.id, peer);
       s.reporter.open(e.id, peer, e.time);
     }),
@@ -124,7 +125,7 @@ async function tcpListen(argv: string[], ctx: CommandContext): Promise<number> {
     const info = await reg.listenTcp({ host, port, framing, encoding, ...(optFlag(args, 'no-delay') ? { noDelay: true } : {}) });
     s.reporter.listening('tcp', info.local?.address ?? host, info.local?.port ?? port);
   } catch (err) {
-    s.fail(describeNetworkError(err, formatAddress(host, port), 'listen'));
+    s.fail(describeNetworkError(err, formatHostPort(host, port), 'listen'));
   }
   return s.done;
 }
@@ -167,7 +168,7 @@ async function tcpConnect(argv: string[], ctx: CommandContext): Promise<number> 
     else if (o.name === 'send-hex') payloads.push(parseHexArg(o.value ?? '', cmd, '--send-hex'));
   }
   const sendOptions: SendOptions = sendFraming === framing ? {} : { framing: sendFraming };
-  const target = formatAddress(host, port);
+  const target = formatHostPort(host, port);
   const reconnect = optFlag(args, 'reconnect');
   const socketOptions: Partial<TcpConnectOptions> = {
     ...(timeoutMs !== undefined ? { timeoutMs } : {}),
@@ -219,7 +220,7 @@ async function tcpConnect(argv: string[], ctx: CommandContext): Promise<number> 
         s.reporter.reconnecting(e.id, peer, attempt, e.time);
       } else if (e.info.state === 'open' && attempt > 0) {
         attempt = 0;
-        peer = endpointLabel(e.info.remote, target);
+        peer = formatEndpoint(e.info.remote) ?? target;
         s.reporter.open(e.id, peer, e.time, true);
         onReconnected?.();
       }
@@ -259,7 +260,7 @@ async function tcpConnect(argv: string[], ctx: CommandContext): Promise<number> 
   try {
     const info = await reg.connectTcp({ host, port, framing, encoding, ...socketOptions });
     id = connId = info.id;
-    peer = endpointLabel(info.remote, target);
+    peer = formatEndpoint(info.remote) ?? target;
   } catch (err) {
     s.fail(describeNetworkError(err, target, 'connect'));
     return s.done;
@@ -270,8 +271,8 @@ async function tcpConnect(argv: string[], ctx: CommandContext): Promise<number> 
     if (s.isFinished) return;
     const message = describeNetworkError(err, peer, 'send').message;
     // with --reconnect a send that meets a dropped connection is lost, not fatal
-    if (reconnect) s.reporter.warn(codeOf(err), message, id);
-    else s.fail({ code: codeOf(err), message });
+    if (reconnect) s.reporter.warn(errorCode(err) ?? 'ERROR', message, id);
+    else s.fail({ code: errorCode(err) ?? 'ERROR', message });
   };
 
   if (payloads.length > 0) {

@@ -16,10 +16,11 @@ import {
   encodeTextArg,
   type OptionDefs,
 } from '../args';
-import { UsageError, EXIT_OK, describeNetworkError, errorMessage } from '../errors';
+import { errorMessage } from '../../shared/errors';
+import { UsageError, EXIT_OK, describeNetworkError } from '../errors';
 import { dispatchSubcommand, parseOrHelp } from '../dispatch';
-import { formatAddress } from '../output';
-import { Session, endpointLabel, isSocketErrorCode } from './session';
+import { formatEndpoint, formatHostPort, plural } from '../../shared/format';
+import { Session, isSocketErrorCode } from './session';
 import { CliRules, RULES_OPTIONS } from './rules';
 
 /** how long `udp send --wait` waits without --timeout */
@@ -67,7 +68,7 @@ async function udpBind(argv: string[], ctx: CommandContext): Promise<number> {
     reg.onDidFrame((e) => {
       if (e.frame.direction !== 'in' || s.isFinished) return;
       const remote = e.frame.remote ?? reg.get(e.id)?.remote;
-      const peer = endpointLabel(remote, e.id);
+      const peer = formatEndpoint(remote) ?? e.id;
       const last = s.received(e.id, e.frame.payload, { peer, time: e.frame.time, datagram: true });
       const answer = echo ? e.frame.payload : reply;
       if (answer !== undefined) {
@@ -91,7 +92,7 @@ async function udpBind(argv: string[], ctx: CommandContext): Promise<number> {
     socketId = info.id;
     s.reporter.listening('udp', info.local?.address ?? host, info.local?.port ?? port);
   } catch (err) {
-    s.fail(describeNetworkError(err, formatAddress(host, port), 'bind'));
+    s.fail(describeNetworkError(err, formatHostPort(host, port), 'bind'));
   }
   return s.done;
 }
@@ -133,7 +134,7 @@ async function udpSend(argv: string[], ctx: CommandContext): Promise<number> {
   const timeoutMs = timeoutOpt ?? DEFAULT_WAIT_MS;
   let payload: Buffer | undefined = text !== undefined ? encodeTextArg(text, encoding, cmd, 'TEXT') : hex !== undefined ? parseHexArg(hex, cmd, '--hex') : undefined;
 
-  const target = formatAddress(host, port);
+  const target = formatHostPort(host, port);
   const s = new Session(ctx, { command: cmd, json: optFlag(args, 'json'), quiet: false, encoding, framing: 'raw', count: 1 });
   const reg = s.registry;
 
@@ -164,7 +165,7 @@ async function udpSend(argv: string[], ctx: CommandContext): Promise<number> {
   s.add(
     reg.onDidFrame((e) => {
       if (e.frame.direction !== 'in' || s.isFinished) return;
-      const peer = endpointLabel(e.frame.remote ?? reg.get(e.id)?.remote, target);
+      const peer = formatEndpoint(e.frame.remote ?? reg.get(e.id)?.remote) ?? target;
       if (s.received(e.id, e.frame.payload, { peer, time: e.frame.time, datagram: true })) s.finish(EXIT_OK);
     }),
   );
@@ -186,7 +187,7 @@ async function udpSend(argv: string[], ctx: CommandContext): Promise<number> {
     s.fail(describeNetworkError(err, target, 'send'));
     return s.done;
   }
-  if (!s.reporter.json && !wait) ctx.stdout.write(`sent ${payload.length} byte${payload.length === 1 ? '' : 's'} to ${target}\n`);
+  if (!s.reporter.json && !wait) ctx.stdout.write(`sent ${plural(payload.length, 'byte')} to ${target}\n`);
   if (!wait) s.finish(EXIT_OK);
   return s.done;
 }

@@ -1,7 +1,7 @@
 import * as assert from 'node:assert/strict';
 import * as fc from 'fast-check';
 import { createStreamDecoder, decodeText, encodeText, EncodingError, isBinaryForm, normalizeEncoding, SUPPORTED_ENCODINGS } from './encoding';
-import { InputError } from './input';
+import { InputError } from './binaryInput';
 import { pythonJson } from '../test/python';
 
 /** Python codec names for our ids. */

@@ -18,8 +18,8 @@
  */
 import { isUtf8 } from 'node:buffer';
 import * as iconv from 'iconv-lite';
-// input.ts imports this module too; the cycle is safe because each side only calls the other at run time.
-import { parseBase64, parseHex } from './input';
+import { HEX_BYTES, toHex } from '../../shared/bytes';
+import { parseBase64, parseHex } from './binaryInput';
 
 export interface EncodingInfo {
   /** canonical id, accepted by every function here */
@@ -134,8 +134,7 @@ export interface StreamDecoder {
   end(): string;
 }
 
-const HEX_BYTE: readonly string[] = Array.from({ length: 256 }, (_, b) => (b < 16 ? '0' : '') + b.toString(16));
-const ESCAPED_BYTE: readonly string[] = HEX_BYTE.map((h) => '\\x' + h);
+const ESCAPED_BYTE: readonly string[] = HEX_BYTES.map((h) => '\\x' + h);
 
 /** The `\xhh` forms of `buf[from, to)`. */
 function escapeBytes(buf: Uint8Array, from: number, to: number): string {
@@ -531,10 +530,8 @@ function hexDecoderFactory(): { write(buf: Uint8Array): string; end(): string } 
   return {
     write(buf) {
       if (buf.length === 0) return '';
-      let s = started ? ' ' : '';
+      const s = (started ? ' ' : '') + toHex(buf, ' ');
       started = true;
-      s += HEX_BYTE[buf[0]];
-      for (let i = 1; i < buf.length; i++) s += ' ' + HEX_BYTE[buf[i]];
       return s;
     },
     end() {
@@ -608,16 +605,9 @@ export function createStreamDecoder(enc: string): StreamDecoder {
 export function decodeText(buf: Uint8Array, enc: string): string {
   const id = normalizeEncoding(enc);
   const b = asBuffer(buf);
-  if (id === 'hex') return toHexSpaced(b);
+  if (id === 'hex') return toHex(b, ' ');
   if (id === 'base64') return b.toString('base64');
   return chunkDecoderFor(id)(b, true).text;
-}
-
-function toHexSpaced(buf: Buffer): string {
-  if (buf.length === 0) return '';
-  let s = HEX_BYTE[buf[0]];
-  for (let i = 1; i < buf.length; i++) s += ' ' + HEX_BYTE[buf[i]];
-  return s;
 }
 
 // ---------------------------------------------------------------------------------------------------------------

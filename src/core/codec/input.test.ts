@@ -1,7 +1,8 @@
 import * as assert from 'node:assert/strict';
 import { pythonJson } from '../test/python';
 import * as fc from 'fast-check';
-import { InputError, parseBase64, parseEscapes, parseHex } from './input';
+import { InputError, parseBase64, parseHex } from './binaryInput';
+import { parseEscapes } from './input';
 
 const inputError = (position: number, re: RegExp) => (e: unknown) =>
   e instanceof InputError && e.position === position && re.test(e.message);

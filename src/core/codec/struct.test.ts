@@ -3,7 +3,7 @@ import { execFileSync } from 'node:child_process';
 import * as fs from 'node:fs';
 import * as path from 'node:path';
 import {
-  calcsize, integerReader, isSingleIntegerFormat, pack, parseFormat, Struct, StructError, StructValue, unpack, unpackFrom,
+  calcsize, pack, parseFormat, Struct, StructError, StructValue, unpack, unpackFrom,
 } from './struct';
 
 /** The repo root: the nearest directory above this file holding package.json (works from src/ and out/src/). */
@@ -218,22 +218,6 @@ describe('core/codec/struct', () => {
       assert.equal(p.size, 8);
       assert.deepEqual(p.items.map((i) => [i.code, i.offset]), [['c', 0], ['i', 4]]);
       assert.equal(parseFormat('<ci').size, 5);
-    });
-
-    it('isSingleIntegerFormat accepts exactly one integer (pad bytes allowed)', () => {
-      for (const f of ['i', '!I', '<H', '>Q', 'q', 'N', '2xH', '=b', ' i ']) assert.equal(isSingleIntegerFormat(f), true, f);
-      for (const f of ['', 'ii', '2i', 'd', 'e', '?', 's', '4s', 'c', 'x', 'z', '<n', 'i3', 'hh']) assert.equal(isSingleIntegerFormat(f), false, f);
-    });
-
-    it('integerReader reads the one integer of a header format like unpackFrom', () => {
-      const buf = Buffer.from('00fffefdfcfbfaf9f8f7', 'hex');
-      for (const f of ['b', 'B', 'h', '<H', '>h', '!H', 'i', '<I', '>i', '!I', 'q', '>Q', '<q', 'xH', '>2xI', '=l', '>L', 'n', 'P']) {
-        const r = integerReader(f);
-        assert.equal(r.size, calcsize(f), f);
-        for (let off = 0; off + r.size <= buf.length; off++) assert.equal(r.read(buf, off), unpackFrom(f, buf, off)[0], `${f} @${off}`);
-      }
-      assert.throws(() => integerReader('ii'), /does not describe exactly one integer/);
-      assert.throws(() => integerReader('z'), /bad char in struct format/);
     });
 
     it('rejects non-bytes for c/s/p and non-numbers for integers with struct errors', () => {

@@ -231,66 +231,6 @@ export function calcsize(fmt: string): number {
   return compile(fmt).size;
 }
 
-/**
- * True when `fmt` is valid and packs/unpacks exactly one value that is an integer (codes b B h H i I l L q Q n N P),
- * optionally with pad bytes (`x`) around it — e.g. `i`, `!I`, `<H`, `>Q`, `2xH`. Used by `length:<fmt>` framing:
- * the header is `calcsize(fmt)` bytes and `unpackFrom(fmt, buf, off)[0]` is the length.
- */
-export function isSingleIntegerFormat(fmt: string): boolean {
-  let parsed: Compiled;
-  try {
-    parsed = compile(fmt);
-  } catch {
-    return false;
-  }
-  if (parsed.valueCount !== 1) return false;
-  return parsed.compiled.every((it) => it.spec.kind === 'pad' || it.count === 0 || it.spec.kind === 'int');
-}
-
-/** A fast reader for a single-integer format (see isSingleIntegerFormat), for per-frame hot paths. */
-export interface IntegerReader {
-  /** calcsize(fmt): the header length */
-  readonly size: number;
-  readonly signed: boolean;
-  /** the integer at `offset` (the format's start); bigint for 8-byte codes. The caller ensures size bytes are there. */
-  read(buf: Buffer, offset: number): number | bigint;
-}
-
-/** Compiles a single-integer format (e.g. `i`, `!I`, `<H`, `>q`) into a fast reader; throws StructError otherwise. */
-export function integerReader(fmt: string): IntegerReader {
-  if (!isSingleIntegerFormat(fmt)) {
-    compile(fmt); // throws the format's own error first, if any
-    throw new StructError(`format ${JSON.stringify(fmt)} does not describe exactly one integer`);
-  }
-  const c = compile(fmt);
-  const it = c.compiled.find((i) => i.spec.kind === 'int' && i.count > 0);
-  if (!it) throw new StructError(`format ${JSON.stringify(fmt)} does not describe exactly one integer`);
-  const at = it.offset;
-  const signed = it.spec.signed === true;
-  const le = c.littleEndian;
-  let read: (buf: Buffer, offset: number) => number | bigint;
-  switch (it.size) {
-    case 1:
-      read = signed ? (b, o) => b.readInt8(o + at) : (b, o) => b[o + at];
-      break;
-    case 2:
-      read = signed
-        ? le ? (b, o) => b.readInt16LE(o + at) : (b, o) => b.readInt16BE(o + at)
-        : le ? (b, o) => b.readUInt16LE(o + at) : (b, o) => b.readUInt16BE(o + at);
-      break;
-    case 4:
-      read = signed
-        ? le ? (b, o) => b.readInt32LE(o + at) : (b, o) => b.readInt32BE(o + at)
-        : le ? (b, o) => b.readUInt32LE(o + at) : (b, o) => b.readUInt32BE(o + at);
-      break;
-    default:
-      read = signed
-        ? le ? (b, o) => b.readBigInt64LE(o + at) : (b, o) => b.readBigInt64BE(o + at)
-        : le ? (b, o) => b.readBigUInt64LE(o + at) : (b, o) => b.readBigUInt64BE(o + at);
-  }
-  return { size: c.size, signed, read };
-}
-
 // ---------------------------------------------------------------------------------------------------------------
 // value conversion
 

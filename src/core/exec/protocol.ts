@@ -12,6 +12,10 @@
  * Frames afterwards (both directions), the seed's JSON-header style plus a MAC trailer:
  *   '<i' header length | header JSON (UTF-8, has "type" and "total_size") | body (total_size bytes) | MAC (D bytes)
  *   MAC = HMAC(sessionKey, dir | '>Q' seq | length prefix | header | body), dir = 'C' (client→agent) or 'A'.
+ * This is not core/framing's json-header scheme byte for byte, so it keeps its own codec here: the header is
+ * JSON.stringify's compact JSON (not Python's json.dumps spacing), every frame ends in a MAC trailer that the
+ * decoder must take and check before a frame counts, and header and body have their own caps (MAX_HEADER_BYTES,
+ * MAX_BODY_BYTES). The Python agent (examples/python/agent.py) speaks this same layout.
  */
 import { createHmac, randomBytes, timingSafeEqual } from 'node:crypto';
 

@@ -7,7 +7,9 @@
  *
  * Payloads may share memory with the pushed chunks: treat both as read-only.
  */
-import { FramingError, FramingSpecError, describeLimit } from './errors';
+import { errorMessage } from '../../shared/errors';
+import { formatExactSize } from '../../shared/format';
+import { FramingError, FramingSpecError } from './errors';
 import {
   DEFAULT_MAX_FRAME_SIZE,
   MAX_JSON_HEADER_SIZE,
@@ -233,7 +235,7 @@ class DelimiterDecoder extends BaseDecoder {
   private tooLong(start: number): never {
     const what = this.stripCR ? 'line' : 'frame';
     const d = this.stripCR ? "'\\n'" : 'the delimiter';
-    this.fail(new FramingError('FRAME_TOO_LARGE', start, `${what} at offset ${start} exceeds the ${describeLimit(this.maxFrameSize)} frame limit without ${d}`));
+    this.fail(new FramingError('FRAME_TOO_LARGE', start, `${what} at offset ${start} exceeds the ${formatExactSize(this.maxFrameSize, true)} frame limit without ${d}`));
   }
 
   private find(buf: Buffer, from: number): number {
@@ -475,7 +477,7 @@ class LengthDecoder extends StagedDecoder {
       this.fail(new FramingError('BAD_LENGTH', at, `length prefix ${v} at offset ${at} ${why}`));
     }
     const payload = size === value ? '' : ` (a ${size}-byte payload)`;
-    this.fail(new FramingError('FRAME_TOO_LARGE', at, `length prefix ${v} at offset ${at}${payload} exceeds the ${describeLimit(this.maxFrameSize)} frame limit`));
+    this.fail(new FramingError('FRAME_TOO_LARGE', at, `length prefix ${v} at offset ${at}${payload} exceeds the ${formatExactSize(this.maxFrameSize, true)} frame limit`));
   }
 }
 
@@ -526,7 +528,7 @@ class JsonHeaderDecoder extends StagedDecoder {
           new FramingError(
             'HEADER_TOO_LARGE',
             at,
-            `header length ${exactValue(this.fmt, data, 0)} at offset ${at} exceeds the ${describeLimit(this.headerLimit)} header limit`,
+            `header length ${exactValue(this.fmt, data, 0)} at offset ${at} exceeds the ${formatExactSize(this.headerLimit, true)} header limit`,
           ),
         );
       }
@@ -544,7 +546,7 @@ class JsonHeaderDecoder extends StagedDecoder {
           new FramingError(
             'FRAME_TOO_LARGE',
             this.frameStart,
-            `header '${this.sizeKey}' ${size} at offset ${at} exceeds the ${describeLimit(this.maxFrameSize)} frame limit`,
+            `header '${this.sizeKey}' ${size} at offset ${at} exceeds the ${formatExactSize(this.maxFrameSize, true)} frame limit`,
           ),
         );
       }
@@ -576,7 +578,7 @@ class JsonHeaderDecoder extends StagedDecoder {
     try {
       value = JSON.parse(text);
     } catch (e) {
-      return bad(`is not valid JSON (${(e as Error).message}): ${preview(text)}`);
+      return bad(`is not valid JSON (${errorMessage(e)}): ${preview(text)}`);
     }
     if (value === null || typeof value !== 'object' || Array.isArray(value)) return bad(`is not a JSON object: ${preview(text)}`);
     const obj = value as Record<string, unknown>;

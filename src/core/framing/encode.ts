@@ -3,6 +3,7 @@ import { pack } from '../codec/struct';
 import { FramingError } from './errors';
 import { intFormat, toSpec, type FramingSpec, type IntFormat } from './spec';
 import { pythonJsonDumps } from './pyjson';
+import { errorMessage } from '../../shared/errors';
 
 export interface EncodeOptions {
   /**
@@ -72,7 +73,7 @@ export function encodeFrame(spec: FramingSpec | string, payload: Uint8Array, opt
       try {
         json = pythonJsonDumps(header);
       } catch (e) {
-        throw new FramingError('PAYLOAD_NOT_ENCODABLE', -1, `header is not JSON serializable: ${(e as Error).message}`);
+        throw new FramingError('PAYLOAD_NOT_ENCODABLE', -1, `header is not JSON serializable: ${errorMessage(e)}`);
       }
       const headerBytes = Buffer.from(json, 'utf8');
       return Buffer.concat([packLength(f, headerBytes.length, 'header length'), headerBytes, body]);

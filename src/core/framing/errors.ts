@@ -1,5 +1,23 @@
 /** Errors of the framing layer. */
+import { errorMessage } from '../../shared/errors';
 import type { DecodedFrame } from './decoder';
+
+/** A decoder's failure as a connection reports it: code, offset relative to the decoder's first byte, message. */
+export interface FramingFailure {
+  code: string;
+  offset?: number;
+  message: string;
+  /** frames the failing push completed before the error */
+  frames: DecodedFrame[];
+}
+
+/** A decoder's thrown error as a FramingFailure (FRAMING_ERROR for anything that is not a FramingError). */
+export function asFramingFailure(err: unknown): FramingFailure {
+  if (err instanceof FramingError) {
+    return { code: err.code, offset: err.offset >= 0 ? err.offset : undefined, message: err.message, frames: err.frames ?? [] };
+  }
+  return { code: 'FRAMING_ERROR', message: errorMessage(err), frames: [] };
+}
 
 /** A framing spec string (or object) that cannot be used. */
 export class FramingSpecError extends Error {
@@ -40,12 +58,4 @@ export class FramingError extends Error {
     this.code = code;
     this.offset = offset;
   }
-}
-
-/** `16 MiB`, `64 KiB`, `1000-byte` — for messages about limits. */
-export function describeLimit(n: number): string {
-  if (n >= 1 << 30 && n % (1 << 30) === 0) return `${n / (1 << 30)} GiB`;
-  if (n >= 1 << 20 && n % (1 << 20) === 0) return `${n / (1 << 20)} MiB`;
-  if (n >= 1 << 10 && n % (1 << 10) === 0) return `${n / (1 << 10)} KiB`;
-  return `${n}-byte`;
 }

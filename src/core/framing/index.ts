@@ -5,6 +5,7 @@
 export {
   parseFramingSpec,
   formatFramingSpec,
+  normalizeFramingSpec,
   intFormat,
   DEFAULT_MAX_FRAME_SIZE,
   MAX_JSON_HEADER_SIZE,
@@ -14,7 +15,7 @@ export {
   type JsonHeaderSpec,
   type IntFormat,
 } from './spec';
-export { FramingError, FramingSpecError, type FramingErrorCode } from './errors';
+export { asFramingFailure, FramingError, FramingSpecError, type FramingErrorCode, type FramingFailure } from './errors';
 export { createFrameDecoder, type DecodedFrame, type FrameDecoder, type FrameDecoderOptions } from './decoder';
 export { encodeFrame, type EncodeOptions } from './encode';
 export { pythonJsonDumps } from './pyjson';

@@ -12,8 +12,11 @@
  */
 import { constants as bufferConstants } from 'node:buffer';
 import { parseFormat, type ParsedFormat } from '../codec/struct';
-import { parseEscapes, InputError } from '../codec/input';
+import { InputError } from '../codec/binaryInput';
+import { parseEscapes } from '../codec/input';
+import { hexByte } from '../../shared/bytes';
 import { FramingSpecError } from './errors';
+import { errorMessage } from '../../shared/errors';
 
 export type FramingSpec =
   /** every chunk as it arrives is one frame */
@@ -83,7 +86,7 @@ export function intFormat(fmt: string, what: string): IntFormat {
   try {
     parsed = parseFormat(fmt);
   } catch (e) {
-    throw new FramingSpecError(`${what} '${fmt}' is not a valid struct format: ${(e as Error).message}`);
+    throw new FramingSpecError(`${what} '${fmt}' is not a valid struct format: ${errorMessage(e)}`);
   }
   const values = parsed.items.filter((it) => it.code !== 'x' && it.count > 0);
   const total = values.reduce((n, it) => n + (it.code === 's' || it.code === 'p' ? 1 : it.count), 0);
@@ -246,7 +249,7 @@ function escapeDelimiter(b: Uint8Array): string {
     else if (c === 0x09) s += '\\t';
     else if (c === 0x5c) s += '\\\\';
     else if (c > 0x20 && c < 0x7f) s += String.fromCharCode(c);
-    else s += '\\x' + (c < 16 ? '0' : '') + c.toString(16);
+    else s += '\\x' + hexByte(c);
   }
   return s;
 }
@@ -279,6 +282,11 @@ export function formatFramingSpec(spec: FramingSpec | string): string {
     default:
       throw new FramingSpecError(`unknown framing kind '${(sp as { kind?: unknown }).kind}'`);
   }
+}
+
+/** A spec string in its canonical form ("length:!I", "line", …); throws FramingSpecError on a bad spec. */
+export function normalizeFramingSpec(spec: string): string {
+  return formatFramingSpec(parseFramingSpec(spec));
 }
 
 /** Validate a spec given as string or object; returns a checked spec object. */

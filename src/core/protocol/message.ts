@@ -3,8 +3,9 @@
  * and a checksum computed on send and verified on receive (appended after the layout, or held in one of its
  * fields), over the whole frame or a byte range.
  */
-import { Struct, StructError, isSingleIntegerFormat, parseFormat, type StructInput, type StructValue } from '../codec/struct';
-import { toHex } from '../codec/hexdump';
+import { Struct, StructError, parseFormat, type StructInput, type StructValue } from '../codec/struct';
+import { intFormat } from '../framing/spec';
+import { toHex } from '../../shared/bytes';
 import { CHECKSUM_NAMES, checksumAlgorithm, type ChecksumAlgorithm } from './checksum';
 import { fieldJson, fieldText, type FieldValue } from './values';
 import type { YamlPath, YamlSource } from './yaml';
@@ -109,7 +110,11 @@ export class MessageLayout {
     let append: Struct | undefined;
     let field: number | undefined;
     if (c.append !== undefined) {
-      if (!isSingleIntegerFormat(c.append)) throw src.error('EPROTO_CHECKSUM', [...path, 'append'], `checksum 'append' must be a struct format of one integer such as '<H', got '${c.append}'`);
+      try {
+        intFormat(c.append, 'checksum append');
+      } catch {
+        throw src.error('EPROTO_CHECKSUM', [...path, 'append'], `checksum 'append' must be a struct format of one integer such as '<H', got '${c.append}'`);
+      }
       append = new Struct(c.append);
       at = this.body.size;
       bits = append.size * 8;

@@ -1,6 +1,6 @@
 /** The file-wide part of a protocol file: framing, encoding, variables, limits and the message layouts. */
 import { normalizeEncoding } from '../codec/encoding';
-import { checkFraming } from '../transport/framing';
+import { normalizeFramingSpec } from '../framing';
 import { MessageLayout, type DecodedMessage, type MessageSpec } from './message';
 import type { YamlPath, YamlSource } from './yaml';
 
@@ -49,7 +49,7 @@ export class ProtocolModel {
 
 export function checkFramingAt(src: YamlSource, path: YamlPath, spec: string): string {
   try {
-    return checkFraming(spec);
+    return normalizeFramingSpec(spec);
   } catch (err) {
     throw src.error('EPROTO_VALUE', path, `bad framing '${spec}': ${err instanceof Error ? err.message : String(err)}`);
   }

@@ -4,7 +4,7 @@
  */
 import Ajv, { type ErrorObject } from 'ajv';
 import { LineCounter, isMap, isPair, isScalar, isSeq, parseDocument, type Document, type Node } from 'yaml';
-import schema from '../../../schemas/sockdbg.schema.json';
+import schema from './sockdbg.schema.json';
 import { ProtocolFileError, type ProtocolErrorCode, type SourcePos } from './errors';
 
 export type YamlPath = ReadonlyArray<string | number>;
@@ -58,7 +58,7 @@ export class YamlSource {
     return new ProtocolFileError(code, detail, this.pos(path, key));
   }
 
-  /** Validates against schemas/sockdbg.schema.json; throws every problem found (the first as the error). */
+  /** Validates against sockdbg.schema.json (shipped as dist/schemas/sockdbg.schema.json); throws every problem found (the first as the error). */
   validate(): void {
     const validateFn = compiledSchema();
     if (validateFn(this.data)) return;

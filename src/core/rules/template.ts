@@ -5,8 +5,8 @@
  * Every name is checked when the file loads: an unknown macro is an error with its line and column.
  */
 import { encodeText } from '../codec/encoding';
-import { parseHex } from '../codec/input';
-import { toHex } from '../codec/hexdump';
+import { parseHex } from '../codec/binaryInput';
+import { toHex } from '../../shared/bytes';
 import { checksumAlgorithm, type ChecksumAlgorithm } from '../protocol/checksum';
 import { fieldText, type FieldValue } from '../protocol/values';
 import type { YamlPath, YamlSource } from '../protocol/yaml';

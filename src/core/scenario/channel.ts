@@ -6,8 +6,7 @@ import * as dgram from 'node:dgram';
 import { readFile } from 'node:fs/promises';
 import * as net from 'node:net';
 import { isIP } from 'node:net';
-import { createFrameDecoder, type FrameDecoder } from '../framing';
-import { encodePayload } from '../transport/framing';
+import { createFrameDecoder, encodeFrame, type FrameDecoder } from '../framing';
 
 export interface Frame {
   payload: Buffer;
@@ -104,7 +103,7 @@ function tcpChannel(sock: net.Socket, framing: string, sendFraming: string, port
     send: (payload) =>
       new Promise<void>((res, rej) => {
         if (sock.destroyed || !sock.writable) return rej(new ChannelError('the connection is closed', 'ECLOSED'));
-        sock.write(encodePayload(sendFraming, payload), (err) => (err ? rej(err) : res()));
+        sock.write(sendFraming === 'raw' ? payload : encodeFrame(sendFraming, payload), (err) => (err ? rej(err) : res()));
       }),
     next: (ms) => q.next(ms),
     close: () =>

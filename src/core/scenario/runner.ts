@@ -4,7 +4,7 @@
  * that cannot be set up ends it with 'error' (the CLI's exit code 2). The program is always stopped afterwards.
  */
 import type { ChildProcess } from 'node:child_process';
-import { toHex } from '../codec/hexdump';
+import { toHex } from '../../shared/bytes';
 import { killTree, spawnTree } from '../exec/processTree';
 import { FrameView } from '../rules/match';
 import type { RenderContext } from '../rules/template';

@@ -21,8 +21,7 @@ import type {
 import { ConnectionHistory } from '../history';
 import { ConnectionCounters, now } from '../stats';
 import { SocketError } from '../errors';
-import type { FrameDecoder } from '../framing';
-import { asFramingFailure, checkFraming, createDecoder, type FramingFailure, isRawFraming } from './framing';
+import { asFramingFailure, createFrameDecoder, normalizeFramingSpec, type FrameDecoder, type FramingFailure } from '../framing';
 
 export interface ResolvedRegistryOptions {
   historyMaxBytes: number;
@@ -60,11 +59,6 @@ export function endpointOf(address: string | undefined, port: number | undefined
   if (address === undefined || port === undefined) return undefined;
   const fam = family === 'IPv6' || family === 6 || (family === undefined && address.includes(':')) ? 'IPv6' : 'IPv4';
   return { address, port, family: fam };
-}
-
-export function endpointLabel(e: Endpoint | undefined): string {
-  if (!e) return '?';
-  return e.family === 'IPv6' ? `[${e.address}]:${e.port}` : `${e.address}:${e.port}`;
 }
 
 export abstract class Connection {
@@ -108,7 +102,7 @@ export abstract class Connection {
   ) {
     this.framing = framing;
     this.encoding = encoding;
-    this.raw = isRawFraming(framing);
+    this.raw = framing === 'raw';
   }
 
   /** does this connection carry datagrams (each decoded on its own)? */
@@ -144,9 +138,9 @@ export abstract class Connection {
 
   /** switches the framing for bytes received from now on (throws on a bad spec) */
   setFraming(spec: string): void {
-    const canonical = checkFraming(spec);
+    const canonical = normalizeFramingSpec(spec);
     this.framing = canonical;
-    this.raw = isRawFraming(canonical);
+    this.raw = canonical === 'raw';
     this.resetDecoder();
     if (this.children) for (const c of this.children.values()) if (!c.isClosed) c.setFraming(canonical);
   }
@@ -188,7 +182,7 @@ export abstract class Connection {
 
   /** non-raw framing: feeds the decoder (created on first use) and emits the frames it completes */
   private decode(t: number, data: Buffer, remote: Endpoint | undefined): void {
-    const dec = (this.decoder ??= createDecoder(this.framing, this.host.options.maxFrameSize));
+    const dec = (this.decoder ??= createFrameDecoder(this.framing, { maxFrameSize: this.host.options.maxFrameSize }));
     const base = this.decoderBase;
     let frames;
     try {
@@ -363,12 +357,12 @@ export abstract class Connection {
     if (this.raw) {
       for (const c of chunksIn) push(c.time, c.offset, c.offset + c.data.length, c.data, undefined, c.remote);
     } else if (chunksIn.length > 0) {
-      let dec = createDecoder(this.framing, this.host.options.maxFrameSize);
+      let dec = createFrameDecoder(this.framing, { maxFrameSize: this.host.options.maxFrameSize });
       let base = chunksIn[0].offset;
       let failed = false;
       for (const c of chunksIn) {
         if (this.datagrams && c.offset !== base + dec.offset) {
-          dec = createDecoder(this.framing, this.host.options.maxFrameSize);
+          dec = createFrameDecoder(this.framing, { maxFrameSize: this.host.options.maxFrameSize });
           base = c.offset;
         }
         let frames;
@@ -382,13 +376,13 @@ export abstract class Connection {
             failed = true;
             break;
           }
-          dec = createDecoder(this.framing, this.host.options.maxFrameSize);
+          dec = createFrameDecoder(this.framing, { maxFrameSize: this.host.options.maxFrameSize });
           base = c.offset + c.data.length;
           continue;
         }
         for (const f of frames) push(c.time, base + f.start, base + f.end, f.payload, f.header, c.remote);
         if (this.datagrams && dec.buffered > 0) {
-          dec = createDecoder(this.framing, this.host.options.maxFrameSize);
+          dec = createFrameDecoder(this.framing, { maxFrameSize: this.host.options.maxFrameSize });
           base = c.offset + c.data.length;
         }
       }

@@ -4,8 +4,10 @@
  */
 import * as net from 'node:net';
 import type { CloseReason, Endpoint, TcpConnectOptions, TcpListenOptions } from '../types';
-import { connectTimeoutError, errorCode, formatAddress, notConnectedError, SocketError, toSocketError } from '../errors';
-import { Connection, type ConnectionHost, endpointLabel, endpointOf } from './connection';
+import { errorCode } from '../../shared/errors';
+import { formatEndpoint, formatHostPort } from '../../shared/format';
+import { connectTimeoutError, notConnectedError, SocketError, toSocketError } from '../errors';
+import { Connection, type ConnectionHost, endpointOf } from './connection';
 
 /** how long a graceful close waits for unsent bytes before it destroys the socket */
 const CLOSE_GRACE_MS = 2000;
@@ -157,7 +159,7 @@ export class TcpPeerConnection extends TcpSocketConnection {
   constructor(host: ConnectionHost, id: string, server: TcpServerConnection, socket: net.Socket) {
     super(host, id, server.framing, server.encoding, server);
     this.attach(socket);
-    this.label = endpointLabel(this.remote);
+    this.label = formatEndpoint(this.remote) ?? '?';
   }
 }
 
@@ -196,7 +198,7 @@ export class TcpServerConnection extends Connection {
         });
         const a = server.address();
         if (a && typeof a === 'object') this.local = endpointOf(a.address, a.port, a.family);
-        this.label = o.label ?? endpointLabel(this.local);
+        this.label = o.label ?? formatEndpoint(this.local) ?? '?';
         resolve();
       };
       server.once('error', onListenError);
@@ -273,7 +275,7 @@ export class TcpClientConnection extends TcpSocketConnection {
   constructor(host: ConnectionHost, id: string, private readonly options: TcpConnectOptions, framing: string, encoding: string) {
     super(host, id, framing, encoding);
     this.state = 'connecting';
-    this.label = options.label ?? endpointLabel(endpointOf(options.host, options.port));
+    this.label = options.label ?? formatHostPort(options.host, options.port);
   }
 
   /** one connection attempt; rejects with SocketError (refused, timeout, ...) */
@@ -293,7 +295,7 @@ export class TcpClientConnection extends TcpSocketConnection {
       };
       const timer = setTimeout(() => fail(connectTimeoutError(o.host, o.port, timeoutMs)), timeoutMs);
       const onError = (e: Error): void => fail(toSocketError(e, 'connect', o.host, o.port));
-      this.abortAttempt = () => fail(new SocketError('ECANCELED', `connect to ${formatAddress(o.host, o.port)} canceled (closed locally)`, { syscall: 'connect', address: o.host, port: o.port }));
+      this.abortAttempt = () => fail(new SocketError('ECANCELED', `connect to ${formatHostPort(o.host, o.port)} canceled (closed locally)`, { syscall: 'connect', address: o.host, port: o.port }));
       socket.on('error', onError);
       socket.once('connect', () => {
         if (settled) {
@@ -307,7 +309,7 @@ export class TcpClientConnection extends TcpSocketConnection {
         if (o.noDelay !== undefined) socket.setNoDelay(o.noDelay);
         if (o.keepAlive) socket.setKeepAlive(true, KEEPALIVE_IDLE_MS);
         this.attach(socket);
-        if (!this.options.label) this.label = endpointLabel(this.remote);
+        if (!this.options.label) this.label = formatEndpoint(this.remote) ?? '?';
         resolve();
       });
       try {

@@ -7,8 +7,10 @@ import * as dgram from 'node:dgram';
 import * as dns from 'node:dns';
 import * as net from 'node:net';
 import type { Endpoint, UdpBindOptions } from '../types';
-import { datagramTooLargeError, errorCode, notConnectedError, SocketError, toSocketError, UDP_MAX_IPV4, UDP_MAX_IPV6 } from '../errors';
-import { Connection, type ConnectionHost, endpointLabel, endpointOf } from './connection';
+import { errorCode } from '../../shared/errors';
+import { formatEndpoint } from '../../shared/format';
+import { datagramTooLargeError, notConnectedError, SocketError, toSocketError, UDP_MAX_IPV4, UDP_MAX_IPV6 } from '../errors';
+import { Connection, type ConnectionHost, endpointOf } from './connection';
 
 /** the largest payload one datagram to `address` may carry */
 export function udpMaxPayload(address: string): number {
@@ -25,7 +27,7 @@ export class UdpPeerConnection extends Connection {
     super(host, id, socketConn.framing, socketConn.encoding, socketConn);
     this.remote = remote;
     this.local = socketConn.local;
-    this.label = endpointLabel(remote);
+    this.label = formatEndpoint(remote);
   }
 
   protected override get datagrams(): boolean {
@@ -90,7 +92,7 @@ export class UdpConnection extends Connection {
         socket.on('error', (e) => this.onSocketError(e));
         const a = socket.address();
         this.local = endpointOf(a.address, a.port, a.family);
-        this.label = o.label ?? endpointLabel(this.local);
+        this.label = o.label ?? formatEndpoint(this.local) ?? '?';
         if (o.broadcast) {
           try {
             socket.setBroadcast(true);

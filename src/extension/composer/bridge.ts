@@ -7,7 +7,8 @@
  */
 import { decodeText } from '../../core/codec/encoding';
 import type { Disposable } from '../../core/events';
-import type { ChunkRecord, ConnectionInfo, Endpoint, FrameRecord, IConnectionRegistry } from '../../core/types';
+import type { ChunkRecord, ConnectionInfo, FrameRecord, IConnectionRegistry } from '../../core/types';
+import { formatEndpoint } from '../../shared/format';
 import type { ChunkItem, ConnSummary, DataMessage, FrameBatch, FrameItem, HistoryMessage, HostToWebview } from '../../shared/protocol';
 
 export interface BridgeOptions {
@@ -32,16 +33,11 @@ export interface BridgeOptions {
   maxHistoryFrames?: number;
 }
 
-export function endpointText(e: Endpoint | undefined): string | undefined {
-  if (!e) return undefined;
-  return e.family === 'IPv6' ? `[${e.address}]:${e.port}` : `${e.address}:${e.port}`;
-}
-
 export function toSummary(c: ConnectionInfo): ConnSummary {
   const s: ConnSummary = { id: c.id, kind: c.kind, state: c.state, label: c.label, framing: c.framing, encoding: c.encoding, openedAt: c.openedAt };
   if (c.parentId !== undefined) s.parentId = c.parentId;
-  const local = endpointText(c.local);
-  const remote = endpointText(c.remote);
+  const local = formatEndpoint(c.local);
+  const remote = formatEndpoint(c.remote);
   if (local) s.local = local;
   if (remote) s.remote = remote;
   if (c.error) s.error = c.error;
@@ -289,7 +285,7 @@ export class ComposerBridge implements Disposable {
         item.header = String(f.header);
       }
     }
-    const remote = endpointText(f.remote);
+    const remote = formatEndpoint(f.remote);
     if (remote) item.remote = remote;
     return item;
   }
@@ -339,7 +335,7 @@ export class ComposerBridge implements Disposable {
 
 function chunkItem(conn: string, c: ChunkRecord): ChunkItem {
   const item: ChunkItem = { conn, seq: c.seq, dir: c.direction, time: c.time, offset: c.offset, length: c.data.length };
-  const remote = endpointText(c.remote);
+  const remote = formatEndpoint(c.remote);
   if (remote) item.remote = remote;
   return item;
 }

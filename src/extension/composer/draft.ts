@@ -7,10 +7,13 @@
  * Pure Node (no `vscode`), so it is unit-tested directly.
  */
 import { encodeText, EncodingError, normalizeEncoding } from '../../core/codec/encoding';
-import { InputError, parseEscapes, parseHex } from '../../core/codec/input';
+import { InputError, parseHex } from '../../core/codec/binaryInput';
+import { parseEscapes } from '../../core/codec/input';
 import { pack, parseFormat, StructError, type StructInput } from '../../core/codec/struct';
 import { encodeFrame, parseFramingSpec, formatFramingSpec } from '../../core/framing';
 import { DEFAULT_MAX_FRAME_SIZE } from '../../core/registry';
+import { errorMessage } from '../../shared/errors';
+import { formatExactSize, groupDigits } from '../../shared/format';
 import type { Draft, DraftError, DraftField, FramingChoice } from '../../shared/protocol';
 
 /** A draft problem with where it is; the composer shows it inline. */
@@ -33,20 +36,8 @@ export class DraftTooLarge extends DraftProblem {
   }
 }
 
-/** 1000000000 → "1,000,000,000" */
-export function groupDigits(n: number): string {
-  return Math.trunc(n).toString().replace(/\B(?=(\d{3})+(?!\d))/g, ',');
-}
-
-/** 16777216 → "16 MiB", 65536 → "64 KiB", 12 → "12 bytes" */
-export function sizeText(n: number): string {
-  if (n >= 1024 * 1024 && n % (1024 * 1024) === 0) return `${groupDigits(n / (1024 * 1024))} MiB`;
-  if (n >= 1024 && n % 1024 === 0) return `${groupDigits(n / 1024)} KiB`;
-  return `${groupDigits(n)} bytes`;
-}
-
 export function tooLargeMessage(size: number, limit: number): string {
-  return `The frame would be ${groupDigits(size)} bytes; the limit is ${sizeText(limit)}.`;
+  return `The frame would be ${groupDigits(size)} bytes; the limit is ${formatExactSize(limit)}.`;
 }
 
 function checkSize(field: DraftField, size: number, limit: number): void {
@@ -75,7 +66,7 @@ function encodingOf(name: string): string {
   try {
     return normalizeEncoding(name);
   } catch (e) {
-    throw problem('encoding', e instanceof Error ? e.message : String(e));
+    throw problem('encoding', errorMessage(e));
   }
 }
 
@@ -137,7 +128,7 @@ function parseHeader(text: string): Record<string, unknown> {
   try {
     v = JSON.parse(text);
   } catch (e) {
-    const msg = e instanceof Error ? e.message : String(e);
+    const msg = errorMessage(e);
     const m = /position (\d+)/.exec(msg);
     throw problem('header', `Invalid JSON: ${msg}`, m ? Number(m[1]) : undefined);
   }
@@ -294,7 +285,7 @@ export function resolveFraming(choice: FramingChoice, connectionFraming: string,
   try {
     return formatFramingSpec(parseFramingSpec(spec));
   } catch (e) {
-    throw problem('framing', e instanceof Error ? e.message : String(e));
+    throw problem('framing', errorMessage(e));
   }
 }
 
@@ -315,12 +306,12 @@ export function buildWire(draft: Draft, choice: FramingChoice, connectionFraming
     const wire = encodeFrame(framing, payload, header ? { header } : undefined);
     return header ? { wire, payloadLength: payload.length, framing, payload, header } : { wire, payloadLength: payload.length, framing, payload };
   } catch (e) {
-    throw problem(draft.mode === 'json' ? 'header' : 'framing', e instanceof Error ? e.message : String(e));
+    throw problem(draft.mode === 'json' ? 'header' : 'framing', errorMessage(e));
   }
 }
 
 /** Turns any error from draft handling into the protocol's DraftError. */
 export function toDraftError(e: unknown, field: DraftField = 'text'): DraftError {
   if (e instanceof DraftProblem) return e.detail;
-  return { field, message: e instanceof Error ? e.message : String(e) };
+  return { field, message: errorMessage(e) };
 }

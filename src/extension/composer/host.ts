@@ -4,13 +4,15 @@
  * WebviewPanel wrapper (panel.ts) only wires this to a real webview, the clipboard and l10n.
  */
 import { decodeText } from '../../core/codec/encoding';
-import { hexdump } from '../../core/codec/hexdump';
 import type { Disposable } from '../../core/events';
 import type { ConnectionInfo, IConnectionRegistry, SendOptions } from '../../core/types';
 import { SUPPORTED_ENCODINGS } from '../../core/codec/encoding';
-import { formatBytes, parseWebviewMessage, PREVIEW_WIRE_BYTES, type CopyFormat, type Dir, type Draft, type DraftError, type DraftField, type FramingChoice, type HostToWebview, type InitMessage, type Repeat, type Target, type WebviewToHost } from '../../shared/protocol';
+import { byteLiteral, hexdump } from '../../shared/bytes';
+import { errorMessage } from '../../shared/errors';
+import { formatExactSize, groupDigits } from '../../shared/format';
+import { parseWebviewMessage, PREVIEW_WIRE_BYTES, type CopyFormat, type Dir, type Draft, type DraftError, type DraftField, type FramingChoice, type HostToWebview, type InitMessage, type Repeat, type Target, type WebviewToHost } from '../../shared/protocol';
 import { ComposerBridge, type BridgeOptions } from './bridge';
-import { buildWire, toDraftError, DraftProblem, DraftTooLarge, groupDigits, sizeText, type Wire } from './draft';
+import { buildWire, toDraftError, DraftProblem, DraftTooLarge, type Wire } from './draft';
 
 export interface HostLog {
   info(msg: string): void;
@@ -34,7 +36,7 @@ export interface HostDeps {
 }
 
 /** Framing presets offered in the pickers (spec + label). */
-const DEFAULT_SETTINGS: InitMessage['settings'] = { displayMode: 'text', timestampFormat: 'time', maxFrames: 100_000 };
+const DEFAULT_SETTINGS: InitMessage['settings'] = { displayMode: 'both', timestampFormat: 'time', maxFrames: 100_000 };
 
 function fmt(message: string, args: Array<string | number>): string {
   return message.replace(/\{(\d+)\}/g, (m, i: string) => (args[Number(i)] !== undefined ? String(args[Number(i)]) : m));
@@ -98,7 +100,7 @@ export class ComposerHost implements Disposable {
       await this.dispatch(m);
     } catch (e) {
       this.deps.log?.error(`composer: ${m.type} failed: ${e instanceof Error ? e.stack ?? e.message : String(e)}`);
-      this.notice('error', e instanceof Error ? e.message : String(e));
+      this.notice('error', errorMessage(e));
     }
   }
 
@@ -172,7 +174,7 @@ export class ComposerHost implements Disposable {
   /** toDraftError, with the size-limit message localized */
   private draftError(e: unknown, field?: DraftField): DraftError {
     const d = toDraftError(e, field);
-    if (e instanceof DraftTooLarge) return { ...d, message: this.t('The frame would be {0} bytes; the limit is {1}.', groupDigits(e.size), sizeText(e.limit)) };
+    if (e instanceof DraftTooLarge) return { ...d, message: this.t('The frame would be {0} bytes; the limit is {1}.', groupDigits(e.size), formatExactSize(e.limit)) };
     return d;
   }
 
@@ -295,7 +297,7 @@ export class ComposerHost implements Disposable {
     try {
       this.registry.setFraming(conn, spec);
     } catch (e) {
-      this.notice('error', this.t('Cannot use framing "{0}": {1}', spec, e instanceof Error ? e.message : String(e)));
+      this.notice('error', this.t('Cannot use framing "{0}": {1}', spec, errorMessage(e)));
       return;
     }
     this.registry.redecode(conn);
@@ -308,7 +310,7 @@ export class ComposerHost implements Disposable {
     try {
       this.registry.setEncoding(conn, encoding);
     } catch (e) {
-      this.notice('error', this.t('Cannot use encoding "{0}": {1}', encoding, e instanceof Error ? e.message : String(e)));
+      this.notice('error', this.t('Cannot use encoding "{0}": {1}', encoding, errorMessage(e)));
       return;
     }
     await this.sendHistory(conn);
@@ -333,7 +335,7 @@ export class ComposerHost implements Disposable {
     let text: string;
     if (format === 'text') text = decodeText(frame.payload, this.registry.get(conn)?.encoding ?? 'utf-8');
     else if (format === 'hexdump') text = hexdump(frame.payload);
-    else text = formatBytes(frame.payload, format, `frame_${seq}`);
+    else text = byteLiteral(frame.payload, format, `frame_${seq}`);
     await this.deps.writeClipboard(text);
     this.notice('info', this.t('Copied frame {0} ({1} bytes).', seq + 1, frame.payload.length));
   }

@@ -6,7 +6,9 @@
 import * as crypto from 'node:crypto';
 import * as vscode from 'vscode';
 import type { IConnectionRegistry } from '../../core/types';
-import { WEBVIEW_STRINGS, type InitMessage } from '../../shared/protocol';
+import type { InitMessage } from '../../shared/protocol';
+import { WEBVIEW_STRINGS } from '../../shared/strings';
+import { readConfig } from '../config';
 import { ComposerHost } from './host';
 
 export const COMPOSER_VIEW_TYPE = 'socketDebugger.composer';
@@ -19,22 +21,8 @@ export interface ComposerController extends vscode.Disposable {
 }
 
 function readSettings(): InitMessage['settings'] {
-  const cfg = vscode.workspace.getConfiguration('socketDebugger');
-  const pick = <T>(keys: string[], ok: (v: unknown) => v is T, def: T): T => {
-    for (const k of keys) {
-      const v = cfg.get<unknown>(k);
-      if (ok(v)) return v;
-    }
-    return def;
-  };
-  const isMode = (v: unknown): v is 'text' | 'hex' | 'both' => v === 'text' || v === 'hex' || v === 'both';
-  const isTs = (v: unknown): v is 'time' | 'iso' | 'relative' => v === 'time' || v === 'iso' || v === 'relative';
-  const isCount = (v: unknown): v is number => typeof v === 'number' && Number.isInteger(v) && v >= 100 && v <= 1_000_000;
-  return {
-    displayMode: pick(['displayMode', 'display.mode'], isMode, 'text'),
-    timestampFormat: pick(['timestampFormat', 'display.timestampFormat'], isTs, 'time'),
-    maxFrames: pick(['composer.maxFrames'], isCount, 100_000),
-  };
+  const c = readConfig();
+  return { displayMode: c.displayMode, timestampFormat: c.timestampFormat, maxFrames: c.composerMaxFrames };
 }
 
 /**

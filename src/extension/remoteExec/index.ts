@@ -22,7 +22,7 @@ export const REMOTE_EXEC_COMMANDS = {
 /** What remote exec needs from the rest of the extension (a part of `ExtensionServices`; both optional). */
 /** What the tree and the agent picker show beside an agent's name: address (when it has a label), digest, encoding, local. */
 function agentDescription(a: AgentRecord): string {
-  const parts = [...(a.label ? [agentAddress(a)] : []), a.digest, ...(a.encoding !== 'utf8' ? [a.encoding] : []), ...(a.local ? [vscode.l10n.t('local')] : [])];
+  const parts = [...(a.label ? [agentAddress(a)] : []), a.digest, ...(a.encoding !== 'utf-8' ? [a.encoding] : []), ...(a.local ? [vscode.l10n.t('local')] : [])];
   return parts.join(' · ');
 }
 
@@ -33,7 +33,7 @@ export interface AddAgentOptions {
   host?: string;
   port?: number;
   digest?: string;
-  /** output encoding of the agent's commands, default utf8 */
+  /** output encoding of the agent's commands, default utf-8 */
   encoding?: string;
   label?: string;
   /** for automation only; interactively the key is typed into a password box */
@@ -173,7 +173,7 @@ export function registerRemoteExec(context: vscode.ExtensionContext, host: Remot
       if (!picked) return undefined;
       digest = picked.label as ExecDigest;
     }
-    let encoding = 'utf8';
+    let encoding = 'utf-8';
     if (opts.encoding !== undefined) {
       try {
         encoding = normalizeEncoding(opts.encoding);
@@ -297,7 +297,7 @@ export function registerRemoteExec(context: vscode.ExtensionContext, host: Remot
       void vscode.window.showErrorMessage(vscode.l10n.t('Cannot start the local agent: {0}', (e as Error).message));
       return undefined;
     }
-    const record = store.addLocal({ host: '127.0.0.1', port, digest: 'sha256', encoding: 'utf8', label: vscode.l10n.t('Local agent') }, key);
+    const record = store.addLocal({ host: '127.0.0.1', port, digest: 'sha256', encoding: 'utf-8', label: vscode.l10n.t('Local agent') }, key);
     local = { agent, id: record.id };
     log?.info(`remote exec: local agent listening on 127.0.0.1:${port}`);
     const runNow = vscode.l10n.t('Run Command…');

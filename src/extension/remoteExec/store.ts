@@ -5,6 +5,8 @@
 import * as vscode from 'vscode';
 import { randomUUID } from 'node:crypto';
 import type { ExecDigest } from '../../core/exec/protocol';
+import { formatHostPort } from '../../shared/format';
+import { normalizeEncoding } from '../../core/codec/encoding';
 
 export interface AgentRecord {
   id: string;
@@ -41,7 +43,7 @@ export class AgentStore implements vscode.Disposable {
 
   list(): AgentRecord[] {
     const saved = this.context.globalState.get<AgentRecord[]>(AGENTS_KEY, []);
-    return [...[...this.localAgents.values()].map((l) => l.record), ...saved.filter(isAgentRecord).map((a) => ({ ...a, encoding: a.encoding || 'utf8', confirmed: a.confirmed === true }))];
+    return [...[...this.localAgents.values()].map((l) => l.record), ...saved.filter(isAgentRecord).map((a) => ({ ...a, encoding: storedEncoding(a.encoding), confirmed: a.confirmed === true }))];
   }
 
   get(id: string): AgentRecord | undefined {
@@ -105,6 +107,15 @@ export class AgentStore implements vscode.Disposable {
   }
 }
 
+/** An encoding saved by any version ('utf8' before normalizeEncoding named it 'utf-8', or none) under its one name. */
+function storedEncoding(name: string | undefined): string {
+  try {
+    return normalizeEncoding(name || 'utf-8');
+  } catch {
+    return 'utf-8';
+  }
+}
+
 function isAgentRecord(v: unknown): v is AgentRecord {
   if (typeof v !== 'object' || v === null) return false;
   const a = v as Partial<AgentRecord>;
@@ -112,7 +123,7 @@ function isAgentRecord(v: unknown): v is AgentRecord {
 }
 
 export function agentAddress(a: Pick<AgentRecord, 'host' | 'port'>): string {
-  return a.host.includes(':') ? `[${a.host}]:${a.port}` : `${a.host}:${a.port}`;
+  return formatHostPort(a.host, a.port);
 }
 
 export function agentLabel(a: AgentRecord): string {

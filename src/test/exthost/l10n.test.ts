@@ -3,7 +3,7 @@ import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { extensionPath } from './helpers';
 import { webviewStrings } from '../../extension/composer/panel';
-import { WEBVIEW_STRINGS } from '../../shared/protocol';
+import { WEBVIEW_STRINGS } from '../../shared/strings';
 
 function readJson(file: string): Record<string, unknown> {
   return JSON.parse(fs.readFileSync(file, 'utf8')) as Record<string, unknown>;

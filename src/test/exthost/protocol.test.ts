@@ -63,7 +63,7 @@ describe('protocol files: schema, Test Explorer, CodeLens', () => {
     assert.equal(pkg.contributes.jsonValidation[0].fileMatch, '*.sockdbg.json');
     const schema = JSON.parse(fs.readFileSync(path.join(root, pkg.contributes.yamlValidation[0].url), 'utf8')) as { properties: Record<string, unknown> };
     assert.deepEqual(Object.keys(schema.properties).sort(), ['encoding', 'framing', 'limits', 'messages', 'rules', 'scenarios', 'send-framing', 'vars']);
-    assert.match(fs.readFileSync(path.join(root, '.vscodeignore'), 'utf8'), /^!schemas\/\*\.json$/m);
+    assert.match(fs.readFileSync(path.join(root, '.vscodeignore'), 'utf8'), /^!dist\/schemas\/\*\.json$/m);
   });
 
   it('lists the scenarios of a workspace file at their lines; runs them with results, a diff on failure', async () => {

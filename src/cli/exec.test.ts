@@ -3,8 +3,8 @@ import * as net from 'node:net';
 import { PassThrough } from 'node:stream';
 import { readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { runAgent, runExec, type ExecIO } from '../../cli/exec';
-import { KEY, startAgent, tempDir, waitFor, type TestAgent } from './testUtil';
+import { runAgent, runExec, type ExecIO } from './exec';
+import { KEY, startAgent, tempDir, waitFor, type TestAgent } from '../core/exec/testUtil';
 
 interface TestIO extends ExecIO {
   out(): Buffer;

@@ -3,8 +3,8 @@
  * frame ↔ chunk mapping the stream inspector draws, and re-decode replacement.
  */
 import * as assert from 'node:assert/strict';
-import { frameData, TrafficStore } from '../webview/store';
-import type { ChunkItem, FrameBatch, FrameItem } from './protocol';
+import { frameData, TrafficStore } from '../../webview/store';
+import type { ChunkItem, FrameBatch, FrameItem } from '../../shared/protocol';
 
 /** frames of the given payload sizes, length-prefixed (4-byte header) back to back from stream offset `at` */
 function framesOf(conn: string, sizes: number[], at = 0, seq0 = 0, time = 1000): FrameBatch {

@@ -5,7 +5,7 @@
 import * as assert from 'node:assert/strict';
 import * as fs from 'node:fs';
 import * as path from 'node:path';
-import { WEBVIEW_STRINGS } from './protocol';
+import { WEBVIEW_STRINGS } from './strings';
 
 const webviewDir = path.resolve(__dirname, '../../../src/webview');
 const zhBundle = path.resolve(__dirname, '../../../l10n/bundle.l10n.zh-cn.json');

@@ -56,6 +56,8 @@ export interface FrameItem {
   header?: string;
   /** UDP: the datagram's peer, "host:port" */
   remote?: string;
+  /** the message this frame is in an attached protocol file: name, fields and checksum mark */
+  note?: string;
 }
 
 /** A raw chunk as `recv` delivered it: where it sits in the stream and how long it is (no bytes). */

@@ -13,6 +13,7 @@ export const WEBVIEW_STRINGS: readonly string[] = [
   "Escapes",
   "Struct",
   "JSON header",
+  "Message",
   "Send to",
   "UDP destination host",
   "host",

@@ -10,6 +10,7 @@ import type { InitMessage } from '../../shared/protocol';
 import { WEBVIEW_STRINGS } from '../../shared/strings';
 import { readConfig } from '../config';
 import { ComposerHost } from './host';
+import type { BridgeOptions } from './bridge';
 
 export const COMPOSER_VIEW_TYPE = 'socketDebugger.composer';
 
@@ -68,7 +69,7 @@ export function composerHtml(webview: vscode.Webview, extensionUri: vscode.Uri, 
 </html>`;
 }
 
-export function registerComposer(context: vscode.ExtensionContext, registry: IConnectionRegistry, log: vscode.LogOutputChannel): ComposerController {
+export function registerComposer(context: vscode.ExtensionContext, registry: IConnectionRegistry, log: vscode.LogOutputChannel, annotate?: BridgeOptions['annotate']): ComposerController {
   let panel: vscode.WebviewPanel | undefined;
   let host: ComposerHost | undefined;
 
@@ -113,6 +114,7 @@ export function registerComposer(context: vscode.ExtensionContext, registry: ICo
       t: (message, ...args) => vscode.l10n.t(message, ...args),
       settings: readSettings,
       runCommand: (command, ...args) => vscode.commands.executeCommand(command, ...args),
+      ...(annotate ? { bridge: { annotate } } : {}),
     });
     h.focus(target);
     panel = p;

@@ -10,6 +10,7 @@ import { ProtocolFileError } from '../../core/protocol/errors';
 import { parseProtocolFile, type ProtocolFile } from '../../core/protocol/load';
 import { describeMessage } from '../../core/protocol/message';
 import type { ConnectionRegistry } from '../../core/registry';
+import type { FrameRecord } from '../../core/types';
 import { RuleResponder } from '../../core/rules/responder';
 import type { TreeSection } from '../services';
 
@@ -68,6 +69,14 @@ export class ProtocolAttachments implements vscode.Disposable {
         void this.attach(e.id, uri).catch((err: unknown) => log.warn(`${e.id}: protocol file ${file} (setting socketDebugger.protocolFile) not attached: ${err instanceof Error ? err.message : String(err)}`));
       }),
     );
+  }
+
+  /** The message a frame is in the file attached to its connection (or to its server / UDP socket), for the composer. */
+  annotate(conn: string, frame: FrameRecord): string | undefined {
+    const info = this.registry.get(conn);
+    const a = this.attached.get(conn) ?? (info?.parentId !== undefined ? this.attached.get(info.parentId) : undefined);
+    const m = a?.file.model.decode(frame.payload);
+    return m ? describeMessage(m) : undefined;
   }
 
   /** The attachment of a connection (tests). */

@@ -166,6 +166,11 @@ async function startCodeServer(name, { trusted }) {
   const ws = join(dir, 'ws');
   mkdirSync(ws);
   writeFileSync(join(ws, 'README.txt'), 'Socket Debugger test workspace\n');
+  if (!trusted) {
+    // settings a hostile workspace could set: restrictedConfigurations must make restricted mode ignore them
+    mkdirSync(join(ws, '.vscode'));
+    writeFileSync(join(ws, '.vscode', 'settings.json'), JSON.stringify({ 'socketDebugger.defaultHost': '0.0.0.0', 'socketDebugger.udp.broadcast': true, 'socketDebugger.displayMode': 'hex' }));
+  }
   const settings = {
     'security.workspace.trust.startupPrompt': 'never',
     'security.workspace.trust.banner': 'never',

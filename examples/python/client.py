@@ -5,7 +5,8 @@
                       [--cwd DIR] [--timeout SEC] [--env NAME=VALUE]... [--shell] [--stdin] -- COMMAND [ARG...]
 
 One COMMAND word runs through the remote shell (like ssh); several words run as an argument vector.
-Exit code: the remote command's (128+N when killed by signal N), 1 usage, 2 network/authentication failure.
+Exit code: the remote command's (128+N when killed by signal N; 1 for a code outside 0-255), 1 usage,
+2 network/authentication failure.
 The protocol is described in docs/exec-protocol.md.
 """
 import argparse
@@ -112,10 +113,16 @@ def load_key(args):
         raise SystemExit("client.py: give exactly one of --key-file F or --key-env VAR")
     if args.key_file is not None:
         try:
-            with open(args.key_file, "r", encoding="utf-8") as f:
+            with open(args.key_file, "r", encoding="utf-8", newline="") as f:
                 text = f.read()
+            mode = os.stat(args.key_file).st_mode & 0o777
         except OSError as e:
             raise SystemExit("client.py: cannot read the key file %s: %s" % (args.key_file, e.strerror))
+        except UnicodeDecodeError:
+            raise SystemExit("client.py: the key is not valid UTF-8 text (a peer would see different bytes); use e.g. `openssl rand -hex 32`")
+        if os.name != "nt" and mode & 0o077:
+            sys.stderr.write("client.py: WARNING: the key file %s is accessible by others (mode %04o); run: chmod 600 %s\n"
+                             % (args.key_file, mode, args.key_file))
     else:
         text = os.environ.get(args.key_env, "")
         if not text:
@@ -124,7 +131,10 @@ def load_key(args):
         text = text[:-2]
     elif text.endswith("\n"):
         text = text[:-1]
-    key = text.encode("utf-8")
+    try:
+        key = text.encode("utf-8")
+    except UnicodeEncodeError:  # bytes that are not UTF-8 in the environment variable
+        raise SystemExit("client.py: the key is not valid UTF-8 text (a peer would see different bytes); use e.g. `openssl rand -hex 32`")
     if len(key) < 16:
         raise SystemExit("client.py: the key is too short (%d bytes); use at least 16 bytes" % len(key))
     return key
@@ -232,8 +242,11 @@ def main(argv):
                 if header.get("timed_out"):
                     sys.stderr.write("client.py: the remote command timed out\n")
                 code = header.get("code")
-                if isinstance(code, int):
-                    return code
+                if isinstance(code, int) and not isinstance(code, bool):
+                    if 0 <= code <= 255:
+                        return code
+                    sys.stderr.write("client.py: the remote command exited with code %d, outside 0-255\n" % code)
+                    return 1  # sys.exit(256) would be seen as 0
                 sig = header.get("signal")
                 return 128 + signal.Signals[sig].value if sig in signal.Signals.__members__ else 1
             elif kind == "error":

@@ -8,6 +8,7 @@ import { UsageError } from './errors';
 import { normalizeEncoding, encodeText, SUPPORTED_ENCODINGS } from '../core/codec/encoding';
 import { parseHex } from '../core/codec/binaryInput';
 import { normalizeFramingSpec } from '../core/framing';
+import { parseSize } from '../core/framing/spec';
 
 export interface OptionDef {
   type: 'string' | 'boolean';
@@ -121,6 +122,16 @@ export function parseCount(value: string | undefined, command: string): number |
     throw new UsageError(`--count must be a positive whole number, got '${value}'`, command);
   }
   return Number(value);
+}
+
+/** A byte count: 212992, 64K, 4M (binary units). */
+export function parseByteSize(value: string | undefined, command: string, what: string): number | undefined {
+  if (value === undefined) return undefined;
+  try {
+    return parseSize(value, what);
+  } catch (err) {
+    throw new UsageError(errorMessage(err), command);
+  }
 }
 
 /** Seconds (fractions allowed) → milliseconds. */

@@ -25,7 +25,7 @@ export async function dispatchSubcommand(group: string, argv: string[], ctx: Com
  * Parses a subcommand's arguments; with `--help`/`-h` prints its help instead and returns undefined (the caller
  * exits 0).
  */
-export function parseOrHelp(command: string, argv: string[], options: OptionDefs, ctx: CommandContext): ParsedArgs | undefined {
+export function parseOrHelp(command: string, argv: string[], options: OptionDefs, ctx: Pick<CommandContext, 'stdout'>): ParsedArgs | undefined {
   const args = parseCommandArgs(command, argv, options);
   if (!args.help) return args;
   printHelp(ctx, command);

@@ -1,12 +1,13 @@
 import * as assert from 'node:assert/strict';
 import * as net from 'node:net';
 import { PassThrough } from 'node:stream';
-import { readFileSync, writeFileSync } from 'node:fs';
+import { chmodSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { runAgent, runExec, type ExecIO } from './exec';
-import { KEY, startAgent, tempDir, waitFor, type TestAgent } from '../core/exec/testUtil';
+import { run } from './cli';
+import type { CommandContext } from './context';
+import { KEY, fakeAgent, startAgent, tempDir, waitFor, type TestAgent } from '../core/exec/testUtil';
 
-interface TestIO extends ExecIO {
+interface TestIO extends CommandContext {
   out(): Buffer;
   err(): string;
   signal(): void;
@@ -23,6 +24,7 @@ function testIO(): TestIO {
   return {
     stdout,
     stderr,
+    stdin: new PassThrough(),
     onSignal(h) {
       handlers.push(h);
       return () => {
@@ -36,11 +38,15 @@ function testIO(): TestIO {
   };
 }
 
+/** `sockdbg exec …` and `sockdbg agent …` through the CLI's dispatcher (usage errors printed like every command's). */
+const runExec = (argv: string[], io: TestIO): Promise<number> => run(['exec', ...argv], io);
+const runAgent = (argv: string[], io: TestIO): Promise<number> => run(['agent', ...argv], io);
+
 describe('sockdbg exec / sockdbg agent (src/cli/exec.ts)', function () {
   this.timeout(20_000);
   const tmp = tempDir();
   const keyFile = join(tmp.dir, 'key.txt');
-  writeFileSync(keyFile, KEY.toString() + '\n'); // the trailing newline is ignored
+  writeFileSync(keyFile, KEY.toString() + '\n', { mode: 0o600 }); // the trailing newline is ignored
   let a: TestAgent | undefined;
   afterEach(async () => {
     await a?.close();
@@ -135,7 +141,7 @@ describe('sockdbg exec / sockdbg agent (src/cli/exec.ts)', function () {
     }
     const io = testIO();
     assert.equal(await runAgent(['--key-file', keyFile], io), 1);
-    assert.match(io.err(), /--port N is required/);
+    assert.match(io.err(), /--port is required/);
     const io2 = testIO();
     assert.equal(await runAgent(['--port', '0', '--key-file', short], io2), 1);
     assert.match(io2.err(), /too short/);
@@ -174,5 +180,79 @@ describe('sockdbg exec / sockdbg agent (src/cli/exec.ts)', function () {
     io.signal();
     assert.equal(await done, 0);
     assert.match(io.err(), /WARNING: the agent listens on ALL network interfaces/);
+  });
+
+  it('usage errors have the shape of every other command, and --help prints the help', async () => {
+    const io = testIO();
+    assert.equal(await runExec(['127.0.0.1', '1', '--key-file', keyFile, '--bogus', '--', 'true'], io), 1);
+    assert.equal(io.err(), "sockdbg: unknown option '--bogus'\nRun 'sockdbg exec --help' for usage.\n");
+    const io2 = testIO();
+    assert.equal(await runAgent(['--port', 'x', '--key-file', keyFile], io2), 1);
+    assert.equal(io2.err(), "sockdbg: --port must be a port number 0-65535, got 'x'\nRun 'sockdbg agent --help' for usage.\n");
+    const io3 = testIO();
+    assert.equal(await runAgent(['--help'], io3), 0);
+    assert.match(io3.out().toString(), /--allow-cwd DIR/);
+    const io4 = testIO();
+    assert.equal(await runExec(['-h'], io4), 0);
+    assert.match(io4.out().toString(), /-- COMMAND \[ARG\.\.\.\]/);
+  });
+
+  it('warns about a key file others can read (like ssh), refuses a key that is not UTF-8', async () => {
+    a = await startAgent();
+    const open = join(tmp.dir, 'open-key.txt');
+    writeFileSync(open, KEY.toString(), { mode: 0o644 });
+    chmodSync(open, 0o644);
+    const io = testIO();
+    assert.equal(await runExec(['127.0.0.1', String(a.port), '--key-file', open, '--', 'true'], io), 0);
+    assert.match(io.err(), /WARNING: the key file .* is accessible by others \(mode 0644\); run: chmod 600/);
+    const latin1 = join(tmp.dir, 'latin1-key.txt');
+    writeFileSync(latin1, Buffer.concat([KEY, Buffer.from([0xe9, 0xff])]), { mode: 0o600 });
+    const io2 = testIO();
+    assert.equal(await runExec(['127.0.0.1', String(a.port), '--key-file', latin1, '--', 'true'], io2), 1);
+    assert.match(io2.err(), /^sockdbg: the key is not valid UTF-8 text/);
+    const io3 = testIO();
+    assert.equal(await runAgent(['--port', '0', '--key-file', latin1], io3), 1);
+    assert.match(io3.err(), /not valid UTF-8/);
+  });
+
+  it('--key-env: the key is not in the environment of the commands the agent runs', async () => {
+    process.env.SOCKDBG_TEST_AGENT_KEY = KEY.toString();
+    const io = testIO();
+    const done = runAgent(['--port', '0', '--key-env', 'SOCKDBG_TEST_AGENT_KEY'], io);
+    try {
+      await waitFor(() => /listening on 127\.0\.0\.1:\d+/.test(io.err()), 'the agent to listen');
+      const port = io.err().match(/listening on 127\.0\.0\.1:(\d+)/)?.[1] as string;
+      const c = testIO();
+      assert.equal(await runExec(['127.0.0.1', port, '--key-file', keyFile, '--', 'sh', '-c', 'echo "${SOCKDBG_TEST_AGENT_KEY-absent}"; env'], c), 0);
+      const out = c.out().toString();
+      assert.match(out, /^absent\n/);
+      assert.ok(!out.includes(KEY.toString()), 'the key reached the command');
+    } finally {
+      io.signal();
+      assert.equal(await done, 0);
+      delete process.env.SOCKDBG_TEST_AGENT_KEY;
+    }
+  });
+
+  for (const host of ['0', '::0', '::']) {
+    it(`warns about all interfaces for --host ${host} too (the bound address is checked, not the text)`, async () => {
+      const io = testIO();
+      const done = runAgent(['--port', '0', '--host', host, '--key-file', keyFile], io);
+      await waitFor(() => /listening|cannot listen/.test(io.err()), 'the agent to listen');
+      io.signal();
+      assert.equal(await done, 0, io.err());
+      assert.match(io.err(), /WARNING: the agent listens on ALL network interfaces/);
+    });
+  }
+
+  it('a remote exit code outside 0-255 gives a non-zero status (256 would wrap to 0)', async () => {
+    const fake = await fakeAgent({ type: 'exit', code: 256, signal: null, duration_ms: 1, timed_out: false, cancelled: false });
+    try {
+      const io = testIO();
+      assert.equal(await runExec(['127.0.0.1', String(fake.port), '--key-file', keyFile, '--', 'true'], io), 1);
+      assert.match(io.err(), /exited with code 256, outside 0-255/);
+    } finally {
+      await fake.close();
+    }
   });
 });

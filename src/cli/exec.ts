@@ -1,15 +1,20 @@
 /**
  * `sockdbg agent …` and `sockdbg exec …` (the argv given here excludes the subcommand word).
- * Exit codes: exec → the remote exit code (128+n when killed by signal n), 1 usage, 2 network/auth failure;
- * agent → 0 after SIGINT/SIGTERM, 1 usage, 2 cannot listen.
+ * Exit codes: exec → the remote exit code (128+n when killed by signal n; 1 when the agent reports a code outside
+ * 0–255), 1 usage, 2 network/auth failure; agent → 0 after SIGINT/SIGTERM, 1 usage, 2 cannot listen.
+ * Usage errors are thrown as UsageError, printed by the CLI like every other command's.
  */
-import { createWriteStream, readFileSync, type WriteStream } from 'node:fs';
+import { createWriteStream, readFileSync, statSync, type WriteStream } from 'node:fs';
 import { constants as osConstants } from 'node:os';
 import { ExecAgent, type AuditRecord } from '../core/exec/agent';
 import { ExecClientError, runRemote, type RemoteExecOptions } from '../core/exec/client';
-import { DEFAULT_DIGEST, keyFromText, parseDigest, type ExecDigest } from '../core/exec/protocol';
-import { createStreamDecoder, normalizeEncoding, type StreamDecoder } from '../core/codec/encoding';
+import { DEFAULT_DIGEST, keyFromBytes, keyFromText, parseDigest, type ExecDigest } from '../core/exec/protocol';
+import { createStreamDecoder, type StreamDecoder } from '../core/codec/encoding';
 import { processContext, type CommandContext } from './context';
+import { errorMessage } from '../shared/errors';
+import { UsageError } from './errors';
+import { expectPositionals, optFlag, optString, parseEncoding, parsePort, parseRemotePort, parseSeconds, type OptionDefs, type ParsedArgs } from './args';
+import { parseOrHelp } from './dispatch';
 
 /**
  * The process streams the commands use: the CLI's CommandContext, with stdin optional (only --stdin reads it,
@@ -17,154 +22,121 @@ import { processContext, type CommandContext } from './context';
  */
 export type ExecIO = Pick<CommandContext, 'stdout' | 'stderr' | 'onSignal'> & Partial<Pick<CommandContext, 'stdin'>>;
 
-class Usage extends Error {}
+const KEY_OPTIONS: OptionDefs = {
+  'key-file': { type: 'string' },
+  'key-env': { type: 'string' },
+  digest: { type: 'string' },
+};
+const AGENT_OPTIONS: OptionDefs = {
+  ...KEY_OPTIONS,
+  port: { type: 'string' },
+  host: { type: 'string' },
+  allow: { type: 'string', multiple: true },
+  'allow-cwd': { type: 'string', multiple: true },
+  'max-sessions': { type: 'string' },
+  timeout: { type: 'string' },
+  audit: { type: 'string' },
+};
+const EXEC_OPTIONS: OptionDefs = {
+  ...KEY_OPTIONS,
+  encoding: { type: 'string' },
+  cwd: { type: 'string' },
+  timeout: { type: 'string' },
+  env: { type: 'string', multiple: true },
+  shell: { type: 'boolean' },
+  stdin: { type: 'boolean' },
+};
 
-const AGENT_USAGE =
-  'usage: sockdbg agent --port N [--host 127.0.0.1] (--key-file F | --key-env VAR) [--digest sha256]\n' +
-  '                     [--allow REGEX]... [--max-sessions N] [--timeout SEC] [--audit FILE]\n' +
-  '       --allow: the whole command line must match one REGEX; with an allowlist, shell commands containing\n' +
-  '       ; & | ` $ ( ) < > or a line break are refused (send argv instead), and so is --env';
-const EXEC_USAGE =
-  'usage: sockdbg exec HOST PORT (--key-file F | --key-env VAR) [--digest sha256] [--encoding ENC] [--cwd DIR]\n' +
-  '                    [--timeout SEC] [--env NAME=VALUE]... [--shell] [--stdin] -- COMMAND [ARG...]\n' +
-  '       one COMMAND word runs through the remote shell (like ssh); several run as an argument vector';
-
-interface Parsed {
-  positional: string[];
-  rest: string[] | undefined;
-  flags: Map<string, string[]>;
+function list(args: ParsedArgs, name: string): string[] {
+  const v = args.values[name];
+  return Array.isArray(v) ? v.filter((x): x is string => typeof x === 'string') : [];
 }
 
-/** Parses `--name value`, `--name=value` and boolean flags; everything after `--` is kept apart. */
-function parseArgs(argv: string[], valued: Set<string>, booleans: Set<string>): Parsed {
-  const out: Parsed = { positional: [], rest: undefined, flags: new Map() };
-  for (let i = 0; i < argv.length; i++) {
-    const a = argv[i];
-    if (a === '--') {
-      out.rest = argv.slice(i + 1);
-      break;
-    }
-    if (a.startsWith('--') || a === '-h') {
-      const eq = a.indexOf('=');
-      const name = a === '-h' ? 'help' : a.slice(2, eq >= 0 ? eq : undefined);
-      if (booleans.has(name)) {
-        if (eq >= 0) throw new Usage(`--${name} takes no value`);
-        out.flags.set(name, ['true']);
-        continue;
-      }
-      if (!valued.has(name)) throw new Usage(`unknown option '${a}'`);
-      let v: string;
-      if (eq >= 0) v = a.slice(eq + 1);
-      else {
-        if (i + 1 >= argv.length) throw new Usage(`--${name} needs a value`);
-        v = argv[++i];
-      }
-      const list = out.flags.get(name) ?? [];
-      list.push(v);
-      out.flags.set(name, list);
-      continue;
-    }
-    out.positional.push(a);
-  }
-  return out;
+interface LoadedKey {
+  key: Buffer;
+  /** the environment variable it came from (never passed on to commands) */
+  env?: string;
 }
 
-function single(p: Parsed, name: string): string | undefined {
-  const v = p.flags.get(name);
-  if (!v) return undefined;
-  if (v.length > 1) throw new Usage(`--${name} given more than once`);
-  return v[0];
-}
-
-function intArg(value: string, what: string, min: number, max: number): number {
-  if (!/^\d+$/.test(value)) throw new Usage(`${what} must be a whole number, got '${value}'`);
-  const n = Number(value);
-  if (n < min || n > max) throw new Usage(`${what} must be between ${min} and ${max}, got ${n}`);
-  return n;
-}
-
-function secondsArg(value: string, what: string): number {
-  const n = Number(value);
-  if (!/^\d+(\.\d+)?$/.test(value) || !(n > 0)) throw new Usage(`${what} must be a positive number of seconds, got '${value}'`);
-  return n;
-}
-
-/** Reads the key from --key-file or --key-env; errors never include the key. */
-function loadKey(p: Parsed): Buffer {
-  const file = single(p, 'key-file');
-  const env = single(p, 'key-env');
-  if ((file === undefined) === (env === undefined)) throw new Usage('give exactly one of --key-file F or --key-env VAR');
-  let text: string;
-  if (file !== undefined) {
-    try {
-      text = readFileSync(file, 'utf8');
-    } catch (e) {
-      throw new Usage(`cannot read the key file ${file}: ${(e as NodeJS.ErrnoException).code ?? 'error'}`);
-    }
-  } else {
-    const v = process.env[env as string];
-    if (v === undefined || v === '') throw new Usage(`the environment variable ${env} is not set`);
-    text = v;
-  }
+/** Reads the key from --key-file or --key-env; errors never include the key. Warns like ssh about a readable file. */
+function loadKey(args: ParsedArgs, command: string, io: ExecIO): LoadedKey {
+  const file = optString(args, 'key-file');
+  const env = optString(args, 'key-env');
+  if ((file === undefined) === (env === undefined)) throw new UsageError('give exactly one of --key-file F or --key-env VAR', command);
   try {
-    return keyFromText(text);
+    if (file !== undefined) {
+      let bytes: Buffer;
+      try {
+        bytes = readFileSync(file);
+      } catch (e) {
+        throw new Error(`cannot read the key file ${file}: ${(e as NodeJS.ErrnoException).code ?? 'error'}`);
+      }
+      const mode = process.platform === 'win32' ? 0 : statSync(file).mode & 0o777;
+      if (mode & 0o077) {
+        io.stderr.write(`sockdbg ${command}: WARNING: the key file ${file} is accessible by others (mode ${mode.toString(8).padStart(4, '0')}); run: chmod 600 ${file}\n`);
+      }
+      return { key: keyFromBytes(bytes) };
+    }
+    const v = process.env[env as string];
+    if (v === undefined || v === '') throw new Error(`the environment variable ${env} is not set`);
+    return { key: keyFromText(v), env };
   } catch (e) {
-    throw new Usage((e as Error).message);
+    throw new UsageError(errorMessage(e), command);
   }
 }
 
-function digestArg(p: Parsed): ExecDigest {
-  const d = single(p, 'digest');
+function digestArg(args: ParsedArgs, command: string): ExecDigest {
+  const d = optString(args, 'digest');
   if (d === undefined) return DEFAULT_DIGEST;
   try {
     return parseDigest(d);
   } catch (e) {
-    throw new Usage((e as Error).message);
+    throw new UsageError(errorMessage(e), command);
   }
 }
 
-function isAllInterfaces(host: string): boolean {
-  return host === '0.0.0.0' || host === '::' || host === '' || host === '[::]' || host === '*';
+function secondsArg(args: ParsedArgs, command: string): number | undefined {
+  const ms = parseSeconds(optString(args, 'timeout'), command);
+  return ms === undefined ? undefined : ms / 1000;
+}
+
+/** The bound address, not the --host text: "0", "::0", "0.0.0.0" and "::" all listen everywhere. */
+export function isAllInterfaces(address: string): boolean {
+  return address === '0.0.0.0' || address === '::';
 }
 
 export async function runAgent(argv: string[], io: ExecIO = processContext()): Promise<number> {
-  let options: ConstructorParameters<typeof ExecAgent>[0];
-  let auditFile: string | undefined;
-  try {
-    const p = parseArgs(argv, new Set(['port', 'host', 'key-file', 'key-env', 'digest', 'allow', 'max-sessions', 'timeout', 'audit']), new Set(['help']));
-    if (p.flags.has('help')) {
-      io.stdout.write(AGENT_USAGE + '\n');
-      return 0;
+  const cmd = 'agent';
+  const args = parseOrHelp(cmd, argv, AGENT_OPTIONS, io);
+  if (!args) return 0;
+  expectPositionals(args, cmd, 0, 0, '');
+  const port = parsePort(optString(args, 'port'), cmd);
+  const allow = list(args, 'allow').map((src) => {
+    try {
+      return new RegExp(src);
+    } catch (e) {
+      throw new UsageError(`bad --allow pattern: ${errorMessage(e)}`, cmd);
     }
-    if (p.positional.length || p.rest) throw new Usage(`unexpected argument '${(p.positional[0] ?? p.rest?.[0]) as string}'`);
-    const port = single(p, 'port');
-    if (port === undefined) throw new Usage('--port N is required');
-    const allow = (p.flags.get('allow') ?? []).map((src) => {
-      try {
-        return new RegExp(src);
-      } catch (e) {
-        throw new Usage(`bad --allow pattern: ${(e as Error).message}`);
-      }
-    });
-    const maxSessions = single(p, 'max-sessions');
-    const timeout = single(p, 'timeout');
-    auditFile = single(p, 'audit');
-    options = {
-      key: loadKey(p),
-      digest: digestArg(p),
-      host: single(p, 'host') ?? '127.0.0.1',
-      port: intArg(port, '--port', 0, 65535),
-      allow,
-      ...(maxSessions !== undefined ? { maxSessions: intArg(maxSessions, '--max-sessions', 1, 10_000) } : {}),
-      ...(timeout !== undefined ? { timeoutSec: secondsArg(timeout, '--timeout') } : {}),
-    };
-  } catch (e) {
-    if (e instanceof Usage) {
-      io.stderr.write(`sockdbg agent: ${e.message}\n${AGENT_USAGE}\n`);
-      return 1;
-    }
-    throw e;
+  });
+  const maxSessions = optString(args, 'max-sessions');
+  if (maxSessions !== undefined && (!/^\d+$/.test(maxSessions) || Number(maxSessions) < 1 || Number(maxSessions) > 10_000)) {
+    throw new UsageError(`--max-sessions must be a whole number 1-10000, got '${maxSessions}'`, cmd);
   }
+  const timeoutSec = secondsArg(args, cmd);
+  const auditFile = optString(args, 'audit');
+  const { key, env: keyEnv } = loadKey(args, cmd, io);
+  const allowCwd = args.values['allow-cwd'] !== undefined ? list(args, 'allow-cwd') : undefined;
+  const options: ConstructorParameters<typeof ExecAgent>[0] = {
+    key,
+    digest: digestArg(args, cmd),
+    host: optString(args, 'host') ?? '127.0.0.1',
+    port,
+    allow,
+    ...(allowCwd ? { allowCwd } : {}),
+    ...(keyEnv !== undefined ? { dropEnv: [keyEnv] } : {}),
+    ...(maxSessions !== undefined ? { maxSessions: Number(maxSessions) } : {}),
+    ...(timeoutSec !== undefined ? { timeoutSec } : {}),
+  };
 
   const log = (line: string): void => {
     io.stderr.write(`${new Date().toISOString()} ${line}\n`);
@@ -181,11 +153,17 @@ export async function runAgent(argv: string[], io: ExecIO = processContext()): P
     });
     if (!ok) return 1;
   }
-  const agent = new ExecAgent({
-    ...options,
-    log,
-    ...(audit ? { audit: (r: AuditRecord) => audit?.write(JSON.stringify(r) + '\n') } : {}),
-  });
+  let agent: ExecAgent;
+  try {
+    agent = new ExecAgent({
+      ...options,
+      log,
+      ...(audit ? { audit: (r: AuditRecord) => audit?.write(JSON.stringify(r) + '\n') } : {}),
+    });
+  } catch (e) {
+    audit?.end();
+    throw new UsageError(errorMessage(e), cmd); // e.g. an --allow-cwd directory that does not exist
+  }
   let addr;
   try {
     addr = await agent.listen();
@@ -196,7 +174,7 @@ export async function runAgent(argv: string[], io: ExecIO = processContext()): P
     audit?.end();
     return 2;
   }
-  if (isAllInterfaces(options.host ?? '')) {
+  if (isAllInterfaces(addr.address)) {
     io.stderr.write(
       '\n!!! WARNING: the agent listens on ALL network interfaces. Anyone who can reach this port can try keys.\n' +
         '!!! Frames are authenticated but NOT encrypted: use a firewall, an SSH tunnel or a VPN.\n\n',
@@ -221,56 +199,47 @@ function signalExitCode(signal: string | null): number {
   return typeof n === 'number' ? 128 + n : 1;
 }
 
+/** The exit status for a remote exit code: itself when 0–255, else 1 (a shell would wrap 256 around to 0). */
+export function exitStatus(code: number): number {
+  return Number.isInteger(code) && code >= 0 && code <= 255 ? code : 1;
+}
+
 export async function runExec(argv: string[], io: ExecIO = processContext()): Promise<number> {
-  let opts: RemoteExecOptions;
-  let encoding: string | undefined;
-  try {
-    const p = parseArgs(argv, new Set(['key-file', 'key-env', 'digest', 'encoding', 'cwd', 'timeout', 'env']), new Set(['help', 'shell', 'stdin']));
-    if (p.flags.has('help')) {
-      io.stdout.write(EXEC_USAGE + '\n');
-      return 0;
-    }
-    if (p.positional.length !== 2) throw new Usage(p.positional.length < 2 ? 'HOST and PORT are required' : `unexpected argument '${p.positional[2]}' (put the command after --)`);
-    const [host, port] = p.positional;
-    const cmd = p.rest ?? [];
-    if (cmd.length === 0) throw new Usage('no command given (put it after --)');
-    const enc = single(p, 'encoding');
-    if (enc !== undefined) {
-      try {
-        encoding = normalizeEncoding(enc);
-      } catch (e) {
-        throw new Usage((e as Error).message);
-      }
-    }
-    const env: Record<string, string> = {};
-    for (const kv of p.flags.get('env') ?? []) {
-      const eq = kv.indexOf('=');
-      if (eq <= 0) throw new Usage(`--env needs NAME=VALUE, got '${kv}'`);
-      env[kv.slice(0, eq)] = kv.slice(eq + 1);
-    }
-    const cwd = single(p, 'cwd');
-    const timeout = single(p, 'timeout');
-    const shell = p.flags.has('shell') || cmd.length === 1;
-    opts = {
-      host,
-      port: intArg(port, 'PORT', 1, 65535),
-      key: loadKey(p),
-      digest: digestArg(p),
-      ...(shell ? { command: cmd.join(' ') } : { argv: cmd }),
-      ...(cwd !== undefined ? { cwd } : {}),
-      ...(timeout !== undefined ? { timeoutSec: secondsArg(timeout, '--timeout') } : {}),
-      ...(Object.keys(env).length ? { env } : {}),
-    };
-    if (p.flags.has('stdin')) {
-      if (!io.stdin) throw new Usage('--stdin: no standard input to forward');
-      opts.stdinStream = io.stdin;
-    }
-  } catch (e) {
-    if (e instanceof Usage) {
-      io.stderr.write(`sockdbg exec: ${e.message}\n${EXEC_USAGE}\n`);
-      return 1;
-    }
-    throw e;
+  const cmd = 'exec';
+  // everything after the first `--` is the remote command, never options of ours
+  const dd = argv.indexOf('--');
+  const args = parseOrHelp(cmd, dd >= 0 ? argv.slice(0, dd) : argv, EXEC_OPTIONS, io);
+  if (!args) return 0;
+  const command = dd >= 0 ? argv.slice(dd + 1) : [];
+  if (args.positionals.length < 2) throw new UsageError('HOST and PORT are required', cmd);
+  if (args.positionals.length > 2) throw new UsageError(`unexpected argument '${args.positionals[2]}' (put the command after --)`, cmd);
+  const [host, portText] = args.positionals;
+  const port = parseRemotePort(portText, cmd);
+  if (command.length === 0) throw new UsageError('no command given (put it after --)', cmd);
+  const encOption = optString(args, 'encoding');
+  const encoding = encOption === undefined ? undefined : parseEncoding(encOption, cmd);
+  const env: Record<string, string> = {};
+  for (const kv of list(args, 'env')) {
+    const eq = kv.indexOf('=');
+    if (eq <= 0) throw new UsageError(`--env needs NAME=VALUE, got '${kv}'`, cmd);
+    env[kv.slice(0, eq)] = kv.slice(eq + 1);
+  }
+  const cwd = optString(args, 'cwd');
+  const timeoutSec = secondsArg(args, cmd);
+  const shell = optFlag(args, 'shell') || command.length === 1;
+  const opts: RemoteExecOptions = {
+    host,
+    port,
+    key: loadKey(args, cmd, io).key,
+    digest: digestArg(args, cmd),
+    ...(shell ? { command: command.join(' ') } : { argv: command }),
+    ...(cwd !== undefined ? { cwd } : {}),
+    ...(timeoutSec !== undefined ? { timeoutSec } : {}),
+    ...(Object.keys(env).length ? { env } : {}),
+  };
+  if (optFlag(args, 'stdin')) {
+    if (!io.stdin) throw new UsageError('--stdin: no standard input to forward', cmd);
+    opts.stdinStream = io.stdin;
   }
 
   const passthrough = encoding === undefined || encoding === 'utf8' || encoding === 'utf-8';
@@ -300,14 +269,18 @@ export async function runExec(argv: string[], io: ExecIO = processContext()): Pr
     const tailErr = decoders.err?.end();
     if (tailErr) io.stderr.write(tailErr);
     if (r.timedOut) io.stderr.write(`sockdbg exec: the remote command timed out (killed by ${r.signal ?? 'signal'})\n`);
-    if (r.exitCode !== null) return r.exitCode;
+    if (r.exitCode !== null) {
+      const status = exitStatus(r.exitCode);
+      if (status !== r.exitCode) io.stderr.write(`sockdbg exec: the remote command exited with code ${r.exitCode}, outside 0-255\n`);
+      return status;
+    }
     return signalExitCode(r.signal);
   } catch (e) {
     if (e instanceof ExecClientError) {
       io.stderr.write(`sockdbg exec: ${e.message}\n`);
       return 2;
     }
-    io.stderr.write(`sockdbg exec: ${(e as Error).message}\n`);
+    io.stderr.write(`sockdbg exec: ${errorMessage(e)}\n`);
     return 2;
   } finally {
     off();

@@ -22,7 +22,7 @@ Usage:
                       [--encoding ENC] [--count N] [--timeout SEC] [--reconnect] [--no-delay] [--keepalive]
                       [--output FILE] [--quiet] [--json]
   sockdbg udp bind    --port N [--host H] [--encoding ENC] [--echo | --reply TEXT | --rules FILE] [--count N]
-                      [--broadcast] [--json]
+                      [--broadcast] [--recv-buffer BYTES] [--json]
   sockdbg udp send    HOST PORT [TEXT | --hex HEX] [--wait] [--timeout SEC] [--encoding ENC] [--broadcast] [--json]
   sockdbg struct pack   [--] FMT VALUE...
   sockdbg struct unpack [--] FMT HEX
@@ -30,8 +30,9 @@ Usage:
                       run a protocol file's scenarios as tests
   sockdbg decode FILE [--hex HEX] [--framing SPEC] [--json]
                       print the messages and fields of bytes (--hex or stdin)
-  sockdbg agent ...   run the remote-exec agent
-  sockdbg exec ...    run a command through an agent
+  sockdbg agent --port N (--key-file F | --key-env VAR) [options]   run the remote-exec agent
+  sockdbg exec HOST PORT (--key-file F | --key-env VAR) [options] -- COMMAND [ARG...]
+                                                                   run a command through an agent
   sockdbg --version | --help | <command> --help
 
 Examples:
@@ -58,8 +59,9 @@ Runs a TCP server and prints every frame received from every client.
   --host H          address to listen on (default 127.0.0.1; 0.0.0.0 or :: for all interfaces)
   --framing SPEC    how the byte stream is cut into frames, both directions (default raw)
   --encoding ENC    how frames are shown as text and how --reply TEXT is encoded (default utf-8)
-  --echo            send each frame back to its sender (framed)
-  --reply TEXT      answer each frame with TEXT (framed)
+  --echo            send each frame back to its sender (framed); while more than 1 MiB of answers waits for a
+                    client that does not read, reading from that client pauses (memory stays bounded)
+  --reply TEXT      answer each frame with TEXT (framed; same backpressure)
   --reply-hex HEX   answer each frame with these bytes (framed), e.g. "48 69" or 0x48,0x69
   --rules FILE      answer with the auto-reply rules of a protocol file (*.sockdbg.yaml); its framing: and
                     encoding: apply unless --framing/--encoding are given; frames that fit one of its
@@ -67,9 +69,13 @@ Runs a TCP server and prints every frame received from every client.
   --once            serve one client, exit when it disconnects (others are disconnected meanwhile)
   --count N         exit 0 after N frames received (over all clients)
   --no-delay        turn Nagle's algorithm off on accepted sockets (TCP_NODELAY): each send goes out at once
-  --output FILE     append received payloads, raw, to FILE
+  --output FILE     append received payloads, raw, to FILE (written before the frame is printed; the bytes of an
+                    unfinished last frame too)
   --quiet           no per-frame output
   --json            one JSON object per line per event
+
+The bytes of a frame the stream ends inside (a line without its newline, part of a length frame) are printed as
+'unfinished' (JSON: {"type":"unfinished","offset":…}) with an INCOMPLETE_FRAME warning; see docs/reliability.md.
 
 ${COMMON_NOTES}`,
 
@@ -80,7 +86,9 @@ ${COMMON_NOTES}`,
 Connects to a TCP server, sends, and prints every frame received.
 Without --send/--send-hex, sends stdin like ncat: line by line from a terminal, as a byte stream from a pipe
 (with a non-raw --send-framing, each line of stdin is one frame), then half-closes (FIN) at end of input
-and keeps printing until the server closes.
+and keeps printing until the server closes. When the server sends FIN first, the rest of the input is still
+sent (a notice says so; from a terminal it ends at once). When the server stops reading, a warning comes after
+5 s without progress; what was not sent is reported at exit.
 
   --send TEXT         send TEXT (encoded with --encoding, framed with --send-framing); repeatable
   --send-hex HEX      send these bytes (framed with --send-framing); repeatable, order kept with --send
@@ -107,7 +115,7 @@ ${COMMON_NOTES}`,
   sockdbg udp send HOST PORT [TEXT] [options]  send one datagram (see: sockdbg udp send --help)`,
 
   'udp bind': `Usage: sockdbg udp bind --port N [--host H] [--encoding ENC] [--echo | --reply TEXT | --rules FILE] [--count N]
-                        [--broadcast] [--json]
+                        [--broadcast] [--recv-buffer BYTES] [--json]
 
 Binds a UDP socket and prints every datagram received.
 
@@ -119,6 +127,8 @@ Binds a UDP socket and prints every datagram received.
   --rules FILE    answer with the auto-reply rules of a protocol file (*.sockdbg.yaml), per sender
   --count N       exit 0 after N datagrams
   --broadcast     allow sending to broadcast addresses (SO_BROADCAST), e.g. --echo to 255.255.255.255
+  --recv-buffer BYTES  receive buffer size (SO_RCVBUF), e.g. 4M; datagrams the kernel drops because it was
+                  full are reported (UDP_RECEIVE_DROPS, Linux) — a bigger buffer rides out bursts
   --json          one JSON object per line per event
 
 ${UDP_NOTES}`,
@@ -175,10 +185,52 @@ fields and checksum mark (✓, or ✗ with the expected and received values).
 
 Exit codes:   0 decoded, 1 usage/file error, bad framing or an unfinished frame at the end`;
 
+HELP.agent = `Usage: sockdbg agent --port N [--host H] (--key-file F | --key-env VAR) [--digest sha256]
+                     [--allow REGEX]... [--allow-cwd DIR]... [--max-sessions N] [--timeout SEC] [--audit FILE]
+
+Runs commands for clients that prove the shared key (sockdbg exec, the extension, examples/python/client.py).
+Frames are authenticated, not encrypted: keep it on 127.0.0.1 or behind an SSH tunnel / VPN.
+See docs/remote-exec-security.md before giving anyone a key.
+
+  --port N           port to listen on; 0 picks a free port (printed in the log)
+  --host H           address to listen on (default 127.0.0.1; 0.0.0.0, ::, 0 or ::0 listen everywhere: warned)
+  --key-file F       the shared key: a UTF-8 text file (one trailing newline ignored; warns unless mode 600)
+  --key-env VAR      … or an environment variable (never passed on to the commands)
+  --digest D         HMAC digest: sha256 (default), sha512, sha1, md5
+  --allow REGEX      the whole command line must match one REGEX (repeatable). With an allowlist, shell commands
+                     containing ; & | \` $ ( ) < > or a line break are refused (send argv), so is "env"; commands
+                     get GIT_* removed from their environment and repository hooks/fsmonitor disabled
+  --allow-cwd DIR    with an allowlist (or this option), a request's cwd must be the agent's own directory or
+                     lie below one DIR (repeatable); without it, only the agent's own directory
+  --max-sessions N   commands running at once (default 8); more get "busy"
+  --timeout SEC      kill a command after SEC seconds (the client may ask for less)
+  --audit FILE       append one JSON line per request (created mode 600)
+
+Exit codes:   0 after SIGINT/SIGTERM, 1 usage error, 2 cannot listen`;
+
+HELP.exec = `Usage: sockdbg exec HOST PORT (--key-file F | --key-env VAR) [--digest sha256] [--encoding ENC] [--cwd DIR]
+                    [--timeout SEC] [--env NAME=VALUE]... [--shell] [--stdin] -- COMMAND [ARG...]
+
+Runs COMMAND on a sockdbg agent and streams its output. One COMMAND word runs through the remote shell (like
+ssh); several run as an argument vector. Nothing is sent before the agent has proved it holds the key.
+
+  --key-file F       the shared key (UTF-8 text file) …
+  --key-env VAR      … or an environment variable holding it
+  --digest D         HMAC digest: sha256 (default), sha512, sha1, md5
+  --encoding ENC     decode the remote output from ENC (e.g. gbk) to UTF-8
+  --cwd DIR          working directory on the agent (an allowlisted agent only accepts its allowed ones)
+  --timeout SEC      ask the agent to kill the command after SEC seconds
+  --env NAME=VALUE   extra environment (repeatable; refused by an allowlisted agent)
+  --shell            join the words and run them through the remote shell
+  --stdin            forward this program's standard input to the command
+
+Exit codes:   the remote command's (128+N when killed by signal N; 1 when the agent reports a code outside
+              0-255), 1 usage error, 2 network or authentication failure`;
+
 HELP['struct pack'] = HELP.struct;
 HELP['struct unpack'] = HELP.struct;
 
-export function printHelp(ctx: CommandContext, topic: string): void {
+export function printHelp(ctx: Pick<CommandContext, 'stdout'>, topic: string): void {
   ctx.stdout.write((HELP[topic] ?? HELP.main) + '\n');
 }
 

@@ -5,6 +5,7 @@
  */
 import { hexByte, hexdump } from '../shared/bytes';
 import { formatClockTime, formatHostPort, plural } from '../shared/format';
+import { errorMessage } from '../shared/errors';
 
 /** Human output shows at most this many payload bytes of text per frame (JSON always carries the whole frame). */
 export const HUMAN_MAX_BYTES = 64 * 1024;
@@ -58,10 +59,20 @@ export function printableText(text: string): string {
   return text.replace(/\r\n/g, '\n').replace(/[\x00-\x08\x0b-\x1f\x7f]/g, (c) => `\\x${hexByte(c.charCodeAt(0))}`);
 }
 
-/** The human lines for one received frame (without trailing newline). */
-export function formatHumanFrame(f: FrameReport, arrow = '<'): string {
-  const head = `${formatClockTime(f.time ?? Date.now())} ${f.peer} ${arrow} ${plural(f.payload.length, 'byte')}`;
-  const headerNote = f.header !== undefined ? ` header ${JSON.stringify(f.header)}` : '';
+/** A JSON header as text; one too deeply nested for JSON.stringify is named, not thrown. */
+export function headerText(header: Record<string, unknown>): string {
+  try {
+    return JSON.stringify(header);
+  } catch (err) {
+    return `(not printable: ${errorMessage(err)})`;
+  }
+}
+
+/** The human lines for one received frame (without trailing newline); `unfinishedAt`: the bytes of an unfinished frame. */
+export function formatHumanFrame(f: FrameReport, arrow = '<', unfinishedAt?: number): string {
+  const what = unfinishedAt !== undefined ? ` of an unfinished frame at stream offset ${unfinishedAt}` : '';
+  const head = `${formatClockTime(f.time ?? Date.now())} ${f.peer} ${arrow} ${plural(f.payload.length, 'byte')}${what}`;
+  const headerNote = f.header !== undefined ? ` header ${headerText(f.header)}` : '';
   const shown = f.payload.length > HUMAN_MAX_BYTES ? f.payload.subarray(0, HUMAN_MAX_BYTES) : f.payload;
   const more = f.payload.length > shown.length ? `\n  … ${plural(f.payload.length - shown.length, 'more byte')} not shown` : '';
   if (f.payload.length === 0) return head + headerNote;
@@ -125,21 +136,36 @@ export class Reporter {
   }
 
   frame(f: FrameReport): void {
+    this.frameEvent(f);
+  }
+
+  /** the bytes of a frame the stream ended inside: `{"type":"unfinished",…,"offset":n}` or a human line */
+  unfinished(f: FrameReport & { offset: number }): void {
+    this.frameEvent(f, f.offset);
+  }
+
+  private frameEvent(f: FrameReport, unfinishedAt?: number): void {
     if (this.opts.quiet) return;
-    if (this.opts.json) {
-      const ev: Record<string, unknown> = {
-        type: 'frame',
-        conn: f.conn,
-        peer: f.peer,
-        len: f.payload.length,
-        hex: f.payload.toString('hex'),
-        text: f.text,
-      };
-      if (f.header !== undefined) ev.header = f.header;
-      this.event(ev);
-    } else {
-      this.out(formatHumanFrame(f));
+    if (!this.opts.json) {
+      this.out(formatHumanFrame(f, '<', unfinishedAt));
+      return;
     }
+    const ev: Record<string, unknown> = { type: unfinishedAt !== undefined ? 'unfinished' : 'frame', conn: f.conn, peer: f.peer };
+    if (unfinishedAt !== undefined) ev.offset = unfinishedAt;
+    ev.len = f.payload.length;
+    ev.hex = f.payload.toString('hex');
+    ev.text = f.text;
+    if (f.header !== undefined) ev.header = f.header;
+    let line: string;
+    try {
+      line = jsonLine(ev);
+    } catch (err) {
+      // e.g. a header nested deeper than JSON.stringify can go: the frame is still printed, without it
+      delete ev.header;
+      ev.headerError = `the header cannot be printed as JSON: ${errorMessage(err)}`;
+      line = jsonLine(ev);
+    }
+    this.out(line);
   }
 
   close(conn: string, peer: string, reason: string, stats?: { bytesIn: number; bytesOut: number }, time = Date.now()): void {
@@ -166,6 +192,12 @@ export class Reporter {
     } else {
       this.opts.stderr.write(`sockdbg: ${message}\n`);
     }
+  }
+
+  /** Something the user should know that is not an error: a JSON `notice` event or a stderr line. */
+  notice(code: string, message: string, conn?: string): void {
+    if (this.opts.json) this.event(conn !== undefined ? { type: 'notice', code, message, conn } : { type: 'notice', code, message });
+    else this.opts.stderr.write(`sockdbg: ${message}\n`);
   }
 
   /** A fatal error: a JSON error event (with --json) and always one line on stderr. */

@@ -49,7 +49,7 @@ class GuardedEmitter<T> implements Disposable {
   private listeners: Array<(e: T) => void> = [];
   private disposed = false;
 
-  constructor(private readonly report: (err: unknown) => void) {}
+  constructor(private readonly report: (err: unknown, e: T) => void) {}
 
   readonly event: Event<T> = (listener) => {
     if (this.disposed) return { dispose: () => undefined };
@@ -71,7 +71,7 @@ class GuardedEmitter<T> implements Disposable {
       try {
         ls[i](e);
       } catch (err) {
-        this.report(err);
+        this.report(err, e);
       }
     }
   }
@@ -87,11 +87,11 @@ function toBuffer(p: Uint8Array): Buffer {
 }
 
 export class ConnectionRegistry implements IConnectionRegistry {
-  private readonly _onDidOpen = new GuardedEmitter<OpenEvent>((e) => this.listenerFailed(e));
-  private readonly _onDidChangeState = new GuardedEmitter<StateEvent>((e) => this.listenerFailed(e));
-  private readonly _onDidReceiveChunk = new GuardedEmitter<ChunkEvent>((e) => this.listenerFailed(e));
-  private readonly _onDidFrame = new GuardedEmitter<FrameEvent>((e) => this.listenerFailed(e));
-  private readonly _onDidClose = new GuardedEmitter<CloseEvent>((e) => this.listenerFailed(e));
+  private readonly _onDidOpen = new GuardedEmitter<OpenEvent>((err, e) => this.listenerFailed(err, e));
+  private readonly _onDidChangeState = new GuardedEmitter<StateEvent>((err, e) => this.listenerFailed(err, e));
+  private readonly _onDidReceiveChunk = new GuardedEmitter<ChunkEvent>((err, e) => this.listenerFailed(err, e));
+  private readonly _onDidFrame = new GuardedEmitter<FrameEvent>((err, e) => this.listenerFailed(err, e));
+  private readonly _onDidClose = new GuardedEmitter<CloseEvent>((err, e) => this.listenerFailed(err, e));
   private readonly _onDidError = new GuardedEmitter<ErrorEvent>(() => undefined /* a throwing error listener is ignored */);
 
   readonly onDidOpen = this._onDidOpen.event;
@@ -248,14 +248,16 @@ export class ConnectionRegistry implements IConnectionRegistry {
       if (peers.length === 0) {
         throw this.sendFailed(conn, new SocketError('ENOTCONN', `server ${conn.id} (${conn.label}) has no connected clients to send to (ENOTCONN)`));
       }
-      await Promise.all(peers.map((p) => this.sendTcp(p, wire, body, options.header)));
+      await Promise.all(peers.map((p) => this.sendTcp(p, wire, body, options.header, options.reply === true)));
       return;
     }
-    if (conn instanceof TcpSocketConnection) return this.sendTcp(conn, wire, body, options.header);
+    if (conn instanceof TcpSocketConnection) return this.sendTcp(conn, wire, body, options.header, options.reply === true);
     if (conn instanceof UdpPeerConnection) {
       const max = udpMaxPayload(conn.remote!.address);
       if (wire.length > max) throw this.sendFailed(conn, datagramTooLargeError(wire.length, max));
       if (conn.isClosed) throw this.sendFailed(conn, notConnectedError(conn.id, conn.label, conn.state));
+      const refused = options.reply ? conn.socketConn.replyRefused() : undefined;
+      if (refused) throw this.sendFailed(conn, refused);
       conn.recordOut(wire, body, options.header, conn.remote);
       return this.guardUdp(conn, conn.write(wire));
     }
@@ -274,6 +276,8 @@ export class ConnectionRegistry implements IConnectionRegistry {
       }
       const max = udpMaxPayload(address);
       if (wire.length > max) throw this.sendFailed(conn, datagramTooLargeError(wire.length, max));
+      const refused = options.reply ? conn.replyRefused() : undefined;
+      if (refused) throw this.sendFailed(conn, refused);
       const peer = conn.peerFor(address, to.port);
       peer.recordOut(wire, body, options.header, peer.remote);
       return this.guardUdp(peer, conn.sendDatagram(wire, peer.remote!));
@@ -281,12 +285,14 @@ export class ConnectionRegistry implements IConnectionRegistry {
     throw new SocketError('EOPNOTSUPP', `cannot send on ${conn.kind} ${conn.id}`);
   }
 
-  private sendTcp(conn: TcpSocketConnection, wire: Buffer, body: Buffer, header?: Record<string, unknown>): Promise<void> {
+  private sendTcp(conn: TcpSocketConnection, wire: Buffer, body: Buffer, header: Record<string, unknown> | undefined, reply: boolean): Promise<void> {
     const bad = conn.notWritable();
     if (bad) return Promise.reject(this.sendFailed(conn, bad));
     conn.recordOut(wire, body, header);
     // a failing write also fails the socket, whose 'error' listener reports it
-    return conn.write(wire);
+    const written = conn.write(wire);
+    if (reply) conn.holdReadingIfBacklogged();
+    return written;
   }
 
   private async guardUdp(conn: Connection, p: Promise<void>): Promise<void> {
@@ -466,7 +472,14 @@ export class ConnectionRegistry implements IConnectionRegistry {
     }
   }
 
-  private listenerFailed(err: unknown): void {
-    this._onDidError.fire({ time: Date.now(), code: 'LISTENER_ERROR', message: `an event listener threw: ${errorMessage(err)}` });
+  /** names the event's connection and, for a frame or chunk, its stream offset */
+  private listenerFailed(err: unknown, e: { id: string; frame?: FrameRecord; chunk?: { offset: number } }): void {
+    const offset = e.frame ? e.frame.start : e.chunk?.offset;
+    const c = this.conns.get(e.id);
+    const who = c ? `${c.id} (${c.label})` : e.id;
+    const what = e.frame ? `the ${e.frame.payload.length}-byte frame at stream offset ${offset}` : e.chunk ? `the chunk at stream offset ${offset}` : 'an event';
+    const ev: ErrorEvent = { id: e.id, time: Date.now(), code: 'LISTENER_ERROR', message: `${who}: an event listener threw on ${what}: ${errorMessage(err)}` };
+    if (offset !== undefined) ev.offset = offset;
+    this._onDidError.fire(ev);
   }
 }

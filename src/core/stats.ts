@@ -54,6 +54,8 @@ export class ConnectionCounters {
   chunksIn = 0;
   chunksOut = 0;
   lastActivity = 0;
+  /** datagrams the kernel dropped (UDP socket) */
+  dropsIn = 0;
   private meterIn?: RateMeter;
   private meterOut?: RateMeter;
 
@@ -73,7 +75,7 @@ export class ConnectionCounters {
   }
 
   snapshot(nowMs: number = Date.now()): ConnectionStats {
-    return {
+    const s: ConnectionStats = {
       bytesIn: this.bytesIn,
       bytesOut: this.bytesOut,
       framesIn: this.framesIn,
@@ -83,6 +85,8 @@ export class ConnectionCounters {
       rateOut: this.meterOut ? this.meterOut.rate(nowMs) : 0,
       lastActivity: Math.floor(this.lastActivity),
     };
+    if (this.dropsIn > 0) s.dropsIn = this.dropsIn;
+    return s;
   }
 }
 

@@ -41,6 +41,8 @@ export interface ConnectionStats {
   rateOut: number;
   /** epoch ms of the last byte in or out, 0 if none */
   lastActivity: number;
+  /** UDP socket (Linux): datagrams the kernel dropped because the receive buffer was full; absent while 0 */
+  dropsIn?: number;
 }
 
 export interface ConnectionInfo {
@@ -64,6 +66,10 @@ export interface ConnectionInfo {
   /** last error message, if any */
   error?: string;
   stats: ConnectionStats;
+  /** TCP: bytes given to send() that the socket has not passed to the kernel yet */
+  queuedOut?: number;
+  /** TCP: reading is paused until the peer reads our replies (see SendOptions.reply) */
+  readingPaused?: boolean;
 }
 
 export interface ChunkRecord {
@@ -90,6 +96,11 @@ export interface FrameRecord {
   /** json-header framing: the parsed header */
   header?: Record<string, unknown>;
   remote?: Endpoint;
+  /**
+   * the bytes of a frame that never finished: the stream ended (FIN, reset, close), the framing changed, or a
+   * datagram ended inside it. An INCOMPLETE_FRAME error with the same offset accompanies it. Not counted in framesIn.
+   */
+  incomplete?: true;
 }
 
 export interface OpenEvent { id: string; time: number; info: ConnectionInfo }
@@ -159,6 +170,11 @@ export interface UdpBindOptions extends ConnectionDefaults {
   port: number; // 0 = ephemeral
   type?: 'udp4' | 'udp6'; // default from host
   broadcast?: boolean;
+  /**
+   * SO_RCVBUF in bytes (the kernel may double it and caps it at net.core.rmem_max). A bigger buffer rides out
+   * bursts; datagrams the kernel drops when it is full are reported (UDP_RECEIVE_DROPS, stats.dropsIn).
+   */
+  recvBufferSize?: number;
 }
 
 export interface SendOptions {
@@ -170,6 +186,13 @@ export interface SendOptions {
   to?: { address: string; port: number };
   /** json-header framing: extra header fields, written after the size key (e.g. {"filename": "a.txt"}) */
   header?: Record<string, unknown>;
+  /**
+   * This payload answers bytes just received (echo, auto-reply). TCP: while more than REPLY_HIGH_WATER_MARK bytes
+   * wait to be sent, reading from the connection pauses (it resumes once they are sent), so a peer that sends
+   * without reading cannot make us hold its bytes. UDP: when that many bytes of earlier datagrams still wait to be
+   * sent, the reply is refused with ENOBUFS instead of queued.
+   */
+  reply?: boolean;
 }
 
 export interface RegistryOptions {

@@ -56,6 +56,8 @@ export interface FrameItem {
   header?: string;
   /** UDP: the datagram's peer, "host:port" */
   remote?: string;
+  /** the bytes of a frame that never finished (the stream ended inside it) */
+  incomplete?: true;
   /** the message this frame is in an attached protocol file: name, fields and checksum mark */
   note?: string;
 }

@@ -127,6 +127,8 @@ export const WEBVIEW_STRINGS: readonly string[] = [
   "{0} frames behind. Resume",
   "(dropped: older than what the view keeps)",
   "received {0} bytes on {1} at {2}: {3}",
+  "unfinished frame: the stream ended inside it",
+  "{0} bytes of an unfinished frame on {1} at {2}: {3}",
   "sent {0} bytes on {1} at {2}: {3}",
   "Select a frame to see its bytes. Click a bar in the stream inspector to see how it arrived.",
   "stream bytes {0}–{1}",

@@ -156,8 +156,8 @@ export function createLog(app: App): LogView {
       return;
     }
     time.textContent = formatTimestamp(f.time, app.timestampFormat, app.origin);
-    dir.className = `c-dir codicon codicon-${f.dir === 'in' ? 'arrow-down' : 'arrow-up'}`;
-    dir.title = f.dir === 'in' ? t('received') : t('sent');
+    dir.className = `c-dir codicon codicon-${f.incomplete ? 'warning' : f.dir === 'in' ? 'arrow-down' : 'arrow-up'}`;
+    dir.title = f.incomplete ? t('unfinished frame: the stream ended inside it') : f.dir === 'in' ? t('received') : t('sent');
     conn.textContent = app.shortId(f.conn);
     const c = app.conns.get(f.conn);
     conn.title = c ? app.describe(c) : f.conn;
@@ -167,14 +167,23 @@ export function createLog(app: App): LogView {
     text.textContent = view === 'text' ? textPart : view === 'hex' ? toHex(frameData(f), ' ', 64) : `${toHex(frameData(f), ' ', 16)}  ${textPart}`;
     const sel = app.selectedFrame?.idx === idx;
     const linked = !sel && app.selectedChunk !== undefined && chunkCarries(f);
-    el.className = `vrow log-row dir-${f.dir}${sel ? ' selected' : ''}${linked ? ' linked' : ''}`;
+    el.className = `vrow log-row dir-${f.dir}${f.incomplete ? ' incomplete' : ''}${sel ? ' selected' : ''}${linked ? ' linked' : ''}`;
     el.setAttribute('aria-selected', String(sel));
     // screen readers follow the selection while focus stays on the list
     if (sel) {
       el.id = 'log-active';
       listEl.setAttribute('aria-activedescendant', 'log-active');
     } else if (el.id) el.removeAttribute('id');
-    el.setAttribute('aria-label', t(f.dir === 'in' ? 'received {0} bytes on {1} at {2}: {3}' : 'sent {0} bytes on {1} at {2}: {3}', f.length, conn.title, time.textContent ?? '', oneLine(f.text, 80)));
+    el.setAttribute(
+      'aria-label',
+      t(
+        f.incomplete ? '{0} bytes of an unfinished frame on {1} at {2}: {3}' : f.dir === 'in' ? 'received {0} bytes on {1} at {2}: {3}' : 'sent {0} bytes on {1} at {2}: {3}',
+        f.length,
+        conn.title,
+        time.textContent ?? '',
+        oneLine(f.text, 80),
+      ),
+    );
   }
 
   function chunkCarries(f: StoredFrame): boolean {
@@ -204,7 +213,7 @@ export function createLog(app: App): LogView {
       b.addEventListener('click', () => copy(f, fmt));
       copyBar.append(b);
     }
-    const meta = `${f.dir === 'in' ? '↓ ' + t('received') : '↑ ' + t('sent')} · ${app.shortId(f.conn)} ${c ? app.describe(c) : ''} · ${t('frame {0}', f.seq + 1)} · ${formatClockTime(f.time)} · ${formatByteSize(f.length)} · ${t('stream bytes {0}–{1}', f.start, f.end)}` + (f.remote ? ` · ${f.remote}` : '');
+    const meta = `${f.dir === 'in' ? '↓ ' + t('received') : '↑ ' + t('sent')} · ${app.shortId(f.conn)} ${c ? app.describe(c) : ''} · ${t('frame {0}', f.seq + 1)} · ${formatClockTime(f.time)} · ${formatByteSize(f.length)} · ${t('stream bytes {0}–{1}', f.start, f.end)}` + (f.remote ? ` · ${f.remote}` : '') + (f.incomplete ? ` · ${t('unfinished frame: the stream ended inside it')}` : '');
     details.replaceChildren(
       h('div', { class: 'details-head' }, h('span', { class: 'meta', text: meta }), copyBar),
       f.note ? h('pre', { class: 'header-json', 'aria-label': t('Message'), text: f.note }) : '',

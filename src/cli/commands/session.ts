@@ -66,6 +66,16 @@ class OutputFile {
   }
 }
 
+/** what the reporter needs to know of a received frame */
+export interface FrameOpts {
+  peer: string;
+  header?: Record<string, unknown>;
+  time?: number;
+  datagram?: boolean;
+  /** stream offset of the frame's first byte (named in errors) */
+  offset?: number;
+}
+
 export class Session {
   readonly registry: IConnectionRegistry = new ConnectionRegistry({ recordHistory: false, retainClosed: 16 });
   readonly reporter: Reporter;
@@ -125,18 +135,39 @@ export class Session {
   }
 
   /**
-   * Handles one received frame: prints it, appends it to --output, counts it. Returns true when this
+   * Handles one received frame: appends it to --output, prints it, counts it. Returns true when this
    * frame reached --count (the caller answers it, then the session finishes).
    */
-  received(id: string, payload: Buffer, opts: { peer: string; header?: Record<string, unknown>; time?: number; datagram?: boolean }): boolean {
+  received(id: string, payload: Buffer, opts: FrameOpts): boolean {
     if (this.finished) return false;
     this.framesIn++;
-    if (!this.opts.quiet) {
-      const text = this.textOf(id, payload, opts.datagram);
-      this.reporter.frame({ conn: id, peer: opts.peer, payload, text, header: opts.header, time: opts.time, textOnly: this.displayForm });
-    }
+    // --output first: a frame that cannot be shown is still saved
     this.output?.write(payload);
+    this.report(id, payload, opts);
     return this.opts.count !== undefined && this.framesIn >= this.opts.count;
+  }
+
+  /**
+   * The bytes of a frame that never finished (the stream ended inside it): saved to --output and shown, not counted
+   * as a frame. The INCOMPLETE_FRAME warning that comes with it says why.
+   */
+  unfinished(id: string, payload: Buffer, opts: FrameOpts & { offset: number }): void {
+    if (this.finished) return;
+    this.output?.write(payload);
+    this.report(id, payload, opts, opts.offset);
+  }
+
+  private report(id: string, payload: Buffer, opts: FrameOpts, unfinishedAt?: number): void {
+    if (this.opts.quiet) return;
+    try {
+      const text = this.textOf(id, payload, opts.datagram || unfinishedAt !== undefined);
+      const f = { conn: id, peer: opts.peer, payload, text, header: opts.header, time: opts.time, textOnly: this.displayForm };
+      if (unfinishedAt !== undefined) this.reporter.unfinished({ ...f, offset: unfinishedAt });
+      else this.reporter.frame(f);
+    } catch (err) {
+      const at = opts.offset !== undefined ? ` at stream offset ${opts.offset}` : '';
+      this.reporter.warn('REPORT_FAILED', `${id} (${opts.peer}): cannot show the ${payload.length}-byte frame${at}: ${errorMessage(err)}`, id, opts.offset);
+    }
   }
 
   /** Tracks a send so that finishing waits for it; a failure is reported as a warning. */

@@ -22,6 +22,8 @@ import { errorCode } from '../../shared/errors';
 import { formatEndpoint, formatHostPort } from '../../shared/format';
 import { Session, isSocketErrorCode } from './session';
 import { CliRules, RULES_OPTIONS } from './rules';
+import { createReplier } from './reply';
+import { InputLedger } from './connectInput';
 import type { SendOptions, TcpConnectOptions } from '../../core/types';
 
 export function runTcp(argv: string[], ctx: CommandContext): Promise<number> {
@@ -68,6 +70,7 @@ async function tcpListen(argv: string[], ctx: CommandContext): Promise<number> {
   const s = new Session(ctx, { command: cmd, json: optFlag(args, 'json'), quiet: optFlag(args, 'quiet'), encoding, framing, count, output: optString(args, 'output') });
   await s.openOutput();
   const reg = s.registry;
+  const answer = createReplier(s, { echo, reply });
   let servedId: string | undefined;
   if (rules) s.add(rules);
 
@@ -90,10 +93,11 @@ async function tcpListen(argv: string[], ctx: CommandContext): Promise<number> {
       if (e.frame.direction !== 'in') return;
       const peer = s.peers.get(e.id);
       if (peer === undefined) return; // a client turned away by --once
-      const last = s.received(e.id, e.frame.payload, { peer, header: e.frame.header, time: e.frame.time });
-      const answer = echo ? e.frame.payload : reply;
-      if (answer !== undefined) s.track(reg.send(e.id, answer));
-      rules?.onFrame(s, e.id, e.frame.payload, e.frame.header, { send: (p) => reg.send(e.id, p, { framing: rules.sendFraming }), close: () => reg.close(e.id) });
+      const f = e.frame;
+      if (f.incomplete) return s.unfinished(e.id, f.payload, { peer, time: f.time, offset: f.start });
+      const last = s.received(e.id, f.payload, { peer, header: f.header, time: f.time, offset: f.start });
+      answer?.({ id: e.id }, f.payload);
+      rules?.onFrame(s, e.id, f.payload, f.header, { send: (p) => reg.send(e.id, p, { framing: rules.sendFraming }), close: () => reg.close(e.id) });
       if (last) s.finish(EXIT_OK);
     }),
   );
@@ -175,7 +179,8 @@ async function tcpConnect(argv: string[], ctx: CommandContext): Promise<number> 
     ...(optFlag(args, 'no-delay') ? { noDelay: true } : {}),
     ...(optFlag(args, 'keepalive') ? { keepAlive: true } : {}),
     // backoff 0.5 s, 1 s, 2 s … capped at 30 s, for ever (until Ctrl-C, --count or --timeout)
-    ...(reconnect ? { reconnect: {} } : {}),
+    // without --reconnect, the peer's FIN leaves our side open until the input is sent (InputLedger)
+    ...(reconnect ? { reconnect: {} } : { allowHalfOpen: true }),
   };
 
   const s = new Session(ctx, { command: cmd, json: optFlag(args, 'json'), quiet: optFlag(args, 'quiet'), encoding, framing, count, output: optString(args, 'output') });
@@ -211,10 +216,12 @@ async function tcpConnect(argv: string[], ctx: CommandContext): Promise<number> 
   // --reconnect: the connection keeps its id; its state goes 'reconnecting' → 'open' after each drop
   let attempt = 0;
   let onReconnected: (() => void) | undefined;
+  let ledger: InputLedger | undefined;
   s.add(
     reg.onDidChangeState((e) => {
       if (e.id !== connId || s.isFinished) return;
-      if (e.info.state === 'reconnecting') {
+      if (e.info.state === 'half-closed') ledger?.peerFinished();
+      else if (e.info.state === 'reconnecting') {
         attempt = 1;
         s.forget(e.id);
         s.reporter.reconnecting(e.id, peer, attempt, e.time);
@@ -230,7 +237,9 @@ async function tcpConnect(argv: string[], ctx: CommandContext): Promise<number> 
     reg.onDidFrame((e) => {
       if (e.id !== connId || e.frame.direction !== 'in') return;
       armIdle();
-      if (s.received(e.id, e.frame.payload, { peer, header: e.frame.header, time: e.frame.time })) s.finish(EXIT_OK);
+      const f = e.frame;
+      if (f.incomplete) s.unfinished(e.id, f.payload, { peer, time: f.time, offset: f.start });
+      else if (s.received(e.id, f.payload, { peer, header: f.header, time: f.time, offset: f.start })) s.finish(EXIT_OK);
     }),
   );
   s.add(
@@ -267,6 +276,7 @@ async function tcpConnect(argv: string[], ctx: CommandContext): Promise<number> 
   }
   s.reporter.open(id, peer);
   armIdle();
+  const input = (ledger = new InputLedger(s, id, () => peer, payloads.length === 0 && ctx.stdin.isTTY === true));
   const sendFailed = (err: unknown) => {
     if (s.isFinished) return;
     const message = describeNetworkError(err, peer, 'send').message;
@@ -276,27 +286,34 @@ async function tcpConnect(argv: string[], ctx: CommandContext): Promise<number> 
   };
 
   if (payloads.length > 0) {
-    const sendAll = () =>
+    const sendAll = () => {
       s.track(
         (async () => {
-          for (const p of payloads) await reg.send(id, p, sendOptions);
+          for (const p of payloads) input.take(p.length);
+          for (const p of payloads) {
+            await reg.send(id, p, sendOptions);
+            input.sent(p.length);
+          }
         })(),
         sendFailed,
       );
+      input.inputEnded();
+    };
     sendAll();
     // --reconnect: each new connection gets the --send payloads again (a login, a subscription…)
     onReconnected = sendAll;
   } else {
-    pumpStdin(s, id, sendFraming, encoding, sendOptions, sendFailed);
+    pumpStdin(s, id, input, sendFraming, encoding, sendOptions, sendFailed);
   }
   return s.done;
 }
 
 /** Sends stdin like ncat: lines from a terminal, a byte stream from a pipe; FIN at end of input. */
-function pumpStdin(s: Session, id: string, sendFraming: string, encoding: string, sendOptions: SendOptions, sendFailed: (err: unknown) => void): void {
+function pumpStdin(s: Session, id: string, input: InputLedger, sendFraming: string, encoding: string, sendOptions: SendOptions, sendFailed: (err: unknown) => void): void {
   const { stdin } = s.ctx;
   const reg = s.registry;
   const endInput = () => {
+    input.inputEnded();
     if (!s.isFinished) s.track(reg.end(id), () => undefined);
   };
   if (stdin.isTTY !== true && sendFraming === 'raw') {
@@ -305,7 +322,9 @@ function pumpStdin(s: Session, id: string, sendFraming: string, encoding: string
     const onData = (chunk: Buffer | string) => {
       const buf = typeof chunk === 'string' ? Buffer.from(chunk) : chunk;
       stdin.pause();
+      input.take(buf.length);
       chain = chain.then(() => reg.send(id, buf, { framed: false })).then(() => {
+        input.sent(buf.length);
         if (!s.isFinished) stdin.resume();
       });
       s.track(chain, sendFailed);
@@ -335,7 +354,8 @@ function pumpStdin(s: Session, id: string, sendFraming: string, encoding: string
     } catch {
       encoded = payload;
     }
-    chain = chain.then(() => reg.send(id, encoded, sendOptions));
+    input.take(encoded.length);
+    chain = chain.then(() => reg.send(id, encoded, sendOptions)).then(() => input.sent(encoded.length));
     s.track(chain, sendFailed);
   });
   rl.once('close', () => void chain.then(endInput, () => undefined));

@@ -13,6 +13,7 @@ import {
   parseSeconds,
   parseEncoding,
   parseHexArg,
+  parseByteSize,
   encodeTextArg,
   type OptionDefs,
 } from '../args';
@@ -22,6 +23,7 @@ import { dispatchSubcommand, parseOrHelp } from '../dispatch';
 import { formatEndpoint, formatHostPort, plural } from '../../shared/format';
 import { Session, isSocketErrorCode } from './session';
 import { CliRules, RULES_OPTIONS } from './rules';
+import { createReplier } from './reply';
 
 /** how long `udp send --wait` waits without --timeout */
 export const DEFAULT_WAIT_MS = 10_000;
@@ -41,6 +43,7 @@ const BIND_OPTIONS: OptionDefs = {
   count: { type: 'string', short: 'n' },
   json: { type: 'boolean' },
   broadcast: { type: 'boolean' },
+  'recv-buffer': { type: 'string' },
   ...RULES_OPTIONS,
 };
 
@@ -59,8 +62,11 @@ async function udpBind(argv: string[], ctx: CommandContext): Promise<number> {
   const echo = optFlag(args, 'echo');
   const count = parseCount(optString(args, 'count'), cmd);
 
+  const recvBufferSize = parseByteSize(optString(args, 'recv-buffer'), cmd, '--recv-buffer');
+
   const s = new Session(ctx, { command: cmd, json: optFlag(args, 'json'), quiet: false, encoding, framing: 'raw', count });
   const reg = s.registry;
+  const answer = createReplier(s, { echo, reply });
   let socketId: string | undefined;
   if (rules) s.add(rules);
 
@@ -69,12 +75,8 @@ async function udpBind(argv: string[], ctx: CommandContext): Promise<number> {
       if (e.frame.direction !== 'in' || s.isFinished) return;
       const remote = e.frame.remote ?? reg.get(e.id)?.remote;
       const peer = formatEndpoint(remote) ?? e.id;
-      const last = s.received(e.id, e.frame.payload, { peer, time: e.frame.time, datagram: true });
-      const answer = echo ? e.frame.payload : reply;
-      if (answer !== undefined) {
-        if (remote && socketId !== undefined) s.track(reg.send(socketId, answer, { to: { address: remote.address, port: remote.port } }));
-        else s.track(reg.send(e.id, answer));
-      }
+      const last = s.received(e.id, e.frame.payload, { peer, time: e.frame.time, datagram: true, offset: e.frame.start });
+      if (answer) answer(remote && socketId !== undefined ? { id: socketId, to: { address: remote.address, port: remote.port } } : { id: e.id }, e.frame.payload);
       const to = remote && socketId !== undefined ? { id: socketId, opts: { to: { address: remote.address, port: remote.port } } } : { id: e.id, opts: {} };
       rules?.onFrame(s, peer, e.frame.payload, undefined, { send: (p) => reg.send(to.id, p, to.opts), close: async () => undefined });
       if (last) s.finish(EXIT_OK);
@@ -88,7 +90,13 @@ async function udpBind(argv: string[], ctx: CommandContext): Promise<number> {
   );
 
   try {
-    const info = await reg.bindUdp({ host, port, encoding, ...(optFlag(args, 'broadcast') ? { broadcast: true } : {}) });
+    const info = await reg.bindUdp({
+      host,
+      port,
+      encoding,
+      ...(optFlag(args, 'broadcast') ? { broadcast: true } : {}),
+      ...(recvBufferSize !== undefined ? { recvBufferSize } : {}),
+    });
     socketId = info.id;
     s.reporter.listening('udp', info.local?.address ?? host, info.local?.port ?? port);
   } catch (err) {

@@ -1,22 +1,16 @@
 /**
- * The remote-exec agent: listens, authenticates clients (and proves itself to them), runs one command per
- * connection, streams its output with backpressure and kills the process tree on cancel or disconnect.
+ * The remote-exec agent: listens, authenticates clients (and proves itself to them), and hands each authenticated
+ * connection to an AgentSession; decides what a restricted (allowlisted) key may run, where, with which environment.
  */
+import { errorMessage } from '../../shared/errors';
 import * as net from 'node:net';
-import type { ChildProcess } from 'node:child_process';
 import { statSync } from 'node:fs';
 import {
   DEFAULT_DIGEST,
-  DIR_AGENT_TO_CLIENT,
-  DIR_CLIENT_TO_AGENT,
-  FrameReader,
-  FrameWriter,
   MAX_FRAME_BUFFER,
   MAX_HANDSHAKE_BUFFER,
-  MAX_TIMEOUT_MS,
   NONCE_BYTES,
   SHELL_CONTROL,
-  ProtocolError,
   STATUS_ACCEPTED,
   STATUS_REFUSED,
   agentProof,
@@ -25,41 +19,17 @@ import {
   commandLine,
   digestSize,
   newNonce,
-  parseExecRequest,
   safeEqual,
   sessionKey,
-  type AgentErrorCode,
   type ExecDigest,
   type ExecRequest,
-  type Frame,
 } from './protocol';
-import { PeerClosedError, SocketReader } from './socketReader';
-import { killTree, spawnTree } from './processTree';
+import { PeerClosedError, SocketReader, closeSoon } from './socketReader';
+import { AgentSession, type AuditRecord, type SessionHost } from './session';
+import { FailureTracker, PROOF_DEADLINE_MS, PendingHandshakes } from './admission';
+import { checkCwd, childEnv, resolveRoots } from './policy';
 
-export type AuditOutcome =
-  | 'exit'
-  | 'timeout'
-  | 'cancelled'
-  | 'disconnected'
-  | 'auth-failed'
-  | 'not-allowed'
-  | 'busy'
-  | 'spawn-failed'
-  | 'bad-request'
-  | 'bad-mac';
-
-export interface AuditRecord {
-  time: string;
-  peer: string;
-  outcome: AuditOutcome;
-  command?: string;
-  argv?: string[];
-  cwd?: string;
-  exit_code?: number | null;
-  signal?: string | null;
-  duration_ms?: number;
-  pid?: number;
-}
+export type { AuditOutcome, AuditRecord } from './session';
 
 export interface ExecAgentOptions {
   key: Buffer;
@@ -74,10 +44,24 @@ export interface ExecAgentOptions {
   maxSessions?: number;
   /** per-command limit in seconds (the client may ask for less); default none */
   timeoutSec?: number;
-  /** default 5000 */
+  /** the whole unauthenticated phase, up to the exec request; default PROOF_DEADLINE_MS (3 s) */
   handshakeTimeoutMs?: number;
-  /** delay before serving a peer address after its n-th consecutive failure; default 250·2^(n-1) ms, max 10 s */
+  /** delay of the refusal after a peer's n-th consecutive wrong answer (that connection only); default 100·2^(n-1) ms, capped at 2 s */
   failureDelayMs?: (failures: number) => number;
+  /** unauthenticated connections kept at once, in total and per address (the oldest is evicted beyond) */
+  maxPending?: number;
+  maxPendingPerAddress?: number;
+  /**
+   * Directories (and everything below them) where a restricted agent (allowlist, or this option given) runs a
+   * request's "cwd"; its own directory is always allowed. Without a restriction "cwd" is free.
+   */
+  allowCwd?: string[];
+  /** the agent's own directory (default process.cwd()) */
+  cwd?: string;
+  /** environment variables never passed to commands (the one the key came from) */
+  dropEnv?: string[];
+  /** the environment commands start from (default process.env) */
+  env?: NodeJS.ProcessEnv;
   /** grace between SIGTERM and SIGKILL when killing a tree; default 2000 */
   killGraceMs?: number;
   audit?: (record: AuditRecord) => void;
@@ -91,55 +75,41 @@ export interface ExecAgentStats {
   maxStdinQueuedBytes: number;
   activeSessions: number;
   pendingHandshakes: number;
+  /** unauthenticated connections closed to make room for newer ones */
+  evictedHandshakes: number;
   failedHandshakes: number;
   commandsStarted: number;
 }
 
-/** unauthenticated connections at once (each holds at most MAX_HANDSHAKE_BUFFER bytes for 5 s) … */
-const MAX_PENDING_HANDSHAKES = 256;
-/** … and from one address, so that one peer cannot keep everybody else out */
-const MAX_PENDING_PER_ADDRESS = 64;
-const OUTPUT_CHUNK = 256 * 1024;
-/** Pending stdin bytes for the command above which the agent stops reading the client's socket. */
-const STDIN_HIGH_WATER = 8 * 1024 * 1024;
-/** How long a finished or refused connection may stay open, once our last bytes are flushed, before it is cut. */
-const LINGER_MS = 5000;
-
-/** Closes our side gracefully, stops buffering the peer, and destroys the socket if the peer lingers. */
-function closeSoon(socket: net.Socket, reader: SocketReader, last?: Buffer, lingerMs = LINGER_MS): void {
-  reader.discard();
-  if (socket.destroyed) return;
-  const onFinish = (): void => {
-    if (lingerMs <= 0) {
-      socket.destroy();
-      return;
-    }
-    const t = setTimeout(() => socket.destroy(), lingerMs);
-    t.unref();
-    socket.once('close', () => clearTimeout(t));
+export class ExecAgent implements SessionHost {
+  readonly stats: ExecAgentStats = {
+    maxQueuedBytes: 0,
+    maxStdinQueuedBytes: 0,
+    activeSessions: 0,
+    pendingHandshakes: 0,
+    evictedHandshakes: 0,
+    failedHandshakes: 0,
+    commandsStarted: 0,
   };
-  if (last) socket.end(last, onFinish);
-  else socket.end(onFinish);
-}
-
-function defaultFailureDelay(failures: number): number {
-  return failures <= 0 ? 0 : Math.min(250 * 2 ** (failures - 1), 10_000);
-}
-
-export class ExecAgent {
-  readonly stats: ExecAgentStats = { maxQueuedBytes: 0, maxStdinQueuedBytes: 0, activeSessions: 0, pendingHandshakes: 0, failedHandshakes: 0, commandsStarted: 0 };
   private readonly server: net.Server;
   private readonly digest: ExecDigest;
   private readonly sockets = new Set<net.Socket>();
   private readonly sessions = new Set<AgentSession>();
-  private readonly failures = new Map<string, { count: number; last: number }>();
-  private readonly pendingByAddress = new Map<string, number>();
+  private readonly failures: FailureTracker;
+  private readonly pending: PendingHandshakes;
+  private readonly ownCwd: string;
+  private readonly cwdRoots: string[];
   private closing = false;
 
   constructor(readonly options: ExecAgentOptions) {
     checkKey(options.key);
     this.digest = options.digest ?? DEFAULT_DIGEST;
-    this.server = net.createServer((s) => this.onConnection(s));
+    this.failures = new FailureTracker(options.failureDelayMs);
+    this.pending = new PendingHandshakes(options.maxPending, options.maxPendingPerAddress);
+    [this.ownCwd] = resolveRoots([options.cwd ?? process.cwd()]);
+    this.cwdRoots = resolveRoots(options.allowCwd ?? []);
+    // a client's FIN is read as hanging up, but the exit frame can still be sent on our side
+    this.server = net.createServer({ allowHalfOpen: true }, (s) => this.onConnection(s));
   }
 
   /** Starts listening; resolves with the bound address. */
@@ -180,31 +150,13 @@ export class ExecAgent {
     if (n > this.stats.maxQueuedBytes) this.stats.maxQueuedBytes = n;
   }
 
-  private failureDelay(addr: string): number {
-    const f = this.failures.get(addr);
-    if (!f) return 0;
-    if (Date.now() - f.last > 15 * 60_000) {
-      this.failures.delete(addr);
-      return 0;
-    }
-    return (this.options.failureDelayMs ?? defaultFailureDelay)(f.count);
-  }
-
-  private recordFailure(addr: string): void {
-    this.stats.failedHandshakes++;
-    const f = this.failures.get(addr) ?? { count: 0, last: 0 };
-    f.count++;
-    f.last = Date.now();
-    this.failures.set(addr, f);
-    if (this.failures.size > 10_000) {
-      const oldest = this.failures.keys().next().value;
-      if (oldest !== undefined) this.failures.delete(oldest);
-    }
+  /** Failures currently remembered for a peer address (tests, diagnostics). */
+  failuresOf(addr: string): number {
+    return this.failures.count(addr);
   }
 
   private onConnection(socket: net.Socket): void {
-    const addr = socket.remoteAddress ?? '?';
-    if (this.closing || this.stats.pendingHandshakes >= MAX_PENDING_HANDSHAKES || (this.pendingByAddress.get(addr) ?? 0) >= MAX_PENDING_PER_ADDRESS) {
+    if (this.closing) {
       socket.destroy();
       return;
     }
@@ -222,46 +174,46 @@ export class ExecAgent {
     reader.setLimit(MAX_HANDSHAKE_BUFFER);
     const d = this.digest;
     const key = this.options.key;
-    this.stats.pendingHandshakes++;
-    this.pendingByAddress.set(addr, (this.pendingByAddress.get(addr) ?? 0) + 1);
-    let timer: NodeJS.Timeout | undefined;
-    let pending = true;
+    // beyond the caps, the oldest unauthenticated connection makes room: idle sockets cannot keep anyone out
+    let unregister: (() => void) | undefined = this.pending.add(addr, () => {
+      this.stats.evictedHandshakes++;
+      socket.destroy();
+    });
+    this.stats.pendingHandshakes = this.pending.size;
     const done = (): void => {
-      if (pending) {
-        pending = false;
-        this.stats.pendingHandshakes--;
-        const n = (this.pendingByAddress.get(addr) ?? 1) - 1;
-        if (n > 0) this.pendingByAddress.set(addr, n);
-        else this.pendingByAddress.delete(addr);
-      }
+      unregister?.();
+      unregister = undefined;
+      this.stats.pendingHandshakes = this.pending.size;
     };
+    let timer: NodeJS.Timeout | undefined = setTimeout(() => {
+      this.log(`handshake timeout from ${peer}`);
+      socket.destroy();
+    }, this.options.handshakeTimeoutMs ?? PROOF_DEADLINE_MS);
     try {
-      const delay = this.failureDelay(addr);
-      if (delay > 0) {
-        await new Promise((r) => setTimeout(r, delay));
-        if (socket.destroyed) return;
-      }
-      timer = setTimeout(() => {
-        this.log(`handshake timeout from ${peer}`);
-        socket.destroy();
-      }, this.options.handshakeTimeoutMs ?? 5000);
       const nonceA = newNonce();
       socket.write(nonceA);
       const proof = await reader.read(digestSize(d));
       if (!safeEqual(proof, clientProof(d, key, nonceA))) {
-        this.recordFailure(addr);
+        this.stats.failedHandshakes++;
+        const delay = this.failures.fail(addr);
         this.log(`refused ${peer}: wrong answer to the challenge`);
         this.audit({ peer, outcome: 'auth-failed' });
+        // only this connection's verdict waits (brute force slows down, other clients of that address do not)
+        if (delay > 0) {
+          clearTimeout(timer);
+          timer = undefined;
+          await new Promise((r) => setTimeout(r, delay));
+        }
         // nothing more is read from a refused peer, and its connection does not stay open
         closeSoon(socket, reader, Buffer.of(STATUS_REFUSED), 0);
         return;
       }
-      this.failures.delete(addr);
+      this.failures.succeed(addr);
+      done();
       socket.write(Buffer.of(STATUS_ACCEPTED));
       const nonceB = await reader.read(NONCE_BYTES);
       socket.write(agentProof(d, key, nonceA, nonceB));
       const sk = sessionKey(d, key, nonceA, nonceB);
-      done();
       reader.setLimit(MAX_FRAME_BUFFER);
       const session = new AgentSession(this, socket, reader, peer, sk, timer);
       timer = undefined;
@@ -269,7 +221,7 @@ export class ExecAgent {
       session.onEnd = () => this.sessions.delete(session);
       session.start();
     } catch (e) {
-      if (!(e instanceof PeerClosedError)) this.log(`handshake with ${peer} failed: ${(e as Error).message}`);
+      if (!(e instanceof PeerClosedError)) this.log(`handshake with ${peer} failed: ${errorMessage(e)}`);
       socket.destroy();
     } finally {
       done();
@@ -290,6 +242,11 @@ export class ExecAgent {
 
   get hasAllowlist(): boolean {
     return (this.options.allow?.length ?? 0) > 0;
+  }
+
+  /** A restricted agent chooses where commands run: it has an allowlist, or --allow-cwd was given. */
+  get restrictsCwd(): boolean {
+    return this.hasAllowlist || this.options.allowCwd !== undefined;
   }
 
   /** Whole-line match; the multiline flag is dropped so that ^ and $ cannot match at a newline inside the line. */
@@ -317,6 +274,27 @@ export class ExecAgent {
     return undefined;
   }
 
+  /** Where a request runs: a restricted agent only in its own directory or below an --allow-cwd root. */
+  placement(req: ExecRequest): { cwd: string | undefined } | { code: 'not-allowed' | 'spawn-failed'; message: string } {
+    if (this.restrictsCwd) {
+      const v = checkCwd(req.cwd, this.ownCwd, this.cwdRoots);
+      return v.ok ? { cwd: v.cwd ?? this.ownCwd } : { code: 'not-allowed', message: v.message };
+    }
+    if (req.cwd !== undefined && !isDirectory(req.cwd)) return { code: 'spawn-failed', message: `working directory not found: ${req.cwd}` };
+    return { cwd: req.cwd ?? this.options.cwd };
+  }
+
+  /** The command's environment: never the key's variable; for an allowlisted agent, repository config hooks off. */
+  environment(req: ExecRequest, marker: string): NodeJS.ProcessEnv {
+    return childEnv({
+      base: this.options.env ?? process.env,
+      drop: this.options.dropEnv ?? [],
+      hardened: this.hasAllowlist,
+      ...(req.env ? { extra: req.env } : {}),
+      marker,
+    });
+  }
+
   get commandTimeoutSec(): number | undefined {
     return this.options.timeoutSec;
   }
@@ -327,251 +305,6 @@ export class ExecAgent {
 
   get frameDigest(): ExecDigest {
     return this.digest;
-  }
-}
-
-class AgentSession {
-  onEnd: (() => void) | undefined;
-  private readonly writer: FrameWriter;
-  private readonly frames: FrameReader;
-  private child: ChildProcess | undefined;
-  private req: ExecRequest | undefined;
-  private acquired = false;
-  private finished = false;
-  private cancelled = false;
-  private timedOut = false;
-  private disconnected = false;
-  private startedAt = 0;
-  private killTimer: NodeJS.Timeout | undefined;
-  private cmdTimer: NodeJS.Timeout | undefined;
-  private paused = false;
-  private stdinPaused = false;
-
-  constructor(
-    private readonly agent: ExecAgent,
-    private readonly socket: net.Socket,
-    private readonly reader: SocketReader,
-    private readonly peer: string,
-    sk: Buffer,
-    private handshakeTimer: NodeJS.Timeout | undefined,
-  ) {
-    this.writer = new FrameWriter(agent.frameDigest, sk, DIR_AGENT_TO_CLIENT);
-    this.frames = new FrameReader(agent.frameDigest, sk, DIR_CLIENT_TO_AGENT, reader.queue);
-  }
-
-  start(): void {
-    this.socket.on('drain', () => this.onDrain());
-    this.reader.startFrames(
-      () => this.pump(),
-      () => this.onDisconnect(),
-    );
-  }
-
-  private pump(): void {
-    if (this.finished) return;
-    try {
-      for (let f = this.frames.next(); f; f = this.frames.next()) {
-        this.onFrame(f);
-        if (this.finished) return;
-      }
-    } catch (e) {
-      if (e instanceof ProtocolError) {
-        const code: AgentErrorCode = e.code === 'bad-mac' ? 'bad-mac' : e.code === 'bad-message' ? 'bad-request' : 'protocol';
-        this.agent.log(`session ${this.peer}: ${e.message}`);
-        this.fail(code, e.message, code === 'bad-mac' ? 'bad-mac' : 'bad-request');
-      } else {
-        throw e;
-      }
-    }
-  }
-
-  private send(header: Record<string, unknown> & { type: string }, body?: Buffer): boolean {
-    if (this.socket.destroyed || !this.socket.writable) return true;
-    let ok = true;
-    for (const part of this.writer.encode(header, body)) ok = this.socket.write(part);
-    this.agent.noteQueued(this.socket.writableLength);
-    return ok;
-  }
-
-  private onFrame(f: Frame): void {
-    if (!this.req) {
-      if (this.handshakeTimer) {
-        clearTimeout(this.handshakeTimer);
-        this.handshakeTimer = undefined;
-      }
-      const req = parseExecRequest(f.header);
-      this.req = req;
-      this.run(req, f.body);
-      return;
-    }
-    switch (f.header.type) {
-      case 'cancel':
-        this.cancelled = true;
-        this.terminate('SIGTERM');
-        break;
-      case 'stdin': {
-        const stdin = this.child?.stdin;
-        if (!stdin || stdin.destroyed || stdin.writableEnded) break;
-        if (f.body.length) stdin.write(f.body);
-        if (stdin.writableLength > this.agent.stats.maxStdinQueuedBytes) this.agent.stats.maxStdinQueuedBytes = stdin.writableLength;
-        if (f.header.eof === true) stdin.end();
-        else if (stdin.writableLength > STDIN_HIGH_WATER && !this.stdinPaused) {
-          // the command is not reading its stdin: stop reading the client until it does (bounded memory)
-          this.stdinPaused = true;
-          this.reader.pause();
-          const resume = (): void => {
-            if (!this.stdinPaused) return;
-            this.stdinPaused = false;
-            stdin.off('drain', resume);
-            stdin.off('close', resume);
-            this.reader.resume();
-          };
-          stdin.on('drain', resume);
-          stdin.on('close', resume);
-        }
-        break;
-      }
-      default:
-        throw new ProtocolError('bad-message', `unexpected "${f.header.type}" frame`);
-    }
-  }
-
-  private auditBase(): Omit<AuditRecord, 'time' | 'outcome'> {
-    const r = this.req;
-    return {
-      peer: this.peer,
-      ...(r?.command !== undefined ? { command: r.command } : {}),
-      ...(r?.argv ? { command: commandLine(r), argv: r.argv } : {}),
-      ...(r?.cwd ? { cwd: r.cwd } : {}),
-    };
-  }
-
-  private run(req: ExecRequest, stdin: Buffer): void {
-    const line = commandLine(req);
-    const refusal = this.agent.refusal(req);
-    if (refusal !== undefined) {
-      this.agent.log(`session ${this.peer}: not allowed: ${line}`);
-      this.fail('not-allowed', refusal, 'not-allowed');
-      return;
-    }
-    if (!this.agent.acquire()) {
-      this.fail('busy', 'the agent is running its maximum number of commands; try again later', 'busy');
-      return;
-    }
-    this.acquired = true;
-    this.startedAt = Date.now();
-    if (req.cwd !== undefined && !isDirectory(req.cwd)) {
-      this.fail('spawn-failed', `working directory not found: ${req.cwd}`, 'spawn-failed');
-      return;
-    }
-    let child: ChildProcess;
-    try {
-      child = spawnTree(req);
-    } catch (e) {
-      this.fail('spawn-failed', (e as Error).message, 'spawn-failed');
-      return;
-    }
-    this.child = child;
-    if (child.pid === undefined) {
-      child.once('error', (e) => this.fail('spawn-failed', e.message, 'spawn-failed'));
-      return;
-    }
-    this.agent.stats.commandsStarted++;
-    this.agent.log(`session ${this.peer}: pid ${child.pid}: ${line}`);
-    this.send({ type: 'started', pid: child.pid });
-    child.on('error', (e) => this.agent.log(`session ${this.peer}: ${e.message}`));
-    child.stdin?.on('error', () => undefined);
-    if (stdin.length) child.stdin?.write(stdin);
-    if (!req.stdinOpen) child.stdin?.end();
-    child.stdout?.on('data', (b: Buffer) => this.output('stdout', b));
-    child.stderr?.on('data', (b: Buffer) => this.output('stderr', b));
-    child.on('close', (code: number | null, signal: NodeJS.Signals | null) => this.onClose(code, signal));
-    const limits = [this.agent.commandTimeoutSec, req.timeout].filter((t): t is number => typeof t === 'number' && t > 0);
-    if (limits.length) {
-      this.cmdTimer = setTimeout(() => {
-        this.timedOut = true;
-        this.terminate('SIGTERM');
-      }, Math.min(Math.min(...limits) * 1000, MAX_TIMEOUT_MS));
-    }
-  }
-
-  private output(type: 'stdout' | 'stderr', b: Buffer): void {
-    let ok = true;
-    for (let off = 0; off < b.length; off += OUTPUT_CHUNK) ok = this.send({ type }, b.subarray(off, off + OUTPUT_CHUNK)) && ok;
-    if (!ok && !this.paused) {
-      this.paused = true;
-      this.child?.stdout?.pause();
-      this.child?.stderr?.pause();
-    }
-  }
-
-  private onDrain(): void {
-    if (!this.paused) return;
-    this.paused = false;
-    this.child?.stdout?.resume();
-    this.child?.stderr?.resume();
-  }
-
-  private onClose(code: number | null, signal: NodeJS.Signals | null): void {
-    if (this.finished) return;
-    const duration = Date.now() - this.startedAt;
-    this.send({ type: 'exit', code, signal, duration_ms: duration, timed_out: this.timedOut, cancelled: this.cancelled });
-    const outcome: AuditOutcome = this.disconnected ? 'disconnected' : this.timedOut ? 'timeout' : this.cancelled ? 'cancelled' : 'exit';
-    this.agent.audit({ ...this.auditBase(), outcome, exit_code: code, signal, duration_ms: duration, pid: this.child?.pid });
-    this.end();
-  }
-
-  /** Sends an error frame, audits, kills anything running and closes. */
-  private fail(code: AgentErrorCode, message: string, outcome: AuditOutcome): void {
-    if (this.finished) return;
-    this.send({ type: 'error', code, message });
-    this.agent.audit({ ...this.auditBase(), outcome, ...(this.child?.pid ? { pid: this.child.pid } : {}) });
-    if (this.child?.pid !== undefined) this.terminate('SIGKILL');
-    this.end();
-  }
-
-  private onDisconnect(): void {
-    if (this.finished) return;
-    this.disconnected = true;
-    // nobody reads the output any more: let the pipes drain so that 'close' can fire
-    this.paused = false;
-    this.child?.stdout?.resume();
-    this.child?.stderr?.resume();
-    if (this.child?.pid !== undefined) {
-      this.agent.log(`session ${this.peer}: client disconnected; killing pid ${this.child.pid}`);
-      this.terminate('SIGTERM');
-    } else if (!this.child) {
-      this.end();
-    }
-  }
-
-  /** Kills the process tree: `signal` now, SIGKILL after the grace period. */
-  terminate(signal: NodeJS.Signals): void {
-    const pid = this.child?.pid;
-    if (pid === undefined) {
-      if (!this.child) this.end();
-      return;
-    }
-    killTree(pid, signal);
-    if (signal !== 'SIGKILL' && !this.killTimer) {
-      this.killTimer = setTimeout(() => killTree(pid, 'SIGKILL'), this.agent.killGraceMs);
-      this.killTimer.unref();
-    }
-  }
-
-  private end(): void {
-    if (this.finished) return;
-    this.finished = true;
-    if (this.handshakeTimer) clearTimeout(this.handshakeTimer);
-    if (this.cmdTimer) clearTimeout(this.cmdTimer);
-    if (this.acquired) this.agent.release();
-    this.acquired = false;
-    if (this.stdinPaused) {
-      this.stdinPaused = false;
-      this.reader.resume();
-    }
-    closeSoon(this.socket, this.reader);
-    this.onEnd?.();
   }
 }
 

@@ -2,6 +2,7 @@
  * Programmatic remote-exec client: authenticates to an agent (and makes the agent prove the key before any
  * command leaves), runs one command and streams its output to callbacks with backpressure.
  */
+import { errorMessage } from '../../shared/errors';
 import * as net from 'node:net';
 import {
   DEFAULT_DIGEST,
@@ -178,7 +179,7 @@ export async function runRemote(opts: RemoteExecOptions, handlers: RemoteExecHan
   } catch (e) {
     socket?.destroy();
     if (e instanceof ExecClientError) throw e;
-    throw new ExecClientError('network', `${where}: ${(e as Error).message}`);
+    throw new ExecClientError('network', `${where}: ${errorMessage(e)}`);
   } finally {
     clearTimeout(timer);
     signal?.removeEventListener('abort', onAbortEarly);

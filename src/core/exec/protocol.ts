@@ -67,9 +67,22 @@ export function checkKey(key: Buffer): void {
 
 /** A key given as text (file contents or environment variable): UTF-8, one trailing newline ignored. */
 export function keyFromText(text: string): Buffer {
+  // U+FFFD is what a decoder leaves of bytes that are not UTF-8: that key would differ from the one on the other side
+  if (text.includes('\uFFFD')) throw new Error('the key is not valid UTF-8 text (a peer would see different bytes); use e.g. `openssl rand -hex 32`');
   const key = Buffer.from(text.replace(/\r?\n$/, ''), 'utf8');
   checkKey(key);
   return key;
+}
+
+/** A key read as bytes (a key file): must be valid UTF-8, exactly like the Python agent and client read it. */
+export function keyFromBytes(bytes: Uint8Array): Buffer {
+  let text: string;
+  try {
+    text = new TextDecoder('utf-8', { fatal: true, ignoreBOM: true }).decode(bytes);
+  } catch {
+    throw new Error('the key is not valid UTF-8 text (a peer would see different bytes); use e.g. `openssl rand -hex 32`');
+  }
+  return keyFromText(text);
 }
 
 export function hmac(digest: ExecDigest, key: Uint8Array, ...parts: Uint8Array[]): Buffer {

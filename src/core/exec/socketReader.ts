@@ -2,6 +2,26 @@
 import type { Socket } from 'node:net';
 import { ByteQueue } from './protocol';
 
+/** How long a finished or refused connection may stay open, once our last bytes are flushed, before it is cut. */
+const LINGER_MS = 5000;
+
+/** Closes our side gracefully, stops buffering the peer, and destroys the socket if the peer lingers. */
+export function closeSoon(socket: Socket, reader: SocketReader, last?: Buffer, lingerMs = LINGER_MS): void {
+  reader.discard();
+  if (socket.destroyed) return;
+  const onFinish = (): void => {
+    if (lingerMs <= 0) {
+      socket.destroy();
+      return;
+    }
+    const t = setTimeout(() => socket.destroy(), lingerMs);
+    t.unref();
+    socket.once('close', () => clearTimeout(t));
+  };
+  if (last) socket.end(last, onFinish);
+  else socket.end(onFinish);
+}
+
 export class PeerClosedError extends Error {
   constructor(override readonly cause?: Error) {
     super(cause ? cause.message : 'the peer closed the connection');

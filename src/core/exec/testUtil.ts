@@ -5,6 +5,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { ExecAgent, type AuditRecord, type ExecAgentOptions } from './agent';
 import { isProcessAlive } from './processTree';
+import { DIR_AGENT_TO_CLIENT, FrameWriter, NONCE_BYTES, STATUS_ACCEPTED, agentProof, clientProof, digestSize, hmac, newNonce, sessionKey } from './protocol';
 
 export const KEY = Buffer.from('test-key-0123456789-abcdef', 'utf8');
 
@@ -93,4 +94,85 @@ export async function waitFor(cond: () => boolean, what: string, timeoutMs = 800
 
 export function waitGone(pid: number): Promise<void> {
   return waitFor(() => !isProcessAlive(pid), `process ${pid} to be gone`);
+}
+
+/**
+ * An agent that holds KEY and answers any request with one given frame (e.g. an exit code a real process cannot
+ * have), then closes: for testing what clients make of what an agent says.
+ */
+export async function fakeAgent(reply: Record<string, unknown> & { type: string }): Promise<{ port: number; close(): Promise<void> }> {
+  const sockets = new Set<net.Socket>();
+  const server = net.createServer((s) => {
+    sockets.add(s);
+    s.on('error', () => undefined);
+    const nonceA = newNonce();
+    s.write(nonceA);
+    let got = Buffer.alloc(0);
+    let stage = 0;
+    s.on('data', (b: Buffer) => {
+      got = Buffer.concat([got, b]);
+      if (stage === 0 && got.length >= 32) {
+        stage = 1;
+        got = got.subarray(32); // the client's answer: this agent does not check it
+        s.write(Buffer.of(STATUS_ACCEPTED));
+      }
+      if (stage === 1 && got.length >= NONCE_BYTES) {
+        stage = 2;
+        const nonceB = got.subarray(0, NONCE_BYTES);
+        s.write(agentProof('sha256', KEY, nonceA, nonceB));
+        const w = new FrameWriter('sha256', sessionKey('sha256', KEY, nonceA, nonceB), DIR_AGENT_TO_CLIENT);
+        s.write(Buffer.concat(w.encode({ type: 'started', pid: 1 })));
+        s.end(Buffer.concat(w.encode(reply)));
+      }
+    });
+  });
+  await new Promise<void>((r) => server.listen(0, '127.0.0.1', () => r()));
+  return {
+    port: (server.address() as net.AddressInfo).port,
+    close: () =>
+      new Promise<void>((r) => {
+        for (const s of sockets) s.destroy();
+        server.close(() => r());
+      }),
+  };
+}
+
+/**
+ * Authenticates with KEY (sha256) like our client, sends one frame with this raw header (bytes, so that Python-only
+ * JSON such as NaN can be sent), optionally half-closes, and returns everything the agent sends after its proof.
+ */
+export function rawAuthenticated(port: number, header: Buffer, halfClose = false): Promise<Buffer> {
+  return new Promise((resolve, reject) => {
+    const s = net.connect({ port, host: '127.0.0.1', allowHalfOpen: true });
+    const chunks: Buffer[] = [];
+    let stage = 0;
+    let nonceA = Buffer.alloc(0);
+    const nonceB = newNonce();
+    const D = digestSize('sha256');
+    s.on('error', reject);
+    s.on('data', (b: Buffer) => {
+      chunks.push(b);
+      const all = Buffer.concat(chunks);
+      if (stage === 0 && all.length >= 32) {
+        stage = 1;
+        nonceA = all.subarray(0, 32);
+        s.write(clientProof('sha256', KEY, nonceA));
+      }
+      if (stage === 1 && all.length >= 33) {
+        stage = 2;
+        s.write(nonceB);
+      }
+      if (stage === 2 && all.length >= 33 + D) {
+        stage = 3;
+        const sk = sessionKey('sha256', KEY, nonceA, nonceB);
+        const len = Buffer.alloc(4);
+        len.writeInt32LE(header.length);
+        const seq = Buffer.alloc(8);
+        s.write(Buffer.concat([len, header, hmac('sha256', sk, Buffer.from('C'), seq, len, header)]));
+        if (halfClose) s.end();
+      }
+    });
+    s.on('end', () => s.end());
+    s.on('close', () => resolve(Buffer.concat(chunks).subarray(33 + D)));
+  });
 }

@@ -108,7 +108,7 @@ export function intFormat(fmt: string, what: string): IntFormat {
 }
 
 /** Parse `123`, `64K`, `64KiB`, `16M`, `1G` (binary units) into bytes. */
-function parseSize(text: string, what: string): number {
+export function parseSize(text: string, what: string): number {
   const m = /^(\d+)\s*(k|kb|kib|m|mb|mib|g|gb|gib)?$/i.exec(text.trim());
   if (!m) throw new FramingSpecError(`${what} must be a byte count like 1048576, 64K or 16M, got '${text}'`);
   const unit = (m[2] ?? '').toLowerCase();

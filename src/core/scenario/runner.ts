@@ -65,8 +65,9 @@ class Program {
   exitCode: number | null | undefined;
   private readyWaiter: (() => void) | undefined;
 
-  constructor(command: string, cwd: string, env: Record<string, string> | undefined, stdin: string | undefined) {
-    this.child = spawnTree({ command, cwd, env: { PYTHONUNBUFFERED: '1', ...env } });
+  /** `env`: the complete environment of the program */
+  constructor(command: string, cwd: string, env: NodeJS.ProcessEnv, stdin: string | undefined) {
+    this.child = spawnTree({ command, cwd }, env);
     const take = (d: Buffer) => {
       this.output = (this.output + d.toString('utf8')).slice(-OUTPUT_TAIL);
       this.readyWaiter?.();
@@ -135,7 +136,7 @@ export async function runScenario(sc: Scenario, opts: RunOptions = {}): Promise<
   const startProgram = async (port: number) => {
     if (!sc.spawn) return;
     const command = substituteEnv(sc.spawn.command, { ...env, PORT: String(port), HOST: sc.host });
-    program = new Program(command, sc.spawn.cwd, sc.spawn.env, sc.spawn.stdin);
+    program = new Program(command, sc.spawn.cwd, { ...env, PYTHONUNBUFFERED: '1', ...sc.spawn.env }, sc.spawn.stdin);
     if (sc.spawn.ready && !(await program.ready(sc.spawn.ready, sc.timeoutMs))) {
       throw new ChannelError(`the program '${command}' did not print a line matching ${sc.spawn.ready} within ${sc.timeoutMs / 1000} s${program.exitCode !== undefined ? ` (it exited with ${program.exitCode})` : ''}`, 'ESPAWN');
     }

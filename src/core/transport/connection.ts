@@ -21,7 +21,8 @@ import type {
 import { ConnectionHistory } from '../history';
 import { ConnectionCounters, now } from '../stats';
 import { SocketError } from '../errors';
-import { asFramingFailure, createFrameDecoder, normalizeFramingSpec, type FrameDecoder, type FramingFailure } from '../framing';
+import { normalizeFramingSpec, type FramingFailure } from '../framing';
+import { StreamDecoding, type UnfinishedFrame } from './decode';
 
 export interface ResolvedRegistryOptions {
   historyMaxBytes: number;
@@ -84,10 +85,8 @@ export abstract class Connection {
   private inChunkSeq = 0;
   private inFrameSeq = 0;
   private raw: boolean;
-  private decoder?: FrameDecoder;
-  /** stream offset of the decoder's first byte */
-  private decoderBase = 0;
-  private decoderFailed = false;
+  /** created on the first bytes after a (re)start; see decode.ts */
+  private decoding?: StreamDecoding;
   // outgoing stream
   protected outOffset = 0;
   private outChunkSeq = 0;
@@ -131,25 +130,32 @@ export abstract class Connection {
     if (this.closedAt !== undefined) info.closedAt = this.closedAt;
     if (this.closeReason !== undefined) info.closeReason = this.closeReason;
     if (this.error !== undefined) info.error = this.error;
+    this.addInfo(info);
     return info;
   }
+
+  /** fields only some kinds have (a TCP socket's send backlog…) */
+  protected addInfo(_info: ConnectionInfo): void {}
 
   // ---- framing ----------------------------------------------------------------------------
 
   /** switches the framing for bytes received from now on (throws on a bad spec) */
   setFraming(spec: string): void {
     const canonical = normalizeFramingSpec(spec);
+    this.resetDecoder();
     this.framing = canonical;
     this.raw = canonical === 'raw';
-    this.resetDecoder();
     if (this.children) for (const c of this.children.values()) if (!c.isClosed) c.setFraming(canonical);
   }
 
-  /** a new stream starts at the current offset (e.g. after a reconnect) */
-  protected resetDecoder(): void {
-    this.decoder = undefined;
-    this.decoderBase = this.inOffset;
-    this.decoderFailed = false;
+  /** a new stream starts at the current offset (e.g. after a reconnect); an unfinished frame is reported first */
+  protected resetDecoder(why = 'before the framing changed'): void {
+    this.endOfStream(why);
+    this.decoding = undefined;
+  }
+
+  private newDecoding(base: number): StreamDecoding {
+    return new StreamDecoding(this.framing, this.host.options.maxFrameSize, this.datagrams, base);
   }
 
   // ---- receive (hot path) ------------------------------------------------------------------
@@ -175,51 +181,16 @@ export abstract class Connection {
     host.recorded?.(len);
     if (this.raw) {
       this.emitInFrame(t, offset, offset + len, data, undefined, remote);
-    } else if (!this.decoderFailed) {
-      this.decode(t, data, remote);
-    }
-  }
-
-  /** non-raw framing: feeds the decoder (created on first use) and emits the frames it completes */
-  private decode(t: number, data: Buffer, remote: Endpoint | undefined): void {
-    const dec = (this.decoder ??= createFrameDecoder(this.framing, { maxFrameSize: this.host.options.maxFrameSize }));
-    const base = this.decoderBase;
-    let frames;
-    try {
-      frames = dec.push(data);
-    } catch (err) {
-      const f = asFramingFailure(err);
-      for (const fr of f.frames) this.emitInFrame(t, base + fr.start, base + fr.end, fr.payload, fr.header, remote);
-      this.framingFailed(f, base);
       return;
     }
-    for (let i = 0; i < frames.length; i++) {
-      const f = frames[i];
-      this.emitInFrame(t, base + f.start, base + f.end, f.payload, f.header, remote);
-    }
-    if (this.datagrams && dec.buffered > 0) {
-      // each datagram is decoded on its own: a frame cut short by the datagram's end is an error
-      const left = dec.buffered;
-      this.decoder = undefined;
-      this.decoderBase = this.inOffset;
-      const ev: ErrorEvent = {
-        id: this.id,
-        time: Date.now(),
-        code: 'INCOMPLETE_FRAME',
-        offset: this.inOffset - left,
-        message: `${this.id} (${this.label}): datagram of ${data.length} bytes ends inside a "${this.framing}" frame (${left} bytes left over)`,
-      };
-      this.host.error(ev);
-    }
+    const d = (this.decoding ??= this.newDecoding(offset));
+    if (d.failed) return;
+    const r = d.feed(offset, data, (payload, start, end, header) => this.emitInFrame(t, start, end, payload, header, remote));
+    if (r.failure) this.framingFailed(r.failure, r.failureBase!);
+    if (r.unfinished) this.emitUnfinished(r.unfinished, `: the datagram of ${len} bytes ends inside the frame`, remote);
   }
 
   private framingFailed(f: FramingFailure, base: number): void {
-    this.decoder = undefined;
-    if (this.datagrams) {
-      this.decoderBase = this.inOffset; // the next datagram starts afresh
-    } else {
-      this.decoderFailed = true;
-    }
     const offset = f.offset !== undefined ? base + f.offset : undefined;
     const at = offset !== undefined ? ` at stream offset ${offset}` : '';
     const ev: ErrorEvent = {
@@ -233,6 +204,36 @@ export abstract class Connection {
     if (offset !== undefined) ev.offset = offset;
     this.error = ev.message;
     this.host.error(ev);
+  }
+
+  /**
+   * No more bytes will complete the frame being decoded (the peer's FIN, a reset, a close, a new framing): its bytes
+   * are reported as a frame flagged `incomplete` and an INCOMPLETE_FRAME error, never dropped silently.
+   */
+  protected endOfStream(why: string): void {
+    const u = this.decoding?.takeUnfinished();
+    if (u) this.emitUnfinished(u, ` ${why}`);
+  }
+
+  private emitUnfinished(u: UnfinishedFrame, why: string, remote?: Endpoint): void {
+    const t = now();
+    const len = u.bytes.length;
+    const seq = this.inFrameSeq++;
+    const host = this.host;
+    const record = host.options.recordHistory;
+    if (record || host.frameEmitter.hasListeners) {
+      const frame: FrameRecord = { seq, direction: 'in', time: t, start: u.offset, end: u.offset + len, payload: u.bytes, incomplete: true };
+      if (remote) frame.remote = remote;
+      if (record) this.history().frames.push(frame);
+      host.frameEmitter.fire({ id: this.id, frame });
+    }
+    host.error({
+      id: this.id,
+      time: Date.now(),
+      code: 'INCOMPLETE_FRAME',
+      offset: u.offset,
+      message: `${this.id} (${this.label}): ${len} byte${len === 1 ? '' : 's'} of an unfinished "${this.framing}" frame at stream offset ${u.offset}${why}`,
+    });
   }
 
   private emitInFrame(t: number, start: number, end: number, payload: Buffer, header: Record<string, unknown> | undefined, remote: Endpoint | undefined): void {
@@ -313,14 +314,16 @@ export abstract class Connection {
 
   /** bytes the decoder holds for an unfinished frame */
   get decodeBuffered(): number {
-    return this.decoder?.buffered ?? 0;
+    return this.decoding?.buffered ?? 0;
   }
 
   /** Gives up the unfinished frame to free its bytes (memory budget); decoding stops as after a framing error. */
   abandonPartialFrame(message: string): void {
-    const dec = this.decoder;
-    if (!dec || dec.buffered === 0) return;
-    this.framingFailed({ code: 'FRAME_BUFFER_BUDGET', offset: dec.offset - dec.buffered, message, frames: [] }, this.decoderBase);
+    const d = this.decoding;
+    if (!d || d.buffered === 0) return;
+    const offset = d.unfinishedOffset;
+    d.fail();
+    this.framingFailed({ code: 'FRAME_BUFFER_BUDGET', offset: 0, message, frames: [] }, offset);
   }
 
   /** drops this connection's own history (not its children's) */
@@ -342,7 +345,7 @@ export abstract class Connection {
       return [...this.children.values()].flatMap((c) => c.redecode()).sort((a, b) => a.time - b.time);
     }
     const hist = this.hist;
-    this.resetDecoder();
+    this.decoding = undefined;
     this.inFrameSeq = 0;
     if (!hist) return [];
     const chunksIn = hist.chunks.toArray().filter((c) => c.direction === 'in');
@@ -357,39 +360,22 @@ export abstract class Connection {
     if (this.raw) {
       for (const c of chunksIn) push(c.time, c.offset, c.offset + c.data.length, c.data, undefined, c.remote);
     } else if (chunksIn.length > 0) {
-      let dec = createFrameDecoder(this.framing, { maxFrameSize: this.host.options.maxFrameSize });
-      let base = chunksIn[0].offset;
-      let failed = false;
+      const d = this.newDecoding(chunksIn[0].offset);
+      const unfinished = (u: UnfinishedFrame | undefined, t: number, remote: Endpoint | undefined): void => {
+        if (!u) return;
+        push(t, u.offset, u.offset + u.bytes.length, u.bytes, undefined, remote);
+        framesIn[framesIn.length - 1].incomplete = true;
+      };
       for (const c of chunksIn) {
-        if (this.datagrams && c.offset !== base + dec.offset) {
-          dec = createFrameDecoder(this.framing, { maxFrameSize: this.host.options.maxFrameSize });
-          base = c.offset;
-        }
-        let frames;
-        try {
-          frames = dec.push(c.data);
-        } catch (err) {
-          const f = asFramingFailure(err);
-          for (const fr of f.frames) push(c.time, base + fr.start, base + fr.end, fr.payload, fr.header, c.remote);
-          this.framingFailed(f, base);
-          if (!this.datagrams) {
-            failed = true;
-            break;
-          }
-          dec = createFrameDecoder(this.framing, { maxFrameSize: this.host.options.maxFrameSize });
-          base = c.offset + c.data.length;
-          continue;
-        }
-        for (const f of frames) push(c.time, base + f.start, base + f.end, f.payload, f.header, c.remote);
-        if (this.datagrams && dec.buffered > 0) {
-          dec = createFrameDecoder(this.framing, { maxFrameSize: this.host.options.maxFrameSize });
-          base = c.offset + c.data.length;
-        }
+        const r = d.feed(c.offset, c.data, (payload, start, end, header) => push(c.time, start, end, payload, header, c.remote));
+        if (r.failure) this.framingFailed(r.failure, r.failureBase!);
+        unfinished(r.unfinished, c.time, c.remote);
+        if (d.failed) break;
       }
-      if (!failed && !this.datagrams && base + dec.offset === this.inOffset) {
-        this.decoder = dec; // carries a partial frame on into the live stream
-        this.decoderBase = base;
-      }
+      const last = chunksIn[chunksIn.length - 1];
+      if (this.isClosed) unfinished(d.takeUnfinished(), last.time, last.remote);
+      // the live decoder carries a partial frame (or its failure) on into the live stream
+      else if (d.failed || (!this.datagrams && d.end === this.inOffset)) this.decoding = d;
     }
     const merged = [...framesOut, ...framesIn].sort((a, b) => a.time - b.time);
     hist.frames.replace(merged);
@@ -418,7 +404,8 @@ export abstract class Connection {
     this.state = 'closed';
     this.closedAt = Date.now();
     this.closeReason = reason;
-    this.decoder = undefined;
+    this.endOfStream(reason === 'reset' ? 'when the connection was reset' : reason === 'fin' ? 'when the peer closed the connection' : 'when the connection closed');
+    this.decoding = undefined;
     this.host.closed(this);
   }
 }

@@ -270,9 +270,11 @@ sk.sendto(b'c\\nunfinished', addr)
 sk.sendto(b'd\\n', addr)
 `;
     await runPython(py, [String(sock.local!.port)]);
-    await waitFor(() => frames.length === 4);
-    assert.deepEqual(frames.map((f) => f.frame.payload.toString()), ['a', 'b', 'c', 'd']);
-    assert.deepEqual(frames.map((f) => [f.frame.start, f.frame.end]), [[0, 2], [2, 5], [5, 7], [17, 19]]);
+    await waitFor(() => frames.length === 5);
+    // the unfinished frame's bytes are not dropped: a frame flagged incomplete carries them
+    assert.deepEqual(frames.map((f) => f.frame.payload.toString()), ['a', 'b', 'c', 'unfinished', 'd']);
+    assert.deepEqual(frames.map((f) => [f.frame.start, f.frame.end]), [[0, 2], [2, 5], [5, 7], [7, 17], [17, 19]]);
+    assert.deepEqual(frames.map((f) => f.frame.incomplete === true), [false, false, false, true, false]);
     assert.equal(errors.length, 1);
     assert.equal(errors[0].code, 'INCOMPLETE_FRAME');
     assert.equal(errors[0].offset, 7);

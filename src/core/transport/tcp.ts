@@ -3,7 +3,7 @@
  * `tcp-client` with a connect timeout and optional reconnect with exponential backoff.
  */
 import * as net from 'node:net';
-import type { CloseReason, Endpoint, TcpConnectOptions, TcpListenOptions } from '../types';
+import type { CloseReason, ConnectionInfo, Endpoint, TcpConnectOptions, TcpListenOptions } from '../types';
 import { errorCode } from '../../shared/errors';
 import { formatEndpoint, formatHostPort } from '../../shared/format';
 import { connectTimeoutError, notConnectedError, SocketError, toSocketError } from '../errors';
@@ -13,6 +13,8 @@ import { Connection, type ConnectionHost, endpointOf } from './connection';
 const CLOSE_GRACE_MS = 2000;
 /** keep-alive: idle time before the first probe (the system default is often 2 hours) */
 const KEEPALIVE_IDLE_MS = 5000;
+/** replies (SendOptions.reply): reading pauses while more than this many bytes wait to be sent */
+export const REPLY_HIGH_WATER_MARK = 1024 * 1024;
 
 function localOf(s: net.Socket): Endpoint | undefined {
   return endpointOf(s.localAddress, s.localPort, s.localFamily);
@@ -31,6 +33,29 @@ export abstract class TcpSocketConnection extends Connection {
   protected localClose = false;
   private closeWaiters: Array<() => void> = [];
   private graceTimer?: NodeJS.Timeout;
+  private readingHeld = false;
+
+  protected override addInfo(info: ConnectionInfo): void {
+    const s = this.socket;
+    if (!s) return;
+    info.queuedOut = s.writableLength;
+    if (this.readingHeld) info.readingPaused = true;
+  }
+
+  /**
+   * A reply was queued: while more than REPLY_HIGH_WATER_MARK bytes wait to be sent, stop reading from the peer
+   * (TCP flow control then slows its sending); reading resumes once everything queued is sent.
+   */
+  holdReadingIfBacklogged(): void {
+    const s = this.socket;
+    if (!s || s.destroyed || this.readingHeld || s.writableLength <= REPLY_HIGH_WATER_MARK) return;
+    this.readingHeld = true;
+    s.pause();
+    s.once('drain', () => {
+      this.readingHeld = false;
+      if (!s.destroyed) s.resume();
+    });
+  }
 
   /** wires a connected socket to this connection */
   protected attach(socket: net.Socket): void {
@@ -48,6 +73,7 @@ export abstract class TcpSocketConnection extends Connection {
 
   private onEnd(): void {
     this.sawFin = true;
+    this.endOfStream('when the peer closed its side (FIN)');
     if (this.state === 'open') this.setState('half-closed');
   }
 
@@ -71,6 +97,7 @@ export abstract class TcpSocketConnection extends Connection {
     }
     if (socket !== this.socket) return;
     const reason: CloseReason = this.localClose ? 'local' : this.sawReset ? 'reset' : this.sawError ? 'error' : this.sawFin ? 'fin' : 'local';
+    this.endOfStream(reason === 'reset' ? 'when the connection was reset' : reason === 'error' ? 'when the connection failed' : 'when the connection closed');
     this.socketClosed(reason);
   }
 
@@ -369,7 +396,7 @@ export class TcpClientConnection extends TcpSocketConnection {
           }
           this.attempt = 0;
           this.error = undefined;
-          this.resetDecoder();
+          this.resetDecoder('when the connection dropped');
           this.setState('open');
         },
         (err: SocketError) => {

@@ -11,11 +11,15 @@ import { errorCode } from '../../shared/errors';
 import { formatEndpoint } from '../../shared/format';
 import { datagramTooLargeError, notConnectedError, SocketError, toSocketError, UDP_MAX_IPV4, UDP_MAX_IPV6 } from '../errors';
 import { Connection, type ConnectionHost, endpointOf } from './connection';
+import { UdpDropWatch } from './udpDrops';
 
 /** the largest payload one datagram to `address` may carry */
 export function udpMaxPayload(address: string): number {
   return net.isIPv6(address) && !address.toLowerCase().startsWith('::ffff:') ? UDP_MAX_IPV6 : UDP_MAX_IPV4;
 }
+
+/** replies (SendOptions.reply) are refused while this many bytes of datagrams wait to be sent */
+export const UDP_REPLY_HIGH_WATER_MARK = 1024 * 1024;
 
 /** most udp-peer children kept per socket; beyond that the least recently active one is closed */
 const MAX_UDP_PEERS = 4096;
@@ -57,6 +61,9 @@ export class UdpConnection extends Connection {
   /** open peers by "address|port" */
   private readonly peers = new Map<string, UdpPeerConnection>();
   private closing?: Promise<void>;
+  /** bytes of datagrams handed to send() whose callback has not come yet */
+  private queued = 0;
+  private dropWatch?: UdpDropWatch;
 
   constructor(host: ConnectionHost, id: string, private readonly options: UdpBindOptions, framing: string, encoding: string) {
     super(host, id, framing, encoding);
@@ -76,7 +83,7 @@ export class UdpConnection extends Connection {
     const o = this.options;
     const address = o.host ?? (this.socketType === 'udp6' ? '::1' : '127.0.0.1');
     return new Promise((resolve, reject) => {
-      const socket = dgram.createSocket({ type: this.socketType });
+      const socket = dgram.createSocket({ type: this.socketType, ...(o.recvBufferSize !== undefined ? { recvBufferSize: o.recvBufferSize } : {}) });
       this.socket = socket;
       const onBindError = (e: Error): void => {
         socket.removeListener('listening', onListening);
@@ -93,6 +100,7 @@ export class UdpConnection extends Connection {
         const a = socket.address();
         this.local = endpointOf(a.address, a.port, a.family);
         this.label = o.label ?? formatEndpoint(this.local) ?? '?';
+        this.watchDrops(socket, a.port);
         if (o.broadcast) {
           try {
             socket.setBroadcast(true);
@@ -114,6 +122,25 @@ export class UdpConnection extends Connection {
         reject(toSocketError(e, 'bind', address, o.port));
       }
     });
+  }
+
+  private watchDrops(socket: dgram.Socket, port: number): void {
+    const w = new UdpDropWatch(port, (added, total) => {
+      this.counters.dropsIn = total;
+      let size = '';
+      try {
+        size = ` (${socket.getRecvBufferSize()} bytes)`;
+      } catch {
+        // closed meanwhile
+      }
+      this.host.error({
+        id: this.id,
+        time: Date.now(),
+        code: 'UDP_RECEIVE_DROPS',
+        message: `${this.id} (${this.label}): the kernel dropped ${added} datagram${added === 1 ? '' : 's'} (${total} since bound): the receive buffer${size} was full; read faster or use a larger recvBufferSize (--recv-buffer)`,
+      });
+    });
+    if (w.start()) this.dropWatch = w;
   }
 
   private onSocketError(e: Error): void {
@@ -170,16 +197,25 @@ export class UdpConnection extends Connection {
     if (wire.length > max) return Promise.reject(datagramTooLargeError(wire.length, max));
     const s = this.socket;
     if (!s || this.isClosed) return Promise.reject(notConnectedError(this.id, this.label, this.state));
+    this.queued += wire.length;
     return new Promise((resolve, reject) => {
       try {
         s.send(wire, to.port, to.address, (err) => {
+          this.queued -= wire.length;
           if (err) reject(toSocketError(err, 'send', to.address, to.port));
           else resolve();
         });
       } catch (e) {
+        this.queued -= wire.length;
         reject(toSocketError(e, 'send', to.address, to.port));
       }
     });
+  }
+
+  /** a reply now would wait behind more than UDP_REPLY_HIGH_WATER_MARK bytes: the error to refuse it with */
+  replyRefused(): SocketError | undefined {
+    if (this.queued <= UDP_REPLY_HIGH_WATER_MARK) return undefined;
+    return new SocketError('ENOBUFS', `${this.id} (${this.label}): reply not sent: ${this.queued} bytes of earlier datagrams still wait to be sent (ENOBUFS)`, { syscall: 'send' });
   }
 
   write(): Promise<void> {
@@ -199,6 +235,8 @@ export class UdpConnection extends Connection {
       };
       const s = this.socket;
       if (!s) return done();
+      this.dropWatch?.stop();
+      this.dropWatch = undefined;
       try {
         s.close(done);
       } catch {

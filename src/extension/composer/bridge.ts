@@ -290,6 +290,7 @@ export class ComposerBridge implements Disposable {
     }
     const remote = formatEndpoint(f.remote);
     if (remote) item.remote = remote;
+    if (f.incomplete) item.incomplete = true;
     const note = this.o.annotate(conn, f);
     if (note !== undefined) item.note = note;
     return item;

@@ -222,6 +222,33 @@ sk.close()`,
     assert.equal(cleared.batch.frames.length + cleared.chunks.length, 0);
   });
 
+  it('an unfinished last frame at FIN reaches the webview flagged incomplete, with its bytes and offset', async () => {
+    const server = await registry.listenTcp({ port: 0, framing: 'line' });
+    await host.handle({ type: 'ready' });
+    const py = python(
+      `import socket, sys
+sk = socket.socket()
+sk.connect(('127.0.0.1', int(sys.argv[1])))
+sk.sendall('完整\\n半截'.encode('utf-8'))
+sk.close()`,
+      [String(server.local?.port)],
+    );
+    await py.done;
+    const frames = await waitFor(() => {
+      const fs = of('data').flatMap((d) => d.batch.frames.map((f) => ({ f, bytes: d.batch.bytes })));
+      return fs.length >= 2 ? fs : undefined;
+    });
+    assert.deepEqual(
+      frames.map(({ f }) => [f.text, f.start, f.end, f.incomplete === true]),
+      [
+        ['完整', 0, 7, false],
+        ['半截', 7, 13, true],
+      ],
+    );
+    const { f, bytes } = frames[1];
+    assert.equal(Buffer.from(bytes.subarray(f.dataOffset, f.dataOffset + f.dataLength)).toString(), '半截');
+  });
+
   it('sends over UDP to a peer and to a typed destination; a UDP socket without one is refused', async () => {
     const udp = await registry.bindUdp({ port: 0 });
     await host.handle({ type: 'ready' });

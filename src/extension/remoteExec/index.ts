@@ -38,16 +38,23 @@ export interface AddAgentOptions {
   label?: string;
   /** for automation only; interactively the key is typed into a password box */
   key?: string;
+  /**
+   * for automation that adds an agent together with its key: it vouches for the agent, so Run Command does not ask
+   * before the first command (the key's holder can run commands there anyway)
+   */
+  confirmed?: boolean;
 }
 
-/** `socketDebugger.remoteExec.runCommand` options; resolves with the outcome once the command has ended. */
+/**
+ * `socketDebugger.remoteExec.runCommand` options; resolves with the outcome once the command has ended. Nothing in
+ * them skips a question: without `agentId` the user picks the agent (even the only one), and the first command
+ * sent to an agent the user has not confirmed is always shown in a modal confirmation.
+ */
 export interface RunCommandOptions {
   agentId?: string;
   command?: string;
   cwd?: string;
   timeoutSec?: number;
-  /** skip the first-use confirmation (automation that already asked the user) */
-  confirmed?: boolean;
 }
 
 export interface RunCommandOutcome {
@@ -104,7 +111,7 @@ export function registerRemoteExec(context: vscode.ExtensionContext, host: Remot
       else if (picked === startLocal) await vscode.commands.executeCommand(REMOTE_EXEC_COMMANDS.startLocalAgent);
       return undefined;
     }
-    if (agents.length === 1) return agents[0];
+    // even a single agent is picked by the user: a command given by a caller never lands somewhere silently
     const items = agents.map((a) => ({ label: agentLabel(a), description: agentDescription(a), agent: a }));
     return (await vscode.window.showQuickPick(items, { placeHolder, ignoreFocusOut: true }))?.agent;
   };
@@ -199,6 +206,7 @@ export function registerRemoteExec(context: vscode.ExtensionContext, host: Remot
       return undefined;
     }
     const record = await store.add({ host: hostName, port, digest, encoding, ...(opts.label ? { label: opts.label } : {}) }, key);
+    if (opts.confirmed === true) await store.markConfirmed(record.id);
     log?.info(`remote exec: added agent ${agentAddress(record)} (digest ${digest})`);
     return record.id;
   };
@@ -240,7 +248,7 @@ export function registerRemoteExec(context: vscode.ExtensionContext, host: Remot
     }
     const command = opts.command ?? (await pickCommand());
     if (!command) return undefined;
-    if (!agent.confirmed && !opts.confirmed) {
+    if (!agent.confirmed) {
       const run = vscode.l10n.t('Run');
       const answer = await vscode.window.showWarningMessage(
         vscode.l10n.t('Run commands on the agent at {0}?', agentAddress(agent)),

@@ -17,6 +17,13 @@ export interface RemoteRunOutcome {
 }
 
 const MAX_KEPT = 1024 * 1024;
+/**
+ * Output characters handed to the terminal before the next chunk waits for a turn of the event loop. A
+ * Pseudoterminal has no flow-control signal, and each write is queued for the renderer at once: waiting here holds
+ * the remote output in the agent's pipes (runRemote stops reading while a handler's promise is pending) instead of
+ * in the extension host's memory.
+ */
+const WRITE_BUDGET = 64 * 1024;
 const RED = '\x1b[31m';
 const GREEN = '\x1b[32m';
 const DIM = '\x1b[2m';
@@ -34,6 +41,7 @@ export class RemoteExecPty implements vscode.Pseudoterminal {
   private readonly abort = new AbortController();
   private finished = false;
   private kept = '';
+  private unflushed = 0;
   private resolveDone!: (o: RemoteRunOutcome) => void;
   /** settles when the command has ended (or failed to start) */
   readonly done = new Promise<RemoteRunOutcome>((r) => (this.resolveDone = r));
@@ -47,6 +55,14 @@ export class RemoteExecPty implements vscode.Pseudoterminal {
   private write(text: string): void {
     if (this.kept.length < MAX_KEPT) this.kept += text.slice(0, MAX_KEPT - this.kept.length);
     this.writeEmitter.fire(toTerminal(text));
+    this.unflushed += text.length;
+  }
+
+  /** Backpressure for runRemote: past the budget, the next output waits until the event loop has had a turn. */
+  private paced(): Promise<void> | undefined {
+    if (this.unflushed < WRITE_BUDGET) return undefined;
+    this.unflushed = 0;
+    return new Promise<void>((resolve) => setImmediate(resolve));
   }
 
   open(): void {
@@ -62,10 +78,14 @@ export class RemoteExecPty implements vscode.Pseudoterminal {
       const result = await runRemote(
         { ...this.options, signal: this.abort.signal },
         {
-          onStdout: (b) => this.write(out.write(b)),
+          onStdout: (b) => {
+            this.write(out.write(b));
+            return this.paced();
+          },
           onStderr: (b) => {
             const t = err.write(b);
             if (t) this.write(`${RED}${t}${RESET}`);
+            return this.paced();
           },
         },
       );

@@ -63,9 +63,9 @@ describe('remote exec commands', function () {
   it('Add Agent (key in SecretStorage) → Run Command against an agent; Forget Agent deletes it', async () => {
     const { agent, port } = await startTestAgent();
     try {
-      const id = await vscode.commands.executeCommand<string>(C.addAgent, { host: '127.0.0.1', port, digest: 'sha256', key: KEY, label: 'test agent' });
+      const id = await vscode.commands.executeCommand<string>(C.addAgent, { host: '127.0.0.1', port, digest: 'sha256', key: KEY, label: 'test agent', confirmed: true });
       assert.ok(id);
-      const outcome = await vscode.commands.executeCommand<RunCommandOutcome>(C.runCommand, { agentId: id, command: 'printf "%s" ok', confirmed: true });
+      const outcome = await vscode.commands.executeCommand<RunCommandOutcome>(C.runCommand, { agentId: id, command: 'printf "%s" ok' });
       assert.equal(outcome.exitCode, 0);
       assert.match(outcome.output, /ok/);
       assert.equal(await vscode.commands.executeCommand<boolean>(C.forgetAgent, { agentId: id }), true);
@@ -79,8 +79,8 @@ describe('remote exec commands', function () {
     const { agent, port } = await startTestAgent();
     const marker = path.join(tmp, 'wrong-key');
     try {
-      const id = await vscode.commands.executeCommand<string>(C.addAgent, { host: '127.0.0.1', port, digest: 'sha256', key: 'not-the-right-key-at-all' });
-      const outcome = await vscode.commands.executeCommand<RunCommandOutcome>(C.runCommand, { agentId: id, command: `touch ${marker}`, confirmed: true });
+      const id = await vscode.commands.executeCommand<string>(C.addAgent, { host: '127.0.0.1', port, digest: 'sha256', key: 'not-the-right-key-at-all', confirmed: true });
+      const outcome = await vscode.commands.executeCommand<RunCommandOutcome>(C.runCommand, { agentId: id, command: `touch ${marker}` });
       assert.match(outcome.error ?? '', /refused the key/);
       assert.equal(fs.existsSync(marker), false);
       await vscode.commands.executeCommand(C.forgetAgent, { agentId: id });
@@ -96,8 +96,8 @@ describe('remote exec commands', function () {
       if (m) pids.push(Number(m[1]));
     });
     try {
-      const id = await vscode.commands.executeCommand<string>(C.addAgent, { host: '127.0.0.1', port, digest: 'sha256', key: KEY, label: 'cancel agent' });
-      const running = vscode.commands.executeCommand<RunCommandOutcome>(C.runCommand, { agentId: id, command: 'sleep 300', confirmed: true });
+      const id = await vscode.commands.executeCommand<string>(C.addAgent, { host: '127.0.0.1', port, digest: 'sha256', key: KEY, label: 'cancel agent', confirmed: true });
+      const running = vscode.commands.executeCommand<RunCommandOutcome>(C.runCommand, { agentId: id, command: 'sleep 300' });
       await waitFor('the command to start', () => pids.length === 1);
       const terminal = await waitFor('the terminal', () => vscode.window.terminals.find((t) => t.name === 'Remote Exec: cancel agent'));
       terminal.sendText('\x03', false);
@@ -107,6 +107,83 @@ describe('remote exec commands', function () {
       terminal.dispose();
       await vscode.commands.executeCommand(C.forgetAgent, { agentId: id });
     } finally {
+      await agent.close();
+    }
+  });
+});
+
+/** Replaces a vscode.window function for the duration of `body` (the extension host shares this API object). */
+async function withStub<T>(name: 'showWarningMessage' | 'showQuickPick', stub: (...args: unknown[]) => Promise<unknown>, body: () => Thenable<T>): Promise<T> {
+  const w = vscode.window as unknown as Record<string, unknown>;
+  const original = w[name];
+  w[name] = stub;
+  try {
+    return await body();
+  } finally {
+    w[name] = original;
+  }
+}
+
+describe('remote exec: a caller cannot skip the user', function () {
+  this.timeout(30_000);
+  before(assertWired);
+
+  it('runCommand({confirmed: true}) still asks before the first command to an agent, and nothing runs on "no"', async () => {
+    const { agent, port } = await startTestAgent();
+    const id = await vscode.commands.executeCommand<string>(C.addAgent, { host: '127.0.0.1', port, digest: 'sha256', key: KEY, label: 'unconfirmed agent' });
+    try {
+      const asked: unknown[][] = [];
+      const outcome = await withStub(
+        'showWarningMessage',
+        (...args) => {
+          asked.push(args);
+          return Promise.resolve(undefined); // the user closes the dialog
+        },
+        () => vscode.commands.executeCommand(C.runCommand, { agentId: id, command: 'echo should-not-run', confirmed: true }),
+      );
+      assert.equal(outcome, undefined);
+      assert.equal(asked.length, 1, 'the first-use confirmation');
+      assert.match(String(asked[0][0]), /127\.0\.0\.1/);
+      assert.match(JSON.stringify(asked[0][1]), /should-not-run/);
+      assert.equal(agent.stats.commandsStarted, 0);
+    } finally {
+      await vscode.commands.executeCommand(C.forgetAgent, { agentId: id });
+      await agent.close();
+    }
+  });
+
+  it('runCommand({command}) without agentId lets the user pick the agent even when there is only one', async () => {
+    const { agent, port } = await startTestAgent();
+    const id = await vscode.commands.executeCommand<string>(C.addAgent, { host: '127.0.0.1', port, digest: 'sha256', key: KEY, label: 'only agent', confirmed: true });
+    try {
+      const offered: unknown[] = [];
+      const outcome = await withStub(
+        'showQuickPick',
+        (items) => {
+          offered.push(items);
+          return Promise.resolve(undefined); // the user dismisses the picker
+        },
+        () => vscode.commands.executeCommand(C.runCommand, { command: 'echo should-not-run' }),
+      );
+      assert.equal(outcome, undefined);
+      assert.equal(offered.length, 1, 'the agent picker');
+      assert.equal(agent.stats.commandsStarted, 0);
+    } finally {
+      await vscode.commands.executeCommand(C.forgetAgent, { agentId: id });
+      await agent.close();
+    }
+  });
+
+  it('8 MB of output pass through the paced terminal writes, and the command ends normally', async () => {
+    const { agent, port } = await startTestAgent();
+    const id = await vscode.commands.executeCommand<string>(C.addAgent, { host: '127.0.0.1', port, digest: 'sha256', key: KEY, label: 'bulk agent', confirmed: true });
+    try {
+      const outcome = await vscode.commands.executeCommand<RunCommandOutcome>(C.runCommand, { agentId: id, command: 'head -c 8000000 /dev/zero | tr "\\0" a; echo; echo end' });
+      assert.equal(outcome.exitCode, 0);
+      assert.equal(outcome.output.length, 1024 * 1024, 'the kept output is capped');
+    } finally {
+      for (const t of vscode.window.terminals.filter((t) => t.name === 'Remote Exec: bulk agent')) t.dispose();
+      await vscode.commands.executeCommand(C.forgetAgent, { agentId: id });
       await agent.close();
     }
   });
@@ -131,5 +208,21 @@ describe('[restricted] remote exec in restricted mode', function () {
       await agent.close();
     }
     for (const c of manifestCommands()) assert.equal(c.enablement, 'isWorkspaceTrusted');
+  });
+});
+
+describe('[restricted] workspace settings that matter are ignored in restricted mode', () => {
+  it('a workspace cannot make listeners bind all interfaces or allow broadcast (restrictedConfigurations)', () => {
+    assert.equal(vscode.workspace.isTrusted, false);
+    const cfg = vscode.workspace.getConfiguration('socketDebugger');
+    // scripts/vscode-test.mjs puts defaultHost 0.0.0.0, udp.broadcast true and displayMode hex in the untrusted
+    // workspace's .vscode/settings.json: the unrestricted setting is read from there, the restricted ones are not
+    assert.equal(cfg.get('displayMode'), 'hex', 'the workspace settings file is read');
+    assert.equal(cfg.get('defaultHost'), '127.0.0.1');
+    assert.equal(cfg.get('udp.broadcast'), false);
+    const pkg = JSON.parse(fs.readFileSync(path.join(extensionPath(), 'package.json'), 'utf8')) as {
+      capabilities: { untrustedWorkspaces: { restrictedConfigurations: string[] } };
+    };
+    assert.ok(pkg.capabilities.untrustedWorkspaces.restrictedConfigurations.includes('socketDebugger.defaultHost'));
   });
 });

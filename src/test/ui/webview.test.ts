@@ -203,4 +203,18 @@ describe('UI: the composer webview against the real host (no workbench)', functi
     await page.locator('#wire', { hasText: '0a 00 00 00 64 72 61 66 74' }).waitFor();
     assert.equal(await page.locator('#history option').count(), saved.sent.length + 1, 'the valid history entries, plus the placeholder');
   });
+
+  it('marks the unfinished last frame of a client that closed inside it (warning icon, localized label)', async () => {
+    const server = registry.list().find((c) => c.kind === 'tcp-server');
+    const other = net.connect(server?.local?.port ?? 0, '127.0.0.1');
+    await new Promise((r) => other.once('connect', r));
+    // one whole frame, then 4 + 3 bytes of a 9-byte frame, then FIN
+    other.end(Buffer.concat([frame('done'), frame('cut short').subarray(0, 7)]));
+    await page.locator('#filter').fill('');
+    const row = page.locator('#log .log-row.incomplete');
+    await row.waitFor();
+    assert.match((await row.getAttribute('aria-label')) ?? '', /^7 bytes of an unfinished frame on /);
+    assert.equal(await row.locator('.c-dir.codicon-warning').count(), 1);
+    other.destroy();
+  });
 });

@@ -1,6 +1,7 @@
 /**
  * `--rules FILE` for `tcp listen` and `udp bind`: a protocol file's auto-reply rules answer received frames,
  * frames that fit a message layout are shown with their fields and checksum mark, and auto-replies are logged.
+ * Auto-replies are sent as replies (SendOptions.reply): a client that does not read pauses reading, as with --echo.
  */
 import type { OptionDefs, ParsedArgs } from '../args';
 import { optString } from '../args';

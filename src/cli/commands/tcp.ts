@@ -97,7 +97,7 @@ async function tcpListen(argv: string[], ctx: CommandContext): Promise<number> {
       if (f.incomplete) return s.unfinished(e.id, f.payload, { peer, time: f.time, offset: f.start });
       const last = s.received(e.id, f.payload, { peer, header: f.header, time: f.time, offset: f.start });
       answer?.({ id: e.id }, f.payload);
-      rules?.onFrame(s, e.id, f.payload, f.header, { send: (p) => reg.send(e.id, p, { framing: rules.sendFraming }), close: () => reg.close(e.id) });
+      rules?.onFrame(s, e.id, f.payload, f.header, { send: (p) => reg.send(e.id, p, { framing: rules.sendFraming, reply: true }), close: () => reg.close(e.id) });
       if (last) s.finish(EXIT_OK);
     }),
   );

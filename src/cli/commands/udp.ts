@@ -77,7 +77,7 @@ async function udpBind(argv: string[], ctx: CommandContext): Promise<number> {
       const peer = formatEndpoint(remote) ?? e.id;
       const last = s.received(e.id, e.frame.payload, { peer, time: e.frame.time, datagram: true, offset: e.frame.start });
       if (answer) answer(remote && socketId !== undefined ? { id: socketId, to: { address: remote.address, port: remote.port } } : { id: e.id }, e.frame.payload);
-      const to = remote && socketId !== undefined ? { id: socketId, opts: { to: { address: remote.address, port: remote.port } } } : { id: e.id, opts: {} };
+      const to = remote && socketId !== undefined ? { id: socketId, opts: { to: { address: remote.address, port: remote.port }, reply: true } } : { id: e.id, opts: { reply: true } };
       rules?.onFrame(s, peer, e.frame.payload, undefined, { send: (p) => reg.send(to.id, p, to.opts), close: async () => undefined });
       if (last) s.finish(EXIT_OK);
     }),

@@ -52,7 +52,7 @@ export class ProtocolAttachments implements vscode.Disposable {
         const key = info?.kind === 'udp' && remote ? `${e.id}/${remote.address}:${remote.port}` : e.id;
         const sendFraming = a.file.model.sendFraming;
         const hit = a.responder.handle(key, e.frame.payload, e.frame.header, {
-          send: (p) => registry.send(e.id, p, { ...to, ...(sendFraming !== info?.framing ? { framing: sendFraming } : {}) }),
+          send: (p) => registry.send(e.id, p, { ...to, reply: true, ...(sendFraming !== info?.framing ? { framing: sendFraming } : {}) }),
           close: () => (info?.kind === 'udp' || info?.kind === 'udp-peer' ? Promise.resolve() : registry.close(e.id)),
         });
         if (hit) this.changed.fire(undefined);

@@ -100,7 +100,7 @@ export function activate(context: vscode.ExtensionContext): SocketDebuggerApi {
   // the packet composer (src/extension/composer) and remote exec (src/extension/remoteExec) own their disposables
   // frames in the composer show the message they are in a protocol file attached to their connection
   const protocol = registerProtocol(context, { registry, log, addTreeSection: services.addTreeSection });
-  const composer = registerComposer(context, registry, log, (conn, frame) => protocol.attachments.annotate(conn, frame));
+  const composer = registerComposer(context, registry, log, protocol.attachments);
   registerRemoteExec(context, { log, addTreeSection: services.addTreeSection });
   context.subscriptions.push(
     ...registerCommands({

@@ -14,6 +14,7 @@ export const WEBVIEW_STRINGS: readonly string[] = [
   "Struct",
   "JSON header",
   "Message",
+  "Message to send (attach a protocol file to the connection)",
   "Send to",
   "UDP destination host",
   "host",

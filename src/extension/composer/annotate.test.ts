@@ -1,4 +1,5 @@
-// The composer bridge carries a protocol-file note with each frame (the message it is, its fields and checksum mark).
+// Protocol files in the composer: the bridge's note with each frame (the message it is, fields, checksum mark) and
+// the Message input mode (a message of the attached file, packed with its layout).
 import * as assert from 'node:assert/strict';
 import { ConnectionRegistry } from '../../core/registry';
 import { parseProtocolFile } from '../../core/protocol/load';
@@ -6,6 +7,7 @@ import { describeMessage } from '../../core/protocol/message';
 import { READING_MESSAGES } from '../../core/test/protocol';
 import type { FrameRecord } from '../../core/types';
 import { ComposerBridge } from './bridge';
+import { buildWire, toDraftError } from './draft';
 
 describe('composer bridge: protocol-file notes', () => {
   it('a frame that fits an attached message carries its name, fields and checksum mark; others carry none', () => {
@@ -35,5 +37,30 @@ describe('composer bridge: protocol-file notes', () => {
     assert.equal(frames[3].note, undefined, 'no file attached to c2');
     bridge.dispose();
     registry.dispose();
+  });
+});
+
+describe('composer draft: Message mode', () => {
+  const file = parseProtocolFile(READING_MESSAGES, 'r.sockdbg.yaml');
+
+  it('packs `name {field: value}` with the attached layout, checksum filled in, framed like any draft', () => {
+    const w = buildWire({ mode: 'message', text: 'reading {kind: 2, unit: 1, seq: 7, value: 101.5}' }, { kind: 'connection' }, 'length:>H', { messages: file.model });
+    assert.equal(w.payload.toString('hex'), '020107000000cb4207a4');
+    assert.equal(w.wire.toString('hex'), '000a020107000000cb4207a4');
+  });
+
+  it('says what is wrong, where: no file attached, unknown message or field, a value that does not fit', () => {
+    const err = (text: string, attached = true) => {
+      try {
+        buildWire({ mode: 'message', text }, { kind: 'connection' }, 'raw', attached ? { messages: file.model } : {});
+      } catch (e) {
+        return toDraftError(e);
+      }
+      return undefined;
+    };
+    assert.match(err('reading {}', false)?.message ?? '', /^No protocol file is attached to this connection/);
+    assert.deepEqual(err('nope {a: 1}'), { field: 'text', message: "Unknown message 'nope' (messages: reading)", position: 0 });
+    assert.deepEqual(err('reading {kind: 2, zz: 1}'), { field: 'text', message: "Message 'reading' has no field 'zz' (fields: kind, unit, seq, value)", position: 18 });
+    assert.equal(err('reading {unit: 300}')?.message, "message 'reading': ubyte format requires 0 <= number <= 255");
   });
 });

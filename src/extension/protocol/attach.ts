@@ -8,6 +8,7 @@
 import * as vscode from 'vscode';
 import { ProtocolFileError } from '../../core/protocol/errors';
 import { parseProtocolFile, type ProtocolFile } from '../../core/protocol/load';
+import type { ProtocolModel } from '../../core/protocol/model';
 import { describeMessage } from '../../core/protocol/message';
 import type { ConnectionRegistry } from '../../core/registry';
 import type { FrameRecord } from '../../core/types';
@@ -73,10 +74,18 @@ export class ProtocolAttachments implements vscode.Disposable {
 
   /** The message a frame is in the file attached to its connection (or to its server / UDP socket), for the composer. */
   annotate(conn: string, frame: FrameRecord): string | undefined {
-    const info = this.registry.get(conn);
-    const a = this.attached.get(conn) ?? (info?.parentId !== undefined ? this.attached.get(info.parentId) : undefined);
-    const m = a?.file.model.decode(frame.payload);
+    const m = this.attachmentOf(conn)?.file.model.decode(frame.payload);
     return m ? describeMessage(m) : undefined;
+  }
+
+  /** Message mode of the composer: the layouts of the file attached to a connection (or to its server / UDP socket). */
+  messagesFor(conn: string): ProtocolModel | undefined {
+    return this.attachmentOf(conn)?.file.model;
+  }
+
+  private attachmentOf(conn: string): Attachment | undefined {
+    const info = this.registry.get(conn);
+    return this.attached.get(conn) ?? (info?.parentId !== undefined ? this.attached.get(info.parentId) : undefined);
   }
 
   /** The attachment of a connection (tests). */

@@ -8,6 +8,8 @@ import { READING_MESSAGES } from '../../core/test/protocol';
 import type { FrameRecord } from '../../core/types';
 import { ComposerBridge } from './bridge';
 import { buildWire, toDraftError } from './draft';
+import { ComposerHost } from './host';
+import type { HostToWebview, PreviewResultMessage } from '../../shared/protocol';
 
 describe('composer bridge: protocol-file notes', () => {
   it('a frame that fits an attached message carries its name, fields and checksum mark; others carry none', () => {
@@ -62,5 +64,34 @@ describe('composer draft: Message mode', () => {
     assert.deepEqual(err('nope {a: 1}'), { field: 'text', message: "Unknown message 'nope' (messages: reading)", position: 0 });
     assert.deepEqual(err('reading {kind: 2, zz: 1}'), { field: 'text', message: "Message 'reading' has no field 'zz' (fields: kind, unit, seq, value)", position: 18 });
     assert.equal(err('reading {unit: 300}')?.message, "message 'reading': ubyte format requires 0 <= number <= 255");
+  });
+});
+
+describe('composer host: Message mode for the file attached to the target', () => {
+  it('previews a message with the layouts the host is given for that connection; another connection has none', async () => {
+    const file = parseProtocolFile(READING_MESSAGES, 'r.sockdbg.yaml');
+    const registry = new ConnectionRegistry();
+    const posted: HostToWebview[] = [];
+    const host = new ComposerHost({ registry, post: (m) => void posted.push(m), writeClipboard: () => undefined, messagesFor: (conn) => (conn === 'c1' ? file.model : undefined) });
+    try {
+      const a = await registry.listenTcp({ port: 0, framing: 'length:>H' });
+      const b = await registry.listenTcp({ port: 0 });
+      assert.equal(a.id, 'c1');
+      await host.handle({ type: 'ready' });
+      const draft = { mode: 'message', text: 'reading {kind: 2, unit: 1, seq: 7, value: 101.5}' };
+      await host.handle({ type: 'preview', reqId: 1, draft, target: { ids: [a.id] }, framing: { kind: 'connection' } });
+      await host.handle({ type: 'preview', reqId: 2, draft, target: { ids: [b.id] }, framing: { kind: 'connection' } });
+      const result = (reqId: number) => posted.find((m): m is PreviewResultMessage => m.type === 'preview' && m.reqId === reqId)?.result;
+      const ok = result(1);
+      assert.ok(ok?.ok, JSON.stringify(ok));
+      assert.equal(Buffer.from(ok.wire).toString('hex'), '000a020107000000cb4207a4');
+      const none = result(2);
+      assert.ok(none && !none.ok);
+      assert.match(none.error.message, /^No protocol file is attached to this connection/);
+    } finally {
+      host.dispose();
+      await registry.closeAll();
+      registry.dispose();
+    }
   });
 });

@@ -179,6 +179,33 @@ sk.close()
     }
   });
 
+  it('a UDP socket with a protocol file answers each peer by its rules, with per-peer sequence numbers', async () => {
+    const api = await getApi();
+    const file = path.join(workspaceDir(), 'udp-attached.sockdbg.yaml');
+    fs.writeFileSync(file, "rules:\n  - when: {any: true}\n    reply: {text: 'got {{text}} #{{seq}}'}\n");
+    written.push(file);
+    const id = await vscode.commands.executeCommand<string>('socketDebugger.udp.bind', { port: 0, openComposer: false });
+    try {
+      await vscode.commands.executeCommand('socketDebugger.protocol.attach', { id, file });
+      const port = api.registry.get(id)?.local?.port;
+      // the tutorial's UDP client shape: sendto, recvfrom — two clients, each with its own sequence
+      const client = `
+import socket, sys
+sk = socket.socket(type=socket.SOCK_DGRAM)
+for msg in sys.argv[2:]:
+    sk.sendto(msg.encode('utf-8'), ('127.0.0.1', int(sys.argv[1])))
+    ret, addr = sk.recvfrom(1024)
+    print(ret.decode('utf-8'))
+sk.close()
+`;
+      assert.equal(await python(client, [String(port), 'a', 'b']).done, 'got a #1\ngot b #2\n');
+      assert.equal(await python(client, [String(port), 'c']).done, 'got c #1\n');
+      assert.deepEqual(api.protocol.attachments.get(id)?.hits, [3]);
+    } finally {
+      await vscode.commands.executeCommand('socketDebugger.closeSocket', { id });
+    }
+  });
+
   it('attaching a file with an error fails with its line:col and attaches nothing', async () => {
     const api = await getApi();
     const file = path.join(workspaceDir(), 'bad-attach.sockdbg.yaml');

@@ -11,7 +11,8 @@ import { runAction, type RuleAction, type RuleSession } from './engine';
 export const MAX_RULE_SESSIONS = 4096;
 
 export interface ResponderIO {
-  send(payload: Buffer): Promise<void>;
+  /** sends one reply of `action` */
+  send(payload: Buffer, action: RuleAction): Promise<void>;
   close(): Promise<void>;
 }
 
@@ -53,7 +54,7 @@ export class RuleResponder {
     this.events.onAction?.(conn, action);
     const cancels = st.cancels;
     const cancel = runAction(action, {
-      send: (p) => io.send(p),
+      send: (p) => io.send(p, action),
       close: () => io.close(),
       onError: (err) => {
         cancels.delete(cancel);

@@ -19,17 +19,29 @@ interface Attachment {
   id: string;
   uri: vscode.Uri;
   file: ProtocolFile;
+  /** the text `file` was read from: a watcher event without a change keeps the rules and their counters */
+  text: string;
   responder: RuleResponder;
   watcher: vscode.FileSystemWatcher;
   subs: vscode.Disposable[];
 }
 
+/** the file on disk is what is already loaded */
+class Unchanged extends Error {}
+
 export type AttachmentNode = { kind: 'file'; a: Attachment } | { kind: 'rule'; a: Attachment; index: number };
 
 const ATTACHABLE = new Set(['tcp-server', 'tcp-client', 'udp']);
+/** auto-replies sent per connection whose frame the registry has not reported yet */
+const MAX_SENT_MARKS = 64;
+/** sent frames known to be auto-replies ("conn:seq" → rule), the most recent ones */
+const MAX_AUTO_FRAMES = 4096;
 
 export class ProtocolAttachments implements vscode.Disposable {
   private readonly attached = new Map<string, Attachment>();
+  /** per sending connection: auto-replies sent, oldest first, until the composer marks their frame */
+  private readonly sentMarks = new Map<string, Array<{ payload: Buffer; label: string }>>();
+  private readonly autoFrames = new Map<string, string>();
   private readonly changed = new vscode.EventEmitter<unknown>();
   private readonly disposables: vscode.Disposable[] = [this.changed];
 
@@ -42,6 +54,7 @@ export class ProtocolAttachments implements vscode.Disposable {
     this.disposables.push(
       addTreeSection(this.section()),
       registry.onDidFrame((e) => {
+        if (e.frame.direction === 'out') return this.noteSent(e.id, e.frame);
         if (e.frame.direction !== 'in') return;
         const info = registry.get(e.id);
         const a = this.attached.get(e.id) ?? (info?.parentId !== undefined ? this.attached.get(info.parentId) : undefined);
@@ -53,12 +66,16 @@ export class ProtocolAttachments implements vscode.Disposable {
         const key = info?.kind === 'udp' && remote ? `${e.id}/${remote.address}:${remote.port}` : e.id;
         const sendFraming = a.file.model.sendFraming;
         const hit = a.responder.handle(key, e.frame.payload, e.frame.header, {
-          send: (p) => registry.send(e.id, p, { ...to, reply: true, ...(sendFraming !== info?.framing ? { framing: sendFraming } : {}) }),
+          send: (p, action) => {
+            this.markSent(e.id, p, `${action.rule.name} (line ${action.rule.line})`);
+            return registry.send(e.id, p, { ...to, reply: true, ...(sendFraming !== info?.framing ? { framing: sendFraming } : {}) });
+          },
           close: () => (info?.kind === 'udp' || info?.kind === 'udp-peer' ? Promise.resolve() : registry.close(e.id)),
         });
         if (hit) this.changed.fire(undefined);
       }),
       registry.onDidClose((e) => {
+        this.sentMarks.delete(e.id);
         for (const a of this.attached.values()) a.responder.forget(e.id);
         if (this.attached.has(e.id)) this.detach(e.id);
       }),
@@ -72,10 +89,35 @@ export class ProtocolAttachments implements vscode.Disposable {
     );
   }
 
-  /** The message a frame is in the file attached to its connection (or to its server / UDP socket), for the composer. */
+  /**
+   * The composer's note for a frame: the message it is in the file attached to its connection (or to its server /
+   * UDP socket), and for a sent frame that an auto-reply sent, which rule sent it.
+   */
   annotate(conn: string, frame: FrameRecord): string | undefined {
     const m = this.attachmentOf(conn)?.file.model.decode(frame.payload);
-    return m ? describeMessage(m) : undefined;
+    const message = m ? describeMessage(m) : undefined;
+    const rule = frame.direction === 'out' ? this.autoFrames.get(`${conn}:${frame.seq}`) : undefined;
+    if (rule === undefined) return message;
+    const auto = vscode.l10n.t('auto-reply: {0}', rule);
+    return message ? `${auto} · ${message}` : auto;
+  }
+
+  /** A frame was sent: if it is the next auto-reply sent on that connection, remember it as one. */
+  private noteSent(conn: string, frame: FrameRecord): void {
+    const marks = this.sentMarks.get(conn);
+    const i = marks ? marks.findIndex((x) => x.payload.equals(frame.payload)) : -1;
+    if (!marks || i < 0) return;
+    const [mark] = marks.splice(0, i + 1).slice(-1);
+    if (marks.length === 0) this.sentMarks.delete(conn);
+    this.autoFrames.set(`${conn}:${frame.seq}`, mark.label);
+    if (this.autoFrames.size > MAX_AUTO_FRAMES) this.autoFrames.delete(this.autoFrames.keys().next().value as string);
+  }
+
+  private markSent(conn: string, payload: Buffer, label: string): void {
+    const marks = this.sentMarks.get(conn) ?? [];
+    marks.push({ payload, label });
+    if (marks.length > MAX_SENT_MARKS) marks.shift();
+    this.sentMarks.set(conn, marks);
   }
 
   /** Message mode of the composer: the layouts of the file attached to a connection (or to its server / UDP socket). */
@@ -98,10 +140,10 @@ export class ProtocolAttachments implements vscode.Disposable {
   async attach(id: string, uri: vscode.Uri): Promise<void> {
     const info = this.registry.get(id);
     if (!info || !ATTACHABLE.has(info.kind)) throw new Error(vscode.l10n.t('A protocol file attaches to a TCP server, TCP client or UDP socket.'));
-    const file = await this.read(uri);
+    const { file, text } = await this.read(uri);
     this.detach(id);
     const watcher = vscode.workspace.createFileSystemWatcher(new vscode.RelativePattern(vscode.Uri.joinPath(uri, '..'), uri.path.split('/').pop() ?? ''));
-    const a: Attachment = { id, uri, file, watcher, subs: [], responder: this.responder(file) };
+    const a: Attachment = { id, uri, file, text, watcher, subs: [], responder: this.responder(file) };
     a.subs.push(watcher, watcher.onDidChange(() => void this.reload(a)), watcher.onDidCreate(() => void this.reload(a)));
     this.attached.set(id, a);
     this.log.info(`${id}: protocol file ${vscode.workspace.asRelativePath(uri)} attached (${file.rules.rules.length} rules, ${file.model.messages.size} messages)`);
@@ -126,10 +168,11 @@ export class ProtocolAttachments implements vscode.Disposable {
     });
   }
 
-  private async read(uri: vscode.Uri): Promise<ProtocolFile> {
+  private async read(uri: vscode.Uri, unless?: string): Promise<{ file: ProtocolFile; text: string }> {
     const text = new TextDecoder().decode(await vscode.workspace.fs.readFile(uri));
+    if (text === unless) throw new Unchanged();
     try {
-      return parseProtocolFile(text, uri.fsPath);
+      return { file: parseProtocolFile(text, uri.fsPath), text };
     } catch (err) {
       throw new Error(err instanceof ProtocolFileError ? err.report : String(err));
     }
@@ -138,13 +181,15 @@ export class ProtocolAttachments implements vscode.Disposable {
   /** The file changed on disk: new rules from now on; on an error the running ones stay. */
   private async reload(a: Attachment): Promise<void> {
     try {
-      const file = await this.read(a.uri);
+      const { file, text } = await this.read(a.uri, a.text);
       a.responder.dispose();
       a.file = file;
+      a.text = text;
       a.responder = this.responder(file);
       this.log.info(`${a.id}: protocol file ${vscode.workspace.asRelativePath(a.uri)} reloaded`);
       this.changed.fire(undefined);
     } catch (err) {
+      if (err instanceof Unchanged) return;
       const msg = err instanceof Error ? err.message : String(err);
       this.log.warn(`${a.id}: protocol file not reloaded, the previous rules stay: ${msg}`);
       void vscode.window.showWarningMessage(vscode.l10n.t('Protocol file not reloaded (the previous rules stay): {0}', msg.split('\n')[0]));

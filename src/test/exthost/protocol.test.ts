@@ -160,6 +160,10 @@ sk.close()
       const out = await python(CLIENT, [String(port), 'hi bob', 'hi amy']).done;
       assert.equal(out, 'hello bob #1\nhello amy #2\n');
       assert.deepEqual(api.protocol.attachments.get(id)?.hits, [2]);
+      // the composer marks the frames the rules sent as auto-replies
+      const peerId = api.registry.list().find((c) => c.parentId === id)?.id ?? '';
+      const sent = api.registry.history(peerId).frames.filter((f) => f.direction === 'out');
+      assert.deepEqual(sent.map((f) => api.protocol.attachments.annotate(peerId, f)), ['auto-reply: greet (line 2)', 'auto-reply: greet (line 2)']);
       const section = api.protocol.attachments;
       assert.equal(section.get(id)?.file.rules.rules[0].name, 'greet');
 

@@ -7,23 +7,8 @@ import { spawn, type ChildProcessWithoutNullStreams } from 'node:child_process';
 import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { screenshotOnFailure, startWorkbench, uiEnv, type Workbench } from './driver';
+import { UPPER_SERVER } from '../protocolPeers';
 
-const UPPER_SERVER = `
-import socket
-sk = socket.socket()
-sk.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
-sk.bind(('127.0.0.1', 0))
-sk.listen(5)
-print(sk.getsockname()[1], flush=True)
-while True:
-    conn, addr = sk.accept()
-    while True:
-        res = conn.recv(1024)
-        if not res:
-            break
-        conn.send(res.decode('utf-8').upper().encode('utf-8'))
-    conn.close()
-`;
 
 describe('protocol files in the real workbench', function () {
   this.timeout(180000);

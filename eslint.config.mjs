@@ -21,6 +21,11 @@ export default tseslint.config(
     rules: { 'layers/imports': 'error' },
   },
   {
+    // the programmatic options' checks and the formatting helpers are unit-tested outside VS Code
+    files: ['src/extension/commandOptions.ts', 'src/extension/format.ts'],
+    rules: { 'no-restricted-imports': ['error', { paths: [{ name: 'vscode', message: 'This module runs outside VS Code (unit tests): no vscode.' }] }] },
+  },
+  {
     files: ['scripts/**/*.mjs', '.ci/**/*.js'],
     languageOptions: { globals: { process: 'readonly', console: 'readonly', URL: 'readonly', setTimeout: 'readonly', clearTimeout: 'readonly', Buffer: 'readonly', setInterval: 'readonly', clearInterval: 'readonly' } },
   },

@@ -88,7 +88,7 @@ describe('sockdbg CLI (against Python peers)', function () {
       const port = await peerPort(holder);
       const r = await runCli(['tcp', 'listen', '--port', String(port)]);
       assert.equal(r.code, 2);
-      assert.match(r.stderr, /^sockdbg: .*in use\n$/);
+      assert.match(r.stderr, /^sockdbg: .*in use \(another socket listens on it.*TIME_WAIT.*ss -ltnp 'sport = :\d+'.*\)\n$/);
     });
 
     it('timeout when nothing arrives', async () => {
@@ -311,7 +311,7 @@ sk.close()
       assert.equal(ev[ev.length - 1].type, 'close');
     });
 
-    it('sends typed lines from a terminal one by one, encoded with --encoding, and FIN on Ctrl-D', async () => {
+    it('sends typed lines from a terminal one by one like input() (no line ending), encoded with --encoding, and FIN on Ctrl-D', async () => {
       const srv = python(peers.SINK_SERVER);
       const port = await peerPort(srv);
       // a terminal on stdin: Python's pty module plays the user
@@ -331,10 +331,11 @@ print("rc:%d" % p.returncode)
 sys.stdout.write(out.decode("utf-8"))
 `, [process.execPath, CLI, String(port)]);
       const line = await srv.waitLine((l) => l.startsWith('hex:'), 10000);
-      assert.equal(line, 'hex:' + Buffer.from([0xc4, 0xe3, 0xba, 0xc3, 0x0a]).toString('hex') + Buffer.from('q\n').toString('hex'));
+      assert.equal(line, 'hex:' + Buffer.from([0xc4, 0xe3, 0xba, 0xc3]).toString('hex') + Buffer.from('q').toString('hex'));
       const d = await driver.exit(12000);
       assert.match(d.stdout, /^rc:0\n/, d.stderr);
-      assert.match(d.stdout, /< 11 bytes: got 7 bytes\n/);
+      assert.match(d.stdout, /> 4 bytes: 你好\n/);
+      assert.match(d.stdout, /< 11 bytes: got 5 bytes\n/);
     });
 
     it('with a framed --send-framing, each stdin line is one frame', async () => {
@@ -350,7 +351,8 @@ sys.stdout.write(out.decode("utf-8"))
       const port = await peerPort(srv);
       const r = await runCli(['tcp', 'connect', '127.0.0.1', String(port), '--send', 'echo ok', '--framing', 'json-header', '--send-framing', 'raw', '--timeout', '1']);
       assert.equal(r.code, 0, r.stderr);
-      assert.match(r.stdout, /< 3 bytes header \{"total_size":3\}: ok\n/);
+      // the server sends length, header and output apart: the frame may come split over chunks (marked)
+      assert.match(r.stdout, /< 3 bytes( \[split over chunks \d+-\d+\])? header \{"total_size":3\}: ok\n/);
     });
   });
 

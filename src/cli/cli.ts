@@ -6,6 +6,7 @@ import { errorMessage } from '../shared/errors';
 import { UsageError, NetworkError, EXIT_USAGE, EXIT_NETWORK } from './errors';
 import { printHelp, usageHint } from './help';
 import { runStruct } from './commands/struct';
+import { runHmac } from './commands/hmac';
 import { runTcp } from './commands/tcp';
 import { runUdp } from './commands/udp';
 import { runDelegated } from './commands/delegate';
@@ -57,6 +58,8 @@ export async function run(argv: string[], ctx: CommandContext): Promise<number> 
         return await runScenarios(rest, ctx);
       case 'decode':
         return await runDecode(rest, ctx);
+      case 'hmac':
+        return runHmac(rest, ctx);
       case 'agent':
       case 'exec':
         return await runDelegated(cmd, rest, ctx);

@@ -41,7 +41,7 @@ export function describeNetworkError(err: unknown, target: string, action: 'conn
       message = action === 'send' ? `${target} refused the datagram (port unreachable)` : `connection to ${target} refused`;
       break;
     case 'EADDRINUSE':
-      message = `cannot ${action} on ${target}: address already in use`;
+      message = `cannot ${action} on ${target}: address already in use (${addressInUseHint(target, action)})`;
       break;
     case 'EACCES':
       message = `cannot ${action} on ${target}: permission denied`;
@@ -70,6 +70,20 @@ export function describeNetworkError(err: unknown, target: string, action: 'conn
       message = stripCode(errorMessage(err));
   }
   return new NetworkError(message, code);
+}
+
+/**
+ * What holds a port, and how to find it. Node sets SO_REUSEADDR on TCP listeners (the tutorial's
+ * `setsockopt(SOL_SOCKET, SO_REUSEADDR, 1)`), so a closed server's connections in TIME_WAIT never block a new one.
+ */
+export function addressInUseHint(target: string, action: string): string {
+  const port = /:(\d+)$/.exec(target)?.[1] ?? 'PORT';
+  if (action === 'bind') return `another UDP socket is bound to it, e.g. a udp bind or a python server.py still running; find it with: ss -lunp 'sport = :${port}' or lsof -iUDP:${port}`;
+  return (
+    `another socket listens on it, e.g. a server still running (an earlier sockdbg, a python server.py); ` +
+    `connections of a closed server in TIME_WAIT do not block it (sockdbg listens with SO_REUSEADDR); ` +
+    `find it with: ss -ltnp 'sport = :${port}' or lsof -iTCP:${port} -sTCP:LISTEN (Windows: netstat -ano | findstr :${port})`
+  );
 }
 
 /** "port 80 … in use (EADDRINUSE)" → "port 80 … in use" */

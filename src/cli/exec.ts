@@ -11,6 +11,7 @@ import { ExecClientError, runRemote, type RemoteExecOptions } from '../core/exec
 import { DEFAULT_DIGEST, keyFromBytes, keyFromText, parseDigest, type ExecDigest } from '../core/exec/protocol';
 import { createStreamDecoder, type StreamDecoder } from '../core/codec/encoding';
 import { processContext, type CommandContext } from './context';
+import { shortKeyWarning } from './commands/hmac';
 import { errorMessage } from '../shared/errors';
 import { UsageError } from './errors';
 import { expectPositionals, optFlag, optString, parseEncoding, parsePort, parseRemotePort, parseSeconds, type OptionDefs, type ParsedArgs } from './args';
@@ -26,6 +27,7 @@ const KEY_OPTIONS: OptionDefs = {
   'key-file': { type: 'string' },
   'key-env': { type: 'string' },
   digest: { type: 'string' },
+  'allow-short-key': { type: 'boolean' },
 };
 const AGENT_OPTIONS: OptionDefs = {
   ...KEY_OPTIONS,
@@ -75,11 +77,11 @@ function loadKey(args: ParsedArgs, command: string, io: ExecIO): LoadedKey {
       if (mode & 0o077) {
         io.stderr.write(`sockdbg ${command}: WARNING: the key file ${file} is accessible by others (mode ${mode.toString(8).padStart(4, '0')}); run: chmod 600 ${file}\n`);
       }
-      return { key: keyFromBytes(bytes) };
+      return { key: keyFromBytes(bytes, optFlag(args, 'allow-short-key')) };
     }
     const v = process.env[env as string];
     if (v === undefined || v === '') throw new Error(`the environment variable ${env} is not set`);
-    return { key: keyFromText(v), env };
+    return { key: keyFromText(v, optFlag(args, 'allow-short-key')), env };
   } catch (e) {
     throw new UsageError(errorMessage(e), command);
   }
@@ -128,6 +130,7 @@ export async function runAgent(argv: string[], io: ExecIO = processContext()): P
   const allowCwd = args.values['allow-cwd'] !== undefined ? list(args, 'allow-cwd') : undefined;
   const options: ConstructorParameters<typeof ExecAgent>[0] = {
     key,
+    allowShortKey: optFlag(args, 'allow-short-key'),
     digest: digestArg(args, cmd),
     host: optString(args, 'host') ?? '127.0.0.1',
     port,
@@ -153,6 +156,8 @@ export async function runAgent(argv: string[], io: ExecIO = processContext()): P
     });
     if (!ok) return 1;
   }
+  const weak = shortKeyWarning(key);
+  if (weak !== undefined) io.stderr.write(weak);
   let agent: ExecAgent;
   try {
     agent = new ExecAgent({
@@ -231,6 +236,7 @@ export async function runExec(argv: string[], io: ExecIO = processContext()): Pr
     host,
     port,
     key: loadKey(args, cmd, io).key,
+    allowShortKey: optFlag(args, 'allow-short-key'),
     digest: digestArg(args, cmd),
     ...(shell ? { command: command.join(' ') } : { argv: command }),
     ...(cwd !== undefined ? { cwd } : {}),
@@ -255,6 +261,8 @@ export async function runExec(argv: string[], io: ExecIO = processContext()): Pr
       return new Promise<void>((resolve) => stream.once('drain', () => resolve()));
     };
 
+  const weak = shortKeyWarning(opts.key);
+  if (weak !== undefined) io.stderr.write(weak);
   const ac = new AbortController();
   let interrupted = 0;
   const off = io.onSignal(() => {

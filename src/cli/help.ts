@@ -8,6 +8,20 @@ const TEXT_ENCODINGS = SUPPORTED_ENCODINGS.filter((e) => e.kind === 'text')
   .join(', ');
 const UDP_NOTES = `Encodings:    ${TEXT_ENCODINGS}
 Exit codes:   0 success, 1 usage error, 2 network error (refused, timeout, address in use, reset)`;
+const TURN_OPTIONS = `Turns (the steps run in command-line order; see docs/conversations.md):
+  --send TEXT         send TEXT (encoded with --send-encoding, framed with --send-framing); repeatable
+  --send-hex HEX      send these bytes; repeatable, order kept with --send
+  --send-file FILE    send the contents of FILE as one message (e.g. the body of a json-header message)
+  --expect N|/RE/     wait for N frames, or until the text received since the last turn matches RE
+                      (a JavaScript regex, /…/flags or bare); an --expect before any --send waits first
+  --turns             wait for one frame after every --send that has no --expect of its own
+  --expect-timeout S  how long each --expect waits (default 10); not met in time → exit 2 naming the turn
+  --header JSON       extra json-header fields, e.g. '{"filename": "a.txt"}': the header is json.dumps of
+                      {"total_size": <body length>, …} like the tutorial's 三.2 (needs --send-framing json-header)
+  --send-encoding ENC encoding of --send TEXT and typed lines (default: --encoding)
+  --eol none|lf|crlf  line ending added to typed lines (default none: like Python's input())
+  --ansi              let colour escape codes (ESC[…m) through to the terminal (default: shown as \\x1b)`;
+
 const COMMON_NOTES = `Framing SPEC: raw | line | delimiter:<escaped bytes> | fixed:<n> | length:<struct fmt>[,includes-header][,adjust=<n>][,max=<bytes>]
               | json-header[,length=<struct fmt>][,size-key=<key>][,max=<bytes>]
 ${UDP_NOTES}`;
@@ -16,16 +30,20 @@ export const HELP: Record<string, string> = {
   main: `sockdbg — debug TCP and UDP protocols from the terminal (Socket Debugger CLI)
 
 Usage:
-  sockdbg tcp listen  --port N [--host H] [--framing SPEC] [--encoding ENC]
-                      [--echo | --reply TEXT | --reply-hex HEX | --rules FILE] [--once] [--count N] [--no-delay] [--output FILE] [--quiet] [--json]
-  sockdbg tcp connect HOST PORT [--send TEXT]... [--send-hex HEX]... [--framing SPEC] [--send-framing SPEC]
-                      [--encoding ENC] [--count N] [--timeout SEC] [--reconnect] [--no-delay] [--keepalive]
-                      [--output FILE] [--quiet] [--json]
-  sockdbg udp bind    --port N [--host H] [--encoding ENC] [--echo | --reply TEXT | --rules FILE] [--count N]
-                      [--broadcast] [--recv-buffer BYTES] [--json]
+  sockdbg tcp listen  --port N [--host H] [--framing SPEC] [--send-framing SPEC] [--encoding ENC] [--send-encoding ENC]
+                      [--echo | --reply TEXT | --reply-hex HEX | --rules FILE] [--send TEXT | --send-hex HEX | --send-file F | --expect N|/RE/]...
+                      [--turns] [--header JSON] [--to newest|all|cN] [--eol none|lf|crlf] [--no-stdin] [--ansi]
+                      [--once] [--count N] [--no-delay] [--output FILE] [--quiet] [--json]
+  sockdbg tcp connect HOST PORT [--send TEXT | --send-hex HEX | --send-file F | --expect N|/RE/]... [--turns]
+                      [--expect-timeout SEC] [--framing SPEC] [--send-framing SPEC] [--header JSON] [--encoding ENC]
+                      [--send-encoding ENC] [--eol none|lf|crlf] [--count N] [--timeout SEC] [--reconnect]
+                      [--no-delay] [--keepalive] [--ansi] [--output FILE] [--quiet] [--json]
+  sockdbg udp bind    --port N [--host H] [--encoding ENC] [--send-encoding ENC] [--echo | --reply TEXT | --rules FILE] [--to HOST:PORT]
+                      [--eol none|lf|crlf] [--no-stdin] [--ansi] [--count N] [--broadcast] [--recv-buffer BYTES] [--json]
   sockdbg udp send    HOST PORT [TEXT | --hex HEX] [--wait] [--timeout SEC] [--encoding ENC] [--broadcast] [--json]
   sockdbg struct pack   [--] FMT VALUE...
   sockdbg struct unpack [--] FMT HEX
+  sockdbg hmac        (--key TEXT | --key-hex HEX) [--digest md5] (MESSAGE | --hex HEX) [--repr]
   sockdbg run FILE... [--scenario NAME]... [--junit OUT.xml] [--json]
                       run a protocol file's scenarios as tests
   sockdbg decode FILE [--hex HEX] [--framing SPEC] [--json]
@@ -38,8 +56,11 @@ Usage:
 Examples:
   sockdbg tcp listen --port 8080 --framing length:i --echo
   sockdbg tcp connect 127.0.0.1 8080 --send 'dir' --send-framing raw --framing json-header --encoding gbk --count 1
+  sockdbg tcp connect 127.0.0.1 8888 --send wyb --expect 1 --send 中午吃什么 --expect 1
+  sockdbg tcp listen --port 8888 --once --encoding gbk     # then type commands, like the tutorial's server.py
   sockdbg udp send 127.0.0.1 8888 '%Y-%m-%d' --wait
   sockdbg struct pack i 4096          # → 00100000
+  sockdbg hmac --key wyb --digest md5 --hex 00112233
   sockdbg tcp listen --port 9000 --rules device.sockdbg.yaml
   sockdbg run device.sockdbg.yaml --junit results.xml
 
@@ -49,16 +70,25 @@ ${COMMON_NOTES}`,
   sockdbg tcp listen  --port N [options]     run a TCP server (see: sockdbg tcp listen --help)
   sockdbg tcp connect HOST PORT [options]    connect to a TCP server (see: sockdbg tcp connect --help)`,
 
-  'tcp listen': `Usage: sockdbg tcp listen --port N [--host H] [--framing SPEC] [--encoding ENC]
-                          [--echo | --reply TEXT | --reply-hex HEX | --rules FILE] [--once] [--count N] [--no-delay]
-                          [--output FILE] [--quiet] [--json]
+  'tcp listen': `Usage: sockdbg tcp listen --port N [--host H] [--framing SPEC] [--send-framing SPEC] [--encoding ENC]
+                          [--echo | --reply TEXT | --reply-hex HEX | --rules FILE] [turns…] [--to newest|all|cN] [--no-stdin]
+                          [--once] [--count N] [--no-delay] [--output FILE] [--quiet] [--json]
 
-Runs a TCP server and prints every frame received from every client.
+Runs a TCP server and prints every frame received from every client. Each line typed on stdin is sent, like
+Python's input() gives it (no line ending unless --eol), to the newest client (--to all: every client, --to c3:
+that one) and shown as a '>' line ('sent' with --json); lines typed before a client connects wait for it.
+The turns (--send, --expect, …) run on each client as it is accepted: the server speaks first.
+Example (the tutorial's 一.1 server.py):
+  sockdbg tcp listen --port 8888 --once --expect 1 --send 'hi!' --expect 1 --send '吃包子啊!'
 
   --port N          port to listen on; 0 picks a free port (printed on the first line)
   --host H          address to listen on (default 127.0.0.1; 0.0.0.0 or :: for all interfaces)
   --framing SPEC    how the byte stream is cut into frames, both directions (default raw)
-  --encoding ENC    how frames are shown as text and how --reply TEXT is encoded (default utf-8)
+  --encoding ENC    how frames are shown as text (and what is sent is encoded, unless --send-encoding)
+  --send-framing SPEC framing of what is sent (--send, typed lines, --reply), e.g. raw commands in and
+                    json-header answers out: --send-framing json-header
+  --to TARGET       where typed lines go: newest (default), all, or a connection id such as c2
+  --no-stdin        do not read stdin (a server run in the background with & would be stopped reading it)
   --echo            send each frame back to its sender (framed); while more than 1 MiB of answers waits for a
                     client that does not read, reading from that client pauses (memory stays bounded)
   --reply TEXT      answer each frame with TEXT (framed; same backpressure)
@@ -72,29 +102,35 @@ Runs a TCP server and prints every frame received from every client.
   --output FILE     append received payloads, raw, to FILE (written before the frame is printed; the bytes of an
                     unfinished last frame too)
   --quiet           no per-frame output
-  --json            one JSON object per line per event
+  --json            one JSON object per line per event; frames carry "chunks" (the recv() chunks their bytes came
+                    in), "sticky" (a chunk shared with another frame, 黏包) and "split" (spread over several chunks);
+                    the human output marks them [sticky …] / [split …]
+
+${TURN_OPTIONS}
 
 The bytes of a frame the stream ends inside (a line without its newline, part of a length frame) are printed as
 'unfinished' (JSON: {"type":"unfinished","offset":…}) with an INCOMPLETE_FRAME warning; see docs/reliability.md.
 
 ${COMMON_NOTES}`,
 
-  'tcp connect': `Usage: sockdbg tcp connect HOST PORT [--send TEXT]... [--send-hex HEX]... [--framing SPEC] [--send-framing SPEC]
-                           [--encoding ENC] [--count N] [--timeout SEC] [--reconnect] [--no-delay] [--keepalive]
+  'tcp connect': `Usage: sockdbg tcp connect HOST PORT [turns…] [--framing SPEC] [--send-framing SPEC] [--encoding ENC]
+                           [--count N] [--timeout SEC] [--reconnect] [--no-delay] [--keepalive]
                            [--output FILE] [--quiet] [--json]
 
 Connects to a TCP server, sends, and prints every frame received.
-Without --send/--send-hex, sends stdin like ncat: line by line from a terminal, as a byte stream from a pipe
-(with a non-raw --send-framing, each line of stdin is one frame), then half-closes (FIN) at end of input
-and keeps printing until the server closes. When the server sends FIN first, the rest of the input is still
-sent (a notice says so; from a terminal it ends at once). When the server stops reading, a warning comes after
-5 s without progress; what was not sent is reported at exit.
+Without turns (--send, --expect, …), sends stdin: from a terminal (or with --eol, or a non-raw --send-framing)
+one message per line, like Python's input() gives it; from a pipe in raw framing, as a byte stream (like ncat);
+then half-closes (FIN) at end of input and keeps printing until the server closes.
+With turns, the steps run in order; when the last one is an --expect, the command exits 0 once it is met
+(unless --count says how many frames to wait for). Example (the tutorial's 二.4(1) client, as the executor):
+  sockdbg tcp connect 127.0.0.1 8888 --encoding gbk --expect 1 --send 8 --expect ok --send 吃包子啊
+When the server sends FIN first, the rest of the input is still sent (a notice says so; from a terminal it ends
+at once). When the server stops reading, a warning comes after 5 s without progress; what was not sent is reported
+at exit.
 
-  --send TEXT         send TEXT (encoded with --encoding, framed with --send-framing); repeatable
-  --send-hex HEX      send these bytes (framed with --send-framing); repeatable, order kept with --send
   --framing SPEC      framing for both directions (default raw)
   --send-framing SPEC framing for what is sent, overriding --framing (e.g. raw commands, framed answers)
-  --encoding ENC      encoding of text sent and of received frames shown (default utf-8)
+  --encoding ENC      encoding of received frames shown, and of text sent unless --send-encoding (default utf-8)
   --count N           exit 0 after N frames received
   --timeout SEC       connect timeout, and idle timeout: when nothing arrives for SEC seconds, exit 2 if
                       fewer frames than --count (or none at all) arrived, else exit 0
@@ -106,7 +142,10 @@ sent (a notice says so; from a terminal it ends at once). When the server stops 
   --keepalive         send TCP keep-alive probes on an idle connection (SO_KEEPALIVE), to notice a dead peer
   --output FILE       append received payloads, raw, to FILE
   --quiet             no per-frame output
-  --json              one JSON object per line per event
+  --json              one JSON object per line per event (frames with "chunks", "sticky", "split"; "sent"
+                      events for turns and typed lines)
+
+${TURN_OPTIONS}
 
 ${COMMON_NOTES}`,
 
@@ -114,10 +153,13 @@ ${COMMON_NOTES}`,
   sockdbg udp bind --port N [options]          receive datagrams (see: sockdbg udp bind --help)
   sockdbg udp send HOST PORT [TEXT] [options]  send one datagram (see: sockdbg udp send --help)`,
 
-  'udp bind': `Usage: sockdbg udp bind --port N [--host H] [--encoding ENC] [--echo | --reply TEXT | --rules FILE] [--count N]
-                        [--broadcast] [--recv-buffer BYTES] [--json]
+  'udp bind': `Usage: sockdbg udp bind --port N [--host H] [--encoding ENC] [--send-encoding ENC] [--echo | --reply TEXT | --rules FILE]
+                        [--to HOST:PORT] [--eol none|lf|crlf] [--no-stdin] [--ansi] [--count N] [--broadcast]
+                        [--recv-buffer BYTES] [--json]
 
-Binds a UDP socket and prints every datagram received.
+Binds a UDP socket and prints every datagram received. Each line typed on stdin is sent as one datagram
+(like Python's input() gives it) to the last peer heard from, or to --to HOST:PORT before anyone is heard.
+Example (a client of the tutorial's QQ chat server): sockdbg udp bind --port 0 --to 127.0.0.1:8005 --ansi
 
   --port N        port to bind; 0 picks a free port (printed on the first line)
   --host H        address to bind (default 127.0.0.1)
@@ -125,6 +167,11 @@ Binds a UDP socket and prints every datagram received.
   --echo          send each datagram back to its sender
   --reply TEXT    answer each datagram with TEXT
   --rules FILE    answer with the auto-reply rules of a protocol file (*.sockdbg.yaml), per sender
+  --to HOST:PORT  where typed lines go until a datagram arrives (then: its sender)
+  --send-encoding ENC  encoding of typed lines and --reply TEXT (default: --encoding)
+  --eol none|lf|crlf   line ending added to typed lines (default none)
+  --no-stdin      do not read stdin
+  --ansi          let colour escape codes through to the terminal (the QQ client sends \\033[34m…)
   --count N       exit 0 after N datagrams
   --broadcast     allow sending to broadcast addresses (SO_BROADCAST), e.g. --echo to 255.255.255.255
   --recv-buffer BYTES  receive buffer size (SO_RCVBUF), e.g. 4M; datagrams the kernel drops because it was
@@ -185,8 +232,19 @@ fields and checksum mark (✓, or ✗ with the expected and received values).
 
 Exit codes:   0 decoded, 1 usage/file error, bad framing or an unfinished frame at the end`;
 
+HELP.hmac = `Usage: sockdbg hmac (--key TEXT | --key-hex HEX) [--digest md5|sha1|sha256|sha512] (MESSAGE | --hex HEX) [--repr]
+
+Prints hmac.new(key, msg, digestmod).digest() as hex (--repr: as Python prints the bytes), to check by hand what
+the tutorial's check_conn programs (六) exchange. The default digest is md5, what hmac.new(key, msg) used before
+Python 3.8. The key is on the command line: for learning only.
+
+Examples:
+  sockdbg hmac --key key hello                  → 04130747afca4d79e32e87cf2104f087
+  sockdbg hmac --key wyb --hex 'challenge hex'  (the 32 bytes check_conn sent, e.g. from tcp connect --json)`;
+
 HELP.agent = `Usage: sockdbg agent --port N [--host H] (--key-file F | --key-env VAR) [--digest sha256]
                      [--allow REGEX]... [--allow-cwd DIR]... [--max-sessions N] [--timeout SEC] [--audit FILE]
+                     [--allow-short-key]
 
 Runs commands for clients that prove the shared key (sockdbg exec, the extension, examples/python/client.py).
 Frames are authenticated, not encrypted: keep it on 127.0.0.1 or behind an SSH tunnel / VPN.
@@ -205,11 +263,13 @@ See docs/remote-exec-security.md before giving anyone a key.
   --max-sessions N   commands running at once (default 8); more get "busy"
   --timeout SEC      kill a command after SEC seconds (the client may ask for less)
   --audit FILE       append one JSON line per request (created mode 600)
+  --allow-short-key  accept a key under 16 bytes (the tutorial's b'wyb'), with a warning: for the check_conn
+                     programs of the tutorial only (docs/conversations.md)
 
 Exit codes:   0 after SIGINT/SIGTERM, 1 usage error, 2 cannot listen`;
 
 HELP.exec = `Usage: sockdbg exec HOST PORT (--key-file F | --key-env VAR) [--digest sha256] [--encoding ENC] [--cwd DIR]
-                    [--timeout SEC] [--env NAME=VALUE]... [--shell] [--stdin] -- COMMAND [ARG...]
+                    [--timeout SEC] [--env NAME=VALUE]... [--shell] [--stdin] [--allow-short-key] -- COMMAND [ARG...]
 
 Runs COMMAND on a sockdbg agent and streams its output. One COMMAND word runs through the remote shell (like
 ssh); several run as an argument vector. Nothing is sent before the agent has proved it holds the key.
@@ -223,6 +283,8 @@ ssh); several run as an argument vector. Nothing is sent before the agent has pr
   --env NAME=VALUE   extra environment (repeatable; refused by an allowlisted agent)
   --shell            join the words and run them through the remote shell
   --stdin            forward this program's standard input to the command
+  --allow-short-key  accept a key under 16 bytes, with a warning (the tutorial's check_conn server; it closes
+                     without a verdict, so exec shows the challenge and its answer: check with sockdbg hmac)
 
 Exit codes:   the remote command's (128+N when killed by signal N; 1 when the agent reports a code outside
               0-255), 1 usage error, 2 network or authentication failure`;

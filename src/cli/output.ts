@@ -22,6 +22,8 @@ export interface ReporterOptions {
   quiet: boolean;
   stdout: Writable;
   stderr: Writable;
+  /** --ansi: let colour escape sequences (ESC [ … m) through to the terminal instead of showing \x1b */
+  ansi?: boolean;
 }
 
 export type FrameDirection = 'in' | 'out';
@@ -36,6 +38,16 @@ export interface FrameReport {
   time?: number;
   /** never show a hexdump (the text is a display form such as hex or base64) */
   textOnly?: boolean;
+  /** the received chunks (recv() results) the frame's bytes came in */
+  chunk?: ChunkInfo;
+}
+
+/** Which chunks carried a frame: sticky = a chunk shared with another frame (黏包), split = spread over several. */
+export interface ChunkInfo {
+  /** chunk sequence numbers, from 0 per connection */
+  chunks: number[];
+  sticky: boolean;
+  split: boolean;
 }
 
 /**
@@ -53,10 +65,30 @@ export function isBinary(payload: Uint8Array, text: string): boolean {
   return false;
 }
 
-/** Makes a decoded text safe for a terminal: control characters other than tab/newline become \xHH, CRLF → LF. */
-export function printableText(text: string): string {
+/**
+ * Makes a decoded text safe for a terminal: control characters other than tab/newline become \xHH, CRLF → LF.
+ * With `ansi`, colour sequences (ESC [ digits;… m) pass through, and a reset closes the text.
+ */
+export function printableText(text: string, ansi = false): string {
+  const t = text.replace(/\r\n/g, '\n');
   // eslint-disable-next-line no-control-regex -- matching control characters is the point
-  return text.replace(/\r\n/g, '\n').replace(/[\x00-\x08\x0b-\x1f\x7f]/g, (c) => `\\x${hexByte(c.charCodeAt(0))}`);
+  const escape = (s: string) => s.replace(/[\x00-\x08\x0b-\x1f\x7f]/g, (c) => `\\x${hexByte(c.charCodeAt(0))}`);
+  if (!ansi) return escape(t);
+  // eslint-disable-next-line no-control-regex -- the SGR escape sequence
+  const parts = t.split(/(\x1b\[[0-9;]*m)/);
+  const out = parts.map((p, i) => (i % 2 === 1 ? p : escape(p))).join('');
+  return parts.length > 1 ? `${out}\x1b[0m` : out;
+}
+
+/** " [sticky: chunk 3 shared with other frames]" / " [split over chunks 3-5]" for a human frame line. */
+export function chunkMark(c: ChunkInfo | undefined): string {
+  if (c === undefined || (!c.sticky && !c.split)) return '';
+  const first = c.chunks[0];
+  const last = c.chunks[c.chunks.length - 1];
+  const marks: string[] = [];
+  if (c.sticky) marks.push(`sticky: chunk ${c.split ? `${first}-${last}` : first} shared with other frames`);
+  if (c.split) marks.push(`split over chunks ${first}-${last}`);
+  return ` [${marks.join('; ')}]`;
 }
 
 /** A JSON header as text; one too deeply nested for JSON.stringify is named, not thrown. */
@@ -68,10 +100,14 @@ export function headerText(header: Record<string, unknown>): string {
   }
 }
 
-/** The human lines for one received frame (without trailing newline); `unfinishedAt`: the bytes of an unfinished frame. */
-export function formatHumanFrame(f: FrameReport, arrow = '<', unfinishedAt?: number): string {
+/**
+ * The human lines for one received frame (without trailing newline). `unfinishedAt`: the bytes of an unfinished
+ * frame; `ansi`: colour sequences pass through.
+ */
+export function formatHumanFrame(f: FrameReport, arrow = '<', opts: { unfinishedAt?: number; ansi?: boolean } = {}): string {
+  const unfinishedAt = opts.unfinishedAt;
   const what = unfinishedAt !== undefined ? ` of an unfinished frame at stream offset ${unfinishedAt}` : '';
-  const head = `${formatClockTime(f.time ?? Date.now())} ${f.peer} ${arrow} ${plural(f.payload.length, 'byte')}${what}`;
+  const head = `${formatClockTime(f.time ?? Date.now())} ${f.peer} ${arrow} ${plural(f.payload.length, 'byte')}${what}${chunkMark(f.chunk)}`;
   const headerNote = f.header !== undefined ? ` header ${headerText(f.header)}` : '';
   const shown = f.payload.length > HUMAN_MAX_BYTES ? f.payload.subarray(0, HUMAN_MAX_BYTES) : f.payload;
   const more = f.payload.length > shown.length ? `\n  … ${plural(f.payload.length - shown.length, 'more byte')} not shown` : '';
@@ -79,7 +115,7 @@ export function formatHumanFrame(f: FrameReport, arrow = '<', unfinishedAt?: num
   if (f.textOnly !== true && isBinary(f.payload, f.text)) {
     return `${head}${headerNote}\n${indent(hexdump(f.payload, { maxBytes: HEXDUMP_MAX_BYTES }))}`;
   }
-  let text = printableText(f.text);
+  let text = printableText(f.text, opts.ansi === true);
   if (f.payload.length > shown.length) text = text.slice(0, HUMAN_MAX_BYTES);
   const body = text.replace(/\n$/, '');
   if (!body.includes('\n')) return `${head}${headerNote}: ${body}${more}`;
@@ -147,7 +183,7 @@ export class Reporter {
   private frameEvent(f: FrameReport, unfinishedAt?: number): void {
     if (this.opts.quiet) return;
     if (!this.opts.json) {
-      this.out(formatHumanFrame(f, '<', unfinishedAt));
+      this.out(formatHumanFrame(f, '<', { unfinishedAt, ansi: this.opts.ansi === true }));
       return;
     }
     const ev: Record<string, unknown> = { type: unfinishedAt !== undefined ? 'unfinished' : 'frame', conn: f.conn, peer: f.peer };
@@ -156,6 +192,11 @@ export class Reporter {
     ev.hex = f.payload.toString('hex');
     ev.text = f.text;
     if (f.header !== undefined) ev.header = f.header;
+    if (f.chunk !== undefined) {
+      ev.chunks = f.chunk.chunks;
+      ev.sticky = f.chunk.sticky;
+      ev.split = f.chunk.split;
+    }
     let line: string;
     try {
       line = jsonLine(ev);
@@ -166,6 +207,13 @@ export class Reporter {
       line = jsonLine(ev);
     }
     this.out(line);
+  }
+
+  /** A message we sent (typed, --send on accept, a turn): `sent` with --json, a `>` line otherwise. */
+  sent(f: FrameReport): void {
+    if (this.opts.quiet) return;
+    if (this.opts.json) this.out(jsonLine({ type: 'sent', conn: f.conn, peer: f.peer, len: f.payload.length, hex: f.payload.toString('hex'), text: f.text }));
+    else this.out(formatHumanFrame(f, '>', { ansi: this.opts.ansi === true }));
   }
 
   close(conn: string, peer: string, reason: string, stats?: { bytesIn: number; bytesOut: number }, time = Date.now()): void {

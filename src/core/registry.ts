@@ -21,14 +21,14 @@ import type {
   TcpListenOptions,
   UdpBindOptions,
 } from './types';
-import { SocketError, UDP_MAX_IPV6, badPortError, datagramTooLargeError, notConnectedError, unknownConnectionError } from './errors';
-import { Connection, type ConnectionHost, type ResolvedRegistryOptions } from './transport/connection';
+import { SocketError, badPortError, unknownConnectionError } from './errors';
+import { Connection, type ConnectionHost, type OutgoingMessage, type ResolvedRegistryOptions } from './transport/connection';
 import { encodeFrame, normalizeFramingSpec } from './framing';
 import { normalizeEncoding } from './codec/encoding';
 import { errorCode, errorMessage } from '../shared/errors';
 import { DEFAULT_MAX_FRAME_SIZE } from './framing/spec';
-import { TcpClientConnection, TcpServerConnection, TcpSocketConnection } from './transport/tcp';
-import { UdpConnection, UdpPeerConnection, udpMaxPayload } from './transport/udp';
+import { TcpClientConnection, TcpServerConnection } from './transport/tcp';
+import { UdpConnection } from './transport/udp';
 
 export const DEFAULT_HISTORY_MAX_BYTES = 8 * 1024 * 1024;
 export const DEFAULT_HISTORY_MAX_FRAMES = 10000;
@@ -144,6 +144,7 @@ export class ConnectionRegistry implements IConnectionRegistry {
       stateChanged: (c) => this._onDidChangeState.fire({ id: c.id, time: Date.now(), info: c.info() }),
       closed: (c) => this.connectionClosed(c),
       error: (ev) => this._onDidError.fire(ev),
+      sendFailed: (c, err) => this.sendFailed(c, err),
       recorded: (n) => {
         this.recordedSinceCheck += n;
         if (this.recordedSinceCheck >= this.budgetCheckEvery) {
@@ -243,64 +244,15 @@ export class ConnectionRegistry implements IConnectionRegistry {
       throw this.sendFailed(conn, new SocketError(code, `cannot frame the payload as "${spec}": ${errorMessage(err)}`, { cause: err }));
     }
 
-    if (conn instanceof TcpServerConnection) {
-      const peers = conn.openPeers();
-      if (peers.length === 0) {
-        throw this.sendFailed(conn, new SocketError('ENOTCONN', `server ${conn.id} (${conn.label}) has no connected clients to send to (ENOTCONN)`));
-      }
-      await Promise.all(peers.map((p) => this.sendTcp(p, wire, body, options.header, options.reply === true)));
-      return;
-    }
-    if (conn instanceof TcpSocketConnection) return this.sendTcp(conn, wire, body, options.header, options.reply === true);
-    if (conn instanceof UdpPeerConnection) {
-      const max = udpMaxPayload(conn.remote!.address);
-      if (wire.length > max) throw this.sendFailed(conn, datagramTooLargeError(wire.length, max));
-      if (conn.isClosed) throw this.sendFailed(conn, notConnectedError(conn.id, conn.label, conn.state));
-      const refused = options.reply ? conn.socketConn.replyRefused() : undefined;
-      if (refused) throw this.sendFailed(conn, refused);
-      conn.recordOut(wire, body, options.header, conn.remote);
-      return this.guardUdp(conn, conn.write(wire));
-    }
-    if (conn instanceof UdpConnection) {
-      const to = options.to;
-      if (!to) throw this.sendFailed(conn, new SocketError('EDESTADDRREQ', `send on UDP socket ${conn.id} (${conn.label}) needs a destination (options.to)`));
-      const badPort = badPortError(to.port, false);
-      if (badPort) throw this.sendFailed(conn, badPort);
-      if (wire.length > UDP_MAX_IPV6) throw this.sendFailed(conn, datagramTooLargeError(wire.length, udpMaxPayload(to.address)));
-      if (conn.isClosed) throw this.sendFailed(conn, new SocketError('ENOTCONN', `UDP socket ${conn.id} (${conn.label}) is closed (ENOTCONN)`));
-      let address: string;
-      try {
-        address = await conn.resolve(to.address);
-      } catch (err) {
-        throw this.sendFailed(conn, err);
-      }
-      const max = udpMaxPayload(address);
-      if (wire.length > max) throw this.sendFailed(conn, datagramTooLargeError(wire.length, max));
-      const refused = options.reply ? conn.replyRefused() : undefined;
-      if (refused) throw this.sendFailed(conn, refused);
-      const peer = conn.peerFor(address, to.port);
-      peer.recordOut(wire, body, options.header, peer.remote);
-      return this.guardUdp(peer, conn.sendDatagram(wire, peer.remote!));
-    }
-    throw new SocketError('EOPNOTSUPP', `cannot send on ${conn.kind} ${conn.id}`);
-  }
-
-  private sendTcp(conn: TcpSocketConnection, wire: Buffer, body: Buffer, header: Record<string, unknown> | undefined, reply: boolean): Promise<void> {
-    const bad = conn.notWritable();
-    if (bad) return Promise.reject(this.sendFailed(conn, bad));
-    conn.recordOut(wire, body, header);
-    // a failing write also fails the socket, whose 'error' listener reports it
-    const written = conn.write(wire);
-    if (reply) conn.holdReadingIfBacklogged();
-    return written;
-  }
-
-  private async guardUdp(conn: Connection, p: Promise<void>): Promise<void> {
-    try {
-      await p;
-    } catch (err) {
-      throw this.sendFailed(conn, err);
-    }
+    const msg: OutgoingMessage = {
+      wire,
+      payload: body,
+      ...(options.header ? { header: options.header } : {}),
+      ...(options.to ? { to: options.to } : {}),
+      ...(options.reply ? { reply: true } : {}),
+    };
+    // each kind sends its own way: a server to its clients, a UDP socket to options.to, a socket to its peer
+    return conn.send(msg);
   }
 
   /** reports a failed send through onDidError and returns the error to throw */
@@ -371,12 +323,7 @@ export class ConnectionRegistry implements IConnectionRegistry {
   async closeAll(): Promise<void> {
     const work: Array<Promise<void>> = [];
     for (const c of this.connecting) c.abortConnect();
-    for (const c of this.conns.values()) {
-      if (c.isClosed) continue;
-      if (c instanceof TcpServerConnection) work.push(c.stop(true));
-      else if (c instanceof TcpSocketConnection) work.push(c.destroy());
-      else if (c instanceof UdpConnection) work.push(c.close());
-    }
+    for (const c of this.conns.values()) if (!c.isClosed) work.push(c.closeNow());
     await Promise.all(work);
   }
 

@@ -3,21 +3,9 @@
  * (src/core/registry.ts) produces them; the CLI and the extension consume them. Pure data, no `vscode`.
  */
 
-export type ConnectionKind =
-  | 'tcp-server' // a listening TCP server; its accepted sockets are children
-  | 'tcp-peer' // one client accepted by a tcp-server (parentId = the server)
-  | 'tcp-client' // an outgoing TCP connection
-  | 'udp' // a bound UDP socket
-  | 'udp-peer'; // a remote address a udp socket has heard from or sent to (parentId = the socket)
+import type { ConnectionKind, ConnectionState } from '../shared/connections';
 
-export type ConnectionState =
-  | 'connecting'
-  | 'reconnecting'
-  | 'listening' // tcp-server, udp
-  | 'open'
-  | 'half-closed' // the peer sent FIN; we may still write
-  | 'closed'
-  | 'error';
+export type { ConnectionKind, ConnectionState };
 
 /** Why a connection ended: our own close, the peer's FIN, a reset (ECONNRESET), an error or a timeout. */
 export type CloseReason = 'local' | 'fin' | 'reset' | 'error' | 'timeout';

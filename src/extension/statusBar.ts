@@ -2,6 +2,7 @@
 import * as vscode from 'vscode';
 import type { ConnectionRegistry } from '../core/registry';
 import { isClosed } from './format';
+import { isContainer } from '../shared/connections';
 
 export class ConnectionsStatusBar implements vscode.Disposable {
   private readonly item: vscode.StatusBarItem;
@@ -29,7 +30,7 @@ export class ConnectionsStatusBar implements vscode.Disposable {
     let sockets = 0;
     for (const c of this.registry.list()) {
       if (isClosed(c)) continue;
-      if (c.kind === 'tcp-server' || c.kind === 'udp') listeners++;
+      if (isContainer(c)) listeners++;
       else sockets++;
     }
     return { open: listeners + sockets, listeners, sockets };

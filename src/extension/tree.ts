@@ -8,6 +8,7 @@ import type { ConnectionRegistry } from '../core/registry';
 import type { ConnectionInfo, ConnectionKind, ConnectionState } from '../core/types';
 import { formatDateTime, formatEndpoint } from '../shared/format';
 import { formatCounters } from './format';
+import { isContainer, menuContext } from '../shared/connections';
 import type { TreeSection } from './services';
 
 export interface ConnectionNode {
@@ -247,12 +248,12 @@ function stateIcon(info: ConnectionInfo): vscode.ThemeIcon {
     case 'error':
       return new vscode.ThemeIcon('error', new vscode.ThemeColor('errorForeground'));
     case 'closed':
-      return new vscode.ThemeIcon(info.kind === 'tcp-server' || info.kind === 'udp' ? KIND_ICON[info.kind] : 'debug-disconnect', new vscode.ThemeColor('disabledForeground'));
+      return new vscode.ThemeIcon(isContainer(info) ? KIND_ICON[info.kind] : 'debug-disconnect', new vscode.ThemeColor('disabledForeground'));
     case 'half-closed':
       return new vscode.ThemeIcon(KIND_ICON[info.kind], new vscode.ThemeColor('charts.orange'));
     case 'listening':
     case 'open':
-      return new vscode.ThemeIcon(KIND_ICON[info.kind], new vscode.ThemeColor(info.kind === 'tcp-server' || info.kind === 'udp' ? 'charts.green' : 'charts.blue'));
+      return new vscode.ThemeIcon(KIND_ICON[info.kind], new vscode.ThemeColor(isContainer(info) ? 'charts.green' : 'charts.blue'));
   }
 }
 
@@ -274,14 +275,14 @@ export function connectionLabel(info: ConnectionInfo): string {
 }
 
 export function connectionTreeItem(info: ConnectionInfo): vscode.TreeItem {
-  const container = info.kind === 'tcp-server' || info.kind === 'udp';
+  const container = isContainer(info);
   const item = new vscode.TreeItem(
     connectionLabel(info),
     container ? vscode.TreeItemCollapsibleState.Expanded : vscode.TreeItemCollapsibleState.None,
   );
   item.id = info.id;
   item.iconPath = stateIcon(info);
-  item.contextValue = `${info.kind}.${info.state}`;
+  item.contextValue = menuContext(info);
   const parts: string[] = [info.id];
   if (info.state !== 'open' && info.state !== 'listening') parts.push(stateLabel(info.state));
   parts.push(formatCounters(info));

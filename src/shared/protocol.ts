@@ -10,6 +10,7 @@
  */
 
 import type { TimestampFormat } from './format';
+import type { ConnectionKind, ConnectionState } from './connections';
 
 // ---------------------------------------------------------------------------------------------------------
 // Shared shapes
@@ -19,8 +20,8 @@ export type Dir = 'in' | 'out';
 /** What the webview needs to know about a connection (the registry's ConnectionInfo, flattened). */
 export interface ConnSummary {
   id: string;
-  kind: 'tcp-server' | 'tcp-peer' | 'tcp-client' | 'udp' | 'udp-peer';
-  state: string;
+  kind: ConnectionKind;
+  state: ConnectionState;
   parentId?: string;
   label: string;
   /** "127.0.0.1:8888" */

@@ -3,14 +3,16 @@
  * sends), send once or repeatedly, and a recallable history of sent frames.
  */
 import { INPUT_MODES, PREVIEW_WIRE_BYTES, type ConnSummary, type Draft, type DraftError, type FramingChoice, type HostToWebview, type InputMode, type Target } from '../shared/protocol';
+import { capabilities, framesPerSend, isClosedState } from '../shared/connections';
 import { MAX_SENT_HISTORY, type App, type Persisted } from './app';
 import { t } from './l10n';
 import { toHex } from '../shared/bytes';
 import { debounce, h, icon, oneLine } from './util';
 
 const MODE_LABELS: Record<InputMode, string> = { text: t('Text'), hex: t('Hex'), escapes: t('Escapes'), struct: t('Struct'), json: t('JSON header'), message: t('Message') };
-const SENDABLE = new Set<ConnSummary['kind']>(['tcp-server', 'tcp-peer', 'tcp-client', 'udp', 'udp-peer']);
-const OPEN_STATES = new Set(['open', 'listening', 'half-closed', 'connecting', 'reconnecting']);
+/** the kinds offered as targets (closed ones stay listed, marked) */
+const sendable = (c: ConnSummary): boolean => capabilities(c.kind).canSend;
+const isOpen = (c: ConnSummary | undefined): boolean => c !== undefined && !isClosedState(c.state);
 
 type FieldKey = 'text' | 'hex' | 'escapes' | 'message' | 'structFormat' | 'structValues' | 'jsonHeader' | 'jsonBody';
 
@@ -150,8 +152,8 @@ export function createComposer(app: App): { element: HTMLElement; onHost(m: Host
     const t: Target = { ids: s.targetIds.slice() };
     const first = targetConns()[0];
     const port = Number(udpPort.value);
-    if (first && (first.kind === 'udp' || first.kind === 'udp-peer') && udpHost.value.trim() && Number.isInteger(port) && port > 0 && port < 65536) {
-      if (first.kind === 'udp' || udpPort.value !== '') t.to = { host: udpHost.value.trim(), port };
+    if (first && capabilities(first.kind).takesDestination && udpHost.value.trim() && Number.isInteger(port) && port > 0 && port < 65536) {
+      t.to = { host: udpHost.value.trim(), port };
     }
     return t;
   }
@@ -194,14 +196,14 @@ export function createComposer(app: App): { element: HTMLElement; onHost(m: Host
     targetSel.replaceChildren();
     targetSel.multiple = s.multi;
     targetSel.size = s.multi ? 5 : 0;
-    const list = app.connList.filter((c) => SENDABLE.has(c.kind));
+    const list = app.connList.filter(sendable);
     if (list.length === 0) {
       targetSel.append(h('option', { value: '', disabled: true, selected: true, text: t('No connections yet: create one in the Connections view') }));
     }
     for (const c of list) {
-      const closed = !OPEN_STATES.has(c.state);
+      const closed = !isOpen(c);
       let label = `${app.shortId(c.id)} ${app.describe(c)}`;
-      if (c.kind === 'tcp-server') label = `${app.shortId(c.id)} ${t('All clients of {0}', c.local ?? c.label)}`;
+      if (capabilities(c.kind).sendsToChildren) label = `${app.shortId(c.id)} ${t('All clients of {0}', c.local ?? c.label)}`;
       if (closed) label += ` (${t(c.state)})`;
       const o = h('option', { value: c.id, text: label });
       o.selected = prev.has(c.id);
@@ -209,7 +211,7 @@ export function createComposer(app: App): { element: HTMLElement; onHost(m: Host
     }
     // keep a valid, preferably open, target; until the user picks one, follow the newest open connection
     const valid = s.targetIds.filter((id) => app.conns.has(id));
-    const anyOpen = valid.some((id) => OPEN_STATES.has(app.conns.get(id)?.state ?? ''));
+    const anyOpen = valid.some((id) => isOpen(app.conns.get(id)));
     if (!anyOpen || s.targetAuto) {
       const pick = pickDefault(list);
       if (pick && (valid.length === 0 || pick.id !== valid[0])) {
@@ -224,21 +226,21 @@ export function createComposer(app: App): { element: HTMLElement; onHost(m: Host
     if (app.initialTarget) {
       const c = app.conns.get(app.initialTarget);
       app.initialTarget = undefined;
-      if (c && SENDABLE.has(c.kind)) {
+      if (c && sendable(c)) {
         s.targetAuto = false;
         return c;
       }
     }
-    const open = list.filter((c) => OPEN_STATES.has(c.state));
-    const rank = (c: ConnSummary): number => (c.kind === 'tcp-peer' || c.kind === 'tcp-client' || c.kind === 'udp-peer' ? 2 : 1);
+    const open = list.filter(isOpen);
+    const rank = (c: ConnSummary): number => (capabilities(c.kind).container ? 1 : 2);
     return open.sort((a, b) => rank(b) - rank(a) || b.openedAt - a.openedAt)[0];
   }
 
   function onTargetChanged(): void {
     const first = targetConns()[0];
-    const isUdp = first?.kind === 'udp' || first?.kind === 'udp-peer';
+    const isUdp = first !== undefined && capabilities(first.kind).takesDestination;
     udpTo.hidden = !isUdp;
-    if (first?.kind === 'udp-peer' && first.remote && !udpPort.value) {
+    if (isUdp && first.remote && !udpPort.value) {
       udpHost.placeholder = first.remote.replace(/:\d+$/, '');
       udpPort.placeholder = first.remote.replace(/^.*:/, '');
     }
@@ -377,7 +379,7 @@ export function createComposer(app: App): { element: HTMLElement; onHost(m: Host
       setStatus(t('Pick a target first.'), 'error');
       return;
     }
-    const server = targetConns().find((c) => c.kind === 'tcp-server' && !app.connList.some((k) => k.parentId === c.id && (k.state === 'open' || k.state === 'half-closed')));
+    const server = targetConns().find((c) => capabilities(c.kind).sendsToChildren && framesPerSend(c, app.connList.filter((k) => k.parentId === c.id)) === 0);
     if (server) {
       setStatus(t('No client is connected to {0}.', server.local ?? server.label), 'error');
       return;
@@ -604,7 +606,7 @@ export function createComposer(app: App): { element: HTMLElement; onHost(m: Host
       setRepeat(m.running, m.done, m.total);
     } else if (m.type === 'focus') {
       const c = app.conns.get(m.target);
-      if (c && SENDABLE.has(c.kind)) {
+      if (c && sendable(c)) {
         s.targetIds = [c.id];
         s.targetAuto = false;
         fillTargets();

@@ -5,12 +5,15 @@
  * (ENOBUFS), counted and reported.
  */
 import type { Session } from './session';
+import type { SendOptions } from '../../core/types';
 import { errorCode, errorMessage } from '../../shared/errors';
 
 export interface ReplyMode {
   echo: boolean;
   /** fixed answer (--reply / --reply-hex) */
   reply?: Buffer;
+  /** how answers are framed (tcp listen --send-framing, --header) */
+  sendOptions?: SendOptions;
 }
 
 /** where an answer goes: a connection, or a UDP socket and the datagram's sender */
@@ -41,7 +44,7 @@ export function createReplier(s: Session, mode: ReplyMode): Replier | undefined 
   };
   return (target, payload) => {
     const answer = mode.echo ? payload : mode.reply!;
-    const options = target.to ? { to: target.to, reply: true } : { reply: true };
+    const options: SendOptions = { ...mode.sendOptions, ...(target.to ? { to: target.to } : {}), reply: true };
     s.track(s.registry.send(target.id, answer, options), failed);
   };
 }

@@ -11,6 +11,7 @@ import type { CommandContext } from '../context';
 import { Reporter } from '../output';
 import { errorCode, errorMessage } from '../../shared/errors';
 import { UsageError, EXIT_NETWORK } from '../errors';
+import { ChunkTracker } from './chunks';
 
 export interface SessionOptions {
   command: string;
@@ -22,6 +23,8 @@ export interface SessionOptions {
   /** exit 0 after this many frames received */
   count?: number;
   output?: string;
+  /** --ansi: render colour escape sequences */
+  ansi?: boolean;
 }
 
 /**
@@ -74,6 +77,8 @@ export interface FrameOpts {
   datagram?: boolean;
   /** stream offset of the frame's first byte (named in errors) */
   offset?: number;
+  /** the frame's stream offsets [start, end): which received chunks carried it (see trackChunks) */
+  span?: { start: number; end: number };
 }
 
 export class Session {
@@ -87,6 +92,8 @@ export class Session {
   private readonly pending = new Set<Promise<unknown>>();
   private readonly decoders = new Map<string, ReturnType<typeof createStreamDecoder>>();
   readonly peers = new Map<string, string>();
+  /** which incoming chunks carried each frame (see trackChunks) */
+  readonly chunks = new ChunkTracker();
   private output?: OutputFile;
   private unregisterSignal?: () => void;
   /** --encoding hex/base64: the text is already a safe display form */
@@ -96,7 +103,7 @@ export class Session {
     readonly ctx: CommandContext,
     readonly opts: SessionOptions,
   ) {
-    this.reporter = new Reporter({ json: opts.json, quiet: opts.quiet, stdout: ctx.stdout, stderr: ctx.stderr });
+    this.reporter = new Reporter({ json: opts.json, quiet: opts.quiet, stdout: ctx.stdout, stderr: ctx.stderr, ansi: opts.ansi });
     this.displayForm = isBinaryForm(opts.encoding);
     this.done = new Promise((resolve) => (this.resolveDone = resolve));
     this.unregisterSignal = ctx.onSignal(() => this.finish(0));
@@ -132,6 +139,23 @@ export class Session {
   forget(id: string): void {
     this.decoders.delete(id);
     this.peers.delete(id);
+    this.chunks.forget(id);
+  }
+
+  /** Follows incoming chunks so that each frame printed says which chunks carried it (streams; not with --quiet). */
+  trackChunks(): void {
+    if (this.opts.quiet) return;
+    this.add(
+      this.registry.onDidReceiveChunk((e) => {
+        if (e.chunk.direction === 'in') this.chunks.chunk(e.id, e.chunk.seq, e.chunk.offset, e.chunk.data.length);
+      }),
+    );
+  }
+
+  /** Shows a message we sent in the transcript (`>` line, or a `sent` event). */
+  sent(id: string, peer: string, payload: Buffer, encoding: string, header?: Record<string, unknown>): void {
+    if (this.finished || this.opts.quiet) return;
+    this.reporter.sent({ conn: id, peer, payload, text: decodeText(payload, encoding), header, textOnly: isBinaryForm(encoding) });
   }
 
   /**
@@ -161,7 +185,8 @@ export class Session {
     if (this.opts.quiet) return;
     try {
       const text = this.textOf(id, payload, opts.datagram || unfinishedAt !== undefined);
-      const f = { conn: id, peer: opts.peer, payload, text, header: opts.header, time: opts.time, textOnly: this.displayForm };
+      const chunk = opts.span !== undefined && unfinishedAt === undefined ? this.chunks.frame(id, opts.span.start, opts.span.end) : undefined;
+      const f = { conn: id, peer: opts.peer, payload, text, header: opts.header, time: opts.time, textOnly: this.displayForm, chunk };
       if (unfinishedAt !== undefined) this.reporter.unfinished({ ...f, offset: unfinishedAt });
       else this.reporter.frame(f);
     } catch (err) {

@@ -1,5 +1,6 @@
 /** `sockdbg tcp listen` and `sockdbg tcp connect`. */
 import * as readline from 'node:readline';
+import { decodeText } from '../../core/codec/encoding';
 import type { CommandContext } from '../context';
 import {
   optString,
@@ -16,7 +17,10 @@ import {
   encodeTextArg,
   type OptionDefs,
 } from '../args';
-import { EXIT_OK, describeNetworkError } from '../errors';
+import { STEP_OPTIONS, parseOutgoing, type Outgoing } from './outgoing';
+import { Conversation } from './conversation';
+import { TypedInput, typedPayload, parseTarget, TypedRouter } from './stdin';
+import { EXIT_OK, UsageError, describeNetworkError } from '../errors';
 import { dispatchSubcommand, parseOrHelp } from '../dispatch';
 import { errorCode } from '../../shared/errors';
 import { formatEndpoint, formatHostPort } from '../../shared/format';
@@ -24,7 +28,7 @@ import { Session, isSocketErrorCode } from './session';
 import { CliRules, RULES_OPTIONS } from './rules';
 import { createReplier } from './reply';
 import { InputLedger } from './connectInput';
-import type { SendOptions, TcpConnectOptions } from '../../core/types';
+import type { TcpConnectOptions } from '../../core/types';
 
 export function runTcp(argv: string[], ctx: CommandContext): Promise<number> {
   return dispatchSubcommand('tcp', argv, ctx, { listen: tcpListen, connect: tcpConnect });
@@ -46,6 +50,11 @@ const LISTEN_OPTIONS: OptionDefs = {
   quiet: { type: 'boolean', short: 'q' },
   json: { type: 'boolean' },
   'no-delay': { type: 'boolean' },
+  ...STEP_OPTIONS,
+  'send-framing': { type: 'string' },
+  to: { type: 'string' },
+  'no-stdin': { type: 'boolean' },
+  ansi: { type: 'boolean' },
   ...RULES_OPTIONS,
 };
 
@@ -60,19 +69,46 @@ async function tcpListen(argv: string[], ctx: CommandContext): Promise<number> {
   const rules = CliRules.fromArgs(args);
   const framing = parseFraming(optString(args, 'framing') ?? rules?.framing, cmd);
   const encoding = parseEncoding(optString(args, 'encoding') ?? rules?.encoding, cmd);
+  const sendFramingOpt = optString(args, 'send-framing');
+  const sendFraming = sendFramingOpt !== undefined ? parseFraming(sendFramingOpt, cmd, '--send-framing') : (rules?.sendFraming ?? framing);
+  const out = parseOutgoing(args, cmd, { encoding, framing, sendFraming, stream: true });
+  const target = parseTarget(optString(args, 'to'));
+  if (target === undefined) throw new UsageError(`--to must be newest, all or a connection id such as c2, got '${optString(args, 'to') ?? ''}'`, cmd);
   const replyText = optString(args, 'reply');
   const replyHex = optString(args, 'reply-hex');
-  const reply = replyText !== undefined ? encodeTextArg(replyText, encoding, cmd, '--reply') : replyHex !== undefined ? parseHexArg(replyHex, cmd, '--reply-hex') : undefined;
+  const reply = replyText !== undefined ? encodeTextArg(replyText, out.sendEncoding, cmd, '--reply') : replyHex !== undefined ? parseHexArg(replyHex, cmd, '--reply-hex') : undefined;
   const echo = optFlag(args, 'echo');
   const once = optFlag(args, 'once');
   const count = parseCount(optString(args, 'count'), cmd);
 
-  const s = new Session(ctx, { command: cmd, json: optFlag(args, 'json'), quiet: optFlag(args, 'quiet'), encoding, framing, count, output: optString(args, 'output') });
+  const s = new Session(ctx, { command: cmd, json: optFlag(args, 'json'), quiet: optFlag(args, 'quiet'), encoding, framing, count, output: optString(args, 'output'), ansi: optFlag(args, 'ansi') });
   await s.openOutput();
   const reg = s.registry;
-  const answer = createReplier(s, { echo, reply });
+  const answer = createReplier(s, { echo, reply, sendOptions: out.sendOptions });
   let servedId: string | undefined;
   if (rules) s.add(rules);
+  s.trackChunks();
+  // --send/--expect steps run on each accepted client; typed lines go to the newest client (or --to)
+  const conversations = new Map<string, Conversation>();
+  const sendTo = (id: string, payload: Buffer) => {
+    s.sent(id, s.peers.get(id) ?? id, payload, out.sendEncoding);
+    return reg.send(id, payload, out.sendOptions);
+  };
+  let input: TypedInput | undefined;
+  const router = new TypedRouter(target, () => [...s.peers.keys()], (ids, line) => {
+    const payload = typedPayload(s, line, { encoding: out.sendEncoding, eol: out.eol, emptyIsNothing: sendFraming === 'raw' });
+    if (payload === undefined) return;
+    for (const id of ids) {
+      router.inflight++;
+      s.track(
+        sendTo(id, payload).finally(() => {
+          router.inflight--;
+          input?.drained();
+        }),
+      );
+    }
+  });
+  if (!optFlag(args, 'no-stdin')) input = new TypedInput(s, (line) => router.line(line), () => router.backlog);
 
   s.add(
     reg.onDidOpen((e) => {
@@ -86,6 +122,14 @@ async function tcpListen(argv: string[], ctx: CommandContext): Promise<number> {
       const peer = formatEndpoint(e.info.remote) ?? e.info.label;
       s.peers.set(e.id, peer);
       s.reporter.open(e.id, peer, e.time);
+      if (out.steps.length > 0) {
+        const id = e.id;
+        const conv = new Conversation(s, () => peer, out.steps, { timeoutMs: out.expectTimeoutMs, send: (p) => sendTo(id, p), sendFailed: (err) => s.reporter.warn(errorCode(err) ?? 'ERROR', describeNetworkError(err, peer, 'send').message, id) });
+        conversations.set(id, conv);
+        conv.start();
+      }
+      router.flush();
+      input?.drained();
     }),
   );
   s.add(
@@ -95,7 +139,9 @@ async function tcpListen(argv: string[], ctx: CommandContext): Promise<number> {
       if (peer === undefined) return; // a client turned away by --once
       const f = e.frame;
       if (f.incomplete) return s.unfinished(e.id, f.payload, { peer, time: f.time, offset: f.start });
-      const last = s.received(e.id, f.payload, { peer, header: f.header, time: f.time, offset: f.start });
+      const last = s.received(e.id, f.payload, { peer, header: f.header, time: f.time, offset: f.start, span: f });
+      const conv = conversations.get(e.id);
+      if (conv) conv.frame(decodeText(f.payload, encoding));
       answer?.({ id: e.id }, f.payload);
       rules?.onFrame(s, e.id, f.payload, f.header, { send: (p) => reg.send(e.id, p, { framing: rules.sendFraming, reply: true }), close: () => reg.close(e.id) });
       if (last) s.finish(EXIT_OK);
@@ -109,6 +155,8 @@ async function tcpListen(argv: string[], ctx: CommandContext): Promise<number> {
         const peer = s.peers.get(e.id);
         if (peer === undefined) return;
         s.reporter.close(e.id, peer, e.reason, e.info.stats, e.time);
+        conversations.get(e.id)?.stop();
+        conversations.delete(e.id);
         s.forget(e.id);
         if (once && e.id === servedId) s.finish(EXIT_OK);
       } else if (e.info.kind === 'tcp-server') {
@@ -137,8 +185,8 @@ async function tcpListen(argv: string[], ctx: CommandContext): Promise<number> {
 // ---- tcp connect -------------------------------------------------------------------------------------
 
 const CONNECT_OPTIONS: OptionDefs = {
-  send: { type: 'string', multiple: true, short: 's' },
-  'send-hex': { type: 'string', multiple: true },
+  ...STEP_OPTIONS,
+  ansi: { type: 'boolean' },
   framing: { type: 'string' },
   'send-framing': { type: 'string' },
   encoding: { type: 'string', short: 'e' },
@@ -165,13 +213,8 @@ async function tcpConnect(argv: string[], ctx: CommandContext): Promise<number> 
   const encoding = parseEncoding(optString(args, 'encoding'), cmd);
   const count = parseCount(optString(args, 'count'), cmd);
   const timeoutMs = parseSeconds(optString(args, 'timeout'), cmd);
-  // --send and --send-hex in command-line order
-  const payloads: Buffer[] = [];
-  for (const o of args.ordered) {
-    if (o.name === 'send') payloads.push(encodeTextArg(o.value ?? '', encoding, cmd, '--send'));
-    else if (o.name === 'send-hex') payloads.push(parseHexArg(o.value ?? '', cmd, '--send-hex'));
-  }
-  const sendOptions: SendOptions = sendFraming === framing ? {} : { framing: sendFraming };
+  // --send, --send-hex, --send-file and --expect in command-line order
+  const out = parseOutgoing(args, cmd, { encoding, framing, sendFraming, stream: true });
   const target = formatHostPort(host, port);
   const reconnect = optFlag(args, 'reconnect');
   const socketOptions: Partial<TcpConnectOptions> = {
@@ -183,11 +226,13 @@ async function tcpConnect(argv: string[], ctx: CommandContext): Promise<number> 
     ...(reconnect ? { reconnect: {} } : { allowHalfOpen: true }),
   };
 
-  const s = new Session(ctx, { command: cmd, json: optFlag(args, 'json'), quiet: optFlag(args, 'quiet'), encoding, framing, count, output: optString(args, 'output') });
+  const s = new Session(ctx, { command: cmd, json: optFlag(args, 'json'), quiet: optFlag(args, 'quiet'), encoding, framing, count, output: optString(args, 'output'), ansi: optFlag(args, 'ansi') });
   await s.openOutput();
   const reg = s.registry;
   let connId: string | undefined;
   let peer = target;
+  let conversation: Conversation | undefined;
+  s.trackChunks();
 
   // --timeout: idle timer, restarted whenever bytes arrive
   let idle: NodeJS.Timeout | undefined;
@@ -239,14 +284,20 @@ async function tcpConnect(argv: string[], ctx: CommandContext): Promise<number> 
       armIdle();
       const f = e.frame;
       if (f.incomplete) s.unfinished(e.id, f.payload, { peer, time: f.time, offset: f.start });
-      else if (s.received(e.id, f.payload, { peer, header: f.header, time: f.time, offset: f.start })) s.finish(EXIT_OK);
+      else {
+        const last = s.received(e.id, f.payload, { peer, header: f.header, time: f.time, offset: f.start, span: f });
+        if (conversation) conversation.frame(decodeText(f.payload, encoding));
+        if (last) s.finish(EXIT_OK);
+      }
     }),
   );
   s.add(
     reg.onDidClose((e) => {
       if (e.id !== connId || s.isFinished) return;
       s.reporter.close(e.id, peer, e.reason, e.info.stats, e.time);
-      if (e.reason === 'reset') s.fail({ code: 'ECONNRESET', message: `connection to ${peer} reset by peer` });
+      const waiting = conversation?.waitingFor;
+      if (waiting !== undefined && e.reason !== 'reset' && e.reason !== 'error' && e.reason !== 'timeout') s.fail({ code: 'ECLOSED', message: `${peer} closed the connection during ${waiting}` });
+      else if (e.reason === 'reset') s.fail({ code: 'ECONNRESET', message: `connection to ${peer} reset by peer` });
       else if (e.reason === 'error' || e.reason === 'timeout') s.fail({ code: e.reason === 'timeout' ? 'ETIMEDOUT' : 'ERROR', message: e.info.error ?? `connection to ${peer} failed` });
       else if (count !== undefined && s.framesIn < count) s.fail({ code: 'ECLOSED', message: `${peer} closed the connection after ${s.framesIn} of ${count} frames` });
       else s.finish(EXIT_OK);
@@ -276,7 +327,10 @@ async function tcpConnect(argv: string[], ctx: CommandContext): Promise<number> 
   }
   s.reporter.open(id, peer);
   armIdle();
-  const input = (ledger = new InputLedger(s, id, () => peer, payloads.length === 0 && ctx.stdin.isTTY === true));
+  // turns (an --expect) are a dialogue like typing: when the peer finishes, so do we; plain --send payloads and piped
+  // input are still sent after the peer's FIN
+  const turns = out.steps.some((st) => st.kind === 'expect');
+  const input = (ledger = new InputLedger(s, id, () => peer, turns || (out.steps.length === 0 && ctx.stdin.isTTY === true)));
   const sendFailed = (err: unknown) => {
     if (s.isFinished) return;
     const message = describeNetworkError(err, peer, 'send').message;
@@ -285,38 +339,42 @@ async function tcpConnect(argv: string[], ctx: CommandContext): Promise<number> 
     else s.fail({ code: errorCode(err) ?? 'ERROR', message });
   };
 
-  if (payloads.length > 0) {
-    const sendAll = () => {
-      s.track(
-        (async () => {
-          for (const p of payloads) input.take(p.length);
-          for (const p of payloads) {
-            await reg.send(id, p, sendOptions);
-            input.sent(p.length);
-          }
-        })(),
-        sendFailed,
-      );
-      input.inputEnded();
-    };
-    sendAll();
-    // --reconnect: each new connection gets the --send payloads again (a login, a subscription…)
-    onReconnected = sendAll;
+  if (out.steps.length > 0) {
+    // an --expect last: the command is done once it is met (unless --count says how many frames to wait for)
+    const endsWithExpect = out.steps[out.steps.length - 1].kind === 'expect';
+    const conv = new Conversation(s, () => peer, out.steps, {
+      timeoutMs: out.expectTimeoutMs,
+      send: (p) => {
+        // sends show in the transcript when they take turns (plain --send keeps the output of received frames only)
+        if (turns) s.sent(id, peer, p, out.sendEncoding);
+        input.take(p.length);
+        return reg.send(id, p, out.sendOptions).then(() => input.sent(p.length));
+      },
+      sendFailed,
+      onComplete: () => {
+        input.inputEnded();
+        if (endsWithExpect && count === undefined) s.finish(EXIT_OK);
+      },
+    });
+    conversation = conv;
+    conv.start();
+    // --reconnect: each new connection goes through the steps again (a login, a subscription…)
+    onReconnected = () => conv.restart();
   } else {
-    pumpStdin(s, id, input, sendFraming, encoding, sendOptions, sendFailed);
+    pumpStdin(s, id, input, sendFraming, out, sendFailed);
   }
   return s.done;
 }
 
 /** Sends stdin like ncat: lines from a terminal, a byte stream from a pipe; FIN at end of input. */
-function pumpStdin(s: Session, id: string, input: InputLedger, sendFraming: string, encoding: string, sendOptions: SendOptions, sendFailed: (err: unknown) => void): void {
+function pumpStdin(s: Session, id: string, input: InputLedger, sendFraming: string, out: Outgoing, sendFailed: (err: unknown) => void): void {
   const { stdin } = s.ctx;
   const reg = s.registry;
   const endInput = () => {
     input.inputEnded();
     if (!s.isFinished) s.track(reg.end(id), () => undefined);
   };
-  if (stdin.isTTY !== true && sendFraming === 'raw') {
+  if (stdin.isTTY !== true && sendFraming === 'raw' && !out.eolGiven) {
     // a pipe in raw mode: bytes pass through unchanged, with backpressure
     let chain: Promise<void> = Promise.resolve();
     const onData = (chunk: Buffer | string) => {
@@ -342,20 +400,15 @@ function pumpStdin(s: Session, id: string, input: InputLedger, sendFraming: stri
     stdin.resume();
     return;
   }
-  // a terminal, or a framed send: one payload per line (raw keeps the line ending, like ncat)
+  // a terminal, --eol, or a framed send: one message per line, like Python's input() (no line ending unless --eol)
   const rl = readline.createInterface({ input: stdin, crlfDelay: Infinity, terminal: false });
   let chain: Promise<void> = Promise.resolve();
   rl.on('line', (line) => {
-    const text = sendFraming === 'raw' ? `${line}\n` : line;
-    const payload = Buffer.from(text, 'utf8');
-    let encoded: Buffer;
-    try {
-      encoded = encodeTextArg(payload.toString('utf8'), encoding, 'tcp connect', 'input');
-    } catch {
-      encoded = payload;
-    }
+    const encoded = typedPayload(s, line, { encoding: out.sendEncoding, eol: out.eol, emptyIsNothing: sendFraming === 'raw' });
+    if (encoded === undefined) return;
+    s.sent(id, s.peers.get(id) ?? reg.get(id)?.label ?? id, encoded, out.sendEncoding);
     input.take(encoded.length);
-    chain = chain.then(() => reg.send(id, encoded, sendOptions)).then(() => input.sent(encoded.length));
+    chain = chain.then(() => reg.send(id, encoded, out.sendOptions)).then(() => input.sent(encoded.length));
     s.track(chain, sendFailed);
   });
   rl.once('close', () => void chain.then(endInput, () => undefined));

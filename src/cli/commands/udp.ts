@@ -20,9 +20,11 @@ import {
 import { errorMessage } from '../../shared/errors';
 import { UsageError, EXIT_OK, describeNetworkError } from '../errors';
 import { dispatchSubcommand, parseOrHelp } from '../dispatch';
-import { formatEndpoint, formatHostPort, plural } from '../../shared/format';
+import { formatEndpoint, formatHostPort, parseHostPort, plural } from '../../shared/format';
 import { Session, isSocketErrorCode } from './session';
 import { CliRules, RULES_OPTIONS } from './rules';
+import { parseEol } from './outgoing';
+import { TypedInput, typedPayload } from './stdin';
 import { createReplier } from './reply';
 
 /** how long `udp send --wait` waits without --timeout */
@@ -43,9 +45,21 @@ const BIND_OPTIONS: OptionDefs = {
   count: { type: 'string', short: 'n' },
   json: { type: 'boolean' },
   broadcast: { type: 'boolean' },
+  'send-encoding': { type: 'string' },
+  eol: { type: 'string' },
+  to: { type: 'string' },
+  'no-stdin': { type: 'boolean' },
+  ansi: { type: 'boolean' },
   'recv-buffer': { type: 'string' },
   ...RULES_OPTIONS,
 };
+
+/** `--to HOST:PORT` (IPv6 in brackets) */
+function parseTo(value: string, command: string): { address: string; port: number } {
+  const to = parseHostPort(value);
+  if (!to) throw new UsageError(`--to must be HOST:PORT (e.g. 127.0.0.1:8005, [::1]:8005), got '${value}'`, command);
+  return to;
+}
 
 async function udpBind(argv: string[], ctx: CommandContext): Promise<number> {
   const cmd = 'udp bind';
@@ -58,17 +72,52 @@ async function udpBind(argv: string[], ctx: CommandContext): Promise<number> {
   const rules = CliRules.fromArgs(args);
   const encoding = parseEncoding(optString(args, 'encoding') ?? rules?.encoding, cmd);
   const replyText = optString(args, 'reply');
-  const reply = replyText !== undefined ? encodeTextArg(replyText, encoding, cmd, '--reply') : undefined;
+  const sendEncodingOpt = optString(args, 'send-encoding');
+  const sendEncoding = sendEncodingOpt !== undefined ? parseEncoding(sendEncodingOpt, cmd) : encoding;
+  const eol = parseEol(optString(args, 'eol'), cmd);
+  const toOpt = optString(args, 'to');
+  // typed lines go to the last peer heard from; --to names one before anyone is heard
+  let lastPeer = toOpt !== undefined ? parseTo(toOpt, cmd) : undefined;
+  const reply = replyText !== undefined ? encodeTextArg(replyText, sendEncoding, cmd, '--reply') : undefined;
   const echo = optFlag(args, 'echo');
   const count = parseCount(optString(args, 'count'), cmd);
 
   const recvBufferSize = parseByteSize(optString(args, 'recv-buffer'), cmd, '--recv-buffer');
 
-  const s = new Session(ctx, { command: cmd, json: optFlag(args, 'json'), quiet: false, encoding, framing: 'raw', count });
+  const s = new Session(ctx, { command: cmd, json: optFlag(args, 'json'), quiet: false, encoding, framing: 'raw', count, ansi: optFlag(args, 'ansi') });
   const reg = s.registry;
   const answer = createReplier(s, { echo, reply });
   let socketId: string | undefined;
   if (rules) s.add(rules);
+  // typed lines wait for a peer (and stdin pauses while too many wait or are in flight)
+  const waiting: Buffer[] = [];
+  let inflight = 0;
+  let input: TypedInput | undefined;
+  const sendTyped = (payload: Buffer) => {
+    if (lastPeer === undefined || socketId === undefined) {
+      waiting.push(payload);
+      return;
+    }
+    const to = lastPeer;
+    s.sent(socketId, formatHostPort(to.address, to.port), payload, sendEncoding);
+    inflight++;
+    s.track(
+      reg.send(socketId, payload, { to }).finally(() => {
+        inflight--;
+        input?.drained();
+      }),
+    );
+  };
+  if (!optFlag(args, 'no-stdin')) {
+    input = new TypedInput(
+      s,
+      (line) => {
+        const payload = typedPayload(s, line, { encoding: sendEncoding, eol, emptyIsNothing: false });
+        if (payload !== undefined) sendTyped(payload);
+      },
+      () => waiting.length + inflight,
+    );
+  }
 
   s.add(
     reg.onDidFrame((e) => {
@@ -76,6 +125,10 @@ async function udpBind(argv: string[], ctx: CommandContext): Promise<number> {
       const remote = e.frame.remote ?? reg.get(e.id)?.remote;
       const peer = formatEndpoint(remote) ?? e.id;
       const last = s.received(e.id, e.frame.payload, { peer, time: e.frame.time, datagram: true, offset: e.frame.start });
+      if (remote) {
+        lastPeer = { address: remote.address, port: remote.port };
+        for (const p of waiting.splice(0)) sendTyped(p);
+      }
       if (answer) answer(remote && socketId !== undefined ? { id: socketId, to: { address: remote.address, port: remote.port } } : { id: e.id }, e.frame.payload);
       const to = remote && socketId !== undefined ? { id: socketId, opts: { to: { address: remote.address, port: remote.port }, reply: true } } : { id: e.id, opts: { reply: true } };
       rules?.onFrame(s, peer, e.frame.payload, undefined, { send: (p) => reg.send(to.id, p, to.opts), close: async () => undefined });
@@ -99,6 +152,7 @@ async function udpBind(argv: string[], ctx: CommandContext): Promise<number> {
     });
     socketId = info.id;
     s.reporter.listening('udp', info.local?.address ?? host, info.local?.port ?? port);
+    for (const p of waiting.splice(0)) sendTyped(p);
   } catch (err) {
     s.fail(describeNetworkError(err, formatHostPort(host, port), 'bind'));
   }

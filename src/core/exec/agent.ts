@@ -66,6 +66,8 @@ export interface ExecAgentOptions {
   killGraceMs?: number;
   audit?: (record: AuditRecord) => void;
   log?: (line: string) => void;
+  /** accept a key shorter than MIN_KEY_BYTES (check_conn compatibility; the caller warns) */
+  allowShortKey?: boolean;
 }
 
 export interface ExecAgentStats {
@@ -102,7 +104,7 @@ export class ExecAgent implements SessionHost {
   private closing = false;
 
   constructor(readonly options: ExecAgentOptions) {
-    checkKey(options.key);
+    checkKey(options.key, options.allowShortKey);
     this.digest = options.digest ?? DEFAULT_DIGEST;
     this.failures = new FailureTracker(options.failureDelayMs);
     this.pending = new PendingHandshakes(options.maxPending, options.maxPendingPerAddress);
@@ -180,6 +182,7 @@ export class ExecAgent implements SessionHost {
       socket.destroy();
     });
     this.stats.pendingHandshakes = this.pending.size;
+    let authenticated = false;
     const done = (): void => {
       unregister?.();
       unregister = undefined;
@@ -210,6 +213,8 @@ export class ExecAgent implements SessionHost {
       }
       this.failures.succeed(addr);
       done();
+      this.log(`authenticated ${peer}`);
+      authenticated = true;
       socket.write(Buffer.of(STATUS_ACCEPTED));
       const nonceB = await reader.read(NONCE_BYTES);
       socket.write(agentProof(d, key, nonceA, nonceB));
@@ -222,6 +227,7 @@ export class ExecAgent implements SessionHost {
       session.start();
     } catch (e) {
       if (!(e instanceof PeerClosedError)) this.log(`handshake with ${peer} failed: ${errorMessage(e)}`);
+      else if (authenticated) this.log(`${peer} closed after authenticating (a client that only answers the challenge, like the tutorial's check_conn client)`);
       socket.destroy();
     } finally {
       done();

@@ -77,6 +77,8 @@ export interface RemoteExecOptions {
   signal?: AbortSignal;
   /** filled in while running (tests of bounded memory) */
   stats?: ExecClientStats;
+  /** accept a key shorter than MIN_KEY_BYTES (check_conn compatibility; the caller warns) */
+  allowShortKey?: boolean;
 }
 
 export interface RemoteExecHandlers {
@@ -117,7 +119,7 @@ function connect(host: string, port: number, created: (s: net.Socket) => void): 
 }
 
 export async function runRemote(opts: RemoteExecOptions, handlers: RemoteExecHandlers = {}): Promise<RemoteExecResult> {
-  checkKey(opts.key);
+  checkKey(opts.key, opts.allowShortKey);
   if ((opts.command === undefined) === (opts.argv === undefined)) throw new Error('runRemote: give exactly one of command or argv');
   const digest = opts.digest ?? DEFAULT_DIGEST;
   const where = `${opts.host}:${opts.port}`;
@@ -160,10 +162,14 @@ export async function runRemote(opts: RemoteExecOptions, handlers: RemoteExecHan
       }
     };
     const nonceA = await step(NONCE_BYTES, `${where} closed the connection before sending a challenge (agent busy, or not a sockdbg agent)`);
-    socket.write(clientProof(digest, opts.key, nonceA));
+    const answer = clientProof(digest, opts.key, nonceA);
+    socket.write(answer);
     const status = await step(
       1,
-      `${where} closed the connection after our answer: wrong key or digest (or a server that only checks clients, like the tutorial's check_conn)`,
+      `${where} closed the connection after our answer without a verdict, so whether it accepted the key cannot be told from here: ` +
+        `a server that only checks clients (like the tutorial's check_conn) closes either way and prints its verdict itself ('合法的客户端' or '不合法的客户端'), ` +
+        `while a sockdbg agent answers 'accepted' or 'refused'. Challenge ${nonceA.toString('hex')}, our ${digest} answer ${answer.toString('hex')} ` +
+        `(check it: sockdbg hmac --digest ${digest} --key … --hex ${nonceA.toString('hex')})`,
       'refused',
     );
     if (status[0] === STATUS_REFUSED) throw new ExecClientError('refused', `${where} refused the key (wrong key or wrong --digest)`);

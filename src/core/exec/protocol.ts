@@ -58,31 +58,35 @@ export function parseDigest(name: string): ExecDigest {
   throw new Error(`unknown digest "${name}" (use one of: ${EXEC_DIGESTS.join(', ')})`);
 }
 
-/** Refuses keys that are too short. The message never contains the key. */
-export function checkKey(key: Buffer): void {
+/**
+ * Refuses keys that are too short. The message never contains the key. `allowShort` (--allow-short-key) accepts any
+ * non-empty key, for the tutorial's check_conn programs and their 3-byte b'wyb'.
+ */
+export function checkKey(key: Buffer, allowShort = false): void {
+  if (allowShort && key.length > 0) return;
   if (key.length < MIN_KEY_BYTES) {
     throw new Error(`the key is too short (${key.length} bytes); use at least ${MIN_KEY_BYTES} bytes`);
   }
 }
 
 /** A key given as text (file contents or environment variable): UTF-8, one trailing newline ignored. */
-export function keyFromText(text: string): Buffer {
+export function keyFromText(text: string, allowShort = false): Buffer {
   // U+FFFD is what a decoder leaves of bytes that are not UTF-8: that key would differ from the one on the other side
   if (text.includes('\uFFFD')) throw new Error('the key is not valid UTF-8 text (a peer would see different bytes); use e.g. `openssl rand -hex 32`');
   const key = Buffer.from(text.replace(/\r?\n$/, ''), 'utf8');
-  checkKey(key);
+  checkKey(key, allowShort);
   return key;
 }
 
 /** A key read as bytes (a key file): must be valid UTF-8, exactly like the Python agent and client read it. */
-export function keyFromBytes(bytes: Uint8Array): Buffer {
+export function keyFromBytes(bytes: Uint8Array, allowShort = false): Buffer {
   let text: string;
   try {
     text = new TextDecoder('utf-8', { fatal: true, ignoreBOM: true }).decode(bytes);
   } catch {
     throw new Error('the key is not valid UTF-8 text (a peer would see different bytes); use e.g. `openssl rand -hex 32`');
   }
-  return keyFromText(text);
+  return keyFromText(text, allowShort);
 }
 
 export function hmac(digest: ExecDigest, key: Uint8Array, ...parts: Uint8Array[]): Buffer {

@@ -1,6 +1,7 @@
 /**
  * The state every connection shares (identity, counters, history, framing) and the receive/record
- * paths. Transports (tcp.ts, udp.ts) subclass `Connection` and add their socket.
+ * paths. Each kind (tcp.ts, udp.ts) subclasses `Connection`, adds its socket and owns how it sends, closes and
+ * half-closes; what it can do is declared in src/shared/connections.ts.
  *
  * Hot path (`receive`): one timestamp, a few counter updates, a record object only when someone
  * keeps or listens to it, and for raw framing no decoder at all.
@@ -23,6 +24,7 @@ import { ConnectionCounters, now } from '../stats';
 import { SocketError } from '../errors';
 import { normalizeFramingSpec, type FramingFailure } from '../framing';
 import { StreamDecoding, type UnfinishedFrame } from './decode';
+import { KIND_CAPABILITIES, type KindCapabilities } from '../../shared/connections';
 
 export interface ResolvedRegistryOptions {
   historyMaxBytes: number;
@@ -49,11 +51,24 @@ export interface ConnectionHost {
   /** the connection has ended for good: fire onDidClose */
   closed(conn: Connection): void;
   error(ev: ErrorEvent): void;
+  /** a send on `conn` failed: report it (onDidError, naming the connection) and return the error to reject with */
+  sendFailed(conn: Connection, err: unknown): SocketError;
   /**
    * `bytes` more were received or recorded (the registry keeps budgets across all connections: recorded history,
    * and bytes decoders hold for unfinished frames)
    */
   recorded?(bytes: number): void;
+}
+
+/** One message to send: the wire bytes (framed once, by the registry) and the payload recorded as the outgoing frame. */
+export interface OutgoingMessage {
+  readonly wire: Buffer;
+  readonly payload: Buffer;
+  readonly header?: Record<string, unknown>;
+  /** UDP: the destination (a UDP socket needs one; a udp-peer sends to its own address) */
+  readonly to?: { address: string; port: number };
+  /** it answers bytes just received (SendOptions.reply): refused or reading held back while replies back up */
+  readonly reply?: boolean;
 }
 
 export function endpointOf(address: string | undefined, port: number | undefined, family?: string | number): Endpoint | undefined {
@@ -107,6 +122,11 @@ export abstract class Connection {
   /** does this connection carry datagrams (each decoded on its own)? */
   protected get datagrams(): boolean {
     return false;
+  }
+
+  /** what this kind can do (the table in src/shared/connections.ts) */
+  get capabilities(): KindCapabilities {
+    return KIND_CAPABILITIES[this.kind];
   }
 
   get isClosed(): boolean {
@@ -384,10 +404,18 @@ export abstract class Connection {
 
   // ---- lifecycle ---------------------------------------------------------------------------
 
-  /** sends wire bytes (already framed) */
-  abstract write(wire: Buffer, remote?: Endpoint): Promise<void>;
+  /**
+   * Sends one message (already framed) the way this kind sends: records it as outgoing once it is on its way, and
+   * rejects with the SocketError that `host.sendFailed` reported when it cannot be sent.
+   */
+  abstract send(msg: OutgoingMessage): Promise<void>;
+  /** graceful close (a TCP socket sends its pending bytes first) */
   abstract close(): Promise<void>;
-  /** TCP: sends FIN and keeps reading */
+  /** immediate close, for closeAll / dispose: no grace period */
+  closeNow(): Promise<void> {
+    return this.close();
+  }
+  /** TCP: sends FIN and keeps reading (capabilities.canHalfClose) */
   end(): Promise<void> {
     return Promise.reject(new SocketError('EOPNOTSUPP', `${this.id} (${this.label}) is a ${this.kind}; only TCP connections can be half-closed`));
   }

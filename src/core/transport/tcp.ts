@@ -7,7 +7,7 @@ import type { CloseReason, ConnectionInfo, Endpoint, TcpConnectOptions, TcpListe
 import { errorCode } from '../../shared/errors';
 import { formatEndpoint, formatHostPort } from '../../shared/format';
 import { connectTimeoutError, notConnectedError, SocketError, toSocketError } from '../errors';
-import { Connection, type ConnectionHost, endpointOf } from './connection';
+import { Connection, type ConnectionHost, endpointOf, type OutgoingMessage } from './connection';
 
 /** how long a graceful close waits for unsent bytes before it destroys the socket */
 const CLOSE_GRACE_MS = 2000;
@@ -121,7 +121,17 @@ export abstract class TcpSocketConnection extends Connection {
     return undefined;
   }
 
-  write(wire: Buffer): Promise<void> {
+  /** records the message, then writes it; a failing write also fails the socket, whose 'error' listener reports it */
+  send(msg: OutgoingMessage): Promise<void> {
+    const bad = this.notWritable();
+    if (bad) return Promise.reject(this.host.sendFailed(this, bad));
+    this.recordOut(msg.wire, msg.payload, msg.header);
+    const written = this.write(msg.wire);
+    if (msg.reply) this.holdReadingIfBacklogged();
+    return written;
+  }
+
+  private write(wire: Buffer): Promise<void> {
     const bad = this.notWritable();
     if (bad) return Promise.reject(bad);
     const s = this.socket!;
@@ -166,6 +176,10 @@ export abstract class TcpSocketConnection extends Connection {
       this.graceTimer = setTimeout(() => s.destroy(), CLOSE_GRACE_MS);
     }
     return done;
+  }
+
+  override closeNow(): Promise<void> {
+    return this.destroy();
   }
 
   /** immediate close (closeAll / dispose): no grace period */
@@ -264,13 +278,21 @@ export class TcpServerConnection extends Connection {
     return out;
   }
 
-  write(): Promise<void> {
-    // the registry sends to each peer itself (recording per peer); never called
-    return Promise.reject(new SocketError('EOPNOTSUPP', 'send to a server goes to its clients'));
+  /** sends to every open client (each records its own frame) */
+  async send(msg: OutgoingMessage): Promise<void> {
+    const peers = this.openPeers();
+    if (peers.length === 0) {
+      throw this.host.sendFailed(this, new SocketError('ENOTCONN', `server ${this.id} (${this.label}) has no connected clients to send to (ENOTCONN)`));
+    }
+    await Promise.all(peers.map((p) => p.send(msg)));
   }
 
   close(): Promise<void> {
     return this.stop(false);
+  }
+
+  override closeNow(): Promise<void> {
+    return this.stop(true);
   }
 
   /** stops listening, closes every client and frees the port */

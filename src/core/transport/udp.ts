@@ -9,8 +9,8 @@ import * as net from 'node:net';
 import type { Endpoint, UdpBindOptions } from '../types';
 import { errorCode } from '../../shared/errors';
 import { formatEndpoint } from '../../shared/format';
-import { datagramTooLargeError, notConnectedError, SocketError, toSocketError, UDP_MAX_IPV4, UDP_MAX_IPV6 } from '../errors';
-import { Connection, type ConnectionHost, endpointOf } from './connection';
+import { badPortError, datagramTooLargeError, notConnectedError, SocketError, toSocketError, UDP_MAX_IPV4, UDP_MAX_IPV6 } from '../errors';
+import { Connection, type ConnectionHost, endpointOf, type OutgoingMessage } from './connection';
 import { UdpDropWatch } from './udpDrops';
 
 /** the largest payload one datagram to `address` may carry */
@@ -38,14 +38,24 @@ export class UdpPeerConnection extends Connection {
     return true;
   }
 
-  write(wire: Buffer): Promise<void> {
-    if (this.isClosed) return Promise.reject(notConnectedError(this.id, this.label, this.state));
-    return this.socketConn.sendDatagram(wire, this.remote!);
+  /** replies to this peer's address (options.to is not needed) */
+  send(msg: OutgoingMessage): Promise<void> {
+    const max = udpMaxPayload(this.remote!.address);
+    if (msg.wire.length > max) return Promise.reject(this.host.sendFailed(this, datagramTooLargeError(msg.wire.length, max)));
+    if (this.isClosed) return Promise.reject(this.host.sendFailed(this, notConnectedError(this.id, this.label, this.state)));
+    const refused = msg.reply ? this.socketConn.replyRefused() : undefined;
+    if (refused) return Promise.reject(this.host.sendFailed(this, refused));
+    return this.socketConn.deliver(this, msg);
   }
 
   close(): Promise<void> {
     this.socketConn.forgetPeer(this);
     this.finish('local');
+    return Promise.resolve();
+  }
+
+  /** closes with its socket */
+  override closeNow(): Promise<void> {
     return Promise.resolve();
   }
 
@@ -191,8 +201,41 @@ export class UdpConnection extends Connection {
     });
   }
 
-  /** one datagram; the size limit is checked before the socket is touched */
-  sendDatagram(wire: Buffer, to: Endpoint): Promise<void> {
+  /** sends to `msg.to` (resolved to an address of this socket's family) through the udp-peer for that address */
+  async send(msg: OutgoingMessage): Promise<void> {
+    const { wire, to } = msg;
+    if (!to) throw this.host.sendFailed(this, new SocketError('EDESTADDRREQ', `send on UDP socket ${this.id} (${this.label}) needs a destination (options.to)`));
+    const badPort = badPortError(to.port, false);
+    if (badPort) throw this.host.sendFailed(this, badPort);
+    if (wire.length > UDP_MAX_IPV6) throw this.host.sendFailed(this, datagramTooLargeError(wire.length, udpMaxPayload(to.address)));
+    if (this.isClosed) throw this.host.sendFailed(this, new SocketError('ENOTCONN', `UDP socket ${this.id} (${this.label}) is closed (ENOTCONN)`));
+    let address: string;
+    try {
+      address = await this.resolve(to.address);
+    } catch (err) {
+      throw this.host.sendFailed(this, err);
+    }
+    const max = udpMaxPayload(address);
+    if (wire.length > max) throw this.host.sendFailed(this, datagramTooLargeError(wire.length, max));
+    const refused = msg.reply ? this.replyRefused() : undefined;
+    if (refused) throw this.host.sendFailed(this, refused);
+    return this.deliver(this.peerFor(address, to.port), msg);
+  }
+
+  /**
+   * One datagram to `peer`'s address, recorded on the peer once the kernel has taken it: a send it refuses
+   * (EACCES for a broadcast address without SO_BROADCAST, say) is reported and not counted. The record is made in
+   * the send's callback, which runs before any I/O callback, so the outgoing frame still precedes its reply.
+   */
+  deliver(peer: UdpPeerConnection, msg: OutgoingMessage): Promise<void> {
+    const remote = peer.remote!;
+    return this.sendDatagram(msg.wire, remote, () => peer.recordOut(msg.wire, msg.payload, msg.header, remote)).catch((err: unknown) => {
+      throw this.host.sendFailed(peer, err);
+    });
+  }
+
+  /** one datagram; the size limit is checked before the socket is touched; `sent` runs once the kernel took it */
+  private sendDatagram(wire: Buffer, to: Endpoint, sent: () => void): Promise<void> {
     const max = udpMaxPayload(to.address);
     if (wire.length > max) return Promise.reject(datagramTooLargeError(wire.length, max));
     const s = this.socket;
@@ -202,8 +245,12 @@ export class UdpConnection extends Connection {
       try {
         s.send(wire, to.port, to.address, (err) => {
           this.queued -= wire.length;
-          if (err) reject(toSocketError(err, 'send', to.address, to.port));
-          else resolve();
+          if (err) {
+            reject(toSocketError(err, 'send', to.address, to.port));
+            return;
+          }
+          sent();
+          resolve();
         });
       } catch (e) {
         this.queued -= wire.length;
@@ -216,11 +263,6 @@ export class UdpConnection extends Connection {
   replyRefused(): SocketError | undefined {
     if (this.queued <= UDP_REPLY_HIGH_WATER_MARK) return undefined;
     return new SocketError('ENOBUFS', `${this.id} (${this.label}): reply not sent: ${this.queued} bytes of earlier datagrams still wait to be sent (ENOBUFS)`, { syscall: 'send' });
-  }
-
-  write(): Promise<void> {
-    // the registry resolves the destination to a peer and writes there
-    return Promise.reject(new SocketError('EDESTADDRREQ', 'send on a UDP socket needs options.to'));
   }
 
   close(): Promise<void> {

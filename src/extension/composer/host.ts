@@ -12,6 +12,7 @@ import { byteLiteral, hexdump } from '../../shared/bytes';
 import { errorMessage } from '../../shared/errors';
 import { formatExactSize, groupDigits } from '../../shared/format';
 import { parseWebviewMessage, PREVIEW_WIRE_BYTES, type CopyFormat, type Dir, type Draft, type DraftError, type DraftField, type FramingChoice, type HostToWebview, type InitMessage, type Repeat, type Target, type WebviewToHost } from '../../shared/protocol';
+import { capabilities, framesPerSend } from '../../shared/connections';
 import { ComposerBridge, type BridgeOptions } from './bridge';
 import { buildWire, toDraftError, DraftProblem, DraftTooLarge, type Wire } from './draft';
 
@@ -201,7 +202,7 @@ export class ComposerHost implements Disposable {
     const opts: SendOptions = { framed: true, framing: w.framing };
     if (w.header) opts.header = w.header;
     if (target.to) opts.to = { address: target.to.host, port: target.to.port };
-    else if (c.kind === 'udp') throw new DraftProblem({ field: 'target', message: this.t('Enter the destination host and port for this UDP socket.') });
+    else if (capabilities(c.kind).needsDestination) throw new DraftProblem({ field: 'target', message: this.t('Enter the destination host and port for this UDP socket.') });
     return opts;
   }
 
@@ -215,7 +216,7 @@ export class ComposerHost implements Disposable {
     for (const p of plan) {
       await this.registry.send(p.c.id, p.w.payload, p.o);
       // a server sends to each of its open clients
-      frames += p.c.kind === 'tcp-server' ? this.registry.children(p.c.id).filter((k) => k.state === 'open' || k.state === 'half-closed').length : 1;
+      frames += framesPerSend(p.c, this.registry.children(p.c.id));
     }
     return frames;
   }

@@ -44,7 +44,7 @@ describe('commands (executeCommand with options) against real peers on loopback'
     assert.ok(serverRow, 'server row in the tree');
     assert.equal(serverRow.depth, 0);
     assert.equal(serverRow.label, `TCP server 127.0.0.1:${port}`);
-    assert.equal(serverRow.contextValue, 'tcp-server.listening');
+    assert.equal(serverRow.contextValue, 'tcp-server.listening send');
 
     const reply = '中午吃什么';
     const peer = python(PY_TCP_CLIENT, [port, hex('吃包子啊!'), Buffer.byteLength(reply)]);
@@ -54,7 +54,7 @@ describe('commands (executeCommand with options) against real peers on loopback'
     const peerRow = rows.find((r) => r.id === peerId);
     assert.ok(peerRow, 'client row under the server');
     assert.equal(peerRow.depth, 1);
-    assert.equal(peerRow.contextValue, 'tcp-peer.open');
+    assert.equal(peerRow.contextValue, 'tcp-peer.open send fin');
     assert.match(peerRow.label, /^127\.0\.0\.1:\d+$/);
     assert.match(peerRow.description, /↓ 13 B\/1 ↑ 0 B\/0/);
 
@@ -110,7 +110,7 @@ describe('commands (executeCommand with options) against real peers on loopback'
     const row = rows.find((r) => r.id === id);
     assert.ok(row);
     assert.equal(row.label, `TCP client → 127.0.0.1:${port}`);
-    assert.equal(row.contextValue, 'tcp-client.open');
+    assert.equal(row.contextValue, 'tcp-client.open send fin');
     await vscode.commands.executeCommand('socketDebugger.send', { id, text: '吃' }); // 2 bytes in GBK
     await vscode.commands.executeCommand('socketDebugger.send', { id, hex: '21' });
     assert.equal(lastLine(await server.done), Buffer.from([0xb3, 0xd4, 0x21]).toString('hex'));
@@ -127,12 +127,12 @@ describe('commands (executeCommand with options) against real peers on loopback'
     const peerPort = Number(await peer.firstLine);
     const peerId = await waitFor('the UDP peer', () => api.registry.children(id)[0]?.id);
     const rows = await treeRows(api);
-    assert.equal(rows.find((r) => r.id === id)?.contextValue, 'udp.listening');
+    assert.equal(rows.find((r) => r.id === id)?.contextValue, 'udp.listening send');
     const prow = rows.find((r) => r.id === peerId);
     assert.ok(prow);
     assert.equal(prow.label, `127.0.0.1:${peerPort}`);
     assert.equal(prow.depth, 1);
-    assert.equal(prow.contextValue, 'udp-peer.open');
+    assert.equal(prow.contextValue, 'udp-peer.open send');
     await vscode.commands.executeCommand('socketDebugger.send', { id: peerId, text: 'back' });
     assert.equal(lastLine(await peer.done), hex('back'));
 

@@ -33,6 +33,27 @@ export interface ReplayResult {
 
 const sleep = (ms: number): Promise<void> => new Promise((r) => setTimeout(r, ms));
 
+/**
+ * Waits until `done()` holds, re-checking whenever the socket handlers call the wake function handed to `setWake`;
+ * resolves true when `waitMs` passed first.
+ */
+async function until(done: () => boolean, waitMs: number, setWake: (w: (() => void) | undefined) => void): Promise<boolean> {
+  const deadline = Date.now() + waitMs;
+  while (!done()) {
+    const left = deadline - Date.now();
+    if (left <= 0) return true;
+    await new Promise<void>((r) => {
+      const t = setTimeout(r, left);
+      setWake(() => {
+        clearTimeout(t);
+        r();
+      });
+    });
+    setWake(undefined);
+  }
+  return false;
+}
+
 export async function replayPair(rec: Recording, socket: Socket, o: ReplayOptions): Promise<ReplayResult> {
   const sentLane: Lane = o.role === 'client' ? 'c2s' : 's2c';
   const gotLane: Lane = sentLane === 'c2s' ? 's2c' : 'c2s';
@@ -65,22 +86,7 @@ export async function replayPair(rec: Recording, socket: Socket, o: ReplayOption
   });
   let timedOut = false;
   const waitFor = async (bytes: number): Promise<void> => {
-    const deadline = Date.now() + waitMs;
-    while (gotBytes < bytes && !ended && !closed) {
-      const left = deadline - Date.now();
-      if (left <= 0) {
-        timedOut = true;
-        return;
-      }
-      await new Promise<void>((r) => {
-        const t = setTimeout(r, left);
-        wake = () => {
-          clearTimeout(t);
-          r();
-        };
-      });
-      wake = undefined;
-    }
+    timedOut = (await until(() => gotBytes >= bytes || ended || closed, waitMs, (w) => (wake = w))) || timedOut;
   };
   let expectedGot = 0;
   let sent = 0;
@@ -142,22 +148,7 @@ export async function replayUdpPair(rec: Recording, socket: UdpSocket, o: { pair
   });
   let timedOut = false;
   const waitFor = async (n: number): Promise<void> => {
-    const deadline = Date.now() + waitMs;
-    while (got.length < n && error === undefined) {
-      const left = deadline - Date.now();
-      if (left <= 0) {
-        timedOut = true;
-        return;
-      }
-      await new Promise<void>((r) => {
-        const t = setTimeout(r, left);
-        wake = () => {
-          clearTimeout(t);
-          r();
-        };
-      });
-      wake = undefined;
-    }
+    timedOut = (await until(() => got.length >= n || error !== undefined, waitMs, (w) => (wake = w))) || timedOut;
   };
   let expected = 0;
   let sent = 0;

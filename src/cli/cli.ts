@@ -10,13 +10,17 @@ import { runHmac } from './commands/hmac';
 import { runTcp } from './commands/tcp';
 import { runUdp } from './commands/udp';
 import { runDelegated } from './commands/delegate';
+import { runScenarios } from './commands/run';
+import { runDecode } from './commands/decode';
+import { ProtocolFileError } from '../core/protocol/errors';
 
 export function version(): string {
-  // dist/cli.js (bundle) and out/src/cli/cli.js (tests) both find the package.json above them
-  for (const rel of ['..', '../..', '../../..']) {
+  // dist/cli.js (bundle) and out/src/cli/cli.js (tests) find the extension's package.json above them; the npm
+  // package's cli.js (packages/sockdbg) has its own beside it
+  for (const rel of ['.', '..', '../..', '../../..']) {
     try {
       const pkg: unknown = JSON.parse(readFileSync(join(__dirname, rel, 'package.json'), 'utf8'));
-      if (typeof pkg === 'object' && pkg !== null && (pkg as { name?: unknown }).name === 'socket-debugger') {
+      if (typeof pkg === 'object' && pkg !== null && ['socket-debugger', 'sockdbg'].includes(String((pkg as { name?: unknown }).name))) {
         const v = (pkg as { version?: unknown }).version;
         if (typeof v === 'string') return v;
       }
@@ -51,6 +55,10 @@ export async function run(argv: string[], ctx: CommandContext): Promise<number> 
         return await runUdp(rest, ctx);
       case 'struct':
         return await runStruct(rest, ctx);
+      case 'run':
+        return await runScenarios(rest, ctx);
+      case 'decode':
+        return await runDecode(rest, ctx);
       case 'hmac':
         return runHmac(rest, ctx);
       case 'agent':
@@ -67,6 +75,11 @@ export async function run(argv: string[], ctx: CommandContext): Promise<number> 
 export function reportFailure(err: unknown, ctx: CommandContext): number {
   if (err instanceof UsageError) {
     ctx.stderr.write(`sockdbg: ${err.message}\n${usageHint(err.command)}\n`);
+    return EXIT_USAGE;
+  }
+  if (err instanceof ProtocolFileError) {
+    // every problem found, each as file:line:col: message
+    ctx.stderr.write(`${err.report.split('\n').map((l) => `sockdbg: ${l}`).join('\n')}\n`);
     return EXIT_USAGE;
   }
   if (err instanceof NetworkError) {

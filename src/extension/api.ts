@@ -8,6 +8,7 @@ import type * as vscode from 'vscode';
 import type { ConnectionRegistry } from '../core/registry';
 import type { ConnectionsTreeProvider } from './tree';
 import type { TreeSection } from './services';
+import type { ProtocolApi } from './protocol';
 
 export const COMMANDS = {
   listen: 'socketDebugger.tcp.listen',
@@ -25,7 +26,9 @@ export const COMMANDS = {
   closeAll: 'socketDebugger.closeAll',
   copyAddress: 'socketDebugger.copyAddress',
   clearHistory: 'socketDebugger.clearHistory',
+  resetCounters: 'socketDebugger.resetCounters',
   saveReceived: 'socketDebugger.saveReceived',
+  saveSession: 'socketDebugger.saveSession',
   changeFraming: 'socketDebugger.changeFraming',
   showLog: 'socketDebugger.showLog',
 } as const;
@@ -37,6 +40,7 @@ export type {
   IdOptions,
   ListenOptions,
   SaveOptions,
+  SaveSessionOptions,
   SendCommandOptions,
 } from './commandOptions';
 export { CommandOptionsError } from './commandOptions';
@@ -51,4 +55,6 @@ export interface SocketDebuggerApi {
   addTreeSection<T>(section: TreeSection<T>): vscode.Disposable;
   /** how many times commands showed an error notification (tests) */
   readonly errorsShown: ReadonlyArray<string>;
+  /** protocol files: the scenarios' Test Explorer controller (src/extension/protocol) */
+  readonly protocol: ProtocolApi;
 }

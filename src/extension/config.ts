@@ -23,6 +23,10 @@ export interface SocketDebuggerConfig {
   tcpClientConnectTimeoutMs: number;
   /** SO_BROADCAST on new UDP sockets */
   udpBroadcast: boolean;
+  /** put `sockdbg` on PATH in integrated terminals */
+  cliAddToPath: boolean;
+  /** a protocol file (workspace-relative or absolute) attached to every new server, client and UDP socket */
+  protocolFile: string | undefined;
 }
 
 export const CONFIG_SECTION = 'socketDebugger';
@@ -56,5 +60,7 @@ export function readConfig(scope?: vscode.ConfigurationScope): SocketDebuggerCon
     tcpClientKeepAlive: c.get('tcpClient.keepAlive') === true,
     tcpClientConnectTimeoutMs: int(c.get('tcpClient.connectTimeout'), 1, 300, 10) * 1000,
     udpBroadcast: c.get('udp.broadcast') === true,
+    cliAddToPath: c.get('cli.addToPath') !== false,
+    protocolFile: str(c.get('protocolFile'), '') || undefined,
   };
 }

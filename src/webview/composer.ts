@@ -7,14 +7,15 @@ import { capabilities, framesPerSend, isClosedState } from '../shared/connection
 import { MAX_SENT_HISTORY, type App, type Persisted } from './app';
 import { t } from './l10n';
 import { toHex } from '../shared/bytes';
+import { formatClockTime } from '../shared/format';
 import { debounce, h, icon, oneLine } from './util';
 
-const MODE_LABELS: Record<InputMode, string> = { text: t('Text'), hex: t('Hex'), escapes: t('Escapes'), struct: t('Struct'), json: t('JSON header') };
+const MODE_LABELS: Record<InputMode, string> = { text: t('Text'), hex: t('Hex'), escapes: t('Escapes'), struct: t('Struct'), json: t('JSON header'), message: t('Message') };
 /** the kinds offered as targets (closed ones stay listed, marked) */
 const sendable = (c: ConnSummary): boolean => capabilities(c.kind).canSend;
 const isOpen = (c: ConnSummary | undefined): boolean => c !== undefined && !isClosedState(c.state);
 
-type FieldKey = 'text' | 'hex' | 'escapes' | 'structFormat' | 'structValues' | 'jsonHeader' | 'jsonBody';
+type FieldKey = 'text' | 'hex' | 'escapes' | 'message' | 'structFormat' | 'structValues' | 'jsonHeader' | 'jsonBody';
 
 export function createComposer(app: App): { element: HTMLElement; onHost(m: HostToWebview): void } {
   const s = app.state;
@@ -79,6 +80,7 @@ export function createComposer(app: App): { element: HTMLElement; onHost(m: Host
     text: h('div', { id: 'editor-text', role: 'tabpanel', 'aria-labelledby': 'mode-text' }, area('text', t('Text to send'), t('Type text… (Ctrl+Enter sends, ↑ recalls history)'))),
     hex: h('div', { id: 'editor-hex', role: 'tabpanel', 'aria-labelledby': 'mode-hex' }, area('hex', t('Hex bytes to send'), t('48 65 6c 6c 6f   or 0x48,0x65   or 48656c6c6f'))),
     escapes: h('div', { id: 'editor-escapes', role: 'tabpanel', 'aria-labelledby': 'mode-escapes' }, area('escapes', t('Text with escapes to send'), 'hello\\x00wyb\\r\\n   (\\n \\r \\t \\xHH \\uHHHH)')),
+    message: h('div', { id: 'editor-message', role: 'tabpanel', 'aria-labelledby': 'mode-message' }, area('message', t('Message to send (attach a protocol file to the connection)'), 'reading {kind: 2, unit: 1, seq: 7, value: 101.5}')),
     struct: h(
       'div',
       { id: 'editor-struct', role: 'tabpanel', 'aria-labelledby': 'mode-struct' },
@@ -109,6 +111,7 @@ export function createComposer(app: App): { element: HTMLElement; onHost(m: Host
 
   // ---- actions
   const sendBtn = h('button', { type: 'button', id: 'send', class: 'primary', title: t('Send (Ctrl+Enter)') }, icon('send'), h('span', { text: t('Send') }));
+  const saveBtn = h('button', { type: 'button', id: 'save-packet', class: 'secondary', title: t('Save this packet in the workspace library (sockdbg.packets.json)') }, icon('bookmark'), h('span', { text: t('Save…') }));
   const repeatOn = h('input', { type: 'checkbox', id: 'repeat-on' });
   repeatOn.checked = s.repeatOn;
   const repeatInterval = h('input', { type: 'number', id: 'repeat-interval', min: 1, 'aria-label': t('Repeat interval in milliseconds'), value: s.repeatInterval });
@@ -120,6 +123,7 @@ export function createComposer(app: App): { element: HTMLElement; onHost(m: Host
     'div',
     { class: 'toolbar actions' },
     sendBtn,
+    saveBtn,
     h('label', { class: 'check' }, repeatOn, t('every')),
     repeatInterval,
     h('span', { text: t('ms ×') }),
@@ -169,6 +173,8 @@ export function createComposer(app: App): { element: HTMLElement; onHost(m: Host
         return { mode: 'hex', text: s.hex };
       case 'escapes':
         return { mode: 'escapes', text: s.escapes, encoding: effectiveEncoding() };
+      case 'message':
+        return { mode: 'message', text: s.message };
       case 'struct':
         return { mode: 'struct', format: s.structFormat, values: s.structValues };
       case 'json':
@@ -338,7 +344,7 @@ export function createComposer(app: App): { element: HTMLElement; onHost(m: Host
   function fieldFor(err: DraftError): HTMLTextAreaElement | HTMLInputElement | undefined {
     switch (err.field) {
       case 'text':
-        return fields.get(s.mode === 'hex' ? 'hex' : s.mode === 'escapes' ? 'escapes' : 'text');
+        return fields.get(s.mode === 'hex' ? 'hex' : s.mode === 'escapes' ? 'escapes' : s.mode === 'message' ? 'message' : 'text');
       case 'format':
         return fields.get('structFormat');
       case 'values':
@@ -405,6 +411,7 @@ export function createComposer(app: App): { element: HTMLElement; onHost(m: Host
       case 'text':
       case 'escapes':
       case 'hex':
+      case 'message':
         return `${MODE_LABELS[d.mode]}: ${oneLine(d.text, 60)}`;
       case 'struct':
         return `Struct ${d.format}: ${oneLine(d.values, 50)}`;
@@ -433,6 +440,9 @@ export function createComposer(app: App): { element: HTMLElement; onHost(m: Host
         break;
       case 'escapes':
         s.escapes = d.text;
+        break;
+      case 'message':
+        s.message = d.text;
         break;
       case 'struct':
         s.structFormat = d.format;
@@ -545,6 +555,10 @@ export function createComposer(app: App): { element: HTMLElement; onHost(m: Host
     requestPreview();
   });
   sendBtn.addEventListener('click', send);
+  saveBtn.addEventListener('click', () => {
+    const to = currentTarget().to;
+    app.post({ type: 'savePacket', draft: currentDraft(), framing: s.framing, ...(to ? { to } : {}) });
+  });
   for (const inp of [repeatOn, repeatInterval, repeatCount]) {
     inp.addEventListener('change', () => {
       s.repeatOn = repeatOn.checked;
@@ -590,7 +604,7 @@ export function createComposer(app: App): { element: HTMLElement; onHost(m: Host
         showError(m.result.error);
       }
     } else if (m.type === 'sendResult') {
-      if (m.ok) setStatus(m.sent === 1 ? t('Sent 1 frame at {0}', new Date().toLocaleTimeString()) : t('Sent {0} frames at {1}', m.sent, new Date().toLocaleTimeString()));
+      if (m.ok) setStatus(m.sent === 1 ? t('Sent 1 frame at {0}', formatClockTime(Date.now())) : t('Sent {0} frames at {1}', m.sent, formatClockTime(Date.now())));
       else if (m.error) {
         setStatus(m.error.message, 'error');
         if (m.error.field !== 'target') showError(m.error);

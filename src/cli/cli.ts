@@ -12,11 +12,12 @@ import { runUdp } from './commands/udp';
 import { runDelegated } from './commands/delegate';
 
 export function version(): string {
-  // dist/cli.js (bundle) and out/src/cli/cli.js (tests) both find the package.json above them
-  for (const rel of ['..', '../..', '../../..']) {
+  // dist/cli.js (bundle) and out/src/cli/cli.js (tests) find the extension's package.json above them; the npm
+  // package's cli.js (packages/sockdbg) has its own beside it
+  for (const rel of ['.', '..', '../..', '../../..']) {
     try {
       const pkg: unknown = JSON.parse(readFileSync(join(__dirname, rel, 'package.json'), 'utf8'));
-      if (typeof pkg === 'object' && pkg !== null && (pkg as { name?: unknown }).name === 'socket-debugger') {
+      if (typeof pkg === 'object' && pkg !== null && ['socket-debugger', 'sockdbg'].includes(String((pkg as { name?: unknown }).name))) {
         const v = (pkg as { version?: unknown }).version;
         if (typeof v === 'string') return v;
       }

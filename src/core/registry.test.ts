@@ -685,3 +685,31 @@ describe('core/registry: history and events', function () {
     }
   });
 });
+
+describe('core/registry: resetting counters', function () {
+  let reg: ConnectionRegistry;
+  beforeEach(() => (reg = new ConnectionRegistry()));
+  afterEach(() => reg.dispose());
+
+  it("sets a server's and its clients' counters to zero, keeps history and stream offsets, and counts on", async () => {
+    const server = await reg.listenTcp({ host: '127.0.0.1', port: 0, framing: 'line' });
+    const client = await connectRaw(server.local!.port);
+    client.write('one\ntwo\n');
+    const peer = await waitFor(() => reg.children(server.id)[0]?.stats.framesIn === 2 && reg.children(server.id)[0]);
+    const changed = collect(reg.onDidChangeState);
+    reg.resetCounters(server.id);
+    for (const id of [server.id, peer.id]) {
+      const s = reg.get(id)!.stats;
+      assert.deepEqual([s.bytesIn, s.framesIn, s.bytesOut, s.framesOut, s.chunksIn], [0, 0, 0, 0, 0], id);
+    }
+    assert.deepEqual(changed.map((e) => e.id).sort(), [peer.id, server.id].sort());
+    assert.equal(reg.history(peer.id).frames.length, 2, 'the history stays');
+    const third = next(reg.onDidFrame, (e) => e.id === peer.id);
+    client.write('three\n');
+    const f = (await third).frame;
+    assert.equal(f.start, 8, 'stream offsets go on from where they were');
+    assert.equal(reg.get(peer.id)!.stats.framesIn, 1);
+    assert.equal(reg.get(server.id)!.stats.bytesIn, 6);
+    client.destroy();
+  });
+});

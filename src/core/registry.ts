@@ -318,6 +318,14 @@ export class ConnectionRegistry implements IConnectionRegistry {
     this.must(id).clearHistory();
   }
 
+  /** sets a connection's counters (and its children's) back to zero; views hear it as a state change */
+  resetCounters(id: string): void {
+    const c = this.must(id);
+    c.resetCounters();
+    const ids = [id, ...this.children(id).map((ch) => ch.id)];
+    for (const i of ids) this._onDidChangeState.fire({ id: i, time: Date.now(), info: this.must(i).info() });
+  }
+
   // ---- teardown ----------------------------------------------------------------------------
 
   async closeAll(): Promise<void> {

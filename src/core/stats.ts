@@ -74,6 +74,14 @@ export class ConnectionCounters {
     (this.meterOut ??= new RateMeter()).add(n, t);
   }
 
+  /** back to zero (what the user resets; stream offsets and history are not counters and stay) */
+  reset(): void {
+    this.bytesIn = this.bytesOut = this.framesIn = this.framesOut = this.chunksIn = this.chunksOut = 0;
+    this.lastActivity = 0;
+    this.meterIn = undefined;
+    this.meterOut = undefined;
+  }
+
   snapshot(nowMs: number = Date.now()): ConnectionStats {
     const s: ConnectionStats = {
       bytesIn: this.bytesIn,

@@ -25,7 +25,9 @@ export const COMMANDS = {
   closeAll: 'socketDebugger.closeAll',
   copyAddress: 'socketDebugger.copyAddress',
   clearHistory: 'socketDebugger.clearHistory',
+  resetCounters: 'socketDebugger.resetCounters',
   saveReceived: 'socketDebugger.saveReceived',
+  saveSession: 'socketDebugger.saveSession',
   changeFraming: 'socketDebugger.changeFraming',
   showLog: 'socketDebugger.showLog',
 } as const;
@@ -37,6 +39,7 @@ export type {
   IdOptions,
   ListenOptions,
   SaveOptions,
+  SaveSessionOptions,
   SendCommandOptions,
 } from './commandOptions';
 export { CommandOptionsError } from './commandOptions';

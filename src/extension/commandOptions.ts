@@ -7,6 +7,7 @@ import { encodeText, normalizeEncoding } from '../core/codec/encoding';
 import { parseBase64, parseHex } from '../core/codec/binaryInput';
 import { parseEscapes } from '../core/codec/input';
 import { normalizeFramingSpec } from '../core/framing';
+import { SESSION_FORMATS, type SessionFormat } from '../core/export/session';
 import type { ConnectionInfo, TcpConnectOptions, TcpListenOptions, UdpBindOptions } from '../core/types';
 import type { SocketDebuggerConfig } from './config';
 import { errorMessage } from '../shared/errors';
@@ -87,6 +88,17 @@ export interface SaveOptions {
   /** raw: the received bytes as they are; hex: one line per received chunk (time, length, hex). Default raw
    * (hex when the file name ends with .txt or .hex) */
   format?: 'raw' | 'hex';
+}
+
+/** `socketDebugger.saveSession` → resolves with the file path written */
+export interface SaveSessionOptions {
+  /** a connection; a server or UDP socket saves its clients' or peers' frames too */
+  id: string;
+  /** file path or URI string; without it a save dialog asks */
+  path?: string;
+  /** text (one frame a line), hex, or jsonl (one JSON object a line). Default from the file name: .jsonl → jsonl,
+   * .hex → hex, else text */
+  format?: SessionFormat;
 }
 
 /** `socketDebugger.changeFraming` → resolves with {framing, encoding} now in force */
@@ -304,6 +316,13 @@ export function checkSaveOptions(o: RawOptions): { path?: string; format?: 'raw'
   const format = o.format;
   if (format !== undefined && format !== 'raw' && format !== 'hex') throw new CommandOptionsError('format must be "raw" or "hex"');
   return { ...(path !== undefined ? { path } : {}), ...(format !== undefined ? { format } : {}) };
+}
+
+export function checkSaveSessionOptions(o: RawOptions): { path?: string; format?: SessionFormat } {
+  const path = optString(o, 'path');
+  const format = o.format;
+  if (format !== undefined && !SESSION_FORMATS.includes(format as SessionFormat)) throw new CommandOptionsError(`format must be one of ${SESSION_FORMATS.map((f) => `"${f}"`).join(', ')}`);
+  return { ...(path !== undefined ? { path } : {}), ...(format !== undefined ? { format: format as SessionFormat } : {}) };
 }
 
 /** framing and/or encoding, each checked (at least one) */

@@ -23,6 +23,8 @@ export interface SocketDebuggerConfig {
   tcpClientConnectTimeoutMs: number;
   /** SO_BROADCAST on new UDP sockets */
   udpBroadcast: boolean;
+  /** put `sockdbg` on PATH in integrated terminals */
+  cliAddToPath: boolean;
 }
 
 export const CONFIG_SECTION = 'socketDebugger';
@@ -56,5 +58,6 @@ export function readConfig(scope?: vscode.ConfigurationScope): SocketDebuggerCon
     tcpClientKeepAlive: c.get('tcpClient.keepAlive') === true,
     tcpClientConnectTimeoutMs: int(c.get('tcpClient.connectTimeout'), 1, 300, 10) * 1000,
     udpBroadcast: c.get('udp.broadcast') === true,
+    cliAddToPath: c.get('cli.addToPath') !== false,
   };
 }

@@ -16,6 +16,8 @@ import { ConnectionsStatusBar } from './statusBar';
 import { ConnectionsTreeProvider, connectionLabel, type TreeNode } from './tree';
 import { registerComposer } from './composer';
 import { registerRemoteExec } from './remoteExec';
+import { registerCliOnPath } from './cliPath';
+import { registerPacketLibrary } from './packets';
 import { errorMessage } from '../shared/errors';
 
 let active: { registry: ConnectionRegistry; log: vscode.LogOutputChannel } | undefined;
@@ -99,6 +101,8 @@ export function activate(context: vscode.ExtensionContext): SocketDebuggerApi {
   // the packet composer (src/extension/composer) and remote exec (src/extension/remoteExec) own their disposables
   const composer = registerComposer(context, registry, log);
   registerRemoteExec(context, { log, addTreeSection: services.addTreeSection });
+  registerCliOnPath(context, log);
+  registerPacketLibrary(context, { registry, log, addTreeSection: services.addTreeSection });
   context.subscriptions.push(
     ...registerCommands({
       context,

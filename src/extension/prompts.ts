@@ -15,9 +15,18 @@ export interface Step {
   total: number;
 }
 
-export async function promptPort(step: Step, suggested: number, allowZero: boolean): Promise<number | undefined> {
+/** "New TCP Server (1/4)": where the user is in a multi-step flow */
+export function stepTitle(step: Step): string {
+  return step.total > 1 ? `${step.title} (${step.step}/${step.total})` : step.title;
+}
+
+/**
+ * The port step. `inUse` (servers and UDP sockets) is asked as the user types: a port that is taken already shows a
+ * warning here, before the other steps (Enter still goes on: another address may be free).
+ */
+export async function promptPort(step: Step, suggested: number, allowZero: boolean, inUse?: (port: number) => Promise<string | undefined>): Promise<number | undefined> {
   const v = await vscode.window.showInputBox({
-    title: step.title,
+    title: stepTitle(step),
     prompt: allowZero ? vscode.l10n.t('Port (1–65535; 0 picks any free port)') : vscode.l10n.t('Port (1–65535)'),
     value: String(suggested),
     valueSelection: [0, String(suggested).length],
@@ -25,7 +34,8 @@ export async function promptPort(step: Step, suggested: number, allowZero: boole
     validateInput: (s) => {
       const p = parsePort(s);
       if (p === undefined || (!allowZero && p === 0)) return allowZero ? vscode.l10n.t('Enter a number from 0 to 65535.') : vscode.l10n.t('Enter a number from 1 to 65535.');
-      return undefined;
+      if (!inUse || p === 0) return undefined;
+      return inUse(p).then((message) => (message ? { message, severity: vscode.InputBoxValidationSeverity.Warning } : undefined));
     },
   });
   return v === undefined ? undefined : parsePort(v);
@@ -33,7 +43,7 @@ export async function promptPort(step: Step, suggested: number, allowZero: boole
 
 export async function promptHost(step: Step, value: string, prompt: string): Promise<string | undefined> {
   const v = await vscode.window.showInputBox({
-    title: step.title,
+    title: stepTitle(step),
     prompt,
     value,
     ignoreFocusOut: true,
@@ -83,11 +93,11 @@ export async function pickFraming(step: Step, current: string): Promise<string |
   items.push({ label: vscode.l10n.t('$(edit) Other framing spec…'), custom: true, detail: vscode.l10n.t('raw · line · delimiter:<bytes> · fixed:<n> · length:<struct fmt>[,includes-header][,adjust=<n>][,max=<bytes>] · json-header[,length=<fmt>][,size-key=<key>]') });
   const cur = items.findIndex((i) => i.value === current);
   if (cur > 0) items.unshift(...items.splice(cur, 1));
-  const picked = await vscode.window.showQuickPick(items, { title: step.title, placeHolder: vscode.l10n.t('How are messages cut out of the byte stream?'), ignoreFocusOut: true, matchOnDetail: true });
+  const picked = await vscode.window.showQuickPick(items, { title: stepTitle(step), placeHolder: vscode.l10n.t('How are messages cut out of the byte stream?'), ignoreFocusOut: true, matchOnDetail: true });
   if (!picked) return undefined;
   if (!picked.custom) return picked.value;
   const v = await vscode.window.showInputBox({
-    title: step.title,
+    title: stepTitle(step),
     prompt: vscode.l10n.t('Framing spec'),
     value: current,
     ignoreFocusOut: true,
@@ -117,7 +127,7 @@ export async function pickEncoding(step: Step, current: string): Promise<string 
   }));
   const i = items.findIndex((x) => x.value === cur);
   if (i > 0) items.unshift(...items.splice(i, 1));
-  const picked = await vscode.window.showQuickPick(items, { title: step.title, placeHolder: vscode.l10n.t('How are bytes shown as text (and text typed turned into bytes)?'), ignoreFocusOut: true, matchOnDescription: true });
+  const picked = await vscode.window.showQuickPick(items, { title: stepTitle(step), placeHolder: vscode.l10n.t('How are bytes shown as text (and text typed turned into bytes)?'), ignoreFocusOut: true, matchOnDescription: true });
   return picked?.value;
 }
 

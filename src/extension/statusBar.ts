@@ -44,7 +44,7 @@ export class ConnectionsStatusBar implements vscode.Disposable {
     const { open, listeners, sockets } = this.counts();
     this.item.text = `$(plug) ${open}`;
     this.item.tooltip = vscode.l10n.t('Socket Debugger: {0} open ({1} listening, {2} connected). Click to show the connections.', open, listeners, sockets);
-    this.item.accessibilityInformation = { label: vscode.l10n.t('Socket Debugger: {0} open connections', open) };
+    this.item.accessibilityInformation = { label: open === 1 ? vscode.l10n.t('Socket Debugger: 1 open connection') : vscode.l10n.t('Socket Debugger: {0} open connections', open) };
     void vscode.commands.executeCommand('setContext', 'socketDebugger.hasOpenConnections', open > 0);
     void vscode.commands.executeCommand('setContext', 'socketDebugger.hasConnections', this.registry.list().length > 0);
   }

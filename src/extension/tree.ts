@@ -1,7 +1,9 @@
 /**
  * The Connections tree: servers with their accepted clients, TCP clients, UDP sockets with the peers they have heard
  * from, plus root sections added by other parts (see `TreeSection` in services.ts). Driven by the registry's events;
- * refreshes are coalesced to at most one every 100 ms (≤ 10/s) however fast data flows.
+ * refreshes are coalesced: the first change after a quiet moment shows within FIRST_REFRESH_MS, and while data flows
+ * refreshes come every REFRESH_MS — further apart than the workbench's own 200 ms debounce of tree changes, which
+ * would otherwise swallow a steady stream of refreshes until the traffic stopped (counters frozen under load).
  */
 import * as vscode from 'vscode';
 import type { ConnectionRegistry } from '../core/registry';
@@ -30,8 +32,10 @@ export function isConnectionNode(v: unknown): v is ConnectionNode {
   return typeof v === 'object' && v !== null && (v as { type?: unknown }).type === 'connection' && typeof (v as { id?: unknown }).id === 'string';
 }
 
-/** refresh at most every REFRESH_MS */
-export const REFRESH_MS = 100;
+/** while changes keep coming, one refresh every REFRESH_MS (> the workbench's 200 ms debounce, < 1 s) */
+export const REFRESH_MS = 400;
+/** the first change after a quiet moment is shown this soon */
+export const FIRST_REFRESH_MS = 50;
 
 export class ConnectionsTreeProvider implements vscode.TreeDataProvider<TreeNode>, vscode.Disposable {
   private readonly changeEmitter = new vscode.EventEmitter<TreeNode | TreeNode[] | undefined | void>();
@@ -41,6 +45,7 @@ export class ConnectionsTreeProvider implements vscode.TreeDataProvider<TreeNode
   private readonly sections: Array<{ section: TreeSection; node: SectionNode; items: Map<unknown, SectionItemNode> }> = [];
   private readonly disposables: vscode.Disposable[] = [];
   private timer: ReturnType<typeof setTimeout> | undefined;
+  private lastFlush = 0;
   private structural = false;
   private readonly dirty = new Set<string>();
   /** how many refresh events were fired (tests check the throttling) */
@@ -70,11 +75,13 @@ export class ConnectionsTreeProvider implements vscode.TreeDataProvider<TreeNode
       if (parent) this.dirty.add(parent);
     }
     if (this.timer) return;
-    this.timer = setTimeout(() => this.flush(), REFRESH_MS);
+    const wait = Math.max(FIRST_REFRESH_MS, this.lastFlush + REFRESH_MS - Date.now());
+    this.timer = setTimeout(() => this.flush(), wait);
   }
 
   private flush(): void {
     this.timer = undefined;
+    this.lastFlush = Date.now();
     this.refreshCount++;
     if (this.structural) {
       this.structural = false;
@@ -93,7 +100,7 @@ export class ConnectionsTreeProvider implements vscode.TreeDataProvider<TreeNode
 
   /** resolves after any pending refresh has fired (tests) */
   async settled(): Promise<void> {
-    while (this.timer) await new Promise((r) => setTimeout(r, REFRESH_MS / 2));
+    while (this.timer) await new Promise((r) => setTimeout(r, FIRST_REFRESH_MS));
   }
 
   dispose(): void {
@@ -292,6 +299,19 @@ export function connectionTreeItem(info: ConnectionInfo): vscode.TreeItem {
   return item;
 }
 
+/** "1 chunk", "2,048 chunks": the count with thousands separators, in the singular for one */
+function counted(n: number, what: 'byte' | 'frame' | 'chunk'): string {
+  const num = n.toLocaleString('en-US');
+  switch (what) {
+    case 'byte':
+      return n === 1 ? vscode.l10n.t('1 byte') : vscode.l10n.t('{0} bytes', num);
+    case 'frame':
+      return n === 1 ? vscode.l10n.t('1 frame') : vscode.l10n.t('{0} frames', num);
+    case 'chunk':
+      return n === 1 ? vscode.l10n.t('1 chunk') : vscode.l10n.t('{0} chunks', num);
+  }
+}
+
 /** markdown-escapes a tooltip cell; a line break (in an error message, say) would end the table row */
 function esc(s: string): string {
   return s.replace(/\s*[\r\n]+\s*/g, ' ').replace(/[\\`*_{}[\]()#+\-.!|<>]/g, '\\$&');
@@ -312,8 +332,8 @@ export function connectionTooltip(info: ConnectionInfo): vscode.MarkdownString {
   if (info.closedAt) rows.push([vscode.l10n.t('Closed'), formatDateTime(info.closedAt)]);
   const s = info.stats;
   rows.push(
-    [vscode.l10n.t('Received'), vscode.l10n.t('{0} bytes, {1} frames, {2} chunks', s.bytesIn, s.framesIn, s.chunksIn)],
-    [vscode.l10n.t('Sent'), vscode.l10n.t('{0} bytes, {1} frames', s.bytesOut, s.framesOut)],
+    [vscode.l10n.t('Received'), [counted(s.bytesIn, 'byte'), counted(s.framesIn, 'frame'), counted(s.chunksIn, 'chunk')].join(', ')],
+    [vscode.l10n.t('Sent'), [counted(s.bytesOut, 'byte'), counted(s.framesOut, 'frame')].join(', ')],
   );
   if (info.error) rows.push([vscode.l10n.t('Last error'), info.error]);
   const md = new vscode.MarkdownString(`**${esc(connectionLabel(info))}** \`${info.id}\`\n\n| | |\n|---|---|\n`);

@@ -151,6 +151,8 @@ export interface DataMessage {
   chunks: ChunkItem[];
   /** frames the host had to skip because the webview could not keep up (flood) */
   skipped: number;
+  /** the same by connection id (present when `skipped` > 0) */
+  skippedBy?: Record<string, number>;
 }
 
 /** A connection's recorded history; `replace` drops what the webview has for that connection first. */
@@ -228,6 +230,8 @@ export type WebviewToHost =
   | { type: 'clearHistory'; conn: string }
   /** runs the extension's "Save Received Data…" for a connection */
   | { type: 'saveReceived'; conn: string }
+  /** keeps the draft in the workspace's packet library (the host asks for a name) */
+  | { type: 'savePacket'; draft: Draft; framing: FramingChoice; to?: { host: string; port: number } }
   | { type: 'copy'; conn: string; dir: Dir; seq: number; format: CopyFormat }
   | { type: 'copyText'; text: string };
 
@@ -361,6 +365,14 @@ export function parseWebviewMessage(u: unknown): WebviewToHost | undefined {
       if (u.repeat === undefined) return { type: 'send', reqId, draft, target, framing };
       const repeat = parseRepeat(u.repeat);
       return repeat ? { type: 'send', reqId, draft, target, framing, repeat } : undefined;
+    }
+    case 'savePacket': {
+      const draft = parseDraft(u.draft);
+      const framing = parseFramingChoice(u.framing);
+      if (!draft || !framing) return undefined;
+      if (u.to === undefined) return { type: 'savePacket', draft, framing };
+      const t = parseTarget({ ids: [], to: u.to });
+      return t?.to ? { type: 'savePacket', draft, framing, to: t.to } : undefined;
     }
     case 'setFraming': {
       const conn = connId(u, 'conn');

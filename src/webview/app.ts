@@ -48,6 +48,8 @@ export interface Persisted {
   /** '' = follow the selection */
   inspConn: string;
   inspDir: Dir;
+  /** the stream inspector folded to its toolbar (compact: more room for the log beside the code) */
+  inspCollapsed: boolean;
 }
 
 export const DEFAULT_STATE: Persisted = {
@@ -77,6 +79,7 @@ export const DEFAULT_STATE: Persisted = {
   sent: [],
   inspConn: '',
   inspDir: 'in',
+  inspCollapsed: false,
 };
 
 export const MAX_SENT_HISTORY = 50;
@@ -133,9 +136,9 @@ export class App {
   }
 
   /** "#3" for "c3", otherwise the id */
+  /** a connection's id as the Connections tree shows it (c2) */
   shortId(id: string): string {
-    const m = /^c(\d+)$/.exec(id);
-    return m ? '#' + m[1] : id;
+    return id;
   }
 
   describe(c: ConnSummary): string {

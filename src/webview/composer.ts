@@ -7,6 +7,7 @@ import { capabilities, framesPerSend, isClosedState } from '../shared/connection
 import { MAX_SENT_HISTORY, type App, type Persisted } from './app';
 import { t } from './l10n';
 import { toHex } from '../shared/bytes';
+import { formatClockTime } from '../shared/format';
 import { debounce, h, icon, oneLine } from './util';
 
 const MODE_LABELS: Record<InputMode, string> = { text: t('Text'), hex: t('Hex'), escapes: t('Escapes'), struct: t('Struct'), json: t('JSON header') };
@@ -109,6 +110,7 @@ export function createComposer(app: App): { element: HTMLElement; onHost(m: Host
 
   // ---- actions
   const sendBtn = h('button', { type: 'button', id: 'send', class: 'primary', title: t('Send (Ctrl+Enter)') }, icon('send'), h('span', { text: t('Send') }));
+  const saveBtn = h('button', { type: 'button', id: 'save-packet', class: 'secondary', title: t('Save this packet in the workspace library (sockdbg.packets.json)') }, icon('bookmark'), h('span', { text: t('Save…') }));
   const repeatOn = h('input', { type: 'checkbox', id: 'repeat-on' });
   repeatOn.checked = s.repeatOn;
   const repeatInterval = h('input', { type: 'number', id: 'repeat-interval', min: 1, 'aria-label': t('Repeat interval in milliseconds'), value: s.repeatInterval });
@@ -120,6 +122,7 @@ export function createComposer(app: App): { element: HTMLElement; onHost(m: Host
     'div',
     { class: 'toolbar actions' },
     sendBtn,
+    saveBtn,
     h('label', { class: 'check' }, repeatOn, t('every')),
     repeatInterval,
     h('span', { text: t('ms ×') }),
@@ -545,6 +548,10 @@ export function createComposer(app: App): { element: HTMLElement; onHost(m: Host
     requestPreview();
   });
   sendBtn.addEventListener('click', send);
+  saveBtn.addEventListener('click', () => {
+    const to = currentTarget().to;
+    app.post({ type: 'savePacket', draft: currentDraft(), framing: s.framing, ...(to ? { to } : {}) });
+  });
   for (const inp of [repeatOn, repeatInterval, repeatCount]) {
     inp.addEventListener('change', () => {
       s.repeatOn = repeatOn.checked;
@@ -590,7 +597,7 @@ export function createComposer(app: App): { element: HTMLElement; onHost(m: Host
         showError(m.result.error);
       }
     } else if (m.type === 'sendResult') {
-      if (m.ok) setStatus(m.sent === 1 ? t('Sent 1 frame at {0}', new Date().toLocaleTimeString()) : t('Sent {0} frames at {1}', m.sent, new Date().toLocaleTimeString()));
+      if (m.ok) setStatus(m.sent === 1 ? t('Sent 1 frame at {0}', formatClockTime(Date.now())) : t('Sent {0} frames at {1}', m.sent, formatClockTime(Date.now())));
       else if (m.error) {
         setStatus(m.error.message, 'error');
         if (m.error.field !== 'target') showError(m.error);

@@ -41,6 +41,8 @@ export function createInspector(app: App, reveal: (f: StoredFrame) => void): Ins
   const saveBtn = iconButton('save', t('Save the data received on this connection…'), 'insp-save');
   const clearBtn = iconButton('trash', t("Clear this connection's recorded history"), 'insp-clear');
   const summary = h('span', { id: 'insp-summary', class: 'muted', 'aria-live': 'polite' });
+  const foldBtn = iconButton(s.inspCollapsed ? 'chevron-up' : 'chevron-down', s.inspCollapsed ? t('Show the stream inspector') : t('Fold the stream inspector'), 'insp-fold');
+  foldBtn.setAttribute('aria-expanded', String(!s.inspCollapsed));
   const legend = h(
     'span',
     { class: 'legend', 'aria-hidden': 'true' },
@@ -65,10 +67,26 @@ export function createInspector(app: App, reveal: (f: StoredFrame) => void): Ins
     clearBtn,
     h('span', { class: 'spacer' }),
     summary,
+    foldBtn,
   );
   const listEl = h('div', { id: 'inspector', class: 'insp-list', role: 'listbox', tabindex: 0, 'aria-label': t('Chunks as recv delivered them') });
   const empty = h('div', { class: 'muted empty insp-empty', text: t('No chunks yet for this connection. Raw chunks appear here exactly as recv delivered them.') });
   const element = h('section', { class: 'inspector', 'aria-label': t('Stream inspector') }, toolbar, h('div', { class: 'legend-row' }, legend), listEl, empty);
+  /** folded: only the toolbar stays; the layout gives the room to the log (document class, read by the CSS) */
+  function syncFold(): void {
+    document.documentElement.classList.toggle('insp-collapsed', s.inspCollapsed);
+    foldBtn.replaceChildren(icon(s.inspCollapsed ? 'chevron-up' : 'chevron-down'));
+    const label = s.inspCollapsed ? t('Show the stream inspector') : t('Fold the stream inspector');
+    foldBtn.title = label;
+    foldBtn.setAttribute('aria-label', label);
+    foldBtn.setAttribute('aria-expanded', String(!s.inspCollapsed));
+  }
+  foldBtn.addEventListener('click', () => {
+    s.inspCollapsed = !s.inspCollapsed;
+    syncFold();
+    app.saveState();
+  });
+  syncFold();
 
   let current: Stream | undefined;
   let currentConn = '';
@@ -177,7 +195,9 @@ export function createInspector(app: App, reveal: (f: StoredFrame) => void): Ins
       split += r.split;
     }
     const dropped = st.chunkBase ? ' ' + t('({0} older not kept)', st.chunkBase) : '';
-    summary.textContent = `${st.chunks.length === 1 ? t('1 chunk') : t('{0} chunks', st.chunks.length)}${dropped} · ${st.frames.length === 1 ? t('1 frame') : t('{0} frames', st.frames.length)} · ${t('{0} sticky', sticky)} · ${t('{0} split', split)}`;
+    const lostFrames = app.store.droppedFor(currentConn);
+    const framesDropped = lostFrames ? ' ' + t('({0} older dropped: this connection outgrew its share of the view)', lostFrames.toLocaleString()) : '';
+    summary.textContent = `${st.chunks.length === 1 ? t('1 chunk') : t('{0} chunks', st.chunks.length)}${dropped} · ${st.frames.length === 1 ? t('1 frame') : t('{0} frames', st.frames.length)}${framesDropped} · ${t('{0} sticky', sticky)} · ${t('{0} split', split)}`;
   }
 
   function renderRow(el: HTMLElement, i: number): void {

@@ -52,6 +52,8 @@ export function createLog(app: App): LogView {
   const pauseBtn = iconButton('debug-pause', t('Pause the view (recording continues)'), 'pause');
   pauseBtn.setAttribute('aria-pressed', 'false');
   const behind = h('button', { type: 'button', class: 'badge behind', id: 'behind', hidden: true, title: t('Resume and jump to the newest frame') });
+  // not following the newest frame (scrolled up, or a frame selected): how many arrived since, and a way back
+  const newer = h('button', { type: 'button', class: 'badge behind', id: 'log-newer', hidden: true, title: t('Follow the newest frames (End)') });
   const clearBtn = iconButton('clear-all', t('Clear the view'), 'clear-log');
   const counter = h('span', { class: 'muted counter', id: 'log-count' });
   const toolbar = h(
@@ -63,6 +65,7 @@ export function createLog(app: App): LogView {
     filter,
     connSel,
     viewGroup,
+    newer,
     behind,
     pauseBtn,
     clearBtn,
@@ -128,6 +131,22 @@ export function createLog(app: App): LogView {
       behind.replaceChildren(icon('debug-continue'), ' ' + t('{0} behind', nBehind.toLocaleString()));
       behind.setAttribute('aria-label', t('{0} frames behind. Resume', nBehind));
     } else behind.hidden = true;
+    updateNewer();
+  }
+
+  /** frames (kept or skipped) seen when the list stopped following */
+  let followLostAt = 0;
+  function updateNewer(): void {
+    if (paused || list.follow) {
+      newer.hidden = true;
+      listEl.dataset.follow = paused ? 'paused' : 'following';
+      return;
+    }
+    listEl.dataset.follow = 'not-following';
+    const n = app.store.total + app.skipped - followLostAt;
+    newer.hidden = false;
+    newer.replaceChildren(icon('arrow-down'), ' ' + (n > 0 ? t('{0} new', n.toLocaleString()) : t('Follow')));
+    newer.setAttribute('aria-label', n > 0 ? t('{0} new frames below. Follow the newest', n) : t('Follow the newest frames'));
   }
 
   // ---- rendering
@@ -164,7 +183,8 @@ export function createLog(app: App): LogView {
     len.textContent = `${f.length} B`;
     const view = s.view;
     const textPart = (f.header ? f.header + ' ' : '') + oneLine(f.text, 300);
-    text.textContent = view === 'text' ? textPart : view === 'hex' ? toHex(frameData(f), ' ', 64) : `${toHex(frameData(f), ' ', 16)}  ${textPart}`;
+    // Both: the text first, so a narrow log cuts the hex (which the details pane shows whole), never the words
+    text.textContent = view === 'text' ? textPart : view === 'hex' ? toHex(frameData(f), ' ', 64) : `${textPart}  ·  ${toHex(frameData(f), ' ', 16)}`;
     const sel = app.selectedFrame?.idx === idx;
     const linked = !sel && app.selectedChunk !== undefined && chunkCarries(f);
     el.className = `vrow log-row dir-${f.dir}${f.incomplete ? ' incomplete' : ''}${sel ? ' selected' : ''}${linked ? ' linked' : ''}`;
@@ -191,7 +211,15 @@ export function createLog(app: App): LogView {
     return !!c && c.conn === f.conn && c.dir === f.dir && f.start < c.offset + c.length && f.end > c.offset;
   }
 
-  const list = new VirtualList(listEl, { rowHeight: LOG_ROW_HEIGHT, renderRow, rowRole: 'option' });
+  const list = new VirtualList(listEl, {
+    rowHeight: LOG_ROW_HEIGHT,
+    renderRow,
+    rowRole: 'option',
+    onFollowChange: (following) => {
+      if (!following) followLostAt = app.store.total + app.skipped;
+      updateNewer();
+    },
+  });
 
   // ---- details
   function renderDetails(): void {
@@ -235,7 +263,11 @@ export function createLog(app: App): LogView {
     const row = (e.target as HTMLElement).closest<HTMLElement>('.log-row');
     if (!row || row.dataset.idx === undefined) return;
     const f = app.store.get(Number(row.dataset.idx));
-    if (f) app.selectFrame(f);
+    if (f) {
+      app.selectFrame(f);
+      // a chosen frame stays in view: stop following (the "N new" badge says what arrives meanwhile)
+      if (Number(row.dataset.index) < list.length - 1) list.follow = false;
+    }
     listEl.focus();
   });
   listEl.addEventListener('keydown', (e) => {
@@ -260,8 +292,14 @@ export function createLog(app: App): LogView {
         i = 0;
         break;
       case 'End':
-        i = n - 1;
-        break;
+        // the newest frame, and follow the ones that arrive after it
+        if (n > 0) {
+          const last = app.store.get(idxAt(n - 1));
+          if (last) app.selectFrame(last);
+        }
+        e.preventDefault();
+        list.scrollToEnd();
+        return;
       case 'c':
         if ((e.ctrlKey || e.metaKey) && app.selectedFrame) {
           copy(app.selectedFrame, 'hex');
@@ -319,6 +357,10 @@ export function createLog(app: App): LogView {
 
   pauseBtn.addEventListener('click', () => setPaused(!paused));
   behind.addEventListener('click', () => setPaused(false));
+  newer.addEventListener('click', () => {
+    list.scrollToEnd();
+    listEl.focus();
+  });
   clearBtn.addEventListener('click', () => {
     hiddenBefore = app.store.total;
     app.selectFrame(undefined);

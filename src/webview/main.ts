@@ -61,6 +61,7 @@ function handle(m: HostToWebview): void {
       break;
     case 'data': {
       app.skipped += m.skipped;
+      if (m.skippedBy) for (const [conn, n] of Object.entries(m.skippedBy)) app.store.noteDropped(conn, n);
       if (!app.origin && m.batch.frames.length) app.origin = m.batch.frames[0].time;
       const added = app.store.addBatch(m.batch, m.chunks);
       log.onAdded(added);

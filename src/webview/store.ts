@@ -1,5 +1,6 @@
 /**
- * What the webview keeps of the traffic: frames (capped by count and bytes, oldest dropped first) and
+ * What the webview keeps of the traffic: frames (capped by count and bytes, fairly across connections: a flooding
+ * connection loses its own oldest frames first) and
  * raw chunks per connection and direction (capped), plus the indexes the log and the stream inspector need.
  * Appends are O(1) amortized; the rare compaction is O(n).
  */
@@ -93,6 +94,7 @@ export class TrafficStore {
   bytes = 0;
   /** frames dropped to respect the caps (webview side) plus frames the host skipped in floods */
   dropped = 0;
+  private readonly droppedBy = new Map<string, number>();
   readonly streams = new Map<StreamKey, Stream>();
   private nextChunk = 0;
   /** bumped whenever indexes are rebuilt (views holding absolute indexes must refilter) */
@@ -177,11 +179,13 @@ export class TrafficStore {
 
   /** Forgets one connection's frames and chunks. */
   clearConnection(conn: string): void {
+    this.droppedBy.delete(conn);
     this.reindex(this.frames.filter((f) => f.conn !== conn));
     for (const k of [...this.streams.keys()]) if (k.startsWith(conn + '|')) this.streams.delete(k);
   }
 
   clearAll(): void {
+    this.droppedBy.clear();
     this.reindex([]);
     this.streams.clear();
   }
@@ -199,22 +203,74 @@ export class TrafficStore {
     this.generation++;
   }
 
-  /** Drops the oldest frames beyond the caps; compacts in steps so appends stay O(1) amortized. */
+  /**
+   * Keeps the frames within the caps, fairly across connections: a connection that floods loses its own oldest
+   * frames, never a quieter connection's. Each connection keeps its newest frames up to a common level (the largest
+   * share that fits the cap; connections below it keep everything). Trims once the frame cap is passed by 10 %, or
+   * the byte cap is reached (then to 90 % of it), so that appends stay O(1) amortized. Drops are counted per
+   * connection.
+   */
   private enforce(): void {
     const { maxFrames, maxBytes } = this.limits;
     if (this.frames.length <= maxFrames * 1.1 && this.bytes <= maxBytes) return;
-    let drop = Math.max(0, this.frames.length - maxFrames);
-    let bytes = this.bytes;
-    for (let i = 0; i < drop; i++) bytes -= this.frames[i].dataLength;
-    while (bytes > maxBytes * 0.9 && drop < this.frames.length) bytes -= this.frames[drop++].dataLength;
-    if (drop === 0) return;
-    const firstKept = this.base + drop;
-    this.frames = this.frames.slice(drop);
-    this.base = firstKept;
-    this.bytes = bytes;
-    this.dropped += drop;
-    for (const s of this.streams.values()) {
-      if (s.frames.some((f) => f.idx < firstKept)) s.frames = s.frames.filter((f) => f.idx >= firstKept);
+    const counts = new Map<string, number>();
+    const bytes = new Map<string, number>();
+    for (const f of this.frames) {
+      counts.set(f.conn, (counts.get(f.conn) ?? 0) + 1);
+      bytes.set(f.conn, (bytes.get(f.conn) ?? 0) + f.dataLength);
     }
+    const frameLevel = this.frames.length > maxFrames ? fairLevel([...counts.values()], maxFrames) : Infinity;
+    const byteLevel = this.bytes > maxBytes ? fairLevel([...bytes.values()], Math.floor(maxBytes * 0.9)) : Infinity;
+    // newest first: each connection keeps frames while it is under both levels
+    const keptFrames = new Map<string, number>();
+    const keptBytes = new Map<string, number>();
+    const keep: boolean[] = new Array(this.frames.length);
+    for (let i = this.frames.length - 1; i >= 0; i--) {
+      const f = this.frames[i];
+      const n = keptFrames.get(f.conn) ?? 0;
+      const b = keptBytes.get(f.conn) ?? 0;
+      if (n < frameLevel && b + f.dataLength <= byteLevel) {
+        keep[i] = true;
+        keptFrames.set(f.conn, n + 1);
+        keptBytes.set(f.conn, b + f.dataLength);
+      } else keep[i] = false;
+    }
+    const kept: StoredFrame[] = [];
+    for (let i = 0; i < this.frames.length; i++) {
+      if (keep[i]) kept.push(this.frames[i]);
+      else this.droppedBy.set(this.frames[i].conn, (this.droppedBy.get(this.frames[i].conn) ?? 0) + 1);
+    }
+    const drop = this.frames.length - kept.length;
+    if (drop === 0) return;
+    this.dropped += drop;
+    this.base += drop;
+    this.reindex(kept);
   }
+
+  /** counts frames of a connection that never reached the store (the host skipped them in a flood) */
+  noteDropped(conn: string, n: number): void {
+    if (n > 0) this.droppedBy.set(conn, (this.droppedBy.get(conn) ?? 0) + n);
+  }
+
+  /** frames of this connection dropped to keep within the caps, here or by the host */
+  droppedFor(conn: string): number {
+    return this.droppedBy.get(conn) ?? 0;
+  }
+}
+
+/**
+ * The largest share L such that the sizes, each cut to L, add up to at most `cap` (water-filling): sizes at or
+ * below L are kept whole. Infinity when everything fits.
+ */
+export function fairLevel(sizes: number[], cap: number): number {
+  const total = sizes.reduce((a, b) => a + b, 0);
+  if (total <= cap) return Infinity;
+  const sorted = sizes.slice().sort((a, b) => a - b);
+  let rest = cap;
+  for (let i = 0; i < sorted.length; i++) {
+    const share = rest / (sorted.length - i);
+    if (sorted[i] > share) return Math.max(1, Math.floor(share));
+    rest -= sorted[i];
+  }
+  return Infinity;
 }

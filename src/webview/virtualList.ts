@@ -10,6 +10,8 @@ export interface VirtualListOptions {
   /** ARIA role of the rows ("option" for listbox, "row" for grid) */
   rowRole?: string;
   rowClass?: string;
+  /** called when the list starts or stops following the newest row (the user scrolled, selected, or pressed End) */
+  onFollowChange?(follow: boolean): void;
 }
 
 export class VirtualList {
@@ -19,8 +21,7 @@ export class VirtualList {
   private count = 0;
   private scheduled = false;
   private spacerHeight = -1;
-  /** keep the view pinned to the newest row while the user is at the bottom */
-  follow = true;
+  private following = true;
 
   constructor(
     container: HTMLElement,
@@ -41,6 +42,17 @@ export class VirtualList {
       for (const e of entries) this.height = e.contentRect.height;
       this.schedule();
     }).observe(this.viewport);
+  }
+
+  /** keep the view pinned to the newest row while the user is at the bottom */
+  get follow(): boolean {
+    return this.following;
+  }
+
+  set follow(v: boolean) {
+    if (v === this.following) return;
+    this.following = v;
+    this.opts.onFollowChange?.(v);
   }
 
   /** viewport height, kept by the ResizeObserver (reading clientHeight per render would force a layout) */

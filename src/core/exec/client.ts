@@ -118,9 +118,24 @@ function connect(host: string, port: number, created: (s: net.Socket) => void): 
   });
 }
 
-export async function runRemote(opts: RemoteExecOptions, handlers: RemoteExecHandlers = {}): Promise<RemoteExecResult> {
+/** where to reach an agent and how to prove ourselves: what a handshake needs */
+export type AgentAddress = Pick<RemoteExecOptions, 'host' | 'port' | 'key' | 'digest' | 'connectTimeoutMs' | 'signal' | 'allowShortKey'>;
+
+interface Session {
+  socket: net.Socket;
+  reader: SocketReader;
+  /** the session key both sides derived */
+  sk: Buffer;
+  digest: ExecDigest;
+  where: string;
+}
+
+/**
+ * Connects and runs the mutual-authentication handshake: we answer the agent's challenge, then the agent proves it
+ * holds the key too. Rejects with an ExecClientError ('refused' for a wrong key or digest, 'impostor', 'timeout', …).
+ */
+async function handshake(opts: AgentAddress): Promise<Session> {
   checkKey(opts.key, opts.allowShortKey);
-  if ((opts.command === undefined) === (opts.argv === undefined)) throw new Error('runRemote: give exactly one of command or argv');
   const digest = opts.digest ?? DEFAULT_DIGEST;
   const where = `${opts.host}:${opts.port}`;
   const signal = opts.signal;
@@ -136,7 +151,6 @@ export async function runRemote(opts: RemoteExecOptions, handlers: RemoteExecHan
     socket?.destroy();
   };
   signal?.addEventListener('abort', onAbortEarly);
-
   let reader: SocketReader;
   let sk: Buffer;
   try {
@@ -190,6 +204,22 @@ export async function runRemote(opts: RemoteExecOptions, handlers: RemoteExecHan
     clearTimeout(timer);
     signal?.removeEventListener('abort', onAbortEarly);
   }
+  return { socket, reader, sk, digest, where };
+}
+
+/**
+ * Checks that an agent answers and that it and we hold the same key (and digest), without running anything:
+ * the handshake, then a clean close (the agent logs a client that left before asking).
+ */
+export async function verifyAgent(opts: AgentAddress): Promise<void> {
+  const { socket } = await handshake(opts);
+  socket.end();
+}
+
+export async function runRemote(opts: RemoteExecOptions, handlers: RemoteExecHandlers = {}): Promise<RemoteExecResult> {
+  if ((opts.command === undefined) === (opts.argv === undefined)) throw new Error('runRemote: give exactly one of command or argv');
+  const { socket, reader, sk, digest, where } = await handshake(opts);
+  const signal = opts.signal;
 
   const sock = socket;
   const writer = new FrameWriter(digest, sk, DIR_CLIENT_TO_AGENT);

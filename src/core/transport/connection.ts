@@ -356,6 +356,12 @@ export abstract class Connection {
     if (this.children) for (const c of this.children.values()) c.clearHistory();
   }
 
+  /** counters back to zero, this connection's and its children's */
+  resetCounters(): void {
+    this.counters.reset();
+    if (this.children) for (const c of this.children.values()) c.resetCounters();
+  }
+
   /**
    * Decodes the recorded incoming chunks again with the current framing; the new frames replace the
    * recorded incoming frames, and the live decoder continues from where the recorded bytes end.

@@ -4,6 +4,9 @@
  */
 import * as vscode from 'vscode';
 import type { ConnectionInfo } from '../../core/types';
+import { probeBind } from '../../core/portProbe';
+import { isClosedState } from '../../shared/connections';
+import { connectionLabel } from '../tree';
 import { checkBindOptions, checkConnectOptions, checkListenOptions, tcpClientOptions } from '../commandOptions';
 import { formatHostPort } from '../../shared/format';
 import { readConfig } from '../config';
@@ -35,10 +38,15 @@ async function promptEndpoint(p: {
   givenHost?: string;
   framing?: string;
   encoding?: string;
+  /** servers and UDP sockets: what holds a port, said at the port step */
+  inUse?: (port: number, host: string) => Promise<string | undefined>;
 }): Promise<EndpointAnswers | undefined> {
   const cfg = readConfig();
   const { title } = p;
-  const askPort = (step: number) => promptPort({ title, step, total: 4 }, p.port, p.allowZero);
+  // the host comes after the port: the port is checked on the host that will be proposed
+  const probeHost = p.givenHost ?? p.hostDefault ?? cfg.defaultHost;
+  const inUse = p.inUse;
+  const askPort = (step: number) => promptPort({ title, step, total: 4 }, p.port, p.allowZero, inUse && ((port) => inUse(port, probeHost)));
   const askHost = async (step: number) => p.givenHost ?? (await promptHost({ title, step, total: 4 }, p.hostDefault ?? cfg.defaultHost, p.hostPrompt));
   let port: number | undefined;
   let host: string | undefined;
@@ -78,6 +86,16 @@ export function createCommands(kit: CommandKit): Pick<CommandSpecs, 'socketDebug
    * A server or UDP socket from the palette: port, address, framing, encoding; on a taken or forbidden port, offers
    * the next one. `key` names the remembered last port.
    */
+  /** what holds a port on a host now: one of ours (named), or another program; undefined when it is free */
+  async function portHolder(kind: 'tcp' | 'udp', port: number, host: string): Promise<string | undefined> {
+    const code = await probeBind(kind, host, port);
+    if (code === undefined) return undefined;
+    const where = formatHostPort(host, port);
+    if (code !== 'EADDRINUSE') return l10n.t('{0} cannot be bound now ({1}).', where, code);
+    const ours = registry.list().find((c) => c.local?.port === port && (kind === 'tcp' ? c.kind === 'tcp-server' : c.kind === 'udp') && !isClosedState(c.state));
+    return ours ? l10n.t('Port {0} is in use by {1} ({2}): pick another.', port, ours.id, connectionLabel(ours)) : l10n.t('Port {0} is in use on {1} by another program: pick another.', port, host);
+  }
+
   async function bindInteractive(
     key: 'listen' | 'bind',
     text: { title: string; hostPrompt: string; failed: (where: string, why: string) => string },
@@ -93,6 +111,7 @@ export function createCommands(kit: CommandKit): Pick<CommandSpecs, 'socketDebug
       givenHost: prefill.host,
       framing: prefill.framing,
       encoding: prefill.encoding,
+      inUse: (port, host) => portHolder(key === 'listen' ? 'tcp' : 'udp', port, host),
     });
     if (!a) return undefined;
     try {

@@ -20,12 +20,13 @@ type ManageIds =
   | 'socketDebugger.closeAll'
   | 'socketDebugger.copyAddress'
   | 'socketDebugger.clearHistory'
+  | 'socketDebugger.resetCounters'
   | 'socketDebugger.changeFraming'
   | 'socketDebugger.openComposer'
   | 'socketDebugger.showLog';
 
 /** commands whose options are just `{id}` */
-type IdCommand = 'socketDebugger.disconnect' | 'socketDebugger.stopServer' | 'socketDebugger.closeClient' | 'socketDebugger.closeSocket' | 'socketDebugger.halfClose' | 'socketDebugger.remove' | 'socketDebugger.copyAddress' | 'socketDebugger.clearHistory';
+type IdCommand = 'socketDebugger.disconnect' | 'socketDebugger.stopServer' | 'socketDebugger.closeClient' | 'socketDebugger.closeSocket' | 'socketDebugger.halfClose' | 'socketDebugger.remove' | 'socketDebugger.copyAddress' | 'socketDebugger.clearHistory' | 'socketDebugger.resetCounters';
 
 export function manageCommands(kit: CommandKit): Pick<CommandSpecs, ManageIds> {
   const { registry, log } = kit;
@@ -113,6 +114,14 @@ export function manageCommands(kit: CommandKit): Pick<CommandSpecs, ManageIds> {
     return true;
   }
 
+  async function resetCounters(inv: Invocation<IdOptions>): Promise<boolean> {
+    const t = await kit.target(inv, () => true, l10n.t('Reset the counters of which connection?'));
+    if (!t) return false;
+    registry.resetCounters(t.id);
+    log.info(`reset the counters of ${t.id}${registry.children(t.id).length ? ' and its clients' : ''}`);
+    return true;
+  }
+
   async function changeFraming(inv: Invocation<IdOptions & { framing?: string; encoding?: string }>): Promise<{ framing: string; encoding: string } | undefined> {
     const t = await kit.target(inv, (c) => !isClosed(c), l10n.t('Change framing/encoding of which connection?'));
     if (!t) return undefined;
@@ -150,6 +159,7 @@ export function manageCommands(kit: CommandKit): Pick<CommandSpecs, ManageIds> {
     'socketDebugger.remove': idCommand(remove),
     'socketDebugger.copyAddress': idCommand(copyAddress),
     'socketDebugger.clearHistory': idCommand(clearHistory),
+    'socketDebugger.resetCounters': idCommand(resetCounters),
     'socketDebugger.clearClosed': { arg: 'none', check: () => undefined, run: clearClosed },
     'socketDebugger.closeAll': {
       arg: 'none',

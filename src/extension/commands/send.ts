@@ -1,5 +1,6 @@
 /** Send: programmatic (checked payload, destination, framed) or the QuickInput flow (destination for a UDP socket, then the payload). */
 import * as vscode from 'vscode';
+import { encodeFrame } from '../../core/framing';
 import type { ConnectionInfo } from '../../core/types';
 import { capabilities, canSend } from '../../shared/connections';
 import { checkId, checkSendOptions, parseTyped } from '../commandOptions';
@@ -42,7 +43,15 @@ export function sendCommands(kit: CommandKit): Pick<CommandSpecs, 'socketDebugge
     try {
       await registry.send(info.id, payload, to ? { to } : {});
       log.info(`sent ${payload.length} bytes on ${info.id} (${primaryAddress(info)})`);
-      vscode.window.setStatusBarMessage(l10n.t('Sent {0} to {1}', formatByteSize(payload.length), to ? formatEndpoint(to) : connectionLabel(info)), 4000);
+      // say which size: the payload typed, and what went on the wire with the framing (what the counters count)
+      const wire = encodeFrame(info.framing, payload).length;
+      const where = to ? formatEndpoint(to) : connectionLabel(info);
+      vscode.window.setStatusBarMessage(
+        wire === payload.length
+          ? l10n.t('Sent {0} to {1}', formatByteSize(payload.length), where)
+          : l10n.t('Sent {0} of payload ({1} on the wire with {2}) to {3}', formatByteSize(payload.length), formatByteSize(wire), info.framing, where),
+        4000,
+      );
       return payload.length;
     } catch (e) {
       void kit.showError(l10n.t('Could not send to {0}: {1}', connectionLabel(info), errorMessage(e)));

@@ -17,8 +17,10 @@ import type {
   ListenOptions,
   RawOptions,
   SaveOptions,
+  SaveSessionOptions,
   SendCommandOptions,
 } from '../commandOptions';
+import type { SessionFormat } from '../../core/export/session';
 import { CommandOptionsError } from '../commandOptions';
 import { isConnectionNode } from '../tree';
 
@@ -40,7 +42,9 @@ export interface CommandTypes {
   'socketDebugger.closeAll': { options: undefined; checked: undefined; result: void };
   'socketDebugger.copyAddress': { options: IdOptions | string; checked: IdOptions; result: string | undefined };
   'socketDebugger.clearHistory': { options: IdOptions | string; checked: IdOptions; result: boolean };
+  'socketDebugger.resetCounters': { options: IdOptions | string; checked: IdOptions; result: boolean };
   'socketDebugger.saveReceived': { options: SaveOptions | string; checked: IdOptions & { path?: string; format?: 'raw' | 'hex' }; result: string | undefined };
+  'socketDebugger.saveSession': { options: SaveSessionOptions | string; checked: IdOptions & { path?: string; format?: SessionFormat }; result: string | undefined };
   'socketDebugger.changeFraming': {
     options: ChangeFramingOptions | string;
     checked: IdOptions & { framing?: string; encoding?: string };

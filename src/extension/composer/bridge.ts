@@ -105,6 +105,8 @@ export class ComposerBridge implements Disposable {
   private readonly chunks = new Ring<ChunkItem>();
   private bytes = 0;
   private skipped = 0;
+  /** the skipped frames by connection (a flood's own frames are what it loses) */
+  private skippedBy = new Map<string, number>();
   private timer: ReturnType<typeof setTimeout> | undefined;
   private inFlight = false;
   private lastFlush = 0;
@@ -138,7 +140,10 @@ export class ComposerBridge implements Disposable {
         // drop the oldest, one at a time (O(1) each), while over either cap; the newest frame always stays
         while (this.frames.length > 1 && (this.frames.length > this.o.maxPending || this.bytes > this.o.maxPendingBytes)) {
           const old = this.frames.shift();
-          if (old) this.bytes -= old.frame.payload.length;
+          if (old) {
+            this.bytes -= old.frame.payload.length;
+            this.skippedBy.set(old.conn, (this.skippedBy.get(old.conn) ?? 0) + 1);
+          }
           this.skipped++;
         }
         this.schedule();
@@ -165,6 +170,7 @@ export class ComposerBridge implements Disposable {
     this.chunks.clear();
     this.bytes = 0;
     this.skipped = 0;
+    this.skippedBy.clear();
   }
 
   /** payload bytes the frames waiting to be posted hold (at most `maxPendingBytes`, or one frame's worth) */
@@ -238,7 +244,9 @@ export class ComposerBridge implements Disposable {
     for (const p of take) this.bytes -= p.frame.payload.length;
     const chunks = this.chunks.take(this.chunks.length);
     const msg: DataMessage = { type: 'data', batch: this.batch(take), chunks, skipped: this.skipped };
+    if (this.skippedBy.size) msg.skippedBy = Object.fromEntries(this.skippedBy);
     this.skipped = 0;
+    this.skippedBy.clear();
     this.messages++;
     this.inFlight = true;
     try {

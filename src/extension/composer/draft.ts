@@ -12,6 +12,7 @@ import { parseEscapes } from '../../core/codec/input';
 import { pack, parseFormat, StructError, type StructInput } from '../../core/codec/struct';
 import { encodeFrame, parseFramingSpec, formatFramingSpec } from '../../core/framing';
 import { DEFAULT_MAX_FRAME_SIZE } from '../../core/registry';
+import type { SendOptions } from '../../core/types';
 import { errorMessage } from '../../shared/errors';
 import { formatExactSize, groupDigits } from '../../shared/format';
 import type { Draft, DraftError, DraftField, FramingChoice } from '../../shared/protocol';
@@ -296,6 +297,17 @@ export interface Wire {
   /** what `registry.send(id, payload, {framing, header})` takes to write exactly `wire` */
   payload: Buffer;
   header?: Record<string, unknown>;
+}
+
+/**
+ * The registry send options that write exactly `w.wire`: the registry frames the payload with the same encoder
+ * (core/framing encodeFrame) the preview used, and records the payload (not the framed bytes) as the outgoing frame.
+ */
+export function wireSendOptions(w: Wire, to?: { host: string; port: number }): SendOptions {
+  const opts: SendOptions = { framed: true, framing: w.framing };
+  if (w.header) opts.header = w.header;
+  if (to) opts.to = { address: to.host, port: to.port };
+  return opts;
 }
 
 /** The exact bytes a send writes for this draft on a connection with this framing. Throws DraftProblem. */

@@ -431,6 +431,11 @@ sk.close()`,
       assert.equal((first?.batch.frames.length ?? 0) + frames.length + skipped, 26);
       assert.ok(frames.length <= 4, `${frames.length} frames of 256 KiB kept within 1 MiB`);
       assert.ok(skipped >= 20, `skipped ${skipped}`);
+      // and by connection: the skipped frames are the flooding peer's (none of ours)
+      const by: Record<string, number> = {};
+      for (const m of later) for (const [c, n] of Object.entries(m.skippedBy ?? {})) by[c] = (by[c] ?? 0) + n;
+      assert.deepEqual(Object.keys(by), [peerId]);
+      assert.equal(by[peerId], skipped);
       // the newest frames survive, each cut to 256 KiB with its real length kept
       const last = frames[frames.length - 1].f;
       assert.deepEqual([last.dir, last.seq], ['in', 24]);
@@ -521,6 +526,45 @@ sk.close()`,
       // 1002 frames in all: 'start', our 'g' and 1000 lines
       assert.equal(frameEvents, 1002);
       assert.equal(later.reduce((n, m) => n + m.skipped, 0), 1002 - 100 - firstCount);
+    } finally {
+      host.dispose();
+      await registry.closeAll();
+      registry.dispose();
+    }
+  });
+});
+
+describe('composer host: what Show Log tells', function () {
+  this.timeout(20000);
+
+  it('logs repeat sends (start, end or stop) and encoding changes', async () => {
+    const registry = new ConnectionRegistry();
+    const lines: string[] = [];
+    const log = { info: (m: string) => void lines.push(m), warn: (m: string) => void lines.push(m), error: (m: string) => void lines.push(m) };
+    const host = new ComposerHost({ registry, post: () => undefined, writeClipboard: () => undefined, log, bridge: { intervalMs: 10 } });
+    try {
+      const server = await registry.listenTcp({ port: 0, framing: 'raw' });
+      await host.handle({ type: 'ready' });
+      const sock = net.connect(server.local?.port ?? 0, '127.0.0.1');
+      sock.on('data', () => undefined);
+      const peer = await waitFor(() => registry.children(server.id).find((c) => c.state === 'open')?.id);
+      await host.handle({ type: 'send', reqId: 1, draft: { mode: 'hex', text: 'ab' }, target: { ids: [peer] }, framing: { kind: 'raw' }, repeat: { intervalMs: 5, count: 3 } });
+      const long = host.handle({ type: 'send', reqId: 2, draft: { mode: 'hex', text: 'cd' }, target: { ids: [peer] }, framing: { kind: 'raw' }, repeat: { intervalMs: 1000, count: 100 } });
+      await waitFor(() => (lines.some((l) => l.includes('every 1000 ms')) ? true : undefined));
+      await host.handle({ type: 'stopRepeat' });
+      await long;
+      await host.handle({ type: 'setEncoding', conn: peer, encoding: 'gbk' });
+      assert.deepEqual(
+        lines.filter((l) => /repeat|encoding/.test(l)),
+        [
+          `composer: repeating hex to ${peer} every 5 ms, 3 times`,
+          `composer: repeat to ${peer} done after 3 of 3 rounds (3 frames)`,
+          `composer: repeating hex to ${peer} every 1000 ms, 100 times`,
+          `composer: repeat to ${peer} stopped after 1 of 100 rounds (1 frames)`,
+          `composer: ${peer} encoding set to gbk`,
+        ],
+      );
+      sock.destroy();
     } finally {
       host.dispose();
       await registry.closeAll();

@@ -13,7 +13,7 @@ import { formatExactSize, groupDigits } from '../../shared/format';
 import { parseWebviewMessage, PREVIEW_WIRE_BYTES, type CopyFormat, type Dir, type Draft, type DraftError, type DraftField, type FramingChoice, type HostToWebview, type InitMessage, type Repeat, type Target, type WebviewToHost } from '../../shared/protocol';
 import { capabilities, framesPerSend } from '../../shared/connections';
 import { ComposerBridge, type BridgeOptions } from './bridge';
-import { buildWire, toDraftError, DraftProblem, DraftTooLarge, type Wire } from './draft';
+import { buildWire, toDraftError, wireSendOptions, DraftProblem, DraftTooLarge, type Wire } from './draft';
 
 export interface HostLog {
   info(msg: string): void;
@@ -131,6 +131,9 @@ export class ComposerHost implements Disposable {
         if (!this.registry.get(m.conn)) return;
         await this.deps.runCommand?.('socketDebugger.saveReceived', m.conn);
         return;
+      case 'savePacket':
+        await this.deps.runCommand?.('socketDebugger.packets.save', { draft: m.draft, framing: m.framing, ...(m.to ? { to: m.to } : {}), interactive: true });
+        return;
       case 'copyText':
         await this.deps.writeClipboard(m.text);
         this.notice('info', this.t('Copied to the clipboard.'));
@@ -193,13 +196,8 @@ export class ComposerHost implements Disposable {
   }
 
   private sendOptions(c: ConnectionInfo, target: Target, w: Wire): SendOptions {
-    // The registry frames the payload with the same encoder (core/framing encodeFrame) the preview used, so the
-    // bytes written equal w.wire, and the recorded outgoing frame is the payload (not the framed bytes).
-    const opts: SendOptions = { framed: true, framing: w.framing };
-    if (w.header) opts.header = w.header;
-    if (target.to) opts.to = { address: target.to.host, port: target.to.port };
-    else if (capabilities(c.kind).needsDestination) throw new DraftProblem({ field: 'target', message: this.t('Enter the destination host and port for this UDP socket.') });
-    return opts;
+    if (!target.to && capabilities(c.kind).needsDestination) throw new DraftProblem({ field: 'target', message: this.t('Enter the destination host and port for this UDP socket.') });
+    return wireSendOptions(w, target.to);
   }
 
   /** Computes every target's wire bytes (throws before anything is written) and sends them once. */
@@ -230,6 +228,7 @@ export class ComposerHost implements Disposable {
       this.stopRepeat();
       // Validate (and send) the first round right away so errors show at once.
       sent += await this.sendOnce(targets, draft, framing, target);
+      this.deps.log?.info(`composer: repeating ${draft.mode} to ${target.ids.join(', ')} every ${repeat.intervalMs} ms, ${repeat.count} times`);
       await this.runRepeat(reqId, targets, draft, framing, target, repeat, sent);
     } catch (e) {
       const error = this.draftError(e, 'target');
@@ -255,6 +254,8 @@ export class ComposerHost implements Disposable {
         this.repeatTimer = undefined;
         this.repeatStop = undefined;
         postState(false, true);
+        const how = error ? `failed: ${errorMessage(error)}` : done >= repeat.count ? 'done' : 'stopped';
+        this.deps.log?.info(`composer: repeat to ${target.ids.join(', ')} ${how} after ${done} of ${repeat.count} rounds (${sent} frames)`);
         if (error) await this.deps.post({ type: 'sendResult', reqId, ok: false, sent, error: this.draftError(error, 'target') });
         else await this.deps.post({ type: 'sendResult', reqId, ok: true, sent });
         resolve();
@@ -314,6 +315,7 @@ export class ComposerHost implements Disposable {
       this.notice('error', this.t('Cannot use encoding "{0}": {1}', encoding, errorMessage(e)));
       return;
     }
+    this.deps.log?.info(`composer: ${conn} encoding set to ${encoding}`);
     await this.sendHistory(conn);
   }
 

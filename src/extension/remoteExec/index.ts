@@ -10,10 +10,12 @@ import { EXEC_DIGESTS, MIN_KEY_BYTES, parseDigest, type ExecDigest } from '../..
 import { normalizeEncoding } from '../../core/codec/encoding';
 import { AgentStore, agentAddress, agentLabel, type AgentRecord } from './store';
 import { RemoteExecPty, type RemoteRunOutcome } from './terminal';
+import { askAfterFailedCheck, checkAgentKey } from './keys';
 import type { ExtensionServices, TreeSection } from '../services';
 
 export const REMOTE_EXEC_COMMANDS = {
   addAgent: 'socketDebugger.remoteExec.addAgent',
+  changeKey: 'socketDebugger.remoteExec.changeKey',
   runCommand: 'socketDebugger.remoteExec.runCommand',
   startLocalAgent: 'socketDebugger.remoteExec.startLocalAgent',
   forgetAgent: 'socketDebugger.remoteExec.forgetAgent',
@@ -43,6 +45,8 @@ export interface AddAgentOptions {
    * before the first command (the key's holder can run commands there anyway)
    */
   confirmed?: boolean;
+  /** automation: check the key with the agent first (interactive adds always check) and refuse it when not accepted */
+  verify?: boolean;
 }
 
 /**
@@ -126,6 +130,58 @@ export function registerRemoteExec(context: vscode.ExtensionContext, host: Remot
     return pickAgent(placeHolder);
   };
 
+  /**
+   * The key: `given` (automation) or typed into a password box; with `check`, tried on the agent first — a refusal
+   * offers to type it again or to save it anyway (automation: rejected with the reason).
+   */
+  const askKey = async (o: { title: string; given?: string; check?: { host: string; port: number; digest: ExecDigest } }): Promise<Buffer | undefined> => {
+    for (;;) {
+      const keyText =
+        o.given ??
+        (await vscode.window.showInputBox({
+          title: o.title,
+          prompt: vscode.l10n.t('Shared key of the agent (kept in VS Code’s secret storage only)'),
+          password: true,
+          ignoreFocusOut: true,
+          validateInput: (s) => (Buffer.byteLength(s, 'utf8') < MIN_KEY_BYTES ? vscode.l10n.t('The key must be at least {0} bytes.', MIN_KEY_BYTES) : undefined),
+        }));
+      if (keyText === undefined) return undefined;
+      const key = Buffer.from(keyText, 'utf8');
+      if (key.length < MIN_KEY_BYTES) {
+        const msg = vscode.l10n.t('The key must be at least {0} bytes.', MIN_KEY_BYTES);
+        if (o.given !== undefined) throw new Error(msg);
+        void vscode.window.showErrorMessage(msg);
+        return undefined;
+      }
+      if (!o.check) return key;
+      const problem = await checkAgentKey(o.check, key);
+      if (problem === undefined) return key;
+      log?.warn(`remote exec: ${problem}`);
+      if (o.given !== undefined) throw new Error(problem);
+      const next = await askAfterFailedCheck(problem);
+      if (next === 'save') return key;
+      if (next === undefined) return undefined;
+    }
+  };
+
+  // ---- Change Key --------------------------------------------------------------------------
+  const changeKey = async (arg?: AgentArg & { key?: string; verify?: boolean }): Promise<boolean> => {
+    if (!requireTrust()) return false;
+    const agent = await resolveAgent(arg, vscode.l10n.t('Agent whose key to change'));
+    if (!agent) return false;
+    if (agent.local) {
+      void vscode.window.showInformationMessage(vscode.l10n.t('The local agent makes its own key each time it starts.'));
+      return false;
+    }
+    const given = typeof arg === 'object' && arg !== null && typeof arg.key === 'string' ? arg.key : undefined;
+    const check = given === undefined || (typeof arg === 'object' && arg !== null && arg.verify === true) ? agent : undefined;
+    const key = await askKey({ title: vscode.l10n.t('Remote Exec: Change Key of {0}', agentLabel(agent)), given, check });
+    if (!key) return false;
+    const ok = await store.setKey(agent.id, key);
+    if (ok) log?.info(`remote exec: changed the key of ${agentAddress(agent)}`);
+    return ok;
+  };
+
   // ---- Add Agent ---------------------------------------------------------------------------
   const addAgent = async (opts: AddAgentOptions = {}): Promise<string | undefined> => {
     if (!requireTrust()) return undefined;
@@ -189,23 +245,22 @@ export function registerRemoteExec(context: vscode.ExtensionContext, host: Remot
         return undefined;
       }
     }
-    let keyText = opts.key;
-    if (keyText === undefined) {
-      keyText = await vscode.window.showInputBox({
-        title,
-        prompt: vscode.l10n.t('Shared key of the agent (kept in VS Code’s secret storage only)'),
-        password: true,
-        ignoreFocusOut: true,
-        validateInput: (s) => (Buffer.byteLength(s, 'utf8') < MIN_KEY_BYTES ? vscode.l10n.t('The key must be at least {0} bytes.', MIN_KEY_BYTES) : undefined),
-      });
-      if (keyText === undefined) return undefined;
+    const interactive = opts.key === undefined;
+    let label = opts.label;
+    if (label === undefined && interactive) {
+      label = (
+        await vscode.window.showInputBox({
+          title,
+          prompt: vscode.l10n.t('A name to tell this agent apart (optional)'),
+          placeHolder: agentAddress({ host: hostName, port }),
+          ignoreFocusOut: true,
+        })
+      )?.trim();
+      if (label === undefined) return undefined;
     }
-    const key = Buffer.from(keyText, 'utf8');
-    if (key.length < MIN_KEY_BYTES) {
-      void vscode.window.showErrorMessage(vscode.l10n.t('The key must be at least {0} bytes.', MIN_KEY_BYTES));
-      return undefined;
-    }
-    const record = await store.add({ host: hostName, port, digest, encoding, ...(opts.label ? { label: opts.label } : {}) }, key);
+    const key = await askKey({ title, given: opts.key, check: interactive || opts.verify === true ? { host: hostName, port, digest } : undefined });
+    if (!key) return undefined;
+    const record = await store.add({ host: hostName, port, digest, encoding, ...(label ? { label } : {}) }, key);
     if (opts.confirmed === true) await store.markConfirmed(record.id);
     log?.info(`remote exec: added agent ${agentAddress(record)} (digest ${digest})`);
     return record.id;
@@ -331,6 +386,7 @@ export function registerRemoteExec(context: vscode.ExtensionContext, host: Remot
 
   context.subscriptions.push(
     vscode.commands.registerCommand(REMOTE_EXEC_COMMANDS.addAgent, addAgent),
+    vscode.commands.registerCommand(REMOTE_EXEC_COMMANDS.changeKey, changeKey),
     vscode.commands.registerCommand(REMOTE_EXEC_COMMANDS.runCommand, runCommand),
     vscode.commands.registerCommand(REMOTE_EXEC_COMMANDS.startLocalAgent, startLocalAgent),
     vscode.commands.registerCommand(REMOTE_EXEC_COMMANDS.forgetAgent, forgetAgent),

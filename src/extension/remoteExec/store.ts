@@ -82,6 +82,15 @@ export class AgentStore implements vscode.Disposable {
     this.changeEmitter.fire();
   }
 
+  /** Replaces a saved agent's key (SecretStorage); false for an unknown or local agent. */
+  async setKey(id: string, key: Buffer): Promise<boolean> {
+    const saved = this.context.globalState.get<AgentRecord[]>(AGENTS_KEY, []).filter(isAgentRecord);
+    if (!saved.some((a) => a.id === id)) return false;
+    await this.context.secrets.store(secretKeyName(id), key.toString('base64'));
+    this.changeEmitter.fire();
+    return true;
+  }
+
   /** Removes the agent and deletes its key. */
   async forget(id: string): Promise<boolean> {
     if (this.localAgents.delete(id)) {

@@ -5,7 +5,8 @@
 import * as vscode from 'vscode';
 import { createStreamDecoder, type StreamDecoder } from '../../core/codec/encoding';
 import { runRemote, type RemoteExecOptions, type RemoteExecResult } from '../../core/exec/client';
-import { errorMessage } from '../../shared/errors';
+import { formatHostPort } from '../../shared/format';
+import { execErrorText } from './keys';
 
 export interface RemoteRunOutcome {
   /** set when the command ran to an end (exit, signal, timeout or cancel) */
@@ -102,7 +103,7 @@ export class RemoteExecPty implements vscode.Pseudoterminal {
       this.writeEmitter.fire(`\r\n${color}[${status}, ${secs} s]${RESET} ${DIM}${vscode.l10n.t('Press any key to close.')}${RESET}\r\n`);
       this.finish({ result, output: this.kept });
     } catch (e) {
-      const msg = errorMessage(e);
+      const msg = execErrorText(e, formatHostPort(this.options.host, this.options.port));
       this.writeEmitter.fire(`\r\n${RED}${toTerminal(msg)}${RESET}\r\n${DIM}${vscode.l10n.t('Press any key to close.')}${RESET}\r\n`);
       this.finish({ error: msg, output: this.kept });
     }

@@ -21,7 +21,7 @@ async function startTestAgent(log?: (line: string) => void): Promise<{ agent: Ex
 }
 
 describe('remote exec manifest', () => {
-  it('contributes four commands, each disabled outside trusted workspaces', () => {
+  it('contributes its commands, each disabled outside trusted workspaces', () => {
     const cmds = manifestCommands();
     assert.deepEqual(cmds.map((c) => c.command).sort(), Object.values(C).sort());
     for (const c of cmds) assert.equal(c.enablement, 'isWorkspaceTrusted', c.command);
@@ -81,8 +81,33 @@ describe('remote exec commands', function () {
     try {
       const id = await vscode.commands.executeCommand<string>(C.addAgent, { host: '127.0.0.1', port, digest: 'sha256', key: 'not-the-right-key-at-all', confirmed: true });
       const outcome = await vscode.commands.executeCommand<RunCommandOutcome>(C.runCommand, { agentId: id, command: `touch ${marker}` });
-      assert.match(outcome.error ?? '', /refused the key/);
+      // said for a user: what to do, not a CLI flag
+      assert.match(outcome.error ?? '', /did not accept the key: the key or the HMAC digest is not the agent's\. Use Change Key…/);
+      assert.doesNotMatch(outcome.error ?? '', /--digest/);
       assert.equal(fs.existsSync(marker), false);
+      await vscode.commands.executeCommand(C.forgetAgent, { agentId: id });
+    } finally {
+      await agent.close();
+    }
+  });
+
+  it('Add Agent checks the key with the agent when asked; Change Key… replaces a wrong key', async () => {
+    const { agent, port } = await startTestAgent();
+    try {
+      await assert.rejects(
+        Promise.resolve(vscode.commands.executeCommand(C.addAgent, { host: '127.0.0.1', port, digest: 'sha256', key: 'not-the-right-key-at-all', verify: true })),
+        /did not accept the key/,
+      );
+      const api = await getApi();
+      assert.ok(!(await treeRows(api)).some((r) => r.contextValue === 'remoteExecAgent' && r.label === 'to fix'), 'a refused key is not stored');
+      const id = await vscode.commands.executeCommand<string>(C.addAgent, { host: '127.0.0.1', port, digest: 'sha256', key: 'not-the-right-key-at-all', label: 'to fix', confirmed: true });
+      const rows = await treeRows(api);
+      assert.ok(rows.some((r) => r.label === 'to fix' && r.description.startsWith(`127.0.0.1:${port}`)), 'the label names the row; the address is beside it');
+      await assert.rejects(Promise.resolve(vscode.commands.executeCommand(C.changeKey, { agentId: id, key: 'still-not-the-right-key', verify: true })), /did not accept the key/);
+      assert.equal(await vscode.commands.executeCommand<boolean>(C.changeKey, { agentId: id, key: KEY, verify: true }), true);
+      const outcome = await vscode.commands.executeCommand<RunCommandOutcome>(C.runCommand, { agentId: id, command: 'printf fixed' });
+      assert.equal(outcome.exitCode, 0);
+      assert.match(outcome.output, /fixed/);
       await vscode.commands.executeCommand(C.forgetAgent, { agentId: id });
     } finally {
       await agent.close();

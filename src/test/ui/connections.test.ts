@@ -116,6 +116,15 @@ describe('Connections view in the real workbench', function () {
     const label = await w.treeRow('TCP server 127.0.0.1:').innerText();
     const port = Number(/TCP server 127\.0\.0\.1:(\d+)/.exec(label)?.[1]);
     await w.runCommand('Socket Debugger: New TCP Server…');
+    // the port step already says the port is taken, and by which of our servers (a warning: Enter still goes on)
+    const input = w.page.locator('.quick-input-widget input');
+    await input.waitFor({ state: 'visible' });
+    await input.fill(String(port));
+    const warning = w.page.locator('.quick-input-widget .quick-input-message', { hasText: `Port ${port} is in use by c1` });
+    await warning.waitFor({ timeout: 10000 });
+    // the steps are counted in the title
+    await w.page.locator('.quick-input-widget .quick-input-title', { hasText: 'New TCP Server (1/4)' }).waitFor({ timeout: 5000 });
+    await w.screenshot('port-in-use-at-port-step', { x: 0, y: 0, width: 1000, height: 300 });
     await w.fillQuickInput(String(port), 'Port');
     await w.fillQuickInput('127.0.0.1', 'Address to listen on');
     await w.pickQuickItem('raw', 'How are messages cut');
@@ -124,7 +133,6 @@ describe('Connections view in the real workbench', function () {
     assert.ok(messages.some((m) => m.includes('already in use') && m.includes(String(port))), messages.join('\n'));
     await w.screenshot('port-in-use');
     await w.page.locator('.notifications-center .monaco-button', { hasText: 'Try Another Port' }).first().click();
-    const input = w.page.locator('.quick-input-widget input');
     await input.waitFor({ state: 'visible' });
     assert.equal(await input.inputValue(), String(port + 1));
     await w.page.keyboard.press('Escape');

@@ -6,6 +6,9 @@
  *   SOCKDBG_EXT_PATH   the extension under development (the repo root; loaded as extensionDevelopmentPath)
  *   SOCKDBG_ARTIFACTS  where screenshots go (.test-artifacts/)
  *   SOCKDBG_CHROMIUM   the browser executable
+ *   SOCKDBG_CS_INSTALLED  '1' for installed-*.test.ts: the server has the extension installed from its .vsix, and
+ *                      windows open without the development payload; SOCKDBG_CS_DIR is that server's folder
+ *                      (ud/ = user data, ext/ = extensions)
  *
  * Typical use:
  *   const wb = await startWorkbench();            // opens the workbench with the extension loaded
@@ -81,8 +84,11 @@ export interface Workbench {
   notifications(): Promise<string[]>;
   /** The content frame of the ready webview (the n-th when several are open, default the last). */
   webview(index?: number): FrameLocator;
-  /** Saves a PNG into the artifacts folder (optionally only the `clip` rectangle of the page); returns its path. */
-  screenshot(name: string, clip?: { x: number; y: number; width: number; height: number }): Promise<string>;
+  /**
+   * Saves a PNG into the artifacts folder (optionally only the `clip` rectangle of the page); returns its path.
+   * `docs`: a picture the documentation shows — with SOCKDBG_UPDATE_SCREENSHOTS=1 it is written to docs/images too.
+   */
+  screenshot(name: string, clip?: { x: number; y: number; width: number; height: number }, opts?: { docs?: boolean }): Promise<string>;
   close(): Promise<void>;
 }
 
@@ -105,8 +111,9 @@ export async function startWorkbench(options: WorkbenchOptions = {}): Promise<Wo
   const authority = new URL(env.url).host;
   const payload = JSON.stringify([['extensionDevelopmentPath', `vscode-remote://${authority}${env.extensionPath}`]]);
   const folder = options.folder ?? env.workspace;
+  const installed = process.env.SOCKDBG_CS_INSTALLED === '1';
   try {
-    await page.goto(`${env.url}/?folder=${encodeURIComponent(folder)}&payload=${encodeURIComponent(payload)}`);
+    await page.goto(`${env.url}/?folder=${encodeURIComponent(folder)}${installed ? '' : `&payload=${encodeURIComponent(payload)}`}`);
     await page.waitForSelector('.monaco-workbench', { timeout: 60000 });
     if (options.waitForExtension !== false) {
       await page.locator('.activitybar [aria-label*="Socket Debugger"]').first().waitFor({ timeout: 60000 });
@@ -202,9 +209,10 @@ export async function startWorkbench(options: WorkbenchOptions = {}): Promise<Wo
       const outer = index === undefined ? frames.last() : frames.nth(index);
       return outer.contentFrame().frameLocator('iframe#active-frame');
     },
-    async screenshot(name, clip) {
+    async screenshot(name, clip, opts) {
       const file = path.join(ensureDir(env.artifacts), `${safeName(name)}.png`);
       await page.screenshot({ path: file, ...(clip ? { clip } : {}) });
+      if (opts?.docs && process.env.SOCKDBG_UPDATE_SCREENSHOTS) fs.copyFileSync(file, path.join(env.extensionPath, 'docs/images', `${safeName(name)}.png`));
       return file;
     },
     async close() {

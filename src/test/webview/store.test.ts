@@ -3,7 +3,7 @@
  * frame ↔ chunk mapping the stream inspector draws, and re-decode replacement.
  */
 import * as assert from 'node:assert/strict';
-import { frameData, TrafficStore } from '../../webview/store';
+import { fairLevel, frameData, TrafficStore } from '../../webview/store';
 import type { ChunkItem, FrameBatch, FrameItem } from '../../shared/protocol';
 
 /** frames of the given payload sizes, length-prefixed (4-byte header) back to back from stream offset `at` */
@@ -95,5 +95,42 @@ describe('webview traffic store', () => {
       store.frames.map((f) => f.conn),
       ['c2'],
     );
+  });
+
+  it("a flooding connection loses its own oldest frames, never a quieter connection's (and a re-decode keeps them)", () => {
+    const store = new TrafficStore({ maxFrames: 1000, maxBytes: 1 << 30, maxChunksPerStream: 100 });
+    // the sticky connection from the tutorial: 2 frames in one chunk
+    store.addBatch(framesOf('c2', [5, 13], 0, 0, 1000), [chunk('c2', 0, 0, 26)]);
+    // c3 floods 20,000 frames
+    for (let b = 0; b < 200; b++) store.addBatch(framesOf('c3', new Array(100).fill(4), b * 800, b * 100, 2000 + b * 100), []);
+    assert.ok(store.frames.length <= 1100, String(store.frames.length));
+    assert.deepEqual(
+      store.stream('c2', 'in').frames.map((f) => f.length),
+      [5, 13],
+    );
+    assert.equal(store.droppedFor('c2'), 0);
+    assert.equal(store.droppedFor('c3'), store.dropped);
+    assert.equal(store.dropped + store.frames.length, 20_002);
+    assert.equal(store.total, 20_002);
+    // c3 keeps its newest frames, in order
+    const c3 = store.frames.filter((f) => f.conn === 'c3').map((f) => f.seq);
+    assert.equal(c3[c3.length - 1], 19_999);
+    assert.ok(c3.every((seq, i) => i === 0 || seq === c3[i - 1] + 1));
+    // re-decoding c2 (its frames are the oldest by time) brings them back and keeps them
+    store.replaceConnection('c2', framesOf('c2', [5, 13], 0, 0, 1000), [chunk('c2', 0, 0, 26)]);
+    for (let b = 200; b < 220; b++) store.addBatch(framesOf('c3', new Array(100).fill(4), b * 800, b * 100, 2000 + b * 100), []);
+    assert.deepEqual(
+      store.stream('c2', 'in').frames.map((f) => f.length),
+      [5, 13],
+    );
+    assert.equal(store.get(store.base)?.idx, store.base);
+  });
+
+  it('fairLevel is the largest share every connection can keep within the cap', () => {
+    assert.equal(fairLevel([10, 20], 100), Infinity);
+    assert.equal(fairLevel([2, 20000], 900), 898);
+    assert.equal(fairLevel([2, 20000], 1000), 998);
+    assert.equal(fairLevel([300, 300, 300], 600), 200);
+    assert.equal(fairLevel([100, 500, 1000], 700), 300);
   });
 });

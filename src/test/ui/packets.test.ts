@@ -1,0 +1,84 @@
+/**
+ * UI suite: the saved packet library as a user meets it — type a packet in the composer, Save… it under a name,
+ * find it under "Saved Packets" in the Connections view, and send it to a connected Python client with the row's
+ * inline action; the client gets it framed byte for byte.
+ */
+import * as assert from 'node:assert/strict';
+import { spawn } from 'node:child_process';
+import * as fs from 'node:fs';
+import * as path from 'node:path';
+import { screenshotOnFailure, startWorkbench, type Workbench } from './driver';
+
+/** the tutorial's client: connects, then reads one struct.pack('i')-prefixed message and prints it as hex */
+const PY_CLIENT = `
+import socket, struct, sys
+sk = socket.socket()
+sk.connect(('127.0.0.1', int(sys.argv[1])))
+head = b''
+while len(head) < 4:
+    head += sk.recv(4 - len(head))
+n = struct.unpack('i', head)[0]
+body = b''
+while len(body) < n:
+    body += sk.recv(n - len(body))
+print((head + body).hex())
+sk.close()
+`;
+
+describe('UI: saved packet library', function () {
+  this.timeout(180000);
+  let wb: Workbench | undefined;
+  screenshotOnFailure(() => wb);
+
+  before(async () => {
+    wb = await startWorkbench();
+    fs.rmSync(path.join(wb.env.workspace, 'sockdbg.packets.json'), { force: true });
+  });
+  after(async () => {
+    if (wb) fs.rmSync(path.join(wb.env.workspace, 'sockdbg.packets.json'), { force: true });
+    await wb?.close();
+  });
+
+  it('saves a composed packet under a name and sends it from the Connections view', async () => {
+    const w = wb!;
+    const { page } = w;
+    await w.showSocketDebugger();
+    await w.runCommand('Socket Debugger: New TCP Server…');
+    await w.fillQuickInput('0', 'Port');
+    await w.fillQuickInput('127.0.0.1', 'Address to listen on');
+    await w.pickQuickItem('length:i', 'How are messages cut');
+    await w.pickQuickItem('utf-8', 'How are bytes shown');
+    const serverRow = w.treeRow('TCP server 127.0.0.1:');
+    await serverRow.waitFor({ timeout: 20000 });
+    const port = Number(/TCP server 127\.0\.0\.1:(\d+)/.exec(await serverRow.innerText())?.[1]);
+    const client = spawn('python3', ['-c', PY_CLIENT, String(port)], { stdio: ['ignore', 'pipe', 'pipe'] });
+    let out = '';
+    client.stdout.on('data', (d: Buffer) => (out += d.toString()));
+    const done = new Promise<void>((r) => client.on('close', () => r()));
+    await page.locator('.pane-body .monaco-list-row', { hasText: /c2 · / }).first().waitFor({ timeout: 20000 });
+
+    // compose and Save… under a name
+    await w.runCommand('Socket Debugger: Open Packet Composer');
+    const view = w.webview();
+    await view.locator('#f-text').fill('吃包子啊!');
+    await view.locator('#wire', { hasText: '0d 00 00 00' }).waitFor({ timeout: 15000 });
+    await view.locator('#save-packet').click();
+    await w.fillQuickInput('baozi', 'A name for this packet');
+    const row = w.treeRow('baozi');
+    await row.waitFor({ timeout: 20000 });
+    assert.match(await row.innerText(), /text: 吃包子啊!/);
+    await w.treeRow('Saved Packets').waitFor({ timeout: 5000 });
+    assert.match(fs.readFileSync(path.join(w.env.workspace, 'sockdbg.packets.json'), 'utf8'), /"name": "baozi"/);
+    await row.hover();
+    await w.screenshot('packet-library', { x: 0, y: 0, width: 760, height: 420 }, { docs: true });
+
+    // the row's inline Send: pick the client, and it arrives framed with the connection's length:i
+    await row.locator('.action-label[aria-label^="Send Saved Packet"]').first().click();
+    await w.pickQuickItem('c2', 'to which connection');
+    await done;
+    const body = Buffer.from('吃包子啊!', 'utf-8');
+    const head = Buffer.alloc(4);
+    head.writeInt32LE(body.length);
+    assert.equal(out.trim(), Buffer.concat([head, body]).toString('hex'));
+  });
+});

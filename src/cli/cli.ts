@@ -10,6 +10,8 @@ import { runHmac } from './commands/hmac';
 import { runTcp } from './commands/tcp';
 import { runUdp } from './commands/udp';
 import { runDelegated } from './commands/delegate';
+import { runRelay } from './commands/relay';
+import { runReplay, runPcap } from './commands/replay';
 import { runScenarios } from './commands/run';
 import { runDecode } from './commands/decode';
 import { ProtocolFileError } from '../core/protocol/errors';
@@ -55,6 +57,12 @@ export async function run(argv: string[], ctx: CommandContext): Promise<number> 
         return await runUdp(rest, ctx);
       case 'struct':
         return await runStruct(rest, ctx);
+      case 'relay':
+        return await runRelay(rest, ctx);
+      case 'replay':
+        return await runReplay(rest, ctx);
+      case 'pcap':
+        return await runPcap(rest, ctx);
       case 'run':
         return await runScenarios(rest, ctx);
       case 'decode':

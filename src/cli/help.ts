@@ -43,6 +43,10 @@ Usage:
   sockdbg udp send    HOST PORT [TEXT | --hex HEX] [--wait] [--timeout SEC] [--encoding ENC] [--broadcast] [--json]
   sockdbg struct pack   [--] FMT VALUE...
   sockdbg struct unpack [--] FMT HEX
+  sockdbg relay       --listen [HOST:]PORT --to HOST:PORT [--udp] [--framing SPEC] [fault options] [--record FILE]
+                      [--pcap FILE] [--once] [--quiet] [--json]
+  sockdbg replay      FILE --to HOST:PORT | --listen [HOST:]PORT [--pair ID] [--diff] [--framing SPEC] [--json]
+  sockdbg pcap        FILE OUT.pcapng
   sockdbg hmac        (--key TEXT | --key-hex HEX) [--digest md5] (MESSAGE | --hex HEX) [--repr]
   sockdbg run FILE... [--scenario NAME]... [--junit OUT.xml] [--json]
                       run a protocol file's scenarios as tests
@@ -60,6 +64,7 @@ Examples:
   sockdbg tcp listen --port 8888 --once --encoding gbk     # then type commands, like the tutorial's server.py
   sockdbg udp send 127.0.0.1 8888 '%Y-%m-%d' --wait
   sockdbg struct pack i 4096          # → 00100000
+  sockdbg relay --listen 8081 --to 127.0.0.1:8080 --framing json-header --chunk random:1-7 --seed 42
   sockdbg hmac --key wyb --digest md5 --hex 00112233
   sockdbg tcp listen --port 9000 --rules device.sockdbg.yaml
   sockdbg run device.sockdbg.yaml --junit results.xml
@@ -208,6 +213,69 @@ Examples:
   sockdbg struct pack -- '<hI?' -2 7 true    → feff0700000001
   sockdbg struct unpack '!I4s' '0000002a 41424344'  → [42, "hex:41424344"]`,
 };
+HELP.relay = `Usage: sockdbg relay --listen [HOST:]PORT --to HOST:PORT [--udp] [--framing SPEC] [--c2s-framing SPEC]
+                    [--s2c-framing SPEC] [--encoding ENC]
+                    [--chunk N | --chunk random:A-B | --chunk split:K[,K…] | --chunk merge[:MS]] [--seed N]
+                    [--delay MS[:JITTER]] [--drip BYTES/MS] [--rate BYTES/S] [--gap MS] [--lane c2s|s2c|both]
+                    [--reset-after N] [--half-close LANE[:N]] [--drop c2s|s2c|both]
+                    [--record FILE] [--pcap FILE] [--once] [--quiet] [--json]
+
+Listens, and forwards each client to --to over its own upstream connection (UDP: one upstream socket per client
+address). Prints both lanes — c2s (client → server, '>') and s2c (server → client, '<') — as chunks, or as frames
+with --framing; --json events name the pair (p1, p2 …) and the lane. A refused or unreachable upstream closes that
+client with an 'upstream-error' event; the relay keeps listening. Runs until Ctrl-C (or --once).
+
+  --listen [HOST:]PORT   where to listen (host default 127.0.0.1; port 0 picks a free one, printed first)
+  --to HOST:PORT         the server to forward to
+  --udp                  relay UDP datagrams instead of a TCP stream
+  --framing SPEC         cut both lanes into frames for display and for the replay diff (TCP)
+  --c2s-framing SPEC     the client → server lane's own framing (e.g. raw commands, framed answers)
+  --s2c-framing SPEC     the server → client lane's own framing
+  --encoding ENC         how payloads are shown as text (default utf-8)
+Faults (TCP unless noted; --chunk, --delay, --drip and --rate act on the lanes given by --lane, default both):
+  --chunk N              cut the lane every N bytes (pieces also end where a read ended)
+  --chunk random:A-B     cut after random steps of A to B bytes (the same --seed cuts at the same offsets)
+  --chunk split:K[,K…]   cut at these stream offsets of the lane
+  --chunk merge[:MS]     join the reads arriving within MS ms (default 20) into one write
+  --seed N               seed of the random choices; without it a seed is chosen and printed
+  --delay MS[:JITTER]    hold each read MS ms ± JITTER ms, order kept (TCP and UDP)
+  --drip BYTES/MS        let BYTES bytes through every MS ms
+  --rate BYTES/S         bandwidth cap (TCP and UDP)
+  --gap MS               least time between two pieces (default 2), so the receiver's recv() returns them apart
+  --lane c2s|s2c|both    the lanes --chunk, --delay, --drip and --rate act on (default both)
+  --reset-after N        after N bytes forwarded (both lanes together), reset (RST) both peers
+  --half-close LANE[:N]  after N bytes (default 0) on LANE, send FIN on it and discard its further bytes
+  --drop c2s|s2c|both    discard a lane's data (counted; TCP and UDP)
+Files and output:
+  --record FILE          record both lanes (timestamps, chunk boundaries) as JSON lines, for replay and pcap
+  --pcap FILE            write the conversation as pcapng (synthesized Ethernet/IP/TCP or UDP packets)
+  --once                 exit after the first pair closes
+  --quiet                no per-chunk output
+  --json                 one JSON object per line per event
+
+${COMMON_NOTES}`;
+
+HELP.replay = `Usage: sockdbg replay FILE --to HOST:PORT | --listen [HOST:]PORT [--pair ID] [--diff] [--framing SPEC]
+                     [--timeout SEC] [--json]
+
+Plays one recorded pair (default the first) of a TCP recording made with 'sockdbg relay --record':
+  --to HOST:PORT        as the client: sends the c2s lane to a server, compares what the server answers
+  --listen [HOST:]PORT  as the server: waits for one client, sends it the s2c lane, compares what it sends
+Each recorded chunk is written on its own, and only after the other side sent as many bytes as it had at that
+point of the recording. A UDP recording replays as the client (--to) only; --diff compares datagram by datagram.
+  --pair ID             the pair to play (p1, p2 … as printed by the relay)
+  --diff                compare frame by frame (framing from the recording, or --framing); exit 4 on a difference
+  --framing SPEC        framing for the diff (raw: the recorded chunks are the frames)
+  --timeout SEC         how long to wait for the other side at each step (default 5)
+  --json                one JSON object per line per event`;
+
+HELP.pcap = `Usage: sockdbg pcap FILE OUT.pcapng
+
+Converts a recording made with 'sockdbg relay --record' to pcapng for Wireshark/tshark: synthesized Ethernet and
+IPv4 or IPv6 packets; TCP pairs with a handshake, consistent sequence and acknowledgement numbers, one packet per
+recorded chunk (chunks over 65,000 bytes span several) and FIN or RST at the end; UDP datagrams as UDP packets;
+timestamps as recorded. Follow TCP Stream shows the recorded bytes.`;
+
 HELP.run = `Usage: sockdbg run FILE... [--scenario NAME]... [--junit OUT.xml] [--json]
 
 Runs the scenarios of protocol files (*.sockdbg.yaml) one after another: each connects to (or listens for)

@@ -3,7 +3,7 @@
  * (with its children: a server's accepted clients, a UDP socket's correspondents), and reports what
  * happens through typed events. The CLI and the extension drive the engine only through this class.
  */
-import type { Disposable, Event } from './events';
+import { GuardedEmitter } from './events';
 import type {
   ChunkEvent,
   CloseEvent,
@@ -39,48 +39,6 @@ export const DEFAULT_RETAIN_CLOSED = 1000;
 export const HISTORY_BUDGET_FACTOR = 32;
 /** the decoders of all connections together hold at most this many times maxFrameSize of unfinished frames */
 export const DECODE_BUDGET_FACTOR = 16;
-
-/**
- * An emitter whose listeners cannot break the engine: a throwing listener is reported through
- * `report` (onDidError, code LISTENER_ERROR) instead of unwinding into a socket callback, and the
- * other listeners still get the event. Its `event` is an `Event<T>` from ./events.
- */
-class GuardedEmitter<T> implements Disposable {
-  private listeners: Array<(e: T) => void> = [];
-  private disposed = false;
-
-  constructor(private readonly report: (err: unknown, e: T) => void) {}
-
-  readonly event: Event<T> = (listener) => {
-    if (this.disposed) return { dispose: () => undefined };
-    this.listeners = [...this.listeners, listener]; // copy on write: fire never needs to copy
-    return {
-      dispose: () => {
-        this.listeners = this.listeners.filter((l) => l !== listener);
-      },
-    };
-  };
-
-  get hasListeners(): boolean {
-    return this.listeners.length > 0;
-  }
-
-  fire(e: T): void {
-    const ls = this.listeners;
-    for (let i = 0; i < ls.length; i++) {
-      try {
-        ls[i](e);
-      } catch (err) {
-        this.report(err, e);
-      }
-    }
-  }
-
-  dispose(): void {
-    this.disposed = true;
-    this.listeners = [];
-  }
-}
 
 function toBuffer(p: Uint8Array): Buffer {
   return Buffer.isBuffer(p) ? p : Buffer.from(p.buffer, p.byteOffset, p.byteLength);

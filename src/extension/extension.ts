@@ -16,6 +16,7 @@ import { ConnectionsStatusBar } from './statusBar';
 import { ConnectionsTreeProvider, connectionLabel, type TreeNode } from './tree';
 import { registerComposer } from './composer';
 import { registerRemoteExec } from './remoteExec';
+import { registerRelays } from './relay';
 import { registerCliOnPath } from './cliPath';
 import { registerPacketLibrary } from './packets';
 import { registerProtocol } from './protocol';
@@ -104,6 +105,7 @@ export function activate(context: vscode.ExtensionContext): SocketDebuggerApi {
   const protocol = registerProtocol(context, { registry, log, addTreeSection: services.addTreeSection });
   const composer = registerComposer(context, registry, log, protocol.attachments);
   registerRemoteExec(context, { log, addTreeSection: services.addTreeSection });
+  registerRelays(context, log);
   registerCliOnPath(context, log);
   registerPacketLibrary(context, { registry, log, addTreeSection: services.addTreeSection });
   context.subscriptions.push(

@@ -1,0 +1,142 @@
+/** `sockdbg relay` options: parseArgs definitions and their validation into relay and fault options. */
+import { isIP } from 'node:net';
+import { optString, optFlag, parsePort, parseFraming, parseEncoding, type OptionDefs, type ParsedArgs } from '../args';
+import { UsageError } from '../errors';
+import { errorMessage } from '../../shared/errors';
+import {
+  parseChunkSpec,
+  parseDelaySpec,
+  parseDripSpec,
+  parseHalfCloseSpec,
+  parseLanes,
+  parseByteCount,
+  type FaultOptions,
+  type Lane,
+} from '../../core/relay';
+
+export const RELAY_OPTIONS: OptionDefs = {
+  listen: { type: 'string', short: 'l' },
+  to: { type: 'string', short: 't' },
+  udp: { type: 'boolean', short: 'u' },
+  framing: { type: 'string', short: 'f' },
+  'c2s-framing': { type: 'string' },
+  's2c-framing': { type: 'string' },
+  encoding: { type: 'string', short: 'e' },
+  chunk: { type: 'string' },
+  seed: { type: 'string' },
+  delay: { type: 'string' },
+  drip: { type: 'string' },
+  rate: { type: 'string' },
+  gap: { type: 'string' },
+  lane: { type: 'string' },
+  'reset-after': { type: 'string' },
+  'half-close': { type: 'string' },
+  drop: { type: 'string' },
+  record: { type: 'string' },
+  pcap: { type: 'string' },
+  once: { type: 'boolean' },
+  quiet: { type: 'boolean', short: 'q' },
+  json: { type: 'boolean' },
+};
+
+export interface RelayCliOptions {
+  listen: { host: string; port: number };
+  to: { host: string; port: number };
+  udp: boolean;
+  framing: string;
+  /** set when --c2s-framing or --s2c-framing is given */
+  laneFraming?: Record<Lane, string>;
+  encoding: string;
+  faults: FaultOptions;
+  record?: string;
+  pcap?: string;
+  once: boolean;
+  quiet: boolean;
+  json: boolean;
+}
+
+/** `[HOST:]PORT`, `[::1]:PORT`; `defaultHost` when no host is given (undefined: a host is required) */
+export function parseEndpointArg(text: string | undefined, command: string, what: string, defaultHost?: string): { host: string; port: number } {
+  if (text === undefined) throw new UsageError(`${what} is required`, command);
+  let host: string | undefined;
+  let portText = text;
+  const bracket = /^\[([^\]]+)\]:(.*)$/.exec(text);
+  if (bracket) {
+    host = bracket[1];
+    portText = bracket[2];
+  } else if (text.includes(':') && isIP(text) !== 6) {
+    host = text.slice(0, text.lastIndexOf(':'));
+    portText = text.slice(text.lastIndexOf(':') + 1);
+  }
+  host ??= defaultHost;
+  if (host === undefined || host === '') throw new UsageError(`${what} must be HOST:PORT, got '${text}'`, command);
+  const port = parsePort(portText, command, what);
+  if (port === 0 && defaultHost === undefined) throw new UsageError(`${what} port must be 1-65535, got '0'`, command);
+  return { host, port };
+}
+
+function fault<T>(args: ParsedArgs, name: string, command: string, parse: (s: string) => T): T | undefined {
+  const v = optString(args, name);
+  if (v === undefined) return undefined;
+  try {
+    return parse(v);
+  } catch (err) {
+    throw new UsageError(`bad --${name} '${v}': ${errorMessage(err)}`, command);
+  }
+}
+
+export function relayOptions(args: ParsedArgs, command: string): RelayCliOptions {
+  const udp = optFlag(args, 'udp');
+  const faults: FaultOptions = {};
+  const chunk = fault(args, 'chunk', command, parseChunkSpec);
+  if (chunk) faults.chunk = chunk;
+  const seed = fault(args, 'seed', command, (s) => parseByteCount(s, 'seed', 0));
+  if (seed !== undefined) faults.seed = seed >>> 0;
+  const delay = fault(args, 'delay', command, parseDelaySpec);
+  if (delay) faults.delay = delay;
+  const drip = fault(args, 'drip', command, parseDripSpec);
+  if (drip) faults.drip = drip;
+  const rate = fault(args, 'rate', command, (s) => parseByteCount(s, 'rate (bytes/s)'));
+  if (rate !== undefined) faults.rate = rate;
+  const gap = fault(args, 'gap', command, (s) => parseByteCount(s, 'gap (ms)', 0));
+  if (gap !== undefined) faults.gapMs = gap;
+  const lanes = fault(args, 'lane', command, parseLanes);
+  if (lanes) faults.lanes = lanes;
+  const resetAfter = fault(args, 'reset-after', command, (s) => parseByteCount(s, 'reset-after (bytes)', 0));
+  if (resetAfter !== undefined) faults.resetAfter = resetAfter;
+  const halfClose = fault(args, 'half-close', command, parseHalfCloseSpec);
+  if (halfClose) faults.halfClose = halfClose;
+  const drop = fault(args, 'drop', command, parseLanes);
+  if (drop) faults.drop = drop;
+  const framing = parseFraming(optString(args, 'framing'), command);
+  const c2sText = optString(args, 'c2s-framing');
+  const s2cText = optString(args, 's2c-framing');
+  const laneFraming =
+    c2sText !== undefined || s2cText !== undefined
+      ? {
+          c2s: c2sText !== undefined ? parseFraming(c2sText, command, '--c2s-framing') : framing,
+          s2c: s2cText !== undefined ? parseFraming(s2cText, command, '--s2c-framing') : framing,
+        }
+      : undefined;
+  if (udp) {
+    const streamOnly = ['chunk', 'drip', 'reset-after', 'half-close'].filter((n) => args.values[n] !== undefined);
+    if (streamOnly.length > 0) throw new UsageError(`${streamOnly.map((n) => `--${n}`).join(', ')} ${streamOnly.length === 1 ? 'acts' : 'act'} on TCP streams, not with --udp (datagrams are kept whole)`, command);
+    if (framing !== 'raw' || laneFraming) throw new UsageError(`--framing is for TCP streams; with --udp each datagram is one message`, command);
+  }
+  const record = optString(args, 'record');
+  const pcap = optString(args, 'pcap');
+  return {
+    listen: parseEndpointArg(optString(args, 'listen'), command, '--listen', '127.0.0.1'),
+    to: parseEndpointArg(optString(args, 'to'), command, '--to'),
+    udp,
+    framing,
+    ...(laneFraming ? { laneFraming } : {}),
+    encoding: parseEncoding(optString(args, 'encoding'), command),
+    faults,
+    ...(record !== undefined ? { record } : {}),
+    ...(pcap !== undefined ? { pcap } : {}),
+    once: optFlag(args, 'once'),
+    quiet: optFlag(args, 'quiet'),
+    json: optFlag(args, 'json'),
+  };
+}

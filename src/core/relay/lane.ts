@@ -1,0 +1,318 @@
+/**
+ * One lane of a TCP relay pair: reads from its source socket, reports chunks and frames, applies the lane's faults
+ * and writes to its destination with backpressure (a destination that stops reading pauses the source).
+ */
+import type { Socket } from 'node:net';
+import { performance } from 'node:perf_hooks';
+import { asFramingFailure, createFrameDecoder, type FrameDecoder } from '../framing';
+import { emptyCounters, type Lane, type LaneCounters, type RelayEvent } from './types';
+import { timerUntil, type LaneShaper } from './faults';
+
+/** the pair as a lane sees it */
+export interface LaneHost {
+  readonly id: string;
+  fire(e: RelayEvent): void;
+  /** bytes that may still be forwarded (both lanes) before the reset-after fault; Infinity without one */
+  resetAllowance(): number;
+  /** the reset-after budget is spent: reset both peers once `flushed` resolves */
+  resetNow(flushed: Promise<void>): void;
+  /** a reset is on its way: no lane sends FIN any more */
+  readonly resetting: boolean;
+  /** the lane wrote FIN to its destination */
+  laneFinished(lane: Lane): void;
+}
+
+export interface LaneOptions {
+  shaper?: LaneShaper;
+  drop: boolean;
+  /** send FIN on this lane after this many bytes forwarded */
+  halfCloseAfter?: number;
+  framing: string;
+  maxFrameSize: number;
+}
+
+/** the queued bytes (faults delaying a lane) above which the source is paused, and below which it resumes */
+export const LANE_HIGH_WATER = 1024 * 1024;
+export const LANE_LOW_WATER = 256 * 1024;
+
+interface Queued {
+  data: Buffer;
+  /** performance.now() ms before which it is not written */
+  at: number;
+  injected: boolean;
+}
+
+export class TcpLane {
+  readonly counters: LaneCounters = emptyCounters();
+  private readonly queue: Queued[] = [];
+  private queued = 0;
+  private pausedByUs = false;
+  private held = false;
+  private waitingDrain = false;
+  private timer: NodeJS.Timeout | undefined;
+  private nextReady = 0;
+  private sourceEnded = false;
+  private finished = false;
+  /** drop, or past a half-close: further bytes are counted and discarded */
+  private discarding: boolean;
+  private mergeBuf: Buffer[] = [];
+  private mergeBytes = 0;
+  private mergeOffset = 0;
+  private mergeTimer: NodeJS.Timeout | undefined;
+  private readonly decoder: FrameDecoder | undefined;
+
+  constructor(
+    private readonly host: LaneHost,
+    readonly lane: Lane,
+    private readonly src: Socket,
+    private readonly dst: Socket,
+    private readonly opts: LaneOptions,
+  ) {
+    this.discarding = opts.drop;
+    this.decoder = opts.framing === 'raw' ? undefined : createFrameDecoder(opts.framing, { maxFrameSize: opts.maxFrameSize });
+    if (opts.shaper) dst.setNoDelay(true);
+  }
+
+  start(): void {
+    this.src.on('data', (chunk: Buffer) => this.onData(chunk));
+    this.src.on('end', () => this.onEnd());
+    if (this.opts.halfCloseAfter === 0) this.halfClose();
+  }
+
+  get isHeld(): boolean {
+    return this.held;
+  }
+
+  /** the lane sent FIN to its destination */
+  get isFinished(): boolean {
+    return this.finished;
+  }
+
+  /** bytes waiting in the lane (faults, hold) */
+  get pending(): number {
+    return this.queued + this.mergeBytes;
+  }
+
+  private onData(chunk: Buffer): void {
+    const now = performance.now();
+    const offset = this.counters.bytesIn;
+    this.counters.bytesIn += chunk.length;
+    this.counters.chunksIn++;
+    this.host.fire({ type: 'chunk', pair: this.host.id, lane: this.lane, offset, data: chunk, time: Date.now() });
+    this.decode(chunk);
+    if (this.discarding) {
+      this.discard(chunk.length, offset);
+      return;
+    }
+    const shaper = this.opts.shaper;
+    if (!shaper && !this.held && this.queue.length === 0 && !this.waitingDrain) {
+      if (!this.forward(chunk)) this.awaitDrain();
+      return;
+    }
+    const mergeMs = shaper?.merging;
+    if (mergeMs !== undefined) {
+      if (this.mergeBuf.length === 0) {
+        this.mergeOffset = offset;
+        this.mergeTimer = setTimeout(() => this.flushMerge(), mergeMs);
+      }
+      this.mergeBuf.push(chunk);
+      this.mergeBytes += chunk.length;
+      if (this.mergeBytes >= 64 * 1024) this.flushMerge();
+      this.checkHighWater();
+      return;
+    }
+    this.enqueue(chunk, offset, now);
+  }
+
+  private flushMerge(): void {
+    if (this.mergeTimer) clearTimeout(this.mergeTimer);
+    this.mergeTimer = undefined;
+    if (this.mergeBuf.length === 0) return;
+    const data = this.mergeBuf.length === 1 ? this.mergeBuf[0] : Buffer.concat(this.mergeBuf);
+    this.mergeBuf = [];
+    this.mergeBytes = 0;
+    this.enqueue(data, this.mergeOffset, performance.now());
+  }
+
+  private enqueue(data: Buffer, offset: number, arrival: number): void {
+    const shaper = this.opts.shaper;
+    const at = shaper ? shaper.readAt(arrival) : arrival;
+    for (const piece of shaper ? shaper.cut(data, offset) : [data]) this.queue.push({ data: piece, at, injected: false });
+    this.queued += data.length;
+    this.checkHighWater();
+    this.pump();
+  }
+
+  private checkHighWater(): void {
+    if (this.pending > LANE_HIGH_WATER && !this.pausedByUs) {
+      this.pausedByUs = true;
+      this.src.pause();
+    }
+  }
+
+  private awaitDrain(): void {
+    this.waitingDrain = true;
+    if (!this.pausedByUs) {
+      this.pausedByUs = true;
+      this.src.pause();
+    }
+    this.dst.once('drain', () => {
+      this.waitingDrain = false;
+      this.pump();
+    });
+  }
+
+  private pump(): void {
+    if (this.timer || this.waitingDrain || this.held || this.dst.destroyed) return;
+    while (this.queue.length > 0) {
+      const head = this.queue[0];
+      this.timer = head.injected ? undefined : timerUntil(Math.max(head.at, this.nextReady), () => {
+        this.timer = undefined;
+        this.pump();
+      });
+      if (this.timer) return;
+      this.queue.shift();
+      this.queued -= head.data.length;
+      const ok = this.forward(head.data);
+      if (this.opts.shaper && !head.injected) this.nextReady = this.opts.shaper.nextAfter(performance.now(), head.data.length);
+      if (!ok) {
+        this.awaitDrain();
+        return;
+      }
+    }
+    if (this.pausedByUs && !this.held && this.pending < LANE_LOW_WATER) {
+      this.pausedByUs = false;
+      this.src.resume();
+    }
+    if (this.sourceEnded && this.mergeBytes === 0) this.finish();
+  }
+
+  /** writes a piece, cut where a half-close or reset budget ends; false when the destination asks to wait */
+  private forward(data: Buffer): boolean {
+    if (this.discarding) {
+      this.discard(data.length);
+      return true;
+    }
+    const halfLeft = this.opts.halfCloseAfter !== undefined ? this.opts.halfCloseAfter - this.counters.bytesOut : Infinity;
+    const allowance = Math.min(halfLeft, this.host.resetAllowance());
+    const piece = data.length > allowance ? data.subarray(0, allowance) : data;
+    let ok = true;
+    let flushed: Promise<void> = Promise.resolve();
+    if (piece.length > 0) {
+      const offset = this.counters.bytesOut;
+      this.counters.bytesOut += piece.length;
+      this.counters.piecesOut++;
+      this.host.fire({ type: 'piece', pair: this.host.id, lane: this.lane, offset, size: piece.length, time: Date.now() });
+      flushed = new Promise((resolve) => {
+        ok = this.dst.write(piece, () => resolve());
+      });
+    }
+    if (piece.length === allowance && allowance !== Infinity) {
+      const rest = data.length - piece.length;
+      if (halfLeft <= allowance) {
+        this.halfClose();
+        if (rest > 0) this.discard(rest);
+      } else {
+        if (rest > 0) this.discard(rest);
+        this.host.resetNow(flushed);
+      }
+      return true;
+    }
+    return ok;
+  }
+
+  private discard(bytes: number, offset?: number): void {
+    this.counters.dropped += bytes;
+    this.host.fire({ type: 'fault', pair: this.host.id, lane: this.lane, action: 'drop', ...(offset !== undefined ? { offset } : {}), bytes, time: Date.now() });
+  }
+
+  private decode(chunk: Buffer): void {
+    const d = this.decoder;
+    if (!d || d.failed) return;
+    const base = d.offset;
+    try {
+      for (const f of d.push(chunk)) this.frame(f.payload, f.start, f.end, f.header);
+    } catch (err) {
+      const failure = asFramingFailure(err);
+      for (const f of failure.frames) this.frame(f.payload, f.start, f.end, f.header);
+      const offset = failure.offset;
+      this.host.fire({
+        type: 'framing-error',
+        pair: this.host.id,
+        lane: this.lane,
+        code: failure.code,
+        ...(offset !== undefined ? { offset } : {}),
+        message: `pair ${this.host.id} ${this.lane}: ${failure.message}${offset !== undefined ? ` (stream offset ${offset})` : ` (after stream offset ${base})`}`,
+        time: Date.now(),
+      });
+    }
+  }
+
+  private frame(payload: Buffer, start: number, end: number, header: Record<string, unknown> | undefined): void {
+    this.counters.frames++;
+    this.host.fire({ type: 'frame', pair: this.host.id, lane: this.lane, start, end, payload, ...(header ? { header } : {}), time: Date.now() });
+  }
+
+  private onEnd(): void {
+    this.sourceEnded = true;
+    this.host.fire({ type: 'end', pair: this.host.id, lane: this.lane, offset: this.counters.bytesIn, time: Date.now() });
+    this.reportUnfinished();
+    this.flushMerge();
+    if (this.queue.length === 0 && !this.waitingDrain && !this.held) this.finish();
+  }
+
+  /** an incomplete frame when the lane ends is reported, never dropped silently */
+  reportUnfinished(): void {
+    const d = this.decoder;
+    if (!d || d.failed || d.buffered === 0) return;
+    const offset = d.offset - d.buffered;
+    const bytes = d.flush().length;
+    this.host.fire({ type: 'unfinished', pair: this.host.id, lane: this.lane, offset, bytes, time: Date.now() });
+  }
+
+  private finish(): void {
+    if (this.finished) return;
+    this.finished = true;
+    if (!this.dst.destroyed && !this.dst.writableEnded && !this.host.resetting) this.dst.end();
+    this.host.laneFinished(this.lane);
+  }
+
+  /** FIN on this lane now; the source's further bytes are counted and discarded */
+  halfClose(): void {
+    if (this.discarding && this.finished) return;
+    this.discarding = true;
+    this.host.fire({ type: 'fault', pair: this.host.id, lane: this.lane, action: 'half-close', offset: this.counters.bytesOut, time: Date.now() });
+    this.finish();
+  }
+
+  /** stops writing until release(); reading goes on until the lane's queue is full, then the source is paused */
+  hold(): void {
+    this.held = true;
+  }
+
+  release(): void {
+    this.held = false;
+    this.pump();
+  }
+
+  /** writes `data` to the destination after what is already queued (no faults applied) */
+  inject(data: Buffer): void {
+    this.queue.push({ data, at: 0, injected: true });
+    this.queued += data.length;
+    this.pump();
+  }
+
+  /** the lane's pair is gone: queued bytes count as dropped */
+  dispose(): void {
+    if (this.timer) clearTimeout(this.timer);
+    if (this.mergeTimer) clearTimeout(this.mergeTimer);
+    this.timer = undefined;
+    this.mergeTimer = undefined;
+    const left = this.pending;
+    if (left > 0) this.counters.dropped += left;
+    this.queue.length = 0;
+    this.queued = 0;
+    this.mergeBuf = [];
+    this.mergeBytes = 0;
+  }
+}

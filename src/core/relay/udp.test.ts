@@ -1,0 +1,94 @@
+// The UDP relay over real loopback sockets: one upstream socket per client address, answers routed back, refusals.
+import * as assert from 'node:assert/strict';
+import { createSocket, type Socket } from 'node:dgram';
+import { ofType, startUdpRelay, until } from '../test/relay';
+
+async function bound(): Promise<{ sock: Socket; port: number }> {
+  const sock = createSocket('udp4');
+  await new Promise<void>((r) => sock.bind(0, '127.0.0.1', r));
+  return { sock, port: sock.address().port };
+}
+
+function reply(sock: Socket): Promise<string> {
+  return new Promise((r) => sock.once('message', (m) => r(m.toString())));
+}
+
+describe('relay: UDP', () => {
+  it('gives each client address its own upstream socket and routes answers back', async () => {
+    const server = await bound();
+    const seenFrom = new Set<number>();
+    server.sock.on('message', (m, rinfo) => {
+      seenFrom.add(rinfo.port);
+      server.sock.send(`echo:${m.toString()}`, rinfo.port, rinfo.address);
+    });
+    const r = await startUdpRelay(server.port);
+    const a = await bound();
+    const b = await bound();
+    try {
+      for (let i = 0; i < 3; i++) {
+        const ra = reply(a.sock);
+        a.sock.send(`a${i}`, r.port, '127.0.0.1');
+        assert.equal(await ra, `echo:a${i}`);
+        const rb = reply(b.sock);
+        b.sock.send(`b${i}`, r.port, '127.0.0.1');
+        assert.equal(await rb, `echo:b${i}`);
+      }
+      assert.equal(seenFrom.size, 2);
+      assert.equal(r.relay.pairCount, 2);
+      const chunks = ofType(r.events, 'chunk');
+      assert.deepEqual(
+        chunks.filter((c) => c.pair === 'p1').map((c) => `${c.lane}:${c.data.toString()}`),
+        ['c2s:a0', 's2c:echo:a0', 'c2s:a1', 's2c:echo:a1', 'c2s:a2', 's2c:echo:a2'],
+      );
+    } finally {
+      await r.close();
+      for (const s of [server, a, b]) s.sock.close();
+    }
+  });
+
+  it('drops only the client whose upstream refuses (port unreachable), and keeps relaying', async () => {
+    const dead = await bound();
+    const deadPort = dead.port;
+    await new Promise<void>((res) => dead.sock.close(() => res()));
+    const r = await startUdpRelay(deadPort);
+    const a = await bound();
+    try {
+      a.sock.send('x', r.port, '127.0.0.1');
+      a.sock.send('y', r.port, '127.0.0.1');
+      await until(() => ofType(r.events, 'upstream-error').length >= 1, 'an upstream error');
+      const err = ofType(r.events, 'upstream-error')[0];
+      assert.equal(err.code, 'ECONNREFUSED');
+      assert.match(err.message, /^pair p1: upstream .*refused/);
+      await until(() => ofType(r.events, 'close').some((c) => c.reason === 'upstream-failed'), 'the pair to close');
+      a.sock.send('z', r.port, '127.0.0.1');
+      await until(() => ofType(r.events, 'open').some((o) => o.pair !== 'p1'), 'a new pair for the next datagram');
+    } finally {
+      await r.close();
+      a.sock.close();
+    }
+  });
+
+  it('delays datagrams and keeps their order; drops a lane on request (counted)', async () => {
+    const server = await bound();
+    const got: string[] = [];
+    server.sock.on('message', (m, rinfo) => {
+      got.push(m.toString());
+      server.sock.send(m, rinfo.port, rinfo.address);
+    });
+    const r = await startUdpRelay(server.port, { faults: { delay: { ms: 5, jitter: 4 }, seed: 7, drop: ['s2c'] } });
+    const a = await bound();
+    try {
+      for (let i = 0; i < 10; i++) a.sock.send(`m${i}`, r.port, '127.0.0.1');
+      await until(() => got.length === 10, 'ten datagrams at the server');
+      assert.deepEqual(got, Array.from({ length: 10 }, (_, i) => `m${i}`));
+      await until(() => ofType(r.events, 'fault').length === 10, 'ten drops');
+      const p = r.relay.pair('p1');
+      assert.equal(p?.lanes.s2c.counters.dropped, got.join('').length);
+      assert.equal(p?.lanes.s2c.counters.bytesOut, 0);
+    } finally {
+      await r.close();
+      server.sock.close();
+      a.sock.close();
+    }
+  });
+});

@@ -1,0 +1,79 @@
+// The relay as a front end sees it: snapshot tree, both lanes' log, and inject / hold / release / cut by command.
+import * as assert from 'node:assert/strict';
+import { collect, startTcpRelay, startUdpRelay, tcpConnect, tcpServer, until } from '../test/relay';
+import { RelayView, RelayCommandError } from './view';
+
+describe('relay: view model (tree, lane log, commands)', () => {
+  it('shows pairs with both lanes and counters, logs both lanes in order, and obeys hold / inject / release / cut', async () => {
+    const up = await tcpServer((s) => s.pipe(s));
+    const r = await startTcpRelay(up.port, { framing: 'line' });
+    const view = new RelayView(r.relay, { logEntries: 100 });
+    let changes = 0;
+    view.onDidChange(() => changes++);
+    try {
+      const c = await tcpConnect(r.port);
+      const back = collect(c);
+      c.write('ping\n');
+      await until(() => view.logOf('p1').filter((e) => e.kind === 'frame').length === 2, 'both lanes framed');
+      const log = view.logOf('p1').filter((e) => e.kind === 'frame');
+      assert.deepEqual(log.map((e) => `${e.lane}:${e.data.toString()}`), ['c2s:ping', 's2c:ping']);
+
+      view.hold('p1', 'c2s');
+      c.write('held\n');
+      await until(() => view.snapshot().pairs[0].lanes.c2s.pending === 5, 'the held bytes');
+      let snap = view.snapshot();
+      assert.equal(snap.proto, 'tcp');
+      assert.equal(snap.pairs.length, 1);
+      assert.equal(snap.pairs[0].state, 'open');
+      assert.equal(snap.pairs[0].lanes.c2s.held, true);
+      assert.equal(snap.pairs[0].lanes.c2s.counters.bytesIn, 10);
+      assert.equal(snap.pairs[0].lanes.c2s.counters.bytesOut, 5);
+      view.inject('p1', 'c2s', Buffer.from('injected\n'));
+      view.release('p1', 'c2s');
+      await until(() => view.snapshot().pairs[0].lanes.s2c.counters.bytesIn === 19, 'the echo of held and injected');
+      view.cut('p1');
+      assert.equal((await back).data.toString(), 'ping\nheld\ninjected\n');
+      await until(() => view.snapshot().pairs[0].state === 'closed', 'the pair to close');
+      snap = view.snapshot();
+      assert.equal(snap.pairs[0].reason, 'relay-closed');
+      assert.ok(changes > 3);
+      assert.throws(() => view.hold('p1', 's2c'), (e: unknown) => e instanceof RelayCommandError && e.code === 'ENOENT' && /no open pair 'p1'/.test(e.message));
+    } finally {
+      view.dispose();
+      await r.close();
+      await up.close();
+    }
+  });
+
+  it('keeps its log within limits and counts what it dropped; UDP pairs refuse stream commands', async () => {
+    const up = await tcpServer((s) => s.resume());
+    const r = await startTcpRelay(up.port);
+    const view = new RelayView(r.relay, { logEntries: 5 });
+    try {
+      const c = await tcpConnect(r.port);
+      c.setNoDelay(true);
+      for (let i = 0; i < 12; i++) {
+        c.write(`m${i}`);
+        await new Promise((res) => setTimeout(res, 3));
+      }
+      await until(() => (view.snapshot().pairs[0]?.lanes.c2s.counters.bytesIn ?? 0) >= 26, 'all bytes');
+      const entries = view.logOf();
+      assert.equal(entries.length, 5);
+      assert.equal(view.droppedEntries + entries.length, view.snapshot().pairs[0].lanes.c2s.counters.chunksIn);
+      c.destroy();
+    } finally {
+      view.dispose();
+      await r.close();
+      await up.close();
+    }
+    const u = await startUdpRelay(9);
+    const uview = new RelayView(u.relay);
+    try {
+      assert.equal(uview.snapshot().proto, 'udp');
+      assert.throws(() => uview.inject('p1', 'c2s', Buffer.from('x')), (e: unknown) => e instanceof RelayCommandError && e.code === 'ENOENT');
+    } finally {
+      uview.dispose();
+      await u.close();
+    }
+  });
+});

@@ -1,0 +1,195 @@
+/**
+ * A relay as a front end shows it: a snapshot tree (relay → pairs → lanes with counters and state), a bounded log of
+ * both lanes in arrival order (for a composer-style log), and the commands a user gives a pair or a lane — inject,
+ * hold, release, half-close, reset, cut. Pure Node: the extension's tree and panels are thin adapters over it.
+ */
+import { GuardedEmitter, type Disposable, type Event } from '../events';
+import type { Endpoint } from '../types';
+import type { TcpRelay, TcpPair } from './tcp';
+import type { UdpRelay } from './udp';
+import { emptyCounters, type CloseReason, type Lane, type LaneCounters, type RelayEvent } from './types';
+
+export interface LaneSnapshot {
+  lane: Lane;
+  counters: LaneCounters;
+  held: boolean;
+  /** FIN sent to the lane's destination */
+  finished: boolean;
+  /** bytes waiting in the lane (faults, hold) */
+  pending: number;
+}
+
+export interface PairSnapshot {
+  id: string;
+  client: Endpoint;
+  upstream?: Endpoint;
+  state: 'open' | 'closed';
+  reason?: CloseReason;
+  lanes: Record<Lane, LaneSnapshot>;
+}
+
+export interface RelaySnapshot {
+  proto: 'tcp' | 'udp';
+  local?: Endpoint;
+  upstream: { host: string; port: number };
+  seed: number;
+  pairs: PairSnapshot[];
+}
+
+export interface LaneLogEntry {
+  pair: string;
+  lane: Lane;
+  kind: 'chunk' | 'frame';
+  /** stream offset of the chunk, or of the frame's first byte */
+  offset: number;
+  data: Buffer;
+  header?: Record<string, unknown>;
+  time: number;
+}
+
+export interface RelayViewOptions {
+  /** log entries kept (oldest dropped first, counted); default 2000 */
+  logEntries?: number;
+  /** log bytes kept; default 4 MiB */
+  logBytes?: number;
+  /** closed pairs kept in the snapshot; default 32 */
+  keepClosed?: number;
+}
+
+export class RelayCommandError extends Error {
+  constructor(
+    readonly code: 'ENOENT' | 'ENOTSUP' | 'ECLOSED',
+    message: string,
+  ) {
+    super(message);
+    this.name = 'RelayCommandError';
+  }
+}
+
+export class RelayView implements Disposable {
+  private readonly emitter = new GuardedEmitter<void>(() => undefined);
+  /** fires on every change; a front end throttles its refreshes */
+  readonly onDidChange: Event<void> = this.emitter.event;
+  private readonly entries: LaneLogEntry[] = [];
+  private logBytes = 0;
+  /** log entries dropped to stay within the limits */
+  droppedEntries = 0;
+  private readonly open = new Map<string, { client: Endpoint; upstream?: Endpoint }>();
+  private readonly closed: PairSnapshot[] = [];
+  private readonly sub: Disposable;
+  private readonly limits: Required<RelayViewOptions>;
+
+  constructor(
+    readonly relay: TcpRelay | UdpRelay,
+    opts: RelayViewOptions = {},
+  ) {
+    this.limits = { logEntries: opts.logEntries ?? 2000, logBytes: opts.logBytes ?? 4 * 1024 * 1024, keepClosed: opts.keepClosed ?? 32 };
+    this.sub = relay.onEvent((e) => this.take(e));
+  }
+
+  private take(e: RelayEvent): void {
+    switch (e.type) {
+      case 'open':
+        this.open.set(e.pair, { client: e.client, upstream: e.upstream });
+        break;
+      case 'chunk':
+        this.log({ pair: e.pair, lane: e.lane, kind: 'chunk', offset: e.offset, data: e.data, time: e.time });
+        break;
+      case 'frame':
+        this.log({ pair: e.pair, lane: e.lane, kind: 'frame', offset: e.start, data: e.payload, ...(e.header ? { header: e.header } : {}), time: e.time });
+        break;
+      case 'close': {
+        const o = this.open.get(e.pair);
+        this.open.delete(e.pair);
+        if (o) {
+          const lane = (l: Lane): LaneSnapshot => ({ lane: l, counters: e.counters[l], held: false, finished: true, pending: 0 });
+          this.closed.push({ id: e.pair, client: o.client, ...(o.upstream ? { upstream: o.upstream } : {}), state: 'closed', reason: e.reason, lanes: { c2s: lane('c2s'), s2c: lane('s2c') } });
+          if (this.closed.length > this.limits.keepClosed) this.closed.shift();
+        }
+        break;
+      }
+      case 'piece':
+        return; // counters change with every piece; the snapshot reads them when asked
+      default:
+        break;
+    }
+    this.emitter.fire();
+  }
+
+  private log(entry: LaneLogEntry): void {
+    this.entries.push(entry);
+    this.logBytes += entry.data.length;
+    while (this.entries.length > this.limits.logEntries || (this.logBytes > this.limits.logBytes && this.entries.length > 1)) {
+      const old = this.entries.shift();
+      if (!old) break;
+      this.logBytes -= old.data.length;
+      this.droppedEntries++;
+    }
+  }
+
+  /** both lanes in arrival order, optionally of one pair */
+  logOf(pair?: string): LaneLogEntry[] {
+    return pair === undefined ? [...this.entries] : this.entries.filter((e) => e.pair === pair);
+  }
+
+  snapshot(): RelaySnapshot {
+    const r = this.relay;
+    const pairs: PairSnapshot[] = [...this.closed];
+    for (const [id, o] of this.open) {
+      const p = r.pair(id);
+      const lane = (l: Lane): LaneSnapshot => {
+        const tl = p?.proto === 'tcp' ? p.lanes?.[l] : undefined;
+        const counters = p ? p.counters()[l] : emptyCounters();
+        return { lane: l, counters, held: tl?.isHeld ?? false, finished: tl?.isFinished ?? false, pending: tl?.pending ?? 0 };
+      };
+      pairs.push({ id, client: o.client, ...(o.upstream ? { upstream: o.upstream } : {}), state: 'open', lanes: { c2s: lane('c2s'), s2c: lane('s2c') } });
+    }
+    pairs.sort((a, b) => Number(a.id.slice(1)) - Number(b.id.slice(1)));
+    return { proto: r.proto, ...(r.local ? { local: r.local } : {}), upstream: r.options.upstream, seed: r.seed, pairs };
+  }
+
+  private tcpPair(id: string): TcpPair {
+    const p = this.relay.pair(id);
+    if (!p) throw new RelayCommandError('ENOENT', `no open pair '${id}' on the relay to ${this.relay.options.upstream.host}:${this.relay.options.upstream.port}`);
+    if (p.proto !== 'tcp') throw new RelayCommandError('ENOTSUP', `pair ${id} is UDP: datagrams cannot be held, injected, half-closed or reset`);
+    if (!p.lanes) throw new RelayCommandError('ECLOSED', `pair ${id} has no upstream connection yet`);
+    return p;
+  }
+
+  /** writes `data` into a lane, after what is queued (no faults applied) */
+  inject(pair: string, lane: Lane, data: Buffer): void {
+    this.tcpPair(pair).lanes?.[lane].inject(data);
+  }
+
+  hold(pair: string, lane: Lane): void {
+    this.tcpPair(pair).lanes?.[lane].hold();
+    this.emitter.fire();
+  }
+
+  release(pair: string, lane: Lane): void {
+    this.tcpPair(pair).lanes?.[lane].release();
+    this.emitter.fire();
+  }
+
+  halfClose(pair: string, lane: Lane): void {
+    this.tcpPair(pair).lanes?.[lane].halfClose();
+    this.emitter.fire();
+  }
+
+  reset(pair: string): void {
+    this.tcpPair(pair).reset();
+  }
+
+  /** closes both connections of a TCP pair, or forgets a UDP client */
+  cut(pair: string): void {
+    const p = this.relay.pair(pair);
+    if (!p) throw new RelayCommandError('ENOENT', `no open pair '${pair}'`);
+    if (p.proto === 'tcp') p.cut();
+    else p.close('relay-closed');
+  }
+
+  dispose(): void {
+    this.sub.dispose();
+    this.emitter.dispose();
+  }
+}

@@ -13,7 +13,7 @@ import { formatEndpoint } from '../shared/format';
 import { primaryAddress } from './format';
 import type { ExtensionServices, TreeSection } from './services';
 import { ConnectionsStatusBar } from './statusBar';
-import { ConnectionsTreeProvider, connectionLabel, type TreeNode } from './tree';
+import { ConnectionsTreeProvider, connectionLabel, isConnectionNode, type TreeNode } from './tree';
 import { registerComposer } from './composer';
 import { registerRemoteExec } from './remoteExec';
 import { registerCliOnPath } from './cliPath';
@@ -100,6 +100,13 @@ export function activate(context: vscode.ExtensionContext): SocketDebuggerApi {
 
   // the packet composer (src/extension/composer) and remote exec (src/extension/remoteExec) own their disposables
   const composer = registerComposer(context, registry, log);
+  // a click on a connection's row points an open composer at it
+  context.subscriptions.push(
+    treeView.onDidChangeSelection((e) => {
+      const node = e.selection[0];
+      if (isConnectionNode(node)) composer.retarget(node.id);
+    }),
+  );
   registerRemoteExec(context, { log, addTreeSection: services.addTreeSection });
   registerCliOnPath(context, log);
   registerPacketLibrary(context, { registry, log, addTreeSection: services.addTreeSection });

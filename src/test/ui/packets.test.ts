@@ -80,5 +80,9 @@ describe('UI: saved packet library', function () {
     const head = Buffer.alloc(4);
     head.writeInt32LE(body.length);
     assert.equal(out.trim(), Buffer.concat([head, body]).toString('hex'));
+
+    // a click on a connection's row points the open composer at it
+    await serverRow.click();
+    await view.locator('#target').filter({ has: view.locator('option:checked', { hasText: /^c1 / }) }).waitFor({ timeout: 10000 });
   });
 });

@@ -55,6 +55,9 @@ function copyAssets() {
   mkdirSync(dest, { recursive: true });
   const src = join(root, 'node_modules/@vscode/codicons/dist');
   for (const f of ['codicon.css', 'codicon.ttf']) cpSync(join(src, f), join(dest, f));
+  // the protocol-file schema, for the editor (package.json yamlValidation/jsonValidation); the engine bundles its own copy
+  mkdirSync(join(root, 'dist/schemas'), { recursive: true });
+  cpSync(join(root, 'src/core/protocol/sockdbg.schema.json'), join(root, 'dist/schemas/sockdbg.schema.json'));
 }
 
 if (watch) {

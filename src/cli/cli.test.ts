@@ -1,25 +1,12 @@
 // End-to-end tests of `sockdbg` (dist/cli.js, built before mocha) against Python peers on 127.0.0.1.
 import * as dgram from 'node:dgram';
 import * as assert from 'node:assert/strict';
-import { createServer } from 'node:net';
 import { execFile } from 'node:child_process';
 import { readFileSync, existsSync } from 'node:fs';
 import { createHash } from 'node:crypto';
 import { join } from 'node:path';
-import { cli, runCli, python, listeningPort, peerPort, killAll, cleanupTemp, tempDir, CLI } from './test/harness';
+import { cli, runCli, python, listeningPort, peerPort, killAll, cleanupTemp, tempDir, freePort, CLI } from './test/harness';
 import * as peers from './test/peers';
-
-function freePort(): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const srv = createServer();
-    srv.once('error', reject);
-    srv.listen(0, '127.0.0.1', () => {
-      const addr = srv.address();
-      const port = typeof addr === 'object' && addr !== null ? addr.port : 0;
-      srv.close(() => resolve(port));
-    });
-  });
-}
 
 /** Runs a program to completion; its stdout, or undefined when it cannot be run or fails. */
 function runProgram(cmd: string, args: string[]): Promise<string | undefined> {

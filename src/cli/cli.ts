@@ -10,6 +10,9 @@ import { runHmac } from './commands/hmac';
 import { runTcp } from './commands/tcp';
 import { runUdp } from './commands/udp';
 import { runDelegated } from './commands/delegate';
+import { runScenarios } from './commands/run';
+import { runDecode } from './commands/decode';
+import { ProtocolFileError } from '../core/protocol/errors';
 
 export function version(): string {
   // dist/cli.js (bundle) and out/src/cli/cli.js (tests) find the extension's package.json above them; the npm
@@ -52,6 +55,10 @@ export async function run(argv: string[], ctx: CommandContext): Promise<number> 
         return await runUdp(rest, ctx);
       case 'struct':
         return await runStruct(rest, ctx);
+      case 'run':
+        return await runScenarios(rest, ctx);
+      case 'decode':
+        return await runDecode(rest, ctx);
       case 'hmac':
         return runHmac(rest, ctx);
       case 'agent':
@@ -68,6 +75,11 @@ export async function run(argv: string[], ctx: CommandContext): Promise<number> 
 export function reportFailure(err: unknown, ctx: CommandContext): number {
   if (err instanceof UsageError) {
     ctx.stderr.write(`sockdbg: ${err.message}\n${usageHint(err.command)}\n`);
+    return EXIT_USAGE;
+  }
+  if (err instanceof ProtocolFileError) {
+    // every problem found, each as file:line:col: message
+    ctx.stderr.write(`${err.report.split('\n').map((l) => `sockdbg: ${l}`).join('\n')}\n`);
     return EXIT_USAGE;
   }
   if (err instanceof NetworkError) {

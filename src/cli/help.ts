@@ -31,19 +31,23 @@ export const HELP: Record<string, string> = {
 
 Usage:
   sockdbg tcp listen  --port N [--host H] [--framing SPEC] [--send-framing SPEC] [--encoding ENC] [--send-encoding ENC]
-                      [--echo | --reply TEXT | --reply-hex HEX] [--send TEXT | --send-hex HEX | --send-file F | --expect N|/RE/]...
+                      [--echo | --reply TEXT | --reply-hex HEX | --rules FILE] [--send TEXT | --send-hex HEX | --send-file F | --expect N|/RE/]...
                       [--turns] [--header JSON] [--to newest|all|cN] [--eol none|lf|crlf] [--no-stdin] [--ansi]
                       [--once] [--count N] [--no-delay] [--output FILE] [--quiet] [--json]
   sockdbg tcp connect HOST PORT [--send TEXT | --send-hex HEX | --send-file F | --expect N|/RE/]... [--turns]
                       [--expect-timeout SEC] [--framing SPEC] [--send-framing SPEC] [--header JSON] [--encoding ENC]
                       [--send-encoding ENC] [--eol none|lf|crlf] [--count N] [--timeout SEC] [--reconnect]
                       [--no-delay] [--keepalive] [--ansi] [--output FILE] [--quiet] [--json]
-  sockdbg udp bind    --port N [--host H] [--encoding ENC] [--send-encoding ENC] [--echo | --reply TEXT] [--to HOST:PORT]
+  sockdbg udp bind    --port N [--host H] [--encoding ENC] [--send-encoding ENC] [--echo | --reply TEXT | --rules FILE] [--to HOST:PORT]
                       [--eol none|lf|crlf] [--no-stdin] [--ansi] [--count N] [--broadcast] [--recv-buffer BYTES] [--json]
   sockdbg udp send    HOST PORT [TEXT | --hex HEX] [--wait] [--timeout SEC] [--encoding ENC] [--broadcast] [--json]
   sockdbg struct pack   [--] FMT VALUE...
   sockdbg struct unpack [--] FMT HEX
   sockdbg hmac        (--key TEXT | --key-hex HEX) [--digest md5] (MESSAGE | --hex HEX) [--repr]
+  sockdbg run FILE... [--scenario NAME]... [--junit OUT.xml] [--json]
+                      run a protocol file's scenarios as tests
+  sockdbg decode FILE [--hex HEX] [--framing SPEC] [--json]
+                      print the messages and fields of bytes (--hex or stdin)
   sockdbg agent --port N (--key-file F | --key-env VAR) [options]   run the remote-exec agent
   sockdbg exec HOST PORT (--key-file F | --key-env VAR) [options] -- COMMAND [ARG...]
                                                                    run a command through an agent
@@ -57,6 +61,8 @@ Examples:
   sockdbg udp send 127.0.0.1 8888 '%Y-%m-%d' --wait
   sockdbg struct pack i 4096          # → 00100000
   sockdbg hmac --key wyb --digest md5 --hex 00112233
+  sockdbg tcp listen --port 9000 --rules device.sockdbg.yaml
+  sockdbg run device.sockdbg.yaml --junit results.xml
 
 ${COMMON_NOTES}`,
 
@@ -65,7 +71,7 @@ ${COMMON_NOTES}`,
   sockdbg tcp connect HOST PORT [options]    connect to a TCP server (see: sockdbg tcp connect --help)`,
 
   'tcp listen': `Usage: sockdbg tcp listen --port N [--host H] [--framing SPEC] [--send-framing SPEC] [--encoding ENC]
-                          [--echo | --reply TEXT | --reply-hex HEX] [turns…] [--to newest|all|cN] [--no-stdin]
+                          [--echo | --reply TEXT | --reply-hex HEX | --rules FILE] [turns…] [--to newest|all|cN] [--no-stdin]
                           [--once] [--count N] [--no-delay] [--output FILE] [--quiet] [--json]
 
 Runs a TCP server and prints every frame received from every client. Each line typed on stdin is sent, like
@@ -87,6 +93,9 @@ Example (the tutorial's 一.1 server.py):
                     client that does not read, reading from that client pauses (memory stays bounded)
   --reply TEXT      answer each frame with TEXT (framed; same backpressure)
   --reply-hex HEX   answer each frame with these bytes (framed), e.g. "48 69" or 0x48,0x69
+  --rules FILE      answer with the auto-reply rules of a protocol file (*.sockdbg.yaml); its framing: and
+                    encoding: apply unless --framing/--encoding are given; frames that fit one of its
+                    messages are shown with their fields and checksum mark (see docs/protocol-files.md)
   --once            serve one client, exit when it disconnects (others are disconnected meanwhile)
   --count N         exit 0 after N frames received (over all clients)
   --no-delay        turn Nagle's algorithm off on accepted sockets (TCP_NODELAY): each send goes out at once
@@ -144,7 +153,7 @@ ${COMMON_NOTES}`,
   sockdbg udp bind --port N [options]          receive datagrams (see: sockdbg udp bind --help)
   sockdbg udp send HOST PORT [TEXT] [options]  send one datagram (see: sockdbg udp send --help)`,
 
-  'udp bind': `Usage: sockdbg udp bind --port N [--host H] [--encoding ENC] [--send-encoding ENC] [--echo | --reply TEXT]
+  'udp bind': `Usage: sockdbg udp bind --port N [--host H] [--encoding ENC] [--send-encoding ENC] [--echo | --reply TEXT | --rules FILE]
                         [--to HOST:PORT] [--eol none|lf|crlf] [--no-stdin] [--ansi] [--count N] [--broadcast]
                         [--recv-buffer BYTES] [--json]
 
@@ -157,6 +166,7 @@ Example (a client of the tutorial's QQ chat server): sockdbg udp bind --port 0 -
   --encoding ENC  how datagrams are shown and how --reply TEXT is encoded (default utf-8)
   --echo          send each datagram back to its sender
   --reply TEXT    answer each datagram with TEXT
+  --rules FILE    answer with the auto-reply rules of a protocol file (*.sockdbg.yaml), per sender
   --to HOST:PORT  where typed lines go until a datagram arrives (then: its sender)
   --send-encoding ENC  encoding of typed lines and --reply TEXT (default: --encoding)
   --eol none|lf|crlf   line ending added to typed lines (default none)
@@ -198,6 +208,30 @@ Examples:
   sockdbg struct pack -- '<hI?' -2 7 true    → feff0700000001
   sockdbg struct unpack '!I4s' '0000002a 41424344'  → [42, "hex:41424344"]`,
 };
+HELP.run = `Usage: sockdbg run FILE... [--scenario NAME]... [--junit OUT.xml] [--json]
+
+Runs the scenarios of protocol files (*.sockdbg.yaml) one after another: each connects to (or listens for)
+the program under test, optionally spawns it, sends and expects frames. Failures show the step, what was
+expected and what arrived. See docs/protocol-files.md.
+
+  --scenario NAME, -s NAME  run only this scenario (repeatable)
+  --junit OUT.xml           also write the results as JUnit XML
+  --json                    one JSON object per scenario, then a summary
+
+Exit codes:   0 all passed, 1 a scenario failed or a usage/file error (with file:line:col),
+              2 a network error (refused, address in use, nothing connected in time)`;
+
+HELP.decode = `Usage: sockdbg decode FILE [--hex HEX] [--framing SPEC] [--json]
+
+Cuts bytes (--hex, or else all of stdin) into frames with the file's framing and prints each frame's message,
+fields and checksum mark (✓, or ✗ with the expected and received values).
+
+  --hex HEX, -x HEX  the bytes, e.g. "02 01 07 00 00 00 cb 42 07 a4"
+  --framing SPEC     instead of the file's framing:
+  --json             one JSON object per frame
+
+Exit codes:   0 decoded, 1 usage/file error, bad framing or an unfinished frame at the end`;
+
 HELP.hmac = `Usage: sockdbg hmac (--key TEXT | --key-hex HEX) [--digest md5|sha1|sha256|sha512] (MESSAGE | --hex HEX) [--repr]
 
 Prints hmac.new(key, msg, digestmod).digest() as hex (--repr: as Python prints the bytes), to check by hand what

@@ -8,6 +8,7 @@ import type * as vscode from 'vscode';
 import type { ConnectionRegistry } from '../core/registry';
 import type { ConnectionsTreeProvider } from './tree';
 import type { TreeSection } from './services';
+import type { ProtocolApi } from './protocol';
 
 export const COMMANDS = {
   listen: 'socketDebugger.tcp.listen',
@@ -54,4 +55,6 @@ export interface SocketDebuggerApi {
   addTreeSection<T>(section: TreeSection<T>): vscode.Disposable;
   /** how many times commands showed an error notification (tests) */
   readonly errorsShown: ReadonlyArray<string>;
+  /** protocol files: the scenarios' Test Explorer controller (src/extension/protocol) */
+  readonly protocol: ProtocolApi;
 }

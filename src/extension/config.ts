@@ -25,6 +25,8 @@ export interface SocketDebuggerConfig {
   udpBroadcast: boolean;
   /** put `sockdbg` on PATH in integrated terminals */
   cliAddToPath: boolean;
+  /** a protocol file (workspace-relative or absolute) attached to every new server, client and UDP socket */
+  protocolFile: string | undefined;
 }
 
 export const CONFIG_SECTION = 'socketDebugger';
@@ -59,5 +61,6 @@ export function readConfig(scope?: vscode.ConfigurationScope): SocketDebuggerCon
     tcpClientConnectTimeoutMs: int(c.get('tcpClient.connectTimeout'), 1, 300, 10) * 1000,
     udpBroadcast: c.get('udp.broadcast') === true,
     cliAddToPath: c.get('cli.addToPath') !== false,
+    protocolFile: str(c.get('protocolFile'), '') || undefined,
   };
 }

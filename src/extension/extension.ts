@@ -18,6 +18,7 @@ import { registerComposer } from './composer';
 import { registerRemoteExec } from './remoteExec';
 import { registerCliOnPath } from './cliPath';
 import { registerPacketLibrary } from './packets';
+import { registerProtocol } from './protocol';
 import { errorMessage } from '../shared/errors';
 
 let active: { registry: ConnectionRegistry; log: vscode.LogOutputChannel } | undefined;
@@ -99,7 +100,9 @@ export function activate(context: vscode.ExtensionContext): SocketDebuggerApi {
   };
 
   // the packet composer (src/extension/composer) and remote exec (src/extension/remoteExec) own their disposables
-  const composer = registerComposer(context, registry, log);
+  // frames in the composer show the message they are in a protocol file attached to their connection
+  const protocol = registerProtocol(context, { registry, log, addTreeSection: services.addTreeSection });
+  const composer = registerComposer(context, registry, log, protocol.attachments);
   // a click on a connection's row points an open composer at it
   context.subscriptions.push(
     treeView.onDidChangeSelection((e) => {
@@ -129,6 +132,7 @@ export function activate(context: vscode.ExtensionContext): SocketDebuggerApi {
     tree,
     addTreeSection: services.addTreeSection,
     errorsShown,
+    protocol,
   };
 }
 

@@ -89,5 +89,7 @@ export function packetSummary(d: Draft): string {
       return `struct ${d.format}: ${cut(d.values)}`;
     case 'json':
       return `json ${cut(d.header)} + ${cut(d.body)}`;
+    case 'message':
+      return `message ${cut(d.text)}`;
   }
 }

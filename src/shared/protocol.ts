@@ -59,6 +59,8 @@ export interface FrameItem {
   remote?: string;
   /** the bytes of a frame that never finished (the stream ended inside it) */
   incomplete?: true;
+  /** the message this frame is in an attached protocol file: name, fields and checksum mark */
+  note?: string;
 }
 
 /** A raw chunk as `recv` delivered it: where it sits in the stream and how long it is (no bytes). */
@@ -78,8 +80,8 @@ export interface FrameBatch {
   bytes: Uint8Array;
 }
 
-export type InputMode = 'text' | 'hex' | 'escapes' | 'struct' | 'json';
-export const INPUT_MODES: readonly InputMode[] = ['text', 'hex', 'escapes', 'struct', 'json'];
+export type InputMode = 'text' | 'hex' | 'escapes' | 'struct' | 'json' | 'message';
+export const INPUT_MODES: readonly InputMode[] = ['text', 'hex', 'escapes', 'struct', 'json', 'message'];
 
 /** What the user typed, in one of the input modes. The host turns it into payload and wire bytes. */
 export type Draft =
@@ -89,7 +91,9 @@ export type Draft =
   /** values: Python-like comma-separated literals: 1, -2, 3.5, True, b'ab\x00', "text", hex:0a0b */
   | { mode: 'struct'; format: string; values: string }
   /** header: a JSON object's text; the size key (total_size) is filled in by the framing */
-  | { mode: 'json'; header: string; body: string; encoding: string };
+  | { mode: 'json'; header: string; body: string; encoding: string }
+  /** text: a message of the protocol file attached to the target and its values, `reading {kind: 2, seq: 7}` */
+  | { mode: 'message'; text: string };
 
 /** Framing for a send: the target connection's own, none at all, or a spec typed by the user. */
 export type FramingChoice = { kind: 'connection' } | { kind: 'raw' } | { kind: 'spec'; spec: string };
@@ -282,9 +286,10 @@ export function parseDraft(u: unknown): Draft | undefined {
       if (text === undefined || encoding === undefined || !ENCODING_RE.test(encoding)) return undefined;
       return { mode: u.mode, text, encoding };
     }
-    case 'hex': {
+    case 'hex':
+    case 'message': {
       const text = str(u, 'text', max);
-      return text === undefined ? undefined : { mode: 'hex', text };
+      return text === undefined ? undefined : { mode: u.mode, text };
     }
     case 'struct': {
       const format = str(u, 'format', 4096);

@@ -13,6 +13,8 @@ export const WEBVIEW_STRINGS: readonly string[] = [
   "Escapes",
   "Struct",
   "JSON header",
+  "Message",
+  "Message to send (attach a protocol file to the connection)",
   "Send to",
   "UDP destination host",
   "host",

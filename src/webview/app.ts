@@ -23,6 +23,8 @@ export interface Persisted {
   text: string;
   hex: string;
   escapes: string;
+  /** Message mode: `name {field: value, …}` */
+  message: string;
   structFormat: string;
   structValues: string;
   jsonHeader: string;
@@ -58,6 +60,7 @@ export const DEFAULT_STATE: Persisted = {
   text: '',
   hex: '',
   escapes: '',
+  message: '',
   structFormat: 'i',
   structValues: '',
   jsonHeader: '{"cmd": "dir"}',

@@ -10,12 +10,12 @@ import { toHex } from '../shared/bytes';
 import { formatClockTime } from '../shared/format';
 import { debounce, h, icon, oneLine } from './util';
 
-const MODE_LABELS: Record<InputMode, string> = { text: t('Text'), hex: t('Hex'), escapes: t('Escapes'), struct: t('Struct'), json: t('JSON header') };
+const MODE_LABELS: Record<InputMode, string> = { text: t('Text'), hex: t('Hex'), escapes: t('Escapes'), struct: t('Struct'), json: t('JSON header'), message: t('Message') };
 /** the kinds offered as targets (closed ones stay listed, marked) */
 const sendable = (c: ConnSummary): boolean => capabilities(c.kind).canSend;
 const isOpen = (c: ConnSummary | undefined): boolean => c !== undefined && !isClosedState(c.state);
 
-type FieldKey = 'text' | 'hex' | 'escapes' | 'structFormat' | 'structValues' | 'jsonHeader' | 'jsonBody';
+type FieldKey = 'text' | 'hex' | 'escapes' | 'message' | 'structFormat' | 'structValues' | 'jsonHeader' | 'jsonBody';
 
 export function createComposer(app: App): { element: HTMLElement; onHost(m: HostToWebview): void } {
   const s = app.state;
@@ -80,6 +80,7 @@ export function createComposer(app: App): { element: HTMLElement; onHost(m: Host
     text: h('div', { id: 'editor-text', role: 'tabpanel', 'aria-labelledby': 'mode-text' }, area('text', t('Text to send'), t('Type text… (Ctrl+Enter sends, ↑ recalls history)'))),
     hex: h('div', { id: 'editor-hex', role: 'tabpanel', 'aria-labelledby': 'mode-hex' }, area('hex', t('Hex bytes to send'), t('48 65 6c 6c 6f   or 0x48,0x65   or 48656c6c6f'))),
     escapes: h('div', { id: 'editor-escapes', role: 'tabpanel', 'aria-labelledby': 'mode-escapes' }, area('escapes', t('Text with escapes to send'), 'hello\\x00wyb\\r\\n   (\\n \\r \\t \\xHH \\uHHHH)')),
+    message: h('div', { id: 'editor-message', role: 'tabpanel', 'aria-labelledby': 'mode-message' }, area('message', t('Message to send (attach a protocol file to the connection)'), 'reading {kind: 2, unit: 1, seq: 7, value: 101.5}')),
     struct: h(
       'div',
       { id: 'editor-struct', role: 'tabpanel', 'aria-labelledby': 'mode-struct' },
@@ -172,6 +173,8 @@ export function createComposer(app: App): { element: HTMLElement; onHost(m: Host
         return { mode: 'hex', text: s.hex };
       case 'escapes':
         return { mode: 'escapes', text: s.escapes, encoding: effectiveEncoding() };
+      case 'message':
+        return { mode: 'message', text: s.message };
       case 'struct':
         return { mode: 'struct', format: s.structFormat, values: s.structValues };
       case 'json':
@@ -341,7 +344,7 @@ export function createComposer(app: App): { element: HTMLElement; onHost(m: Host
   function fieldFor(err: DraftError): HTMLTextAreaElement | HTMLInputElement | undefined {
     switch (err.field) {
       case 'text':
-        return fields.get(s.mode === 'hex' ? 'hex' : s.mode === 'escapes' ? 'escapes' : 'text');
+        return fields.get(s.mode === 'hex' ? 'hex' : s.mode === 'escapes' ? 'escapes' : s.mode === 'message' ? 'message' : 'text');
       case 'format':
         return fields.get('structFormat');
       case 'values':
@@ -408,6 +411,7 @@ export function createComposer(app: App): { element: HTMLElement; onHost(m: Host
       case 'text':
       case 'escapes':
       case 'hex':
+      case 'message':
         return `${MODE_LABELS[d.mode]}: ${oneLine(d.text, 60)}`;
       case 'struct':
         return `Struct ${d.format}: ${oneLine(d.values, 50)}`;
@@ -436,6 +440,9 @@ export function createComposer(app: App): { element: HTMLElement; onHost(m: Host
         break;
       case 'escapes':
         s.escapes = d.text;
+        break;
+      case 'message':
+        s.message = d.text;
         break;
       case 'struct':
         s.structFormat = d.format;

@@ -182,7 +182,7 @@ export function createLog(app: App): LogView {
     conn.title = c ? app.describe(c) : f.conn;
     len.textContent = `${f.length} B`;
     const view = s.view;
-    const textPart = (f.header ? f.header + ' ' : '') + oneLine(f.text, 300);
+    const textPart = (f.note ? `[${f.note}] ` : '') + (f.header ? f.header + ' ' : '') + oneLine(f.text, 300);
     // Both: the text first, so a narrow log cuts the hex (which the details pane shows whole), never the words
     text.textContent = view === 'text' ? textPart : view === 'hex' ? toHex(frameData(f), ' ', 64) : `${textPart}  ·  ${toHex(frameData(f), ' ', 16)}`;
     const sel = app.selectedFrame?.idx === idx;
@@ -244,6 +244,7 @@ export function createLog(app: App): LogView {
     const meta = `${f.dir === 'in' ? '↓ ' + t('received') : '↑ ' + t('sent')} · ${app.shortId(f.conn)} ${c ? app.describe(c) : ''} · ${t('frame {0}', f.seq + 1)} · ${formatClockTime(f.time)} · ${formatByteSize(f.length)} · ${t('stream bytes {0}–{1}', f.start, f.end)}` + (f.remote ? ` · ${f.remote}` : '') + (f.incomplete ? ` · ${t('unfinished frame: the stream ended inside it')}` : '');
     details.replaceChildren(
       h('div', { class: 'details-head' }, h('span', { class: 'meta', text: meta }), copyBar),
+      f.note ? h('pre', { class: 'header-json', 'aria-label': t('Message'), text: f.note }) : '',
       f.header ? h('pre', { class: 'header-json', 'aria-label': t('JSON header'), text: f.header }) : '',
       h('pre', { class: 'text', 'aria-label': t('Decoded text'), text: f.text.length > 20000 ? f.text.slice(0, 20000) + '…' : f.text }),
       h('pre', { class: 'hexdump', 'aria-label': t('Hexdump'), text: hexdump(frameData(f), { maxBytes: 64 * 1024 }) + (f.dataLength < f.length ? '\n… ' + t('the view keeps the first {0} of {1} bytes; copy fetches all of them', f.dataLength, f.length) : '') }),

@@ -25,6 +25,7 @@ import { dispatchSubcommand, parseOrHelp } from '../dispatch';
 import { errorCode } from '../../shared/errors';
 import { formatEndpoint, formatHostPort } from '../../shared/format';
 import { Session, isSocketErrorCode } from './session';
+import { CliRules, RULES_OPTIONS } from './rules';
 import { createReplier } from './reply';
 import { InputLedger } from './connectInput';
 import type { TcpConnectOptions } from '../../core/types';
@@ -54,6 +55,7 @@ const LISTEN_OPTIONS: OptionDefs = {
   to: { type: 'string' },
   'no-stdin': { type: 'boolean' },
   ansi: { type: 'boolean' },
+  ...RULES_OPTIONS,
 };
 
 async function tcpListen(argv: string[], ctx: CommandContext): Promise<number> {
@@ -63,14 +65,15 @@ async function tcpListen(argv: string[], ctx: CommandContext): Promise<number> {
   expectPositionals(args, cmd, 0, 0, '');
   const port = parsePort(optString(args, 'port'), cmd);
   const host = optString(args, 'host') ?? '127.0.0.1';
-  const framing = parseFraming(optString(args, 'framing'), cmd);
-  const encoding = parseEncoding(optString(args, 'encoding'), cmd);
+  exclusive(args, cmd, ['echo', 'reply', 'reply-hex', 'rules']);
+  const rules = CliRules.fromArgs(args);
+  const framing = parseFraming(optString(args, 'framing') ?? rules?.framing, cmd);
+  const encoding = parseEncoding(optString(args, 'encoding') ?? rules?.encoding, cmd);
   const sendFramingOpt = optString(args, 'send-framing');
-  const sendFraming = sendFramingOpt !== undefined ? parseFraming(sendFramingOpt, cmd, '--send-framing') : framing;
+  const sendFraming = sendFramingOpt !== undefined ? parseFraming(sendFramingOpt, cmd, '--send-framing') : (rules?.sendFraming ?? framing);
   const out = parseOutgoing(args, cmd, { encoding, framing, sendFraming, stream: true });
   const target = parseTarget(optString(args, 'to'));
   if (target === undefined) throw new UsageError(`--to must be newest, all or a connection id such as c2, got '${optString(args, 'to') ?? ''}'`, cmd);
-  exclusive(args, cmd, ['echo', 'reply', 'reply-hex']);
   const replyText = optString(args, 'reply');
   const replyHex = optString(args, 'reply-hex');
   const reply = replyText !== undefined ? encodeTextArg(replyText, out.sendEncoding, cmd, '--reply') : replyHex !== undefined ? parseHexArg(replyHex, cmd, '--reply-hex') : undefined;
@@ -83,6 +86,7 @@ async function tcpListen(argv: string[], ctx: CommandContext): Promise<number> {
   const reg = s.registry;
   const answer = createReplier(s, { echo, reply, sendOptions: out.sendOptions });
   let servedId: string | undefined;
+  if (rules) s.add(rules);
   s.trackChunks();
   // --send/--expect steps run on each accepted client; typed lines go to the newest client (or --to)
   const conversations = new Map<string, Conversation>();
@@ -139,11 +143,13 @@ async function tcpListen(argv: string[], ctx: CommandContext): Promise<number> {
       const conv = conversations.get(e.id);
       if (conv) conv.frame(decodeText(f.payload, encoding));
       answer?.({ id: e.id }, f.payload);
+      rules?.onFrame(s, e.id, f.payload, f.header, { send: (p) => reg.send(e.id, p, { framing: rules.sendFraming, reply: true }), close: () => reg.close(e.id) });
       if (last) s.finish(EXIT_OK);
     }),
   );
   s.add(
     reg.onDidClose((e) => {
+      rules?.forget(e.id);
       if (s.isFinished) return;
       if (e.info.kind === 'tcp-peer') {
         const peer = s.peers.get(e.id);

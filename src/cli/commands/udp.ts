@@ -22,6 +22,7 @@ import { UsageError, EXIT_OK, describeNetworkError } from '../errors';
 import { dispatchSubcommand, parseOrHelp } from '../dispatch';
 import { formatEndpoint, formatHostPort, parseHostPort, plural } from '../../shared/format';
 import { Session, isSocketErrorCode } from './session';
+import { CliRules, RULES_OPTIONS } from './rules';
 import { parseEol } from './outgoing';
 import { TypedInput, typedPayload } from './stdin';
 import { createReplier } from './reply';
@@ -50,6 +51,7 @@ const BIND_OPTIONS: OptionDefs = {
   'no-stdin': { type: 'boolean' },
   ansi: { type: 'boolean' },
   'recv-buffer': { type: 'string' },
+  ...RULES_OPTIONS,
 };
 
 /** `--to HOST:PORT` (IPv6 in brackets) */
@@ -66,8 +68,9 @@ async function udpBind(argv: string[], ctx: CommandContext): Promise<number> {
   expectPositionals(args, cmd, 0, 0, '');
   const port = parsePort(optString(args, 'port'), cmd);
   const host = optString(args, 'host') ?? '127.0.0.1';
-  const encoding = parseEncoding(optString(args, 'encoding'), cmd);
-  exclusive(args, cmd, ['echo', 'reply']);
+  exclusive(args, cmd, ['echo', 'reply', 'rules']);
+  const rules = CliRules.fromArgs(args);
+  const encoding = parseEncoding(optString(args, 'encoding') ?? rules?.encoding, cmd);
   const replyText = optString(args, 'reply');
   const sendEncodingOpt = optString(args, 'send-encoding');
   const sendEncoding = sendEncodingOpt !== undefined ? parseEncoding(sendEncodingOpt, cmd) : encoding;
@@ -85,6 +88,7 @@ async function udpBind(argv: string[], ctx: CommandContext): Promise<number> {
   const reg = s.registry;
   const answer = createReplier(s, { echo, reply });
   let socketId: string | undefined;
+  if (rules) s.add(rules);
   // typed lines wait for a peer (and stdin pauses while too many wait or are in flight)
   const waiting: Buffer[] = [];
   let inflight = 0;
@@ -126,6 +130,8 @@ async function udpBind(argv: string[], ctx: CommandContext): Promise<number> {
         for (const p of waiting.splice(0)) sendTyped(p);
       }
       if (answer) answer(remote && socketId !== undefined ? { id: socketId, to: { address: remote.address, port: remote.port } } : { id: e.id }, e.frame.payload);
+      const to = remote && socketId !== undefined ? { id: socketId, opts: { to: { address: remote.address, port: remote.port }, reply: true } } : { id: e.id, opts: { reply: true } };
+      rules?.onFrame(s, peer, e.frame.payload, undefined, { send: (p) => reg.send(to.id, p, to.opts), close: async () => undefined });
       if (last) s.finish(EXIT_OK);
     }),
   );
@@ -164,7 +170,7 @@ const SEND_OPTIONS: OptionDefs = {
   broadcast: { type: 'boolean' },
 };
 
-function readAll(stdin: NodeJS.ReadableStream): Promise<Buffer> {
+export function readAll(stdin: NodeJS.ReadableStream): Promise<Buffer> {
   return new Promise((resolve, reject) => {
     const parts: Buffer[] = [];
     stdin.on('data', (c: Buffer | string) => parts.push(typeof c === 'string' ? Buffer.from(c) : c));

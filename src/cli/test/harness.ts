@@ -3,6 +3,7 @@
  * tutorial writes them; every child is tracked and killed by `killAll()`.
  */
 import { spawn, type ChildProcess } from 'node:child_process';
+import { createServer } from 'node:net';
 import { mkdtempSync, writeFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
@@ -94,8 +95,8 @@ export class Proc {
   }
 }
 
-export function cli(args: string[], opts: { stdin?: 'pipe' | 'ignore' } = {}): Proc {
-  const child = spawn(process.execPath, [CLI, ...args], { stdio: [opts.stdin ?? 'pipe', 'pipe', 'pipe'] });
+export function cli(args: string[], opts: { stdin?: 'pipe' | 'ignore'; env?: NodeJS.ProcessEnv } = {}): Proc {
+  const child = spawn(process.execPath, [CLI, ...args], { stdio: [opts.stdin ?? 'pipe', 'pipe', 'pipe'], ...(opts.env ? { env: { ...process.env, ...opts.env } } : {}) });
   return new Proc(child);
 }
 
@@ -109,12 +110,34 @@ export async function runCli(args: string[], input?: string | Buffer, ms = 8000)
 
 /** Starts a Python program (source text); argv follows the script path. */
 export function python(source: string, args: string[] = []): Proc {
+  return pythonFile(writePython(source), args);
+}
+
+function writePython(source: string): string {
   const dir = mkdtempSync(join(tmpdir(), 'sockdbg-py-'));
   tempDirs.push(dir);
   const file = join(dir, 'peer.py');
   writeFileSync(file, source);
+  return file;
+}
+
+/** Starts a Python program from its file (e.g. one of examples/). */
+export function pythonFile(file: string, args: string[] = []): Proc {
   const child = spawn('python3', ['-u', file, ...args], { stdio: ['pipe', 'pipe', 'pipe'] });
   return new Proc(child);
+}
+
+/** A TCP port free on 127.0.0.1 right now (bound and released). */
+export function freePort(): Promise<number> {
+  return new Promise((resolve, reject) => {
+    const srv = createServer();
+    srv.once('error', reject);
+    srv.listen(0, '127.0.0.1', () => {
+      const addr = srv.address();
+      const port = typeof addr === 'object' && addr !== null ? addr.port : 0;
+      srv.close(() => resolve(port));
+    });
+  });
 }
 
 export function tempDir(): string {

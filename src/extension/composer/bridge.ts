@@ -31,6 +31,8 @@ export interface BridgeOptions {
   maxTextBytes?: number;
   /** frames per connection sent as history when the webview (re)loads (default 20,000) */
   maxHistoryFrames?: number;
+  /** a note shown with a frame (the message it is in a protocol file attached to its connection) */
+  annotate?: (conn: string, frame: FrameRecord) => string | undefined;
 }
 
 export function toSummary(c: ConnectionInfo): ConnSummary {
@@ -130,6 +132,7 @@ export class ComposerBridge implements Disposable {
       maxFrameBytes: opts.maxFrameBytes ?? 64 * 1024,
       maxTextBytes: opts.maxTextBytes ?? 4096,
       maxHistoryFrames: opts.maxHistoryFrames ?? 20_000,
+      annotate: opts.annotate ?? (() => undefined),
     };
     this.subs.push(
       registry.onDidFrame((e) => {
@@ -296,6 +299,8 @@ export class ComposerBridge implements Disposable {
     const remote = formatEndpoint(f.remote);
     if (remote) item.remote = remote;
     if (f.incomplete) item.incomplete = true;
+    const note = this.o.annotate(conn, f);
+    if (note !== undefined) item.note = note;
     return item;
   }
 

@@ -6,6 +6,8 @@
  * produce at most a few bytes per input character (the protocol caps their fields), so they are checked once built.
  * Pure Node (no `vscode`), so it is unit-tested directly.
  */
+import { parse as parseYaml } from 'yaml';
+import type { ProtocolModel } from '../../core/protocol/model';
 import { encodeText, EncodingError, normalizeEncoding } from '../../core/codec/encoding';
 import { InputError, parseHex } from '../../core/codec/binaryInput';
 import { parseEscapes } from '../../core/codec/input';
@@ -48,6 +50,8 @@ function checkSize(field: DraftField, size: number, limit: number): void {
 export interface DraftOptions {
   /** largest payload a draft may produce (default DEFAULT_MAX_FRAME_SIZE, 16 MiB) */
   maxBytes?: number;
+  /** Message mode: the layouts of the protocol file attached to the target (undefined: none attached) */
+  messages?: ProtocolModel;
 }
 
 function problem(field: DraftField, message: string, position?: number, index?: number): DraftProblem {
@@ -86,12 +90,12 @@ function encode(text: string, enc: string, field: DraftField): Buffer {
  */
 export function draftPayload(draft: Draft, opts?: DraftOptions): Payload {
   const limit = opts?.maxBytes ?? DEFAULT_MAX_FRAME_SIZE;
-  const p = buildPayload(draft, limit);
+  const p = buildPayload(draft, limit, opts?.messages);
   checkSize(draft.mode === 'json' ? 'body' : draft.mode === 'struct' ? 'format' : 'text', p.payload.length, limit);
   return p;
 }
 
-function buildPayload(draft: Draft, limit: number): Payload {
+function buildPayload(draft: Draft, limit: number, messages: ProtocolModel | undefined): Payload {
   switch (draft.mode) {
     // text, hex and escapes give at most 4 bytes per input character (the protocol caps fields at 4 Mi characters),
     // so what they allocate is bounded by their input; draftPayload checks the result
@@ -120,6 +124,35 @@ function buildPayload(draft: Draft, limit: number): Payload {
       const header = parseHeader(draft.header);
       return { payload: encode(draft.body, encodingOf(draft.encoding), 'body'), header };
     }
+    case 'message':
+      return { payload: packMessage(draft.text, messages) };
+  }
+}
+
+/** Message mode: `name {field: value, …}` (a YAML flow map) packed with the attached file's layout, checksum filled in. */
+function packMessage(text: string, model: ProtocolModel | undefined): Buffer {
+  if (!model) throw problem('text', 'No protocol file is attached to this connection: attach one (Connections view, Attach Protocol File…) to send its messages.');
+  const m = /^\s*([A-Za-z_][\w.-]*)\s*/.exec(text);
+  const names = [...model.messages.keys()].join(', ') || 'none';
+  if (!m) throw problem('text', `Start with a message name (${names}), then its values: reading {kind: 2, seq: 7}`, 0);
+  const layout = model.messages.get(m[1]);
+  if (!layout) throw problem('text', `Unknown message '${m[1]}' (messages: ${names})`, text.indexOf(m[1]));
+  const rest = text.slice(m[0].length);
+  let values: unknown = {};
+  if (rest.trim() !== '') {
+    try {
+      values = parseYaml(rest);
+    } catch (e) {
+      throw problem('text', `Values: ${errorMessage(e).split('\n')[0]}`, m[0].length);
+    }
+  }
+  if (typeof values !== 'object' || values === null || Array.isArray(values)) throw problem('text', 'The values must be a map, e.g. {kind: 2, seq: 7}', m[0].length);
+  const unknown = Object.keys(values).find((k) => !layout.fields.includes(k));
+  if (unknown !== undefined) throw problem('text', `Message '${m[1]}' has no field '${unknown}' (fields: ${layout.fields.join(', ')})`, text.indexOf(unknown, m[0].length));
+  try {
+    return layout.encode(values as Record<string, unknown>);
+  } catch (e) {
+    throw problem('text', errorMessage(e), m[0].length);
   }
 }
 

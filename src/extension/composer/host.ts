@@ -3,6 +3,7 @@
  * sends (once or repeatedly), changes framing/encoding and re-decodes, serves history and copies. The
  * WebviewPanel wrapper (panel.ts) only wires this to a real webview, the clipboard and l10n.
  */
+import type { ProtocolModel } from '../../core/protocol/model';
 import { decodeText } from '../../core/codec/encoding';
 import type { Disposable } from '../../core/events';
 import type { ConnectionInfo, IConnectionRegistry, SendOptions } from '../../core/types';
@@ -34,6 +35,8 @@ export interface HostDeps {
   bridge?: Partial<Omit<BridgeOptions, 'post'>>;
   /** largest payload a draft may produce (default 16 MiB, the registry's maximum frame size) */
   maxDraftBytes?: number;
+  /** Message mode: the layouts of the protocol file attached to a connection */
+  messagesFor?(conn: string): ProtocolModel | undefined;
 }
 
 /** Framing presets offered in the pickers (spec + label). */
@@ -172,7 +175,8 @@ export class ComposerHost implements Disposable {
   }
 
   private wireFor(c: ConnectionInfo, draft: Draft, framing: FramingChoice): Wire {
-    return buildWire(draft, framing, c.framing, this.deps.maxDraftBytes !== undefined ? { maxBytes: this.deps.maxDraftBytes } : undefined);
+    const messages = draft.mode === 'message' ? this.deps.messagesFor?.(c.id) : undefined;
+    return buildWire(draft, framing, c.framing, { ...(this.deps.maxDraftBytes !== undefined ? { maxBytes: this.deps.maxDraftBytes } : {}), ...(messages ? { messages } : {}) });
   }
 
   /** toDraftError, with the size-limit message localized */

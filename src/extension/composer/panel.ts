@@ -10,6 +10,17 @@ import type { InitMessage } from '../../shared/protocol';
 import { WEBVIEW_STRINGS } from '../../shared/strings';
 import { readConfig } from '../config';
 import { ComposerHost } from './host';
+import type { BridgeOptions } from './bridge';
+import type { ProtocolModel } from '../../core/protocol/model';
+import type { FrameRecord } from '../../core/types';
+
+/** What the composer takes from protocol files attached to connections (src/extension/protocol). */
+export interface ComposerProtocol {
+  /** a note shown with a frame: the message it is */
+  annotate: NonNullable<BridgeOptions['annotate']>;
+  /** Message mode: the layouts for a connection */
+  messagesFor(conn: string): ProtocolModel | undefined;
+}
 
 export const COMPOSER_VIEW_TYPE = 'socketDebugger.composer';
 
@@ -70,7 +81,7 @@ export function composerHtml(webview: vscode.Webview, extensionUri: vscode.Uri, 
 </html>`;
 }
 
-export function registerComposer(context: vscode.ExtensionContext, registry: IConnectionRegistry, log: vscode.LogOutputChannel): ComposerController {
+export function registerComposer(context: vscode.ExtensionContext, registry: IConnectionRegistry, log: vscode.LogOutputChannel, protocol?: ComposerProtocol): ComposerController {
   let panel: vscode.WebviewPanel | undefined;
   let host: ComposerHost | undefined;
 
@@ -115,6 +126,7 @@ export function registerComposer(context: vscode.ExtensionContext, registry: ICo
       t: (message, ...args) => vscode.l10n.t(message, ...args),
       settings: readSettings,
       runCommand: (command, ...args) => vscode.commands.executeCommand(command, ...args),
+      ...(protocol ? { bridge: { annotate: (conn: string, frame: FrameRecord) => protocol.annotate(conn, frame) }, messagesFor: (conn: string) => protocol.messagesFor(conn) } : {}),
     });
     h.focus(target);
     panel = p;

@@ -155,11 +155,11 @@ describe('UI: the composer webview against the real host (no workbench)', functi
     // the mode tabs follow the ARIA tabs pattern: End/Home jump to the last/first mode, ← wraps around
     await page.locator('#mode-text').click();
     await page.locator('#mode-text').press('End');
-    assert.equal(await page.locator('#mode-json').getAttribute('aria-selected'), 'true');
-    await page.locator('#mode-json').press('Home');
+    assert.equal(await page.locator('#mode-message').getAttribute('aria-selected'), 'true');
+    await page.locator('#mode-message').press('Home');
     assert.equal(await page.locator('#mode-text').getAttribute('aria-selected'), 'true');
     await page.locator('#mode-text').press('ArrowLeft');
-    assert.equal(await page.locator('#mode-json').getAttribute('aria-selected'), 'true');
+    assert.equal(await page.locator('#mode-message').getAttribute('aria-selected'), 'true');
     await page.locator('#mode-text').click();
     await page.locator('#f-text').fill('ping');
     await page.locator('#wire', { hasText: '04 00 00 00 70 69 6e 67' }).waitFor();

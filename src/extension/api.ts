@@ -16,6 +16,8 @@ export const COMMANDS = {
   bind: 'socketDebugger.udp.bind',
   openComposer: 'socketDebugger.openComposer',
   send: 'socketDebugger.send',
+  replyToLastPeer: 'socketDebugger.replyToLastPeer',
+  sendOnAccept: 'socketDebugger.sendOnAccept',
   disconnect: 'socketDebugger.disconnect',
   stopServer: 'socketDebugger.stopServer',
   closeClient: 'socketDebugger.closeClient',
@@ -42,6 +44,7 @@ export type {
   SaveOptions,
   SaveSessionOptions,
   SendCommandOptions,
+  SendOnAcceptOptions,
 } from './commandOptions';
 export { CommandOptionsError } from './commandOptions';
 export type { CommandTypes } from './commands/table';

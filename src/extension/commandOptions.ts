@@ -75,6 +75,16 @@ export interface SendCommandOptions {
   to?: { address: string; port: number } | string;
 }
 
+/** `socketDebugger.sendOnAccept`: the payload every client the server accepts gets first (`off: true` stops) */
+export interface SendOnAcceptOptions {
+  id: string;
+  text?: string;
+  hex?: string;
+  base64?: string;
+  encoding?: string;
+  off?: boolean;
+}
+
 /** `disconnect`, `stopServer`, `closeClient`, `closeSocket`, `halfClose`, `remove`, `copyAddress`, `clearHistory`, `openComposer` */
 export interface IdOptions {
   id: string;

@@ -13,7 +13,7 @@ import { formatEndpoint } from '../shared/format';
 import { primaryAddress } from './format';
 import type { ExtensionServices, TreeSection } from './services';
 import { ConnectionsStatusBar } from './statusBar';
-import { ConnectionsTreeProvider, connectionLabel, type TreeNode } from './tree';
+import { ConnectionsTreeProvider, connectionLabel, isConnectionNode, type TreeNode } from './tree';
 import { registerComposer } from './composer';
 import { registerRemoteExec } from './remoteExec';
 import { registerRelays } from './relay';
@@ -104,6 +104,13 @@ export function activate(context: vscode.ExtensionContext): SocketDebuggerApi {
   // frames in the composer show the message they are in a protocol file attached to their connection
   const protocol = registerProtocol(context, { registry, log, addTreeSection: services.addTreeSection });
   const composer = registerComposer(context, registry, log, protocol.attachments);
+  // a click on a connection's row points an open composer at it
+  context.subscriptions.push(
+    treeView.onDidChangeSelection((e) => {
+      const node = e.selection[0];
+      if (isConnectionNode(node)) composer.retarget(node.id);
+    }),
+  );
   registerRemoteExec(context, { log, addTreeSection: services.addTreeSection });
   registerRelays(context, log);
   registerCliOnPath(context, log);

@@ -3,7 +3,7 @@ import * as vscode from 'vscode';
 import { encodeFrame } from '../../core/framing';
 import type { ConnectionInfo } from '../../core/types';
 import { capabilities, canSend } from '../../shared/connections';
-import { checkId, checkSendOptions, parseTyped } from '../commandOptions';
+import { CommandOptionsError, checkId, checkSendOptions, parseTyped } from '../commandOptions';
 import { formatByteSize, formatEndpoint } from '../../shared/format';
 import { isClosed, primaryAddress } from '../format';
 import { promptHostPort } from '../prompts';
@@ -11,16 +11,42 @@ import { connectionLabel } from '../tree';
 import { errorMessage, type CommandKit } from './kit';
 import type { CommandSpecs } from './table';
 
-export function sendCommands(kit: CommandKit): Pick<CommandSpecs, 'socketDebugger.send'> {
+export function sendCommands(kit: CommandKit): Pick<CommandSpecs, 'socketDebugger.send' | 'socketDebugger.replyToLastPeer' | 'socketDebugger.sendOnAccept'> {
   const { registry, log } = kit;
   const l10n = vscode.l10n;
   const sendable = (c: ConnectionInfo): boolean => canSend(c, registry.children(c.id));
 
-  /** the QuickInput flow: a UDP socket asks for the destination, then the payload; failures become notifications */
-  async function sendInteractive(info: ConnectionInfo): Promise<number | undefined> {
-    let to: { address: string; port: number } | undefined;
-    if (capabilities(info.kind).needsDestination) {
-      const peer = registry.children(info.id).find((p) => !isClosed(p));
+  // Send on Accept: a server's first words to every client it accepts (the tutorial's controllers speak first)
+  const greetings = new Map<string, Buffer>();
+  kit.cx.context.subscriptions.push(
+    registry.onDidOpen((e) => {
+      const words = e.info.kind === 'tcp-peer' && e.info.parentId ? greetings.get(e.info.parentId) : undefined;
+      if (!words) return;
+      registry.send(e.id, words).then(
+        () => log.info(`${e.id}: greeted with ${words.length} bytes (send on accept of ${e.info.parentId})`),
+        (err: unknown) => log.warn(`${e.id}: send on accept failed: ${errorMessage(err)}`),
+      );
+    }),
+    registry.onDidClose((e) => void greetings.delete(e.id)),
+  );
+  function setGreeting(id: string, words: Buffer | undefined): void {
+    if (words) greetings.set(id, words);
+    else greetings.delete(id);
+    log.info(words ? `${id}: every client it accepts now gets ${words.length} bytes first` : `${id}: no longer greets new clients`);
+  }
+
+  /** the peer a UDP socket heard from last (open), if any */
+  function lastPeer(id: string): ConnectionInfo | undefined {
+    let best: ConnectionInfo | undefined;
+    for (const p of registry.children(id)) if (!isClosed(p) && p.remote && p.stats.framesIn > 0 && (!best || p.stats.lastActivity > best.stats.lastActivity)) best = p;
+    return best;
+  }
+
+  /** the QuickInput flow: a UDP socket asks for the destination (unless given), then the payload; failures become notifications */
+  async function sendInteractive(info: ConnectionInfo, given?: { address: string; port: number }): Promise<number | undefined> {
+    let to = given;
+    if (!to && capabilities(info.kind).needsDestination) {
+      const peer = lastPeer(info.id) ?? registry.children(info.id).find((p) => !isClosed(p));
       to = await promptHostPort(l10n.t('Send from {0}', connectionLabel(info)), peer ? primaryAddress(peer) : '127.0.0.1:8888');
       if (!to) return undefined;
     }
@@ -77,6 +103,74 @@ export function sendCommands(kit: CommandKit): Pick<CommandSpecs, 'socketDebugge
         }
         const t = await kit.target(inv, sendable, l10n.t('Send to which connection?'));
         return t ? sendInteractive(kit.must(t.id)) : undefined;
+      },
+    },
+    'socketDebugger.replyToLastPeer': {
+      arg: 'target',
+      check: (o) => {
+        const id = checkId(o);
+        return { id, send: checkSendOptions(o, kit.must(id), false) };
+      },
+      run: async (inv) => {
+        const t = await kit.target(inv, (c) => c.kind === 'udp' && !isClosed(c), l10n.t('Reply from which UDP socket?'));
+        if (!t) return undefined;
+        const info = kit.must(t.id);
+        const peer = info.kind === 'udp' ? lastPeer(info.id) : undefined;
+        if (!peer?.remote) {
+          const msg = l10n.t('{0} has not heard from any peer yet.', connectionLabel(info));
+          if (!t.interactive) throw new CommandOptionsError(msg);
+          void kit.showError(msg);
+          return undefined;
+        }
+        const to = { address: peer.remote.address, port: peer.remote.port };
+        if (inv.via !== 'api') return sendInteractive(info, to);
+        const { send } = inv.options;
+        await registry.send(info.id, send.payload, { to, ...(send.framed !== undefined ? { framed: send.framed } : {}) });
+        log.info(`replied ${send.payload.length} bytes from ${info.id} to its last peer ${formatEndpoint(to)}`);
+        return send.payload.length;
+      },
+    },
+    'socketDebugger.sendOnAccept': {
+      arg: 'target',
+      check: (o) => {
+        const id = checkId(o);
+        if (o.off === true) return { id };
+        return { id, payload: checkSendOptions(o, kit.must(id), false).payload };
+      },
+      run: async (inv) => {
+        const t = await kit.target(inv, (c) => c.kind === 'tcp-server' && !isClosed(c), l10n.t('Greet the clients of which server?'));
+        if (!t) return false;
+        const info = kit.must(t.id);
+        if (info.kind !== 'tcp-server') {
+          const msg = l10n.t('{0} is not a TCP server.', connectionLabel(info));
+          if (!t.interactive) throw new CommandOptionsError(msg);
+          void kit.showError(msg);
+          return false;
+        }
+        let payload: Buffer | undefined;
+        if (inv.via === 'api') payload = inv.options.payload;
+        else {
+          const current = greetings.get(info.id);
+          const text = await vscode.window.showInputBox({
+            title: l10n.t('Send on Accept: {0}', connectionLabel(info)),
+            prompt: l10n.t('First words to every client that connects, framed with {0} (text with escapes, "hex: …" or "b64: …"); empty: stop greeting', info.framing),
+            value: current ? `hex: ${current.toString('hex')}` : '',
+            ignoreFocusOut: true,
+            validateInput: (s) => {
+              if (s === '') return undefined;
+              try {
+                parseTyped(s, info.encoding);
+                return undefined;
+              } catch (e) {
+                return errorMessage(e);
+              }
+            },
+          });
+          if (text === undefined) return false;
+          payload = text === '' ? undefined : parseTyped(text, info.encoding);
+        }
+        setGreeting(info.id, payload);
+        return true;
       },
     },
   };

@@ -19,6 +19,7 @@ import type {
   SaveOptions,
   SaveSessionOptions,
   SendCommandOptions,
+  SendOnAcceptOptions,
 } from '../commandOptions';
 import type { SessionFormat } from '../../core/export/session';
 import { CommandOptionsError } from '../commandOptions';
@@ -32,6 +33,8 @@ export interface CommandTypes {
   'socketDebugger.tcp.connect': { options: ConnectOptions; checked: Checked<TcpConnectOptions>; result: string | undefined };
   'socketDebugger.udp.bind': { options: BindOptions; checked: Checked<UdpBindOptions>; result: string | undefined };
   'socketDebugger.send': { options: SendCommandOptions | string; checked: { id: string; send: CheckedSend }; result: number | undefined };
+  'socketDebugger.replyToLastPeer': { options: Omit<SendCommandOptions, 'to'> | string; checked: { id: string; send: CheckedSend }; result: number | undefined };
+  'socketDebugger.sendOnAccept': { options: SendOnAcceptOptions | string; checked: { id: string; payload?: Buffer }; result: boolean };
   'socketDebugger.disconnect': { options: IdOptions | string; checked: IdOptions; result: boolean };
   'socketDebugger.stopServer': { options: IdOptions | string; checked: IdOptions; result: boolean };
   'socketDebugger.closeClient': { options: IdOptions | string; checked: IdOptions; result: boolean };

@@ -27,6 +27,8 @@ export const COMPOSER_VIEW_TYPE = 'socketDebugger.composer';
 export interface ComposerController extends vscode.Disposable {
   /** Opens (or reveals) the composer, preselecting `target` (a connection id) when given. */
   open(target?: string): void;
+  /** Points an open composer at a connection (a click on its tree row) without revealing or focusing it. */
+  retarget(target: string): void;
   /** the live panel, if open (tests) */
   readonly panel: vscode.WebviewPanel | undefined;
 }
@@ -169,6 +171,9 @@ export function registerComposer(context: vscode.ExtensionContext, registry: ICo
 
   const controller: ComposerController = {
     open,
+    retarget(target) {
+      host?.focus(target);
+    },
     get panel() {
       return panel;
     },

@@ -4,7 +4,7 @@
  * inline action; the client gets it framed byte for byte.
  */
 import * as assert from 'node:assert/strict';
-import { spawn } from 'node:child_process';
+import { spawn, type ChildProcess } from 'node:child_process';
 import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { screenshotOnFailure, startWorkbench, type Workbench } from './driver';
@@ -14,13 +14,16 @@ const PY_CLIENT = `
 import socket, struct, sys
 sk = socket.socket()
 sk.connect(('127.0.0.1', int(sys.argv[1])))
-head = b''
-while len(head) < 4:
-    head += sk.recv(4 - len(head))
-n = struct.unpack('i', head)[0]
-body = b''
-while len(body) < n:
-    body += sk.recv(n - len(body))
+def recv_exactly(n):
+    data = b''
+    while len(data) < n:
+        chunk = sk.recv(n - len(data))
+        if not chunk:
+            sys.exit('the server closed the connection')
+        data += chunk
+    return data
+head = recv_exactly(4)
+body = recv_exactly(struct.unpack('i', head)[0])
 print((head + body).hex())
 sk.close()
 `;
@@ -28,6 +31,7 @@ sk.close()
 describe('UI: saved packet library', function () {
   this.timeout(180000);
   let wb: Workbench | undefined;
+  let client: ChildProcess | undefined;
   screenshotOnFailure(() => wb);
 
   before(async () => {
@@ -35,6 +39,7 @@ describe('UI: saved packet library', function () {
     fs.rmSync(path.join(wb.env.workspace, 'sockdbg.packets.json'), { force: true });
   });
   after(async () => {
+    client?.kill('SIGKILL');
     if (wb) fs.rmSync(path.join(wb.env.workspace, 'sockdbg.packets.json'), { force: true });
     await wb?.close();
   });
@@ -51,10 +56,11 @@ describe('UI: saved packet library', function () {
     const serverRow = w.treeRow('TCP server 127.0.0.1:');
     await serverRow.waitFor({ timeout: 20000 });
     const port = Number(/TCP server 127\.0\.0\.1:(\d+)/.exec(await serverRow.innerText())?.[1]);
-    const client = spawn('python3', ['-c', PY_CLIENT, String(port)], { stdio: ['ignore', 'pipe', 'pipe'] });
+    const peer = spawn('python3', ['-c', PY_CLIENT, String(port)], { stdio: ['ignore', 'pipe', 'pipe'] });
+    client = peer;
     let out = '';
-    client.stdout.on('data', (d: Buffer) => (out += d.toString()));
-    const done = new Promise<void>((r) => client.on('close', () => r()));
+    peer.stdout.on('data', (d: Buffer) => (out += d.toString()));
+    const done = new Promise<void>((r) => peer.on('close', () => r()));
     await page.locator('.pane-body .monaco-list-row', { hasText: /c2 · / }).first().waitFor({ timeout: 20000 });
 
     // compose and Save… under a name
@@ -80,5 +86,9 @@ describe('UI: saved packet library', function () {
     const head = Buffer.alloc(4);
     head.writeInt32LE(body.length);
     assert.equal(out.trim(), Buffer.concat([head, body]).toString('hex'));
+
+    // a click on a connection's row points the open composer at it
+    await serverRow.click();
+    await view.locator('#target').filter({ has: view.locator('option:checked', { hasText: /^c1 / }) }).waitFor({ timeout: 10000 });
   });
 });

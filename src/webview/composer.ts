@@ -1,46 +1,37 @@
 /**
- * The composer: target, input modes, live wire-bytes preview (computed by the host with the same code that
- * sends), send once or repeatedly, and a recallable history of sent frames.
+ * The composer, assembled: the target bar (composerTargets.ts), input modes, live wire-bytes preview (computed by
+ * the host with the same code that sends), send once or repeatedly, and the sent history (composerHistory.ts).
  */
-import { INPUT_MODES, PREVIEW_WIRE_BYTES, type ConnSummary, type Draft, type DraftError, type FramingChoice, type HostToWebview, type InputMode, type Target } from '../shared/protocol';
-import { capabilities, framesPerSend, isClosedState } from '../shared/connections';
-import { MAX_SENT_HISTORY, type App, type Persisted } from './app';
+import { INPUT_MODES, PREVIEW_WIRE_BYTES, type Draft, type DraftError, type FramingChoice, type HostToWebview, type InputMode } from '../shared/protocol';
+import { capabilities, framesPerSend } from '../shared/connections';
+import type { App, Persisted } from './app';
 import { t } from './l10n';
 import { toHex } from '../shared/bytes';
 import { formatClockTime } from '../shared/format';
-import { debounce, h, icon, oneLine } from './util';
+import { debounce, h, icon } from './util';
+import { createSentHistory, type EditorField, type FieldKey } from './composerHistory';
+import { createTargetBar } from './composerTargets';
 
 const MODE_LABELS: Record<InputMode, string> = { text: t('Text'), hex: t('Hex'), escapes: t('Escapes'), struct: t('Struct'), json: t('JSON header'), message: t('Message') };
-/** the kinds offered as targets (closed ones stay listed, marked) */
-const sendable = (c: ConnSummary): boolean => capabilities(c.kind).canSend;
-const isOpen = (c: ConnSummary | undefined): boolean => c !== undefined && !isClosedState(c.state);
-
-type FieldKey = 'text' | 'hex' | 'escapes' | 'message' | 'structFormat' | 'structValues' | 'jsonHeader' | 'jsonBody';
 
 export function createComposer(app: App): { element: HTMLElement; onHost(m: HostToWebview): void } {
   const s = app.state;
   let reqId = 0;
   let lastPreviewReq = 0;
   let repeatRunning = false;
-  let historyPos = -1; // -1 = editing the draft; k = showing s.sent[len-1-k]
 
   // ---- target
-  const targetSel = h('select', { id: 'target', 'aria-label': t('Send to') });
-  const multi = h('input', { type: 'checkbox', id: 'target-multi' });
-  const udpHost = h('input', { id: 'udp-host', class: 'udp-host', 'aria-label': t('UDP destination host'), placeholder: t('host'), value: s.udpHost });
-  const udpPort = h('input', { id: 'udp-port', class: 'udp-port', type: 'number', min: 1, max: 65535, 'aria-label': t('UDP destination port'), placeholder: t('port'), value: s.udpPort });
-  const udpTo = h('span', { class: 'udp-to', hidden: true }, h('label', { for: 'udp-host', text: t('to') }), udpHost, ':', udpPort);
-  const targetState = h('span', { class: 'target-state', id: 'target-state' });
-  multi.checked = s.multi;
-  const targetBar = h(
-    'div',
-    { class: 'toolbar target-bar', role: 'group', 'aria-label': t('Target') },
-    h('label', { for: 'target', text: t('Target') }),
-    targetSel,
-    h('label', { class: 'check', title: t('Select several targets (Ctrl/Shift+click)') }, multi, t('Several')),
-    udpTo,
-    targetState,
+  const targets = createTargetBar(
+    app,
+    () => {
+      fillEncodings();
+      fillFramings();
+      app.saveState();
+      requestPreview();
+    },
+    () => requestPreview(),
   );
+  const { targetConns, currentTarget, fillTargets } = targets;
 
   // ---- mode tabs
   const tabs = h('div', { class: 'tabs', role: 'tablist', 'aria-label': t('Input mode') });
@@ -64,7 +55,7 @@ export function createComposer(app: App): { element: HTMLElement; onHost(m: Host
   });
 
   // ---- editors
-  const fields = new Map<FieldKey, HTMLTextAreaElement | HTMLInputElement>();
+  const fields = new Map<FieldKey, EditorField>();
   function area(key: FieldKey, label: string, placeholder: string, rows = 4): HTMLTextAreaElement {
     const t = h('textarea', { id: `f-${key}`, rows, 'aria-label': label, placeholder, spellcheck: 'false' });
     t.value = s[key];
@@ -98,6 +89,12 @@ export function createComposer(app: App): { element: HTMLElement; onHost(m: Host
     ),
   };
 
+  // ---- sent history (↑/↓ in the editors, the History select)
+  const history = createSentHistory(app, fields, MODE_LABELS, (mode) => {
+    fillFramings();
+    setMode(mode);
+  });
+
   // ---- framing for the send
   const framingSel = h('select', { id: 'send-framing', 'aria-label': t('Framing applied when sending') });
   const framingSpec = h('input', { id: 'send-framing-spec', 'aria-label': t('Custom framing spec'), placeholder: 'length:!I', hidden: true, spellcheck: 'false' });
@@ -117,7 +114,6 @@ export function createComposer(app: App): { element: HTMLElement; onHost(m: Host
   const repeatInterval = h('input', { type: 'number', id: 'repeat-interval', min: 1, 'aria-label': t('Repeat interval in milliseconds'), value: s.repeatInterval });
   const repeatCount = h('input', { type: 'number', id: 'repeat-count', min: 1, 'aria-label': t('Number of times to send'), value: s.repeatCount });
   const repeatProgress = h('span', { id: 'repeat-progress', class: 'muted' });
-  const historySel = h('select', { id: 'history', 'aria-label': t('Sent history: pick one to recall') });
   const status = h('div', { id: 'send-status', class: 'status', role: 'status', 'aria-live': 'polite' });
   const actions = h(
     'div',
@@ -130,13 +126,13 @@ export function createComposer(app: App): { element: HTMLElement; onHost(m: Host
     repeatCount,
     repeatProgress,
     h('span', { class: 'spacer' }),
-    historySel,
+    history.element,
   );
 
   const element = h(
     'section',
     { class: 'composer', 'aria-label': t('Packet composer') },
-    targetBar,
+    targets.element,
     tabs,
     ...INPUT_MODES.map((m) => editors[m]),
     encodingRow,
@@ -147,19 +143,6 @@ export function createComposer(app: App): { element: HTMLElement; onHost(m: Host
   );
 
   // ---------------------------------------------------------------------------------------------
-  function targetConns(): ConnSummary[] {
-    return s.targetIds.map((id) => app.conns.get(id)).filter((c): c is ConnSummary => c !== undefined);
-  }
-
-  function currentTarget(): Target {
-    const t: Target = { ids: s.targetIds.slice() };
-    const first = targetConns()[0];
-    const port = Number(udpPort.value);
-    if (first && capabilities(first.kind).takesDestination && udpHost.value.trim() && Number.isInteger(port) && port > 0 && port < 65536) {
-      t.to = { host: udpHost.value.trim(), port };
-    }
-    return t;
-  }
 
   function effectiveEncoding(): string {
     return s.encoding || targetConns()[0]?.encoding || 'utf-8';
@@ -194,71 +177,6 @@ export function createComposer(app: App): { element: HTMLElement; onHost(m: Host
     requestPreview();
   }
 
-  function fillTargets(): void {
-    const prev = new Set(s.targetIds);
-    targetSel.replaceChildren();
-    targetSel.multiple = s.multi;
-    targetSel.size = s.multi ? 5 : 0;
-    const list = app.connList.filter(sendable);
-    if (list.length === 0) {
-      targetSel.append(h('option', { value: '', disabled: true, selected: true, text: t('No connections yet: create one in the Connections view') }));
-    }
-    for (const c of list) {
-      const closed = !isOpen(c);
-      let label = `${app.shortId(c.id)} ${app.describe(c)}`;
-      if (capabilities(c.kind).sendsToChildren) label = `${app.shortId(c.id)} ${t('All clients of {0}', c.local ?? c.label)}`;
-      if (closed) label += ` (${t(c.state)})`;
-      const o = h('option', { value: c.id, text: label });
-      o.selected = prev.has(c.id);
-      targetSel.append(o);
-    }
-    // keep a valid, preferably open, target; until the user picks one, follow the newest open connection
-    const valid = s.targetIds.filter((id) => app.conns.has(id));
-    const anyOpen = valid.some((id) => isOpen(app.conns.get(id)));
-    if (!anyOpen || s.targetAuto) {
-      const pick = pickDefault(list);
-      if (pick && (valid.length === 0 || pick.id !== valid[0])) {
-        s.targetIds = [pick.id];
-        for (const o of targetSel.options) o.selected = o.value === pick.id;
-      } else s.targetIds = valid;
-    } else s.targetIds = valid;
-    onTargetChanged();
-  }
-
-  function pickDefault(list: ConnSummary[]): ConnSummary | undefined {
-    if (app.initialTarget) {
-      const c = app.conns.get(app.initialTarget);
-      app.initialTarget = undefined;
-      if (c && sendable(c)) {
-        s.targetAuto = false;
-        return c;
-      }
-    }
-    const open = list.filter(isOpen);
-    const rank = (c: ConnSummary): number => (capabilities(c.kind).container ? 1 : 2);
-    return open.sort((a, b) => rank(b) - rank(a) || b.openedAt - a.openedAt)[0];
-  }
-
-  function onTargetChanged(): void {
-    const first = targetConns()[0];
-    const isUdp = first !== undefined && capabilities(first.kind).takesDestination;
-    udpTo.hidden = !isUdp;
-    if (isUdp && first.remote && !udpPort.value) {
-      udpHost.placeholder = first.remote.replace(/:\d+$/, '');
-      udpPort.placeholder = first.remote.replace(/^.*:/, '');
-    }
-    if (first) {
-      const n = s.targetIds.length;
-      targetState.textContent = n > 1 ? t('{0} targets', n) : t(first.state);
-      targetState.className = `target-state state-${first.state}`;
-    } else {
-      targetState.textContent = '';
-    }
-    fillEncodings();
-    fillFramings();
-    app.saveState();
-    requestPreview();
-  }
 
   function fillEncodings(): void {
     const connEnc = targetConns()[0]?.encoding;
@@ -341,7 +259,7 @@ export function createComposer(app: App): { element: HTMLElement; onHost(m: Host
     }
   }
 
-  function fieldFor(err: DraftError): HTMLTextAreaElement | HTMLInputElement | undefined {
+  function fieldFor(err: DraftError): EditorField | undefined {
     switch (err.field) {
       case 'text':
         return fields.get(s.mode === 'hex' ? 'hex' : s.mode === 'escapes' ? 'escapes' : s.mode === 'message' ? 'message' : 'text');
@@ -391,77 +309,10 @@ export function createComposer(app: App): { element: HTMLElement; onHost(m: Host
     const id = ++reqId;
     const repeat = repeatOn.checked ? { intervalMs: clampInt(repeatInterval.value, 1, 86_400_000, 500), count: clampInt(repeatCount.value, 1, 1_000_000, 10) } : undefined;
     app.post({ type: 'send', reqId: id, draft, target: currentTarget(), framing: s.framing, ...(repeat ? { repeat } : {}) });
-    pushHistory(draft);
+    history.push(draft);
     setStatus(t('Sending…'));
   }
 
-  function pushHistory(draft: Draft): void {
-    const last = s.sent[s.sent.length - 1];
-    if (!last || JSON.stringify(last.draft) !== JSON.stringify(draft) || JSON.stringify(last.framing) !== JSON.stringify(s.framing)) {
-      s.sent.push({ draft, framing: s.framing, time: Date.now() });
-      if (s.sent.length > MAX_SENT_HISTORY) s.sent.splice(0, s.sent.length - MAX_SENT_HISTORY);
-    }
-    historyPos = -1;
-    fillHistory();
-    app.saveState();
-  }
-
-  function summarize(d: Draft): string {
-    switch (d.mode) {
-      case 'text':
-      case 'escapes':
-      case 'hex':
-      case 'message':
-        return `${MODE_LABELS[d.mode]}: ${oneLine(d.text, 60)}`;
-      case 'struct':
-        return `Struct ${d.format}: ${oneLine(d.values, 50)}`;
-      case 'json':
-        return `JSON ${oneLine(d.header, 40)} + ${oneLine(d.body, 20)}`;
-    }
-  }
-
-  function fillHistory(): void {
-    historySel.replaceChildren(h('option', { value: '', text: s.sent.length ? t('History ({0})', s.sent.length) : t('History (empty)') }));
-    for (let i = s.sent.length - 1; i >= 0; i--) historySel.append(h('option', { value: String(i), text: summarize(s.sent[i].draft) }));
-    historySel.value = '';
-  }
-
-  function recall(i: number): void {
-    const e = s.sent[i];
-    if (!e) return;
-    const d = e.draft;
-    s.mode = d.mode;
-    switch (d.mode) {
-      case 'text':
-        s.text = d.text;
-        break;
-      case 'hex':
-        s.hex = d.text;
-        break;
-      case 'escapes':
-        s.escapes = d.text;
-        break;
-      case 'message':
-        s.message = d.text;
-        break;
-      case 'struct':
-        s.structFormat = d.format;
-        s.structValues = d.values;
-        break;
-      case 'json':
-        s.jsonHeader = d.header;
-        s.jsonBody = d.body;
-        break;
-    }
-    s.framing = e.framing;
-    syncFields();
-    fillFramings();
-    setMode(d.mode);
-  }
-
-  function syncFields(): void {
-    for (const [k, f] of fields) if (f.value !== s[k]) f.value = s[k];
-  }
 
   function setStatus(text: string, level: 'info' | 'error' = 'info'): void {
     status.textContent = text;
@@ -479,64 +330,12 @@ export function createComposer(app: App): { element: HTMLElement; onHost(m: Host
   for (const [k, f] of fields) {
     f.addEventListener('input', () => {
       (s as Persisted)[k] = f.value;
-      historyPos = -1;
-      app.saveState();
-      requestPreview();
-    });
-    f.addEventListener('keydown', (e) => onEditorKey(e as KeyboardEvent, f));
-  }
-
-  function onEditorKey(e: KeyboardEvent, f: HTMLTextAreaElement | HTMLInputElement): void {
-    if (e.key !== 'ArrowUp' && e.key !== 'ArrowDown') return;
-    if (e.altKey || e.shiftKey || e.ctrlKey || e.metaKey || s.sent.length === 0) return;
-    const caret = f.selectionStart ?? 0;
-    const v = f.value;
-    const onFirstLine = !v.slice(0, caret).includes('\n');
-    const onLastLine = !v.slice(f.selectionEnd ?? caret).includes('\n');
-    if (e.key === 'ArrowUp' && onFirstLine && (historyPos >= 0 || caret === 0 || !v.includes('\n'))) {
-      if (historyPos + 1 >= s.sent.length) return;
-      historyPos++;
-      recall(s.sent.length - 1 - historyPos);
-      e.preventDefault();
-      const g = fields.get(activeFieldKey());
-      g?.focus();
-    } else if (e.key === 'ArrowDown' && onLastLine && historyPos >= 0) {
-      historyPos--;
-      if (historyPos >= 0) recall(s.sent.length - 1 - historyPos);
-      e.preventDefault();
-      fields.get(activeFieldKey())?.focus();
-    }
-  }
-
-  function activeFieldKey(): FieldKey {
-    switch (s.mode) {
-      case 'struct':
-        return 'structValues';
-      case 'json':
-        return 'jsonBody';
-      default:
-        return s.mode;
-    }
-  }
-
-  targetSel.addEventListener('change', () => {
-    s.targetIds = [...targetSel.selectedOptions].map((o) => o.value).filter((v) => v !== '');
-    s.targetAuto = false;
-    onTargetChanged();
-  });
-  multi.addEventListener('change', () => {
-    s.multi = multi.checked;
-    if (!s.multi) s.targetIds = s.targetIds.slice(0, 1);
-    fillTargets();
-  });
-  for (const inp of [udpHost, udpPort]) {
-    inp.addEventListener('input', () => {
-      s.udpHost = udpHost.value;
-      s.udpPort = udpPort.value;
+      history.resetPosition();
       app.saveState();
       requestPreview();
     });
   }
+
   encodingSel.addEventListener('change', () => {
     s.encoding = encodingSel.value;
     app.saveState();
@@ -567,10 +366,6 @@ export function createComposer(app: App): { element: HTMLElement; onHost(m: Host
       app.saveState();
     });
   }
-  historySel.addEventListener('change', () => {
-    if (historySel.value !== '') recall(Number(historySel.value));
-    historySel.value = '';
-  });
   // Ctrl+Enter sends from anywhere in the panel; Escape stops a running repeat.
   document.addEventListener('keydown', (e) => {
     if (e.key === 'Enter' && (e.ctrlKey || e.metaKey) && !e.altKey && !e.shiftKey) {
@@ -584,11 +379,11 @@ export function createComposer(app: App): { element: HTMLElement; onHost(m: Host
 
   app.on('init', () => {
     fillTargets();
-    fillHistory();
+    history.fill();
     setMode(s.mode);
   });
   app.on('connections', fillTargets);
-  fillHistory();
+  history.fill();
   setMode(s.mode);
 
   function onHost(m: HostToWebview): void {
@@ -612,12 +407,7 @@ export function createComposer(app: App): { element: HTMLElement; onHost(m: Host
     } else if (m.type === 'repeat') {
       setRepeat(m.running, m.done, m.total);
     } else if (m.type === 'focus') {
-      const c = app.conns.get(m.target);
-      if (c && sendable(c)) {
-        s.targetIds = [c.id];
-        s.targetAuto = false;
-        fillTargets();
-      }
+      targets.focus(m.target);
     }
   }
 

@@ -163,8 +163,9 @@ function parseHeader(text: string): Record<string, unknown> {
     v = JSON.parse(text);
   } catch (e) {
     const msg = errorMessage(e);
+    // V8 names the position ("… at position 12"), except for text that ends too early: that is at the end
     const m = /position (\d+)/.exec(msg);
-    throw problem('header', `Invalid JSON: ${msg}`, m ? Number(m[1]) : undefined);
+    throw problem('header', `Invalid JSON: ${msg}`, m ? Number(m[1]) : /end of JSON input/i.test(msg) ? text.length : undefined);
   }
   if (typeof v !== 'object' || v === null || Array.isArray(v)) throw problem('header', 'The header must be a JSON object, e.g. {"cmd": "dir"}', 0);
   return v as Record<string, unknown>;

@@ -572,3 +572,36 @@ describe('composer host: what Show Log tells', function () {
     }
   });
 });
+
+describe('composer host: JSON header mode says what it sends', function () {
+  this.timeout(20000);
+
+  it("notes that json-header replaces the picker's framing, and places an unfinished header's error at its end", async () => {
+    const registry = new ConnectionRegistry();
+    const posted: HostToWebview[] = [];
+    const host = new ComposerHost({ registry, post: (m) => void posted.push(m), writeClipboard: () => undefined, bridge: { intervalMs: 10 } });
+    try {
+      const server = await registry.listenTcp({ port: 0, framing: 'length:i' });
+      const draft = { mode: 'json' as const, header: '{"cmd": "dir"}', body: 'ok', encoding: 'utf-8' };
+      await host.handle({ type: 'preview', reqId: 1, draft, target: { ids: [server.id] }, framing: { kind: 'connection' } });
+      const pv = posted.find((m): m is Extract<HostToWebview, { type: 'preview' }> => m.type === 'preview' && m.reqId === 1);
+      assert.ok(pv?.result.ok);
+      if (pv?.result.ok) {
+        assert.equal(pv.result.framing, 'json-header');
+        assert.equal(pv.result.note, 'JSON header mode sends json-header, not length:i');
+      }
+      const bad = '{"cmd": "dir"';
+      await host.handle({ type: 'preview', reqId: 2, draft: { ...draft, header: bad }, target: { ids: [server.id] }, framing: { kind: 'connection' } });
+      const pv2 = posted.find((m): m is Extract<HostToWebview, { type: 'preview' }> => m.type === 'preview' && m.reqId === 2);
+      assert.ok(pv2 && !pv2.result.ok);
+      if (pv2 && !pv2.result.ok) {
+        assert.equal(pv2.result.error.field, 'header');
+        assert.equal(pv2.result.error.position, bad.length);
+      }
+    } finally {
+      host.dispose();
+      await registry.closeAll();
+      registry.dispose();
+    }
+  });
+});

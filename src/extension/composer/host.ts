@@ -190,7 +190,12 @@ export class ComposerHost implements Disposable {
     try {
       const [first] = this.resolveTargets(target);
       const w = this.wireFor(first, draft, framing);
-      const note = target.ids.length > 1 ? this.t('for {0}; each target uses its own framing', first.label) : undefined;
+      const notes: string[] = [];
+      if (target.ids.length > 1) notes.push(this.t('for {0}; each target uses its own framing', first.label));
+      // JSON header mode sends json-header framing whatever the Framing picker says: say so where the bytes are shown
+      const chosen = framing.kind === 'connection' ? first.framing : framing.kind === 'raw' ? 'raw' : framing.spec;
+      if (draft.mode === 'json' && !chosen.trim().startsWith('json-header')) notes.push(this.t('JSON header mode sends json-header, not {0}', chosen));
+      const note = notes.length ? notes.join('; ') : undefined;
       // only what the composer shows crosses to the webview (a copy of the first bytes), plus the total length
       const wire = new Uint8Array(w.wire.subarray(0, PREVIEW_WIRE_BYTES));
       await this.deps.post({ type: 'preview', reqId, result: { ok: true, wire, wireLength: w.wire.length, payloadLength: w.payloadLength, framing: w.framing, ...(note ? { note } : {}) } });

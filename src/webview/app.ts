@@ -128,10 +128,14 @@ export class App {
 
   saveState(): void {
     if (this.saveTimer !== undefined) return;
-    this.saveTimer = setTimeout(() => {
-      this.saveTimer = undefined;
-      this.vscode.setState(this.state);
-    }, 250);
+    this.saveTimer = setTimeout(() => this.flushState(), 250);
+  }
+
+  /** saves now (a discrete choice such as folding a section; and when the page is hidden, before it is torn down) */
+  flushState(): void {
+    if (this.saveTimer !== undefined) clearTimeout(this.saveTimer);
+    this.saveTimer = undefined;
+    this.vscode.setState(this.state);
   }
 
   get timestampFormat(): TimestampFormat {

@@ -84,7 +84,7 @@ export function createInspector(app: App, reveal: (f: StoredFrame) => void): Ins
   foldBtn.addEventListener('click', () => {
     s.inspCollapsed = !s.inspCollapsed;
     syncFold();
-    app.saveState();
+    app.flushState();
   });
   syncFold();
 

@@ -90,6 +90,12 @@ function handle(m: HostToWebview): void {
   composer.onHost(m);
 }
 
+// the panel's page is torn down when it is hidden (no retainContextWhenHidden): save what a pending save holds
+document.addEventListener('visibilitychange', () => {
+  if (document.visibilityState === 'hidden') app.flushState();
+});
+window.addEventListener('pagehide', () => app.flushState());
+
 window.addEventListener('message', (e: MessageEvent<HostToWebview>) => {
   const m = e.data;
   if (typeof m === 'object' && m !== null && typeof m.type === 'string') handle(m);

@@ -19,13 +19,7 @@ describe('UI: compact composer', function () {
 
   it('stacks in one column at half a window and folds the inspector (remembered)', async () => {
     const w = wb!;
-    await w.showSocketDebugger();
-    await w.runCommand('Socket Debugger: New TCP Server…');
-    await w.fillQuickInput('0', 'Port');
-    await w.fillQuickInput('127.0.0.1', 'Address to listen on');
-    await w.pickQuickItem('length:i', 'How are messages cut');
-    await w.pickQuickItem('utf-8', 'How are bytes shown');
-    await w.treeRow('TCP server 127.0.0.1:').waitFor({ timeout: 20000 });
+    await w.newTcpServer();
     await w.runCommand('Socket Debugger: Open Packet Composer');
     const view = w.webview();
     await view.locator('#send').waitFor({ timeout: 30000 });

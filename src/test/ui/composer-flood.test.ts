@@ -53,15 +53,7 @@ describe('UI: the composer under a 200,000-frame flood', function () {
   it("keeps the sticky connection's frames through another's flood, and shows the follow state", async () => {
     const w = wb!;
     const { page } = w;
-    await w.showSocketDebugger();
-    await w.runCommand('Socket Debugger: New TCP Server…');
-    await w.fillQuickInput('0', 'Port');
-    await w.fillQuickInput('127.0.0.1', 'Address to listen on');
-    await w.pickQuickItem('length:i', 'How are messages cut');
-    await w.pickQuickItem('utf-8', 'How are bytes shown');
-    const serverRow = w.treeRow('TCP server 127.0.0.1:');
-    await serverRow.waitFor({ timeout: 20000 });
-    const port = Number(/TCP server 127\.0\.0\.1:(\d+)/.exec(await serverRow.innerText())?.[1]);
+    const { port } = await w.newTcpServer();
 
     const sticky = spawn('python3', ['-c', PY_STICKY, String(port)], { stdio: ['pipe', 'ignore', 'ignore'] });
     peers.push(sticky);

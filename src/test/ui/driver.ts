@@ -76,6 +76,11 @@ export interface Workbench {
   quickInputMessage(): Promise<string>;
   /** Shows the Socket Debugger view container (activity bar). */
   showSocketDebugger(): Promise<void>;
+  /**
+   * New TCP Server… from the palette on any free port of 127.0.0.1, with this framing (a preset's label) and
+   * encoding, as a user answers the four prompts; resolves with its port and tree row.
+   */
+  newTcpServer(framing?: string, encoding?: string): Promise<{ port: number; row: Locator }>;
   /** Text of each visible row of the Connections tree. */
   treeRows(): Promise<string[]>;
   /** A locator for the Connections tree row containing `text`. */
@@ -190,6 +195,19 @@ export async function startWorkbench(options: WorkbenchOptions = {}): Promise<Wo
       // a container with one view hides that view's header: wait for the sidebar title and the view's body
       await page.locator('.sidebar .composite.title', { hasText: /Socket/ }).first().waitFor({ timeout: 15000 });
       await page.locator('.sidebar .pane-body').first().waitFor({ timeout: 15000 });
+    },
+    async newTcpServer(framing = 'length:i', encoding = 'utf-8') {
+      await wb.showSocketDebugger();
+      await wb.runCommand('Socket Debugger: New TCP Server…');
+      await wb.fillQuickInput('0', 'Port');
+      await wb.fillQuickInput('127.0.0.1', 'Address to listen on');
+      await wb.pickQuickItem(framing, 'How are messages cut');
+      await wb.pickQuickItem(encoding, 'How are bytes shown');
+      const row = wb.treeRow('TCP server 127.0.0.1:');
+      await row.waitFor({ timeout: 20000 });
+      const port = Number(/TCP server 127\.0\.0\.1:(\d+)/.exec(await row.innerText())?.[1]);
+      if (!(port > 0)) throw new Error(`no port in the server row "${await row.innerText()}"`);
+      return { port, row };
     },
     async treeRows() {
       const rows = page.locator('.pane-body .monaco-list-row');

@@ -47,15 +47,7 @@ describe('UI: saved packet library', function () {
   it('saves a composed packet under a name and sends it from the Connections view', async () => {
     const w = wb!;
     const { page } = w;
-    await w.showSocketDebugger();
-    await w.runCommand('Socket Debugger: New TCP Server…');
-    await w.fillQuickInput('0', 'Port');
-    await w.fillQuickInput('127.0.0.1', 'Address to listen on');
-    await w.pickQuickItem('length:i', 'How are messages cut');
-    await w.pickQuickItem('utf-8', 'How are bytes shown');
-    const serverRow = w.treeRow('TCP server 127.0.0.1:');
-    await serverRow.waitFor({ timeout: 20000 });
-    const port = Number(/TCP server 127\.0\.0\.1:(\d+)/.exec(await serverRow.innerText())?.[1]);
+    const { port, row: serverRow } = await w.newTcpServer();
     const peer = spawn('python3', ['-c', PY_CLIENT, String(port)], { stdio: ['ignore', 'pipe', 'pipe'] });
     client = peer;
     let out = '';

@@ -105,6 +105,12 @@ describe('shared/connections: the tree menus in package.json', () => {
         assert.equal(shows('socketDebugger.remove', v), isClosedState(state), v);
         assert.equal(shows('socketDebugger.stopServer', v), kind === 'tcp-server' && state === 'listening', v);
         assert.equal(shows('socketDebugger.openComposer', v), !isClosedState(state), v);
+        // the menus added for protocol files, conversations and sessions follow the same context values
+        const attachable = (kind === 'tcp-server' && state === 'listening') || (kind === 'udp' && state === 'listening') || (kind === 'tcp-client' && ['open', 'half-closed', 'connecting', 'reconnecting'].includes(state));
+        assert.equal(shows('socketDebugger.protocol.attach', v), attachable, v);
+        assert.equal(shows('socketDebugger.sendOnAccept', v), kind === 'tcp-server' && state === 'listening', v);
+        assert.equal(shows('socketDebugger.replyToLastPeer', v), kind === 'udp' && state === 'listening', v);
+        assert.equal(shows('socketDebugger.saveSession', v), true, v);
       }
     }
   });

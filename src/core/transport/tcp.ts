@@ -1,7 +1,5 @@
-/**
- * TCP transports: a listening server whose accepted sockets are `tcp-peer` children, and an outgoing
- * `tcp-client` with a connect timeout and optional reconnect with exponential backoff.
- */
+// TCP transports: a listening server whose accepted sockets are `tcp-peer` children, and an outgoing `tcp-client`
+// with a connect timeout and optional reconnect with exponential backoff.
 import * as net from 'node:net';
 import type { CloseReason, ConnectionInfo, Endpoint, TcpConnectOptions, TcpListenOptions } from '../types';
 import { errorCode } from '../../shared/errors';
@@ -42,10 +40,8 @@ export abstract class TcpSocketConnection extends Connection {
     if (this.readingHeld) info.readingPaused = true;
   }
 
-  /**
-   * A reply was queued: while more than REPLY_HIGH_WATER_MARK bytes wait to be sent, stop reading from the peer
-   * (TCP flow control then slows its sending); reading resumes once everything queued is sent.
-   */
+  // a reply was queued: above REPLY_HIGH_WATER_MARK waiting bytes, stop reading from the peer (TCP flow control
+  // then slows its sending); reading resumes once everything queued is sent
   holdReadingIfBacklogged(): void {
     const s = this.socket;
     if (!s || s.destroyed || this.readingHeld || s.writableLength <= REPLY_HIGH_WATER_MARK) return;

@@ -10,6 +10,7 @@
 import * as vscode from 'vscode';
 import type { ConnectionRegistry } from '../core/registry';
 import type { ConnectionInfo } from '../core/types';
+import { canSend, capabilities, framesPerSend } from '../shared/connections';
 import { errorMessage } from '../shared/errors';
 import { parseHostPort } from '../shared/format';
 import { isPacketName, packetLibraryText, packetSummary, parsePacketLibrary, PACKET_LIBRARY_FILE, withPacket, type SavedPacket } from '../shared/packets';
@@ -36,10 +37,9 @@ function libraryUri(): vscode.Uri | undefined {
   return folder ? vscode.Uri.joinPath(folder.uri, PACKET_LIBRARY_FILE) : undefined;
 }
 
-/** connections a packet can go to: open sockets, and servers with a connected client */
+/** connections a packet can go to: the ones the kind's capabilities let send now (a server: with an open client) */
 function sendable(registry: ConnectionRegistry): ConnectionInfo[] {
-  const live = (c: ConnectionInfo) => c.state === 'open' || c.state === 'half-closed' || c.state === 'listening';
-  return registry.list().filter((c) => live(c) && (c.kind !== 'tcp-server' || registry.children(c.id).some((k) => k.state === 'open')));
+  return registry.list().filter((c) => canSend(c, registry.children(c.id)));
 }
 
 /** the packet a command argument names: a row of the section ({item}), or {name} */
@@ -137,17 +137,17 @@ export function registerPacketLibrary(context: vscode.ExtensionContext, deps: De
       if (!hp) throw new Error(l10n.t('"{0}" is not host:port.', o.to));
       to = { host: hp.address, port: hp.port };
     }
-    if (c.kind === 'udp' && !to) {
+    if (capabilities(c.kind).needsDestination && !to) {
       const typed = await vscode.window.showInputBox({ prompt: l10n.t('Send to which host:port?'), placeHolder: '127.0.0.1:9000', validateInput: (v) => (parseHostPort(v) ? undefined : l10n.t('Type host:port, e.g. 127.0.0.1:9000')) });
       const hp = typed ? parseHostPort(typed) : undefined;
       if (!hp) return undefined;
       to = { host: hp.address, port: hp.port };
     }
     const w = buildWire(p.draft, p.framing, c.framing);
-    await registry.send(c.id, w.payload, wireSendOptions(w, c.kind === 'udp' || c.kind === 'udp-peer' ? to : undefined));
+    await registry.send(c.id, w.payload, wireSendOptions(w, capabilities(c.kind).takesDestination ? to : undefined));
     log.info(`sent saved packet "${p.name}" (${w.wire.length} bytes with ${w.framing}) to ${c.id}`);
     vscode.window.setStatusBarMessage(l10n.t('Sent "{0}" to {1}: {2} bytes on the wire', p.name, c.id, w.wire.length), 4000);
-    return c.kind === 'tcp-server' ? registry.children(c.id).filter((k) => k.state === 'open').length : 1;
+    return framesPerSend(c, registry.children(c.id));
   }
 
   async function pickPacket(): Promise<SavedPacket | undefined> {

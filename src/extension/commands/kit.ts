@@ -46,6 +46,11 @@ export class CommandKit {
     return picked;
   }
 
+  /** a `path` option as a URI: a URI string as it is, anything else a file path */
+  uriOf(path: string): vscode.Uri {
+    return /^[a-z][\w+.-]+:\/\//i.test(path) ? vscode.Uri.parse(path) : vscode.Uri.file(path);
+  }
+
   /** the connection, or a CommandOptionsError naming the id */
   must(id: string): ConnectionInfo {
     const info = this.registry.get(id);

@@ -44,7 +44,7 @@ export function saveCommands(kit: CommandKit): Pick<CommandSpecs, 'socketDebugge
         const options: { path?: string; format?: 'raw' | 'hex' } = inv.via === 'api' ? inv.options : {};
         let uri: vscode.Uri | undefined;
         const p = options.path;
-        if (p !== undefined) uri = /^[a-z][\w+.-]+:\/\//i.test(p) ? vscode.Uri.parse(p) : vscode.Uri.file(p);
+        if (p !== undefined) uri = kit.uriOf(p);
         else {
           const base = vscode.workspace.workspaceFolders?.[0]?.uri;
           const name = `${t.id}-${primaryAddress(info).replace(/[^\w.-]+/g, '_')}.bin`;

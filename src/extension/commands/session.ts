@@ -36,7 +36,7 @@ export function sessionCommands(kit: CommandKit): Pick<CommandSpecs, 'socketDebu
         const info = kit.must(t.id);
         const options: { path?: string; format?: SessionFormat } = inv.via === 'api' ? inv.options : {};
         let uri: vscode.Uri | undefined;
-        if (options.path !== undefined) uri = /^[a-z][\w+.-]+:\/\//i.test(options.path) ? vscode.Uri.parse(options.path) : vscode.Uri.file(options.path);
+        if (options.path !== undefined) uri = kit.uriOf(options.path);
         else {
           const base = vscode.workspace.workspaceFolders?.[0]?.uri;
           const name = `${t.id}-${primaryAddress(info).replace(/[^\w.-]+/g, '_')}-session.txt`;

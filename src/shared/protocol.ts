@@ -10,7 +10,7 @@
  */
 
 import type { TimestampFormat } from './format';
-import type { ConnectionKind, ConnectionState } from './connections';
+import { isRelayLane, type ConnectionKind, type ConnectionState, type RelayLane } from './connections';
 
 // ---------------------------------------------------------------------------------------------------------
 // Shared shapes
@@ -31,6 +31,8 @@ export interface ConnSummary {
   encoding: string;
   openedAt: number;
   error?: string;
+  /** a relay pair: each lane's framing (its lanes are the directions: c2s "out", s2c "in") */
+  lanes?: Record<RelayLane, { framing: string }>;
 }
 
 /**
@@ -61,6 +63,8 @@ export interface FrameItem {
   incomplete?: true;
   /** the message this frame is in an attached protocol file: name, fields and checksum mark */
   note?: string;
+  /** a relay pair's frame: the lane it travelled */
+  lane?: RelayLane;
 }
 
 /** A raw chunk as `recv` delivered it: where it sits in the stream and how long it is (no bytes). */
@@ -73,6 +77,10 @@ export interface ChunkItem {
   offset: number;
   length: number;
   remote?: string;
+  /** a relay pair's chunk: the lane it travelled */
+  lane?: RelayLane;
+  /** a relay lane's write to its destination (the pieces after faults), not a read from its source */
+  written?: true;
 }
 
 export interface FrameBatch {
@@ -103,6 +111,8 @@ export interface Target {
   ids: string[];
   /** UDP destination (required for a udp socket, optional override for a udp-peer) */
   to?: { host: string; port: number };
+  /** a relay pair: the lane to inject into (default c2s) */
+  lane?: RelayLane;
 }
 
 export interface Repeat {
@@ -326,6 +336,10 @@ export function parseTarget(u: unknown): Target | undefined {
     const port = int(u.to, 'port', 1, 65535);
     if (host === undefined || host.trim() === '' || port === undefined) return undefined;
     t.to = { host: host.trim(), port };
+  }
+  if (u.lane !== undefined) {
+    if (!isRelayLane(u.lane)) return undefined;
+    t.lane = u.lane;
   }
   return t;
 }

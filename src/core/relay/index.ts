@@ -1,6 +1,7 @@
 /** The relay engine: TCP and UDP relays with fault injection, recording and pcapng export. */
 export * from './types';
 export * from './faults';
+export * from './options';
 export { createRng, deriveSeed, type Rng } from './prng';
 export { TcpRelay, TcpPair, UPSTREAM_CONNECT_TIMEOUT_MS } from './tcp';
 export { UdpRelay, UdpPair } from './udp';

@@ -66,7 +66,7 @@ export class TcpLane {
     readonly lane: Lane,
     private readonly src: Socket,
     private readonly dst: Socket,
-    private readonly opts: LaneOptions,
+    private opts: LaneOptions,
   ) {
     this.discarding = opts.drop;
     this.decoder = opts.framing === 'raw' ? undefined : createFrameDecoder(opts.framing, { maxFrameSize: opts.maxFrameSize });
@@ -77,6 +77,19 @@ export class TcpLane {
     this.src.on('data', (chunk: Buffer) => this.onData(chunk));
     this.src.on('end', () => this.onEnd());
     if (this.opts.halfCloseAfter === 0) this.halfClose();
+  }
+
+  /**
+   * New faults from now on (Set Faults on a running relay): later reads are shaped by `o`; what is queued keeps its
+   * schedule; a half-close offset counts from the lane's first byte, as at the start.
+   */
+  reshape(o: Pick<LaneOptions, 'shaper' | 'drop' | 'halfCloseAfter'>): void {
+    if (this.opts.shaper?.merging !== undefined) this.flushMerge();
+    const past = this.opts.halfCloseAfter !== undefined && this.counters.bytesOut >= this.opts.halfCloseAfter;
+    this.opts = { framing: this.opts.framing, maxFrameSize: this.opts.maxFrameSize, drop: o.drop, ...(o.shaper ? { shaper: o.shaper } : {}), ...(o.halfCloseAfter !== undefined ? { halfCloseAfter: o.halfCloseAfter } : {}) };
+    this.discarding = o.drop || past || this.finished;
+    if (o.shaper) this.dst.setNoDelay(true);
+    if (o.halfCloseAfter !== undefined && this.counters.bytesOut >= o.halfCloseAfter && !this.finished) this.halfClose();
   }
 
   get isHeld(): boolean {

@@ -1,10 +1,11 @@
 /** The relay's vocabulary: lanes, pair and relay events, counters and options (TCP and UDP alike). */
 import type { Endpoint } from '../types';
 import type { FaultOptions } from './faults';
+import { RELAY_LANES, type RelayLane } from '../../shared/connections';
 
 /** c2s: client → server (upstream); s2c: server → client */
-export type Lane = 'c2s' | 's2c';
-export const LANES: readonly Lane[] = ['c2s', 's2c'];
+export type Lane = RelayLane;
+export const LANES: readonly Lane[] = RELAY_LANES;
 
 export type RelayEndpoint = Endpoint;
 

@@ -10,6 +10,7 @@ import type { InitMessage } from '../../shared/protocol';
 import { WEBVIEW_STRINGS } from '../../shared/strings';
 import { readConfig } from '../config';
 import { ComposerHost } from './host';
+import type { RelayLanes } from './relayLanes';
 import type { BridgeOptions } from './bridge';
 import type { ProtocolModel } from '../../core/protocol/model';
 import type { FrameRecord } from '../../core/types';
@@ -81,7 +82,7 @@ export function composerHtml(webview: vscode.Webview, extensionUri: vscode.Uri, 
 </html>`;
 }
 
-export function registerComposer(context: vscode.ExtensionContext, registry: IConnectionRegistry, log: vscode.LogOutputChannel, protocol?: ComposerProtocol): ComposerController {
+export function registerComposer(context: vscode.ExtensionContext, registry: IConnectionRegistry, log: vscode.LogOutputChannel, protocol?: ComposerProtocol, relays?: RelayLanes): ComposerController {
   let panel: vscode.WebviewPanel | undefined;
   let host: ComposerHost | undefined;
 
@@ -126,6 +127,7 @@ export function registerComposer(context: vscode.ExtensionContext, registry: ICo
       t: (message, ...args) => vscode.l10n.t(message, ...args),
       settings: readSettings,
       runCommand: (command, ...args) => vscode.commands.executeCommand(command, ...args),
+      ...(relays ? { relays } : {}),
       ...(protocol ? { bridge: { annotate: (conn: string, frame: FrameRecord) => protocol.annotate(conn, frame) }, messagesFor: (conn: string) => protocol.messagesFor(conn) } : {}),
     });
     h.focus(target);

@@ -8,6 +8,7 @@ import { TcpRelay, UdpRelay, RelayView, type FaultOptions, type Lane } from '../
 import { parseHostPort } from '../../shared/format';
 import { errorMessage } from '../../shared/errors';
 import { RelaysTreeProvider, type RelayNode } from './tree';
+import { relayPairId, type RelayLanes } from '../composer/relayLanes';
 
 export const RELAY_COMMANDS = {
   start: 'socketDebugger.relay.start',
@@ -17,6 +18,7 @@ export const RELAY_COMMANDS = {
   inject: 'socketDebugger.relay.inject',
   reset: 'socketDebugger.relay.reset',
   cut: 'socketDebugger.relay.cut',
+  openComposer: 'socketDebugger.relay.openComposer',
 } as const;
 
 /** `socketDebugger.relay.start` → resolves with the relay id (r1, r2 …) and the port it listens on */
@@ -27,6 +29,8 @@ export interface RelayStartOptions {
   to: { host: string; port: number };
   udp?: boolean;
   framing?: string;
+  /** how the composer shows payloads as text (default utf-8) */
+  encoding?: string;
   faults?: FaultOptions;
 }
 
@@ -45,7 +49,13 @@ export interface RelayService {
   readonly relays: ReadonlyMap<string, RelayView>;
 }
 
-export function registerRelays(context: vscode.ExtensionContext, log: vscode.LogOutputChannel): RelayService {
+/** what the Relays view hands its pairs to: the composer's relay lanes, and opening the composer on a pair */
+export interface RelayHooks {
+  lanes: RelayLanes;
+  openComposer(id: string): void;
+}
+
+export function registerRelays(context: vscode.ExtensionContext, log: vscode.LogOutputChannel, hooks: RelayHooks): RelayService {
   const relays = new Map<string, RelayView>();
   let next = 1;
   const tree = new RelaysTreeProvider(relays);
@@ -97,6 +107,7 @@ export function registerRelays(context: vscode.ExtensionContext, log: vscode.Log
       throw new Error(vscode.l10n.t('Cannot start the relay: {0}', errorMessage(err)));
     }
     relays.set(id, v);
+    hooks.lanes.add(id, v, o.encoding ?? 'utf-8');
     tree.refresh();
     return { id, port };
   }
@@ -109,6 +120,7 @@ export function registerRelays(context: vscode.ExtensionContext, log: vscode.Log
     const t = target(arg);
     const v = view(t.relay);
     relays.delete(t.relay);
+    hooks.lanes.remove(t.relay);
     await v.relay.close();
     v.dispose();
     tree.refresh();
@@ -140,6 +152,11 @@ export function registerRelays(context: vscode.ExtensionContext, log: vscode.Log
       bytes = Buffer.from(text, 'utf8');
     }
     view(t.relay).inject(pairOf(t), laneOf(t), bytes);
+  });
+  reg(RELAY_COMMANDS.openComposer, (arg) => {
+    const t = target(arg);
+    view(t.relay);
+    hooks.openComposer(relayPairId(t.relay, pairOf(t)));
   });
   return { relays };
 }

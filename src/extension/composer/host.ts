@@ -223,7 +223,7 @@ export class ComposerHost implements Disposable {
     });
     let frames = 0;
     for (const p of plan) {
-      await this.registry.send(p.c.id, p.w.payload, p.o, target.lane);
+      await this.registry.send(p.c.id, p.w, p.o, target.lane);
       // a server sends to each of its open clients
       frames += framesPerSend(p.c, this.registry.children(p.c.id));
     }

@@ -17,14 +17,36 @@ export type TrafficSource = Pick<IConnectionRegistry, 'onDidOpen' | 'onDidChange
 /** what the composer's host uses: the traffic, and sending and changing a connection */
 export interface ComposerSource extends TrafficSource {
   children(id: string): ConnectionInfo[];
-  /** `lane`: a relay pair's lane to inject into (the registry's connections ignore it) */
-  send(id: string, payload: Buffer, options?: SendOptions, lane?: RelayLane): Promise<void>;
+  /**
+   * Sends a draft's bytes: a connection frames `payload` itself (with `options`); a relay pair gets the framed `wire`
+   * bytes injected into `lane` (default c2s).
+   */
+  send(id: string, bytes: { payload: Buffer; wire: Buffer }, options?: SendOptions, lane?: RelayLane): Promise<void>;
   clearHistory(id: string): void;
   setFraming(id: string, spec: string): void;
   setEncoding(id: string, encoding: string): void;
   redecode(id: string): unknown;
   /** a relay pair's framing per lane */
   laneFraming?(id: string): Record<RelayLane, string> | undefined;
+}
+
+/** the registry's methods the composer uses, bound (the registry is a class) */
+function bind(r: IConnectionRegistry): Omit<ComposerSource, 'send'> {
+  return {
+    onDidOpen: r.onDidOpen,
+    onDidChangeState: r.onDidChangeState,
+    onDidReceiveChunk: r.onDidReceiveChunk,
+    onDidFrame: r.onDidFrame,
+    onDidClose: r.onDidClose,
+    get: (id) => r.get(id),
+    list: () => r.list(),
+    children: (id) => r.children(id),
+    history: (id) => r.history(id),
+    clearHistory: (id) => r.clearHistory(id),
+    setFraming: (id, spec) => r.setFraming(id, spec),
+    setEncoding: (id, encoding) => r.setEncoding(id, encoding),
+    redecode: (id) => r.redecode(id),
+  };
 }
 
 function both<T>(a: Event<T>, b: Event<T>): Event<T> {
@@ -37,8 +59,8 @@ function both<T>(a: Event<T>, b: Event<T>): Event<T> {
 
 /** the registry alone, or the registry with relay pairs (ids `r1.p1`) routed to `relays` */
 export function composerSource(registry: IConnectionRegistry, relays?: RelayLanes): ComposerSource {
-  if (!relays) return registry;
-  const isRelay = (id: string): boolean => relays.get(id) !== undefined;
+  const isRelay = (id: string): boolean => relays?.get(id) !== undefined;
+  if (!relays) return { ...bind(registry), send: (id, bytes, options) => registry.send(id, bytes.payload, options) };
   const notForRelay = (what: string): never => {
     throw new Error(`a relay pair's ${what} is the relay's: set it when the relay starts`);
   };
@@ -54,9 +76,9 @@ export function composerSource(registry: IConnectionRegistry, relays?: RelayLane
     children: (id) => (isRelay(id) ? [] : registry.children(id)),
     history: (id): HistorySnapshot => (isRelay(id) ? relays.history(id) : registry.history(id)),
     pieces: (id) => (isRelay(id) ? relays.pieces(id) : []),
-    send: async (id, payload, options, lane) => {
-      if (isRelay(id)) relays.inject(id, lane ?? 'c2s', payload);
-      else await registry.send(id, payload, options);
+    send: async (id, bytes, options, lane) => {
+      if (isRelay(id)) relays.inject(id, lane ?? 'c2s', bytes.wire);
+      else await registry.send(id, bytes.payload, options);
     },
     clearHistory: (id) => (isRelay(id) ? relays.clearHistory(id) : registry.clearHistory(id)),
     setFraming: (id, spec) => (isRelay(id) ? notForRelay('framing') : registry.setFraming(id, spec)),

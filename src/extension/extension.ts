@@ -116,7 +116,7 @@ export function activate(context: vscode.ExtensionContext): SocketDebuggerApi {
     }),
   );
   registerRemoteExec(context, { log, addTreeSection: services.addTreeSection });
-  registerRelays(context, log, { lanes: relayLanes, openComposer: (id) => composer.open(id) });
+  const relays = registerRelays(context, log, relayLanes);
   registerCliOnPath(context, log);
   registerPacketLibrary(context, { registry, log, addTreeSection: services.addTreeSection });
   context.subscriptions.push(
@@ -128,6 +128,7 @@ export function activate(context: vscode.ExtensionContext): SocketDebuggerApi {
       treeView: treeView as vscode.TreeView<unknown>,
       openComposer: async (id?: string) => composer.open(id),
       errorsShown,
+      relays,
     }),
   );
 

@@ -8,6 +8,7 @@ export { UdpRelay, UdpPair } from './udp';
 export { LANE_HIGH_WATER, LANE_LOW_WATER } from './lane';
 export { RecordWriter, EntryClock, readRecording, laneData, laneFramingOf, toEntry, RecordingError, RECORDING_FORMAT, RECORDING_VERSION, type Recording, type RecordEntry, type RecordingHeader } from './record';
 export { PcapngWriter, PacketSynthesizer, writePcapng, PCAP_MAX_SEGMENT } from './pcapng';
+export { RelayRecorder, type RelayRecorderOptions } from './recorder';
 export { replayPair, replayUdpPair, recordedPairs, type ReplayOptions, type ReplayResult, type UdpReplayResult } from './replay';
 export { diffLane, diffDatagrams, type DiffLine } from './diff';
 export { RelayView, RelayCommandError, type RelaySnapshot, type PairSnapshot, type LaneSnapshot, type LaneLogEntry, type RelayViewOptions } from './view';

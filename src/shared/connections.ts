@@ -85,17 +85,8 @@ export const KIND_CAPABILITIES: Readonly<Record<ConnectionKind, KindCapabilities
     canHalfClose: false,
     receives: true,
   },
-  'relay-pair': {
-    transport: 'tcp',
-    container: false,
-    canSend: true,
-    sendsToChildren: false,
-    needsDestination: false,
-    takesDestination: false,
-    sendStates: ['open'],
-    canHalfClose: false,
-    receives: false,
-  },
+  // a send injects into a lane; the pair's FIN, resets and recording are the relay's
+  'relay-pair': { ...TCP_SOCKET, sendStates: ['open'], canHalfClose: false, receives: false },
   'udp-peer': {
     transport: 'udp',
     container: false,

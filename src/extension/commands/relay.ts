@@ -11,6 +11,7 @@ import { checkRelayExport, checkRelayFaults, checkRelayStart, checkRelayTarget, 
 import { promptFaults, promptNewRelay } from '../relay/prompts';
 import { formatEndpoint } from '../../shared/format';
 import type { CommandKit } from './kit';
+import { readConfig } from '../config';
 import type { CommandSpecs, Invocation } from './table';
 
 type RelayIds = 'start' | 'stop' | 'hold' | 'release' | 'inject' | 'reset' | 'cut' | 'openComposer' | 'setFaults' | 'exportPcap';
@@ -77,7 +78,13 @@ export function relayCommands(kit: CommandKit): RelaySpecs {
           if (!a) return undefined;
           o = { port: a.port, to: a.to, framing: a.framing, ...(a.faults ? { faults: a.faults } : {}), ...(a.record !== undefined ? { record: a.record } : {}), ...(a.pcap !== undefined ? { pcap: a.pcap } : {}) };
         }
-        const files = { ...(o.record !== undefined ? { record: inWorkspace(o.record) } : {}), ...(o.pcap !== undefined ? { pcap: inWorkspace(o.pcap) } : {}) };
+        // a protocol file: the one given, or from the palette the socketDebugger.protocolFile setting's
+        const protocolFile = o.protocolFile ?? (inv.via === 'api' ? undefined : readConfig().protocolFile);
+        const files = {
+          ...(o.record !== undefined ? { record: inWorkspace(o.record) } : {}),
+          ...(o.pcap !== undefined ? { pcap: inWorkspace(o.pcap) } : {}),
+          ...(protocolFile ? { protocolFile: inWorkspace(protocolFile) } : {}),
+        };
         return relays.start({ ...o, ...files });
       },
     },

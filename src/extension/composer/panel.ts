@@ -128,7 +128,9 @@ export function registerComposer(context: vscode.ExtensionContext, registry: ICo
       settings: readSettings,
       runCommand: (command, ...args) => vscode.commands.executeCommand(command, ...args),
       ...(relays ? { relays } : {}),
-      ...(protocol ? { bridge: { annotate: (conn: string, frame: FrameRecord) => protocol.annotate(conn, frame) }, messagesFor: (conn: string) => protocol.messagesFor(conn) } : {}),
+      // notes and Message mode: a connection's attached protocol file, or a relay pair's relay's
+      bridge: { annotate: (conn: string, frame: FrameRecord) => relays?.annotate(conn, frame) ?? protocol?.annotate(conn, frame) },
+      messagesFor: (conn: string) => relays?.messagesFor(conn) ?? protocol?.messagesFor(conn),
     });
     h.focus(target);
     panel = p;

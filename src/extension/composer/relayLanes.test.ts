@@ -8,6 +8,8 @@ import { ConnectionRegistry } from '../../core/registry';
 import { RelayView } from '../../core/relay';
 import { collect, startTcpRelay, tcpConnect, tcpServer, until } from '../../core/test/relay';
 import type { ChunkItem, DataMessage, FrameItem, HistoryMessage, HostToWebview, InitMessage } from '../../shared/protocol';
+import { parseProtocolFile } from '../../core/protocol/load';
+import { READING_MESSAGES } from '../../core/test/protocol';
 import { ComposerHost } from './host';
 import { RelayLanes } from './relayLanes';
 
@@ -68,6 +70,45 @@ describe('composer: relay lanes', () => {
       await until(() => posted.some((m) => m.type === 'connections' && m.connections.some((x) => x.id === 'r1.p1' && x.state === 'closed')), 'the pair closed');
       const init = posted.find((m): m is InitMessage => m.type === 'init');
       assert.ok(init);
+    } finally {
+      host.dispose();
+      lanes.dispose();
+      view.dispose();
+      await r.close();
+      await up.close();
+      await registry.closeAll();
+    }
+  });
+
+  it("notes a lane's frames with the relay's protocol file, as connections' frames are", async () => {
+    const file = parseProtocolFile(READING_MESSAGES, 'r.sockdbg.yaml');
+    const reading = file.model.messages.get('reading')?.encode({ kind: 2, unit: 1, seq: 7, value: 101.5 });
+    assert.ok(reading);
+    const up = await tcpServer((s) => s.pipe(s));
+    const r = await startTcpRelay(up.port, { framing: 'length:>H' });
+    const view = new RelayView(r.relay);
+    const lanes = new RelayLanes();
+    lanes.add('r1', view, 'utf-8', file.model);
+    const registry = new ConnectionRegistry();
+    const posted: HostToWebview[] = [];
+    const host = new ComposerHost({ registry, relays: lanes, post: (m) => void posted.push(m), writeClipboard: () => undefined, bridge: { intervalMs: 5, annotate: (conn, f) => lanes.annotate(conn, f) } });
+    try {
+      await host.handle({ type: 'ready' });
+      const c = await tcpConnect(r.port);
+      const len = Buffer.alloc(2);
+      len.writeUInt16BE(reading.length);
+      c.write(Buffer.concat([len, reading, Buffer.from([0, 2]), Buffer.from('hi')]));
+      const frames = (): FrameItem[] => posted.flatMap((m) => (m.type === 'data' ? (m as DataMessage).batch.frames : []));
+      await until(() => frames().length === 4, 'two frames on each lane');
+      const notes = frames().map((f) => `${f.lane}:${f.note ?? '-'}`);
+      assert.deepEqual(notes, [
+        'c2s:message reading {"kind":2,"unit":1,"seq":7,"value":101.5} crc16-modbus ✓',
+        'c2s:-',
+        's2c:message reading {"kind":2,"unit":1,"seq":7,"value":101.5} crc16-modbus ✓',
+        's2c:-',
+      ]);
+      assert.equal(lanes.messagesFor('r1.p1'), file.model);
+      c.destroy();
     } finally {
       host.dispose();
       lanes.dispose();

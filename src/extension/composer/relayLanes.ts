@@ -6,6 +6,8 @@
  */
 import { GuardedEmitter, type Disposable } from '../../core/events';
 import type { LaneLogEntry, RelayView } from '../../core/relay';
+import { describeMessage } from '../../core/protocol/message';
+import type { ProtocolModel } from '../../core/protocol/model';
 import type { ChunkEvent, ChunkRecord, CloseEvent, ConnectionInfo, FrameEvent, FrameRecord, HistorySnapshot, OpenEvent, StateEvent } from '../../core/types';
 import type { Direction as Dir } from '../../core/types';
 import { RELAY_LANE_DIRECTION, laneOfDirection, type RelayLane } from '../../shared/connections';
@@ -28,6 +30,8 @@ export interface PieceEvent {
 interface Relay {
   view: RelayView;
   encoding: string;
+  /** the messages of the relay's protocol file: frames that fit one carry its fields */
+  messages?: ProtocolModel;
   sub: Disposable;
   /** pairs reported open (so a close is reported once) */
   open: Set<string>;
@@ -59,9 +63,9 @@ export class RelayLanes implements Disposable {
   readonly onDidClose = this.closeE.event;
 
   /** shows a relay's pairs (and follows them) until `remove` */
-  add(relay: string, view: RelayView, encoding = 'utf-8'): void {
+  add(relay: string, view: RelayView, encoding = 'utf-8', messages?: ProtocolModel): void {
     this.remove(relay);
-    const r: Relay = { view, encoding, open: new Set(), sub: { dispose: () => undefined } };
+    const r: Relay = { view, encoding, ...(messages ? { messages } : {}), open: new Set(), sub: { dispose: () => undefined } };
     const subs = [
       view.onDidLog((e) => this.take(relay, r, e)),
       view.relay.onEvent((e) => {
@@ -189,6 +193,18 @@ export class RelayLanes implements Disposable {
   inject(id: string, lane: RelayLane, payload: Buffer): void {
     const { view, pair } = this.viewOf(id);
     view.inject(pair, lane, payload);
+  }
+
+  /** the composer's note for a relay pair's frame: the message of the relay's protocol file it is (as for connections) */
+  annotate(id: string, frame: FrameRecord): string | undefined {
+    const m = this.messagesFor(id)?.decode(frame.payload);
+    return m ? describeMessage(m) : undefined;
+  }
+
+  /** Message mode: the layouts of the relay's protocol file */
+  messagesFor(id: string): ProtocolModel | undefined {
+    const s = splitId(id);
+    return s ? this.relays.get(s.relay)?.messages : undefined;
   }
 
   /** the lane a direction of a relay pair stands for */

@@ -22,6 +22,8 @@ export interface RelayStartOptions {
   record?: string;
   /** write a pcapng file while the relay runs */
   pcap?: string;
+  /** a protocol file (*.sockdbg.yaml): frames of the pair's lanes that fit one of its messages show its fields */
+  protocolFile?: string;
 }
 
 /** the other commands: a relay, and a pair and lane where they act on one */
@@ -87,6 +89,7 @@ export function checkRelayStart(o: RawOptions): RelayStartOptions {
   const bind = optString(o, 'host');
   const record = optString(o, 'record');
   const pcap = optString(o, 'pcap');
+  const protocolFile = optString(o, 'protocolFile');
   if (udp && framing !== undefined && checkFramingOption(framing) !== 'raw') throw new CommandOptionsError('framing is for TCP streams; with udp each datagram is one message');
   return {
     port: checkPort(o.port ?? 0, true),
@@ -98,6 +101,7 @@ export function checkRelayStart(o: RawOptions): RelayStartOptions {
     ...(faults ? { faults } : {}),
     ...(record ? { record } : {}),
     ...(pcap ? { pcap } : {}),
+    ...(protocolFile ? { protocolFile } : {}),
   };
 }
 

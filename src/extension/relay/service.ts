@@ -2,7 +2,11 @@
  * The running relays of the window: start (with faults and recording), stop, change faults, export the recording as
  * pcapng; the Relays view reads them, the composer shows their pairs (RelayLanes). A thin owner over src/core/relay.
  */
+import * as fs from 'node:fs';
 import type * as vscode from 'vscode';
+import { ProtocolFileError } from '../../core/protocol/errors';
+import { parseProtocolFile } from '../../core/protocol/load';
+import type { ProtocolModel } from '../../core/protocol/model';
 import { readRecording, RelayRecorder, RelayView, TcpRelay, UdpRelay, writePcapng, type FaultOptions } from '../../core/relay';
 import { errorMessage } from '../../shared/errors';
 import type { RelayLanes } from '../composer/relayLanes';
@@ -16,9 +20,18 @@ export interface RunningRelay {
   readonly pcap?: string;
 }
 
+/** the messages of a protocol file, for the notes of a relay's frames (its rules do not act on relays) */
+function readProtocolModel(file: string): ProtocolModel {
+  try {
+    return parseProtocolFile(fs.readFileSync(file, 'utf8'), file).model;
+  } catch (err) {
+    throw new RelayError('EPROTOCOL', `cannot use the protocol file ${file}: ${err instanceof ProtocolFileError ? err.report : errorMessage(err)}`);
+  }
+}
+
 export class RelayError extends Error {
   constructor(
-    readonly code: 'ENORELAY' | 'ELISTEN' | 'ERECORD' | 'ENOTRECORDING',
+    readonly code: 'ENORELAY' | 'ELISTEN' | 'ERECORD' | 'ENOTRECORDING' | 'EPROTOCOL',
     message: string,
   ) {
     super(message);
@@ -61,8 +74,9 @@ export class RelayService implements vscode.Disposable {
     return this.running.get(id)?.record !== undefined;
   }
 
-  /** `record` and `pcap` are file paths, already resolved */
+  /** `record`, `pcap` and `protocolFile` are file paths, already resolved */
   async start(o: RelayStartOptions): Promise<{ id: string; port: number }> {
+    const messages = o.protocolFile !== undefined ? readProtocolModel(o.protocolFile) : undefined;
     const options = { host: o.host ?? '127.0.0.1', port: o.port, upstream: o.to, ...(o.framing !== undefined ? { framing: o.framing } : {}), ...(o.faults ? { faults: o.faults } : {}) };
     const relay = o.udp ? new UdpRelay(options) : new TcpRelay(options);
     const id = `r${this.next++}`;
@@ -90,7 +104,7 @@ export class RelayService implements vscode.Disposable {
     }
     this.running.set(id, { view, ...(recorder ? { recorder } : {}), ...(o.record !== undefined ? { record: o.record } : {}), ...(o.pcap !== undefined ? { pcap: o.pcap } : {}) });
     this.views.set(id, view);
-    this.lanes.add(id, view, o.encoding ?? 'utf-8');
+    this.lanes.add(id, view, o.encoding ?? 'utf-8', messages);
     this.log.info(`${id}: relay on ${port} to ${o.to.host}:${o.to.port} (seed ${relay.seed})${o.record !== undefined ? `, recording to ${o.record}` : ''}`);
     this.changed();
     return { id, port };

@@ -14,6 +14,9 @@ export const CONNECTION_KINDS = [
 
 export type ConnectionKind = (typeof CONNECTION_KINDS)[number];
 
+/** the kinds the connection registry makes (the Connections tree's rows); a relay pair comes from a relay instead */
+export const REGISTRY_KINDS: readonly ConnectionKind[] = CONNECTION_KINDS.filter((k) => k !== 'relay-pair');
+
 export const CONNECTION_STATES = [
   'connecting',
   'reconnecting',

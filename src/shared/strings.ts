@@ -170,4 +170,6 @@ export const WEBVIEW_STRINGS: readonly string[] = [
   "Lane",
   "piece {0}",
   "relay {0}",
+  "{0} bytes client → server on {1} at {2}: {3}",
+  "{0} bytes server → client on {1} at {2}: {3}",
 ];

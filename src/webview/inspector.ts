@@ -6,8 +6,8 @@
  * the history re-decoded.
  */
 import { baseDir, isInspStream, type App } from './app';
-import { inspectedStream, streamOptions } from './lanes';
-import type { Stream, StoredChunk, StoredFrame } from './store';
+import { streamOptions } from './lanes';
+import { inspectedStream, type Stream, type StoredChunk, type StoredFrame } from './store';
 import { t } from './l10n';
 import { formatTimestamp } from '../shared/format';
 import { h, icon, iconButton } from './util';

@@ -5,7 +5,6 @@
  */
 import type { ConnSummary, Dir } from '../shared/protocol';
 import type { RelayLane } from '../shared/connections';
-import { Stream, type TrafficStore } from './store';
 import { t } from './l10n';
 import { h } from './util';
 
@@ -40,6 +39,13 @@ export function dirMeta(f: Directed): string {
   return f.dir === 'in' ? '↓ ' + t('received') : '↑ ' + t('sent');
 }
 
+/** the untranslated template of a log row's screen-reader label: bytes, connection, time, text */
+export function rowLabelTemplate(f: Directed): string {
+  if (f.incomplete) return '{0} bytes of an unfinished frame on {1} at {2}: {3}';
+  if (f.lane) return f.lane === 'c2s' ? '{0} bytes client → server on {1} at {2}: {3}' : '{0} bytes server → client on {1} at {2}: {3}';
+  return f.dir === 'in' ? 'received {0} bytes on {1} at {2}: {3}' : 'sent {0} bytes on {1} at {2}: {3}';
+}
+
 /** a row's class for its direction: dir-in / dir-out, and lane-c2s / lane-s2c (theme colours in style.css) */
 export function dirClass(f: Directed): string {
   return `dir-${f.dir}${f.lane ? ` lane-${f.lane}` : ''}`;
@@ -51,21 +57,6 @@ export function streamOptions(c: ConnSummary | undefined): HTMLOptionElement[] {
   const opt = (lane: RelayLane, written: boolean): HTMLOptionElement =>
     h('option', { value: `${lane === 'c2s' ? 'out' : 'in'}${written ? '|w' : ''}`, text: `${lane === 'c2s' ? '→' : '←'} ${lane} ${written ? t('as written (after faults)') : t('as read')}` });
   return [opt('c2s', false), opt('c2s', true), opt('s2c', false), opt('s2c', true)];
-}
-
-/**
- * The stream the inspector shows for a choice of `streamOptions`: a direction as it is, or a lane's writes with the
- * lane's frames (the bars show which frames each written piece carried).
- */
-export function inspectedStream(store: TrafficStore, conn: string, choice: string): Stream | undefined {
-  if (!choice.endsWith('|w')) return store.streams.get(`${conn}|${choice}`);
-  const written = store.streams.get(`${conn}|${choice}`);
-  if (!written) return undefined;
-  const v = new Stream();
-  v.frames = store.streams.get(`${conn}|${choice.slice(0, -2)}`)?.frames ?? [];
-  v.chunks = written.chunks;
-  v.chunkBase = written.chunkBase;
-  return v;
 }
 
 /** the target bar's lane chooser: shown for a relay pair, the lane a send is injected into */

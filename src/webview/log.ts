@@ -8,7 +8,7 @@ import { formatByteSize, formatClockTime, formatTimestamp } from '../shared/form
 import type { CopyFormat } from '../shared/protocol';
 import type { App } from './app';
 import { frameData, type StoredFrame } from './store';
-import { dirClass, dirIcon, dirMeta, dirTitle } from './lanes';
+import { dirClass, dirIcon, dirMeta, dirTitle, rowLabelTemplate } from './lanes';
 import { t } from './l10n';
 import { h, icon, iconButton, oneLine } from './util';
 import { VirtualList } from './virtualList';
@@ -198,7 +198,7 @@ export function createLog(app: App): LogView {
     el.setAttribute(
       'aria-label',
       t(
-        f.incomplete ? '{0} bytes of an unfinished frame on {1} at {2}: {3}' : f.dir === 'in' ? 'received {0} bytes on {1} at {2}: {3}' : 'sent {0} bytes on {1} at {2}: {3}',
+        rowLabelTemplate(f),
         f.length,
         conn.title,
         time.textContent ?? '',

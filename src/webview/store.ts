@@ -274,3 +274,18 @@ export function fairLevel(sizes: number[], cap: number): number {
   }
   return Infinity;
 }
+
+/**
+ * The stream the inspector shows for a choice of `streamOptions`: a direction as it is, or a lane's writes with the
+ * lane's frames (the bars show which frames each written piece carried).
+ */
+export function inspectedStream(store: TrafficStore, conn: string, choice: string): Stream | undefined {
+  if (!choice.endsWith('|w')) return store.streams.get(`${conn}|${choice}`);
+  const written = store.streams.get(`${conn}|${choice}`);
+  if (!written) return undefined;
+  const v = new Stream();
+  v.frames = store.streams.get(`${conn}|${choice.slice(0, -2)}`)?.frames ?? [];
+  v.chunks = written.chunks;
+  v.chunkBase = written.chunkBase;
+  return v;
+}

@@ -5,7 +5,8 @@
  */
 import * as assert from 'node:assert/strict';
 import { ConnectionRegistry } from '../../core/registry';
-import { RelayView } from '../../core/relay';
+import { RelayView, type RelayOptions } from '../../core/relay';
+import type { ProtocolModel } from '../../core/protocol/model';
 import { collect, startTcpRelay, tcpConnect, tcpServer, until } from '../../core/test/relay';
 import type { ChunkItem, DataMessage, FrameItem, HistoryMessage, HostToWebview, InitMessage } from '../../shared/protocol';
 import { parseProtocolFile } from '../../core/protocol/load';
@@ -13,16 +14,30 @@ import { READING_MESSAGES } from '../../core/test/protocol';
 import { ComposerHost } from './host';
 import { RelayLanes } from './relayLanes';
 
+/** an echo server behind relay r1, shown in a composer host; `close` frees all of it */
+async function relayInComposer(options: Partial<RelayOptions>, messages?: ProtocolModel) {
+  const up = await tcpServer((s) => s.pipe(s));
+  const r = await startTcpRelay(up.port, options);
+  const view = new RelayView(r.relay);
+  const lanes = new RelayLanes();
+  lanes.add('r1', view, 'utf-8', messages);
+  const registry = new ConnectionRegistry();
+  const posted: HostToWebview[] = [];
+  const host = new ComposerHost({ registry, relays: lanes, post: (m) => void posted.push(m), writeClipboard: () => undefined, bridge: { intervalMs: 5, annotate: (conn, f) => lanes.annotate(conn, f) } });
+  const close = async (): Promise<void> => {
+    host.dispose();
+    lanes.dispose();
+    view.dispose();
+    await r.close();
+    await up.close();
+    await registry.closeAll();
+  };
+  return { r, lanes, posted, host, close };
+}
+
 describe('composer: relay lanes', () => {
   it('shows both lanes framed, the reads and the pieces after faults, injects into a lane, and follows new faults', async () => {
-    const up = await tcpServer((s) => s.pipe(s));
-    const r = await startTcpRelay(up.port, { framing: 'line', faults: { chunk: { kind: 'fixed', size: 2 }, lanes: ['s2c'], gapMs: 0 } });
-    const view = new RelayView(r.relay);
-    const lanes = new RelayLanes();
-    lanes.add('r1', view);
-    const registry = new ConnectionRegistry();
-    const posted: HostToWebview[] = [];
-    const host = new ComposerHost({ registry, relays: lanes, post: (m) => void posted.push(m), writeClipboard: () => undefined, bridge: { intervalMs: 5 } });
+    const { r, posted, host, close } = await relayInComposer({ framing: 'line', faults: { chunk: { kind: 'fixed', size: 2 }, lanes: ['s2c'], gapMs: 0 } });
     const frames = (): FrameItem[] => posted.flatMap((m) => (m.type === 'data' ? (m as DataMessage).batch.frames : []));
     const chunks = (): ChunkItem[] => posted.flatMap((m) => (m.type === 'data' ? (m as DataMessage).chunks : []));
     try {
@@ -71,12 +86,7 @@ describe('composer: relay lanes', () => {
       const init = posted.find((m): m is InitMessage => m.type === 'init');
       assert.ok(init);
     } finally {
-      host.dispose();
-      lanes.dispose();
-      view.dispose();
-      await r.close();
-      await up.close();
-      await registry.closeAll();
+      await close();
     }
   });
 
@@ -84,14 +94,7 @@ describe('composer: relay lanes', () => {
     const file = parseProtocolFile(READING_MESSAGES, 'r.sockdbg.yaml');
     const reading = file.model.messages.get('reading')?.encode({ kind: 2, unit: 1, seq: 7, value: 101.5 });
     assert.ok(reading);
-    const up = await tcpServer((s) => s.pipe(s));
-    const r = await startTcpRelay(up.port, { framing: 'length:>H' });
-    const view = new RelayView(r.relay);
-    const lanes = new RelayLanes();
-    lanes.add('r1', view, 'utf-8', file.model);
-    const registry = new ConnectionRegistry();
-    const posted: HostToWebview[] = [];
-    const host = new ComposerHost({ registry, relays: lanes, post: (m) => void posted.push(m), writeClipboard: () => undefined, bridge: { intervalMs: 5, annotate: (conn, f) => lanes.annotate(conn, f) } });
+    const { r, lanes, posted, host, close } = await relayInComposer({ framing: 'length:>H' }, file.model);
     try {
       await host.handle({ type: 'ready' });
       const c = await tcpConnect(r.port);
@@ -110,12 +113,7 @@ describe('composer: relay lanes', () => {
       assert.equal(lanes.messagesFor('r1.p1'), file.model);
       c.destroy();
     } finally {
-      host.dispose();
-      lanes.dispose();
-      view.dispose();
-      await r.close();
-      await up.close();
-      await registry.closeAll();
+      await close();
     }
   });
 });

@@ -2,9 +2,12 @@
  * UI suite: the Relays view in the real workbench. A relay in front of the tutorial-style upper-casing server, a
  * tutorial-style client through it: the pair row and both lanes' live counters, the pair in the Packet Composer
  * (both lanes' frames, marked by lane), injection into a lane, hold / release, a re-chunk fault set on the running
- * relay and the stream inspector showing the new cuts, and cutting the pair.
+ * relay (checked as typed) and the stream inspector showing the new cuts, the recording chosen in New Relay and its
+ * export as pcapng, and cutting the pair.
  */
 import * as assert from 'node:assert/strict';
+import * as fs from 'node:fs';
+import * as path from 'node:path';
 import { startPython, type PythonPeer } from '../../core/test/python';
 import { UPPER_SERVER } from '../protocolPeers';
 import { screenshotOnFailure, startWorkbench, type Workbench } from './driver';
@@ -35,7 +38,7 @@ describe('Relays view', function () {
     await wb?.close();
   });
 
-  it('relays a client and server: live lanes, the pair in the composer, inject, hold / release, re-chunk, cut', async () => {
+  it('relays a client and server: live lanes, the pair in the composer, inject, hold / release, re-chunk, record, cut', async () => {
     const w = wb!;
     const server = startPython(UPPER_SERVER);
     peers.push(server);
@@ -47,11 +50,16 @@ describe('Relays view', function () {
     await w.pickQuickItem('raw', 'How are messages cut');
     // no faults yet: accept the empty pick
     await w.fillQuickInput('', 'Faults to inject');
-    await w.pickQuickItem('No recording', 'Record the conversation?');
+    await w.pickQuickItem('Record to a file in the workspace', 'Record the conversation?');
+    const recording = path.join(w.env.workspace, 'relay-ui.jsonl');
+    const exported = path.join(w.env.workspace, 'relay-ui.pcapng');
+    for (const f of [recording, exported]) fs.rmSync(f, { force: true });
+    await w.fillQuickInput('relay-ui.jsonl', 'Recording file');
     const relayRow = w.treeRow(`→ 127.0.0.1:${upPort}`);
     await relayRow.waitFor({ timeout: 20000 });
     const port = Number(/Relay 127\.0\.0\.1:(\d+)/.exec(await relayRow.innerText())?.[1]);
     assert.ok(port > 0, `a port in the relay row: ${await relayRow.innerText()}`);
+    assert.match(await relayRow.innerText(), /recording/);
 
     const client = startPython(LINE_CLIENT, [String(port)]);
     peers.push(client);
@@ -102,7 +110,10 @@ describe('Relays view', function () {
     await w.pickQuickItem('r1', 'Set the faults of which relay');
     await w.pickQuickItem('--chunk', 'Faults to inject');
     await w.fillQuickInput('', 'Faults to inject');
-    await w.fillQuickInput('1', '--chunk');
+    // checked as typed, with the CLI's words
+    await w.page.locator('.quick-input-widget input').fill('0');
+    await w.page.locator('.quick-input-message', { hasText: 'chunk size must be a whole number ≥ 1' }).waitFor({ timeout: 10000 });
+    await w.fillQuickInput('1');
     await w.treeRow('--chunk 1').waitFor({ timeout: 10000 });
     client.child.stdin.write('xyz\n');
     await view.locator('#log .log-row.lane-c2s', { hasText: 'z' }).first().waitFor({ timeout: 10000 });
@@ -114,6 +125,18 @@ describe('Relays view', function () {
     assert.deepEqual(sizes.slice(-3), ['1 B', '1 B', '1 B'], `the last pieces: ${sizes.join(', ')}`);
     await w.screenshot('relay-composer', undefined, { docs: true });
 
+    // the recording holds both lanes as they were read; Export Recording as pcapng writes Wireshark's file
+    await w.runCommand('Socket Debugger: Export Recording as pcapng…');
+    await w.pickQuickItem('r1', 'Export the recording of which relay');
+    await w.fillQuickInput(exported);
+    await w.page.waitForTimeout(500);
+    for (let i = 0; i < 20 && !fs.existsSync(exported); i++) await w.page.waitForTimeout(250);
+    assert.equal(fs.readFileSync(exported).readUInt32LE(0), 0x0a0d0d0a, 'a pcapng section header block');
+    const lines = fs.readFileSync(recording, 'utf8').trim().split('\n').map((l) => JSON.parse(l) as { type: string; lane?: string; b64?: string });
+    const lane = (l: string): string => lines.filter((x) => x.type === 'data' && x.lane === l).map((x) => Buffer.from(x.b64 ?? '', 'base64').toString()).join('');
+    assert.equal(lane('c2s'), 'helloagainheldxyz');
+    assert.match(lane('s2c'), /^HELLOAGAINABCHELD/);
+
     // cut the pair
     await w.runCommand('Socket Debugger: Cut Pair');
     await w.pickQuickItem('r1 p1', 'Cut which pair');
@@ -121,5 +144,6 @@ describe('Relays view', function () {
     await w.runCommand('Socket Debugger: Stop Relay');
     await w.pickQuickItem('r1', 'Stop which relay');
     await relayRow.waitFor({ state: 'detached', timeout: 10000 });
+    for (const f of [recording, exported]) fs.rmSync(f, { force: true });
   });
 });

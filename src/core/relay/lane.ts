@@ -60,6 +60,8 @@ export class TcpLane {
   private mergeOffset = 0;
   private mergeTimer: NodeJS.Timeout | undefined;
   private readonly decoder: FrameDecoder | undefined;
+  /** the source stream offset of the next source byte written or discarded (injected bytes are not counted) */
+  private sourceOut = 0;
 
   constructor(
     private readonly host: LaneHost,
@@ -114,6 +116,7 @@ export class TcpLane {
     this.host.fire({ type: 'chunk', pair: this.host.id, lane: this.lane, offset, data: chunk, time: Date.now() });
     this.decode(chunk);
     if (this.discarding) {
+      this.sourceOut += chunk.length;
       this.discard(chunk.length, offset);
       return;
     }
@@ -186,7 +189,7 @@ export class TcpLane {
       if (this.timer) return;
       this.queue.shift();
       this.queued -= head.data.length;
-      const ok = this.forward(head.data);
+      const ok = this.forward(head.data, head.injected);
       if (this.opts.shaper && !head.injected) this.nextReady = this.opts.shaper.nextAfter(performance.now(), head.data.length);
       if (!ok) {
         this.awaitDrain();
@@ -201,7 +204,9 @@ export class TcpLane {
   }
 
   /** writes a piece, cut where a half-close or reset budget ends; false when the destination asks to wait */
-  private forward(data: Buffer): boolean {
+  private forward(data: Buffer, injected = false): boolean {
+    const source = this.sourceOut;
+    if (!injected) this.sourceOut += data.length;
     if (this.discarding) {
       this.discard(data.length);
       return true;
@@ -215,7 +220,7 @@ export class TcpLane {
       const offset = this.counters.bytesOut;
       this.counters.bytesOut += piece.length;
       this.counters.piecesOut++;
-      this.host.fire({ type: 'piece', pair: this.host.id, lane: this.lane, offset, size: piece.length, time: Date.now() });
+      this.host.fire({ type: 'piece', pair: this.host.id, lane: this.lane, offset, size: piece.length, ...(injected ? { injected: true as const } : { source }), time: Date.now() });
       flushed = new Promise((resolve) => {
         ok = this.dst.write(piece, () => resolve());
       });

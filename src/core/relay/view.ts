@@ -39,7 +39,10 @@ export interface RelaySnapshot {
 export interface LaneLogEntry {
   pair: string;
   lane: Lane;
-  /** chunk: a read from the lane's source; frame: a decoded frame; piece: a write to its destination (after faults) */
+  /**
+   * chunk: a read from the lane's source; frame: a decoded frame; piece: a write of source bytes to its destination
+   * (after faults; at its source offset, injected bytes left out)
+   */
   kind: 'chunk' | 'frame' | 'piece';
   /** per pair, lane and kind, from 0 */
   seq: number;
@@ -123,7 +126,9 @@ export class RelayView implements Disposable {
         break;
       }
       case 'piece': {
-        const entry: LaneLogEntry = { pair: e.pair, lane: e.lane, kind: 'piece', seq: this.seq(e.pair, e.lane, 'piece'), offset: e.offset, data: EMPTY, size: e.size, time: e.time };
+        // kept at its source offset, so that it lines up with the lane's reads and frames; injected bytes have none
+        if (e.source === undefined) return;
+        const entry: LaneLogEntry = { pair: e.pair, lane: e.lane, kind: 'piece', seq: this.seq(e.pair, e.lane, 'piece'), offset: e.source, data: EMPTY, size: e.size, time: e.time };
         this.pieces.push(entry);
         if (this.pieces.length > this.limits.logEntries) this.pieces.shift();
         this.logEmitter.fire(entry);

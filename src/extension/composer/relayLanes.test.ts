@@ -72,6 +72,9 @@ describe('composer: relay lanes', () => {
       c.write('abc\n');
       await until(() => chunks().filter((k) => k.written && k.lane === 'c2s').length === 5, 'the re-cut c2s pieces');
       assert.deepEqual(chunks().filter((k) => k.written && k.lane === 'c2s').map((k) => k.length), [5, 1, 1, 1, 1]);
+      // the s2c answer is no longer cut; its piece sits at its source offset (5), not after the 3 injected bytes
+      await until(() => chunks().filter((k) => k.written && k.lane === 's2c').length === 4, 'the s2c answer written');
+      assert.deepEqual(chunks().filter((k) => k.written && k.lane === 's2c').map((k) => [k.offset, k.length]).pop(), [5, 4]);
 
       // history on (re)load: both lanes' frames and both kinds of chunks
       await host.handle({ type: 'requestHistory', conn: 'r1.p1' });

@@ -183,7 +183,7 @@ export const WEBVIEW_STRINGS: readonly string[] = [
   "match: {0}",
   "struct code",
   "checksum",
-  "computed: {0} of bytes {1}…{2}",
+  "computed over bytes {0}…{1}",
   "computed on send",
   "Fix the marked field first.",
 ];

@@ -220,6 +220,7 @@ export function createComposer(app: App): { element: HTMLElement; onHost(m: Host
       wire.hidden = true;
       return showError(undefined);
     }
+    if (status.textContent === t('Fix the marked field first.')) setStatus('');
     if (s.targetIds.length === 0) {
       previewTitle.textContent = t('Wire bytes: pick a target to see the framed bytes');
       wire.textContent = '';

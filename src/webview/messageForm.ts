@@ -145,8 +145,7 @@ export function createMessageForm(app: App, textArea: HTMLTextAreaElement, onCha
     const input = h('input', { type: 'text', id, class: 'msg-input msg-checksum', readonly: true, tabindex: -1, 'aria-readonly': 'true' });
     checksumInput = input;
     showChecksum(checksumValue);
-    const alg = l.checksum?.algorithm ?? '';
-    return [h('label', { for: id, class: 'msg-name', text: name }), h('code', { class: 'msg-code', text: code }), h('div', { class: 'msg-value' }, input), h('span', { class: 'muted msg-hint', text: t('computed: {0} of bytes {1}…{2}', alg, l.checksum?.from ?? 0, (l.checksum?.to ?? 0) - 1) })];
+    return [h('label', { for: id, class: 'msg-name', text: name }), h('code', { class: 'msg-code', text: code }), h('div', { class: 'msg-value' }, input), h('span', { class: 'muted msg-hint', text: t('computed over bytes {0}…{1}', l.checksum?.from ?? 0, (l.checksum?.to ?? 0) - 1) })];
   }
 
   function showChecksum(c: { algorithm: string; value: number } | undefined): void {

@@ -3,7 +3,8 @@
  * written like the tutorial sends a `reading` with a wrong CRC, then echoes every frame back. The log shows the
  * received message with its fields and ✗ with the expected CRC; the Message form is filled by keyboard (a value
  * out of range is refused at the field and nothing is sent), previews the wire bytes, sends with Ctrl+Enter, and
- * the echo comes back as the message with ✓. The form keeps its values across modes and a panel reload.
+ * the echo comes back as the message with ✓. The form keeps its values across modes and a panel reload, and follows
+ * an edit of the file.
  */
 import * as assert from 'node:assert/strict';
 import { spawn, type ChildProcessWithoutNullStreams } from 'node:child_process';
@@ -186,5 +187,13 @@ describe('UI: the Message form and decoded messages in the composer', function (
     assert.equal(await back.locator('#msg-f-value').inputValue(), '1.25');
     assert.equal(await back.locator('#msg-as-text').getAttribute('aria-pressed'), 'false');
     await back.locator('#wire', { hasText: '0a 00 00 00 02 03 08 00 00 00 a0 3f' }).waitFor({ timeout: 10000 });
+
+    // an edit of the file applies at once: a new message is offered, its form prefilled from its match
+    fs.writeFileSync(created[0], `framing: length:i\n${READING_MESSAGES}  ack:\n    format: '<BBH'\n    fields: [kind, unit, seq]\n    match: {kind: 3}\n`);
+    await back.locator('#msg-name option[value="ack"]').waitFor({ state: 'attached', timeout: 20000 });
+    await back.locator('#msg-name').selectOption('ack');
+    assert.equal(await back.locator('#msg-f-kind').inputValue(), '3');
+    assert.equal(await back.locator('#msg-checksum').count(), 0, 'ack has no checksum');
+    await back.locator('#wire', { hasText: '04 00 00 00 03 00 00 00' }).waitFor({ timeout: 10000 });
   });
 });

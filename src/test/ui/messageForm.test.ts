@@ -12,7 +12,7 @@ import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { checksumAlgorithm } from '../../core/protocol/checksum';
 import { READING_MESSAGES } from '../../core/test/protocol';
-import { screenshotOnFailure, startWorkbench, uiEnv, type Workbench } from './driver';
+import { outputLines, screenshotOnFailure, startWorkbench, uiEnv, type Workbench } from './driver';
 
 /** sends one `reading` (kind 2, seq 9, value 55.5) with the CRC left 0, then echoes each length:i frame */
 const PY_ECHO_CLIENT = `
@@ -38,36 +38,6 @@ while True:
     print((head + body).hex(), flush=True)
     sk.sendall(head + body)
 `;
-
-function firstLine(p: ChildProcessWithoutNullStreams): { next(): Promise<string> } {
-  const lines: string[] = [];
-  const waiters: Array<(l: string) => void> = [];
-  let buf = '';
-  let err = '';
-  p.stdout.on('data', (d: Buffer) => {
-    buf += d.toString();
-    for (let i; (i = buf.indexOf('\n')) >= 0; buf = buf.slice(i + 1)) {
-      const l = buf.slice(0, i).trim();
-      const w = waiters.shift();
-      if (w) w(l);
-      else lines.push(l);
-    }
-  });
-  p.stderr.on('data', (d: Buffer) => (err += d.toString()));
-  return {
-    next: () => {
-      const l = lines.shift();
-      if (l !== undefined) return Promise.resolve(l);
-      return new Promise((resolve, reject) => {
-        const timer = setTimeout(() => reject(new Error(`the Python client printed nothing in time; stderr: ${err}`)), 20000);
-        waiters.push((x) => {
-          clearTimeout(timer);
-          resolve(x);
-        });
-      });
-    },
-  };
-}
 
 describe('UI: the Message form and decoded messages in the composer', function () {
   this.timeout(240000);
@@ -103,7 +73,7 @@ describe('UI: the Message form and decoded messages in the composer', function (
     const { page } = w;
     const { port } = await w.newTcpServer('length:i');
     py = spawn('python3', ['-u', '-c', PY_ECHO_CLIENT, String(port)], { stdio: ['pipe', 'pipe', 'pipe'] });
-    const out = firstLine(py);
+    const out = outputLines(py);
     const clientPort = await out.next();
     await w.treeRow(`127.0.0.1:${clientPort}`).waitFor({ timeout: 20000 });
 

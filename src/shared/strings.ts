@@ -174,7 +174,7 @@ export const WEBVIEW_STRINGS: readonly string[] = [
   "Edit the message as text: name {field: value, …}",
   "as text",
   "Pick a target to send its protocol file’s messages.",
-  "No protocol file is attached to this connection: attach one (Connections view, Attach Protocol File…), or type the message as text below.",
+  "No protocol file is attached to this connection: attach one (Connections view, Attach Protocol File…) to send its messages.",
   "{0} · {1} bytes",
   "Fields of {0}",
   "Field",

@@ -93,17 +93,16 @@ export function createMessageForm(app: App, textArea: HTMLTextAreaElement, onCha
     s.messageValues = all;
   }
 
-  /** Text view, or no file attached: the text area; otherwise the form. */
+  /** No file attached: a note; otherwise the form, or the text area in the text view. */
   function render(): void {
     const l = layout();
-    const textView = s.messageView === 'text' || !l;
-    asText.setAttribute('aria-pressed', String(s.messageView === 'text'));
-    asText.hidden = !l;
+    const textView = s.messageView === 'text';
+    asText.setAttribute('aria-pressed', String(textView));
     head.hidden = !l;
-    textArea.hidden = !textView;
-    grid.hidden = textView;
+    textArea.hidden = !l || !textView;
+    grid.hidden = !l || textView;
     empty.hidden = !!l;
-    empty.textContent = conn === undefined ? t('Pick a target to send its protocol file’s messages.') : asked === conn && !file ? t('No protocol file is attached to this connection: attach one (Connections view, Attach Protocol File…), or type the message as text below.') : '';
+    empty.textContent = conn === undefined ? t('Pick a target to send its protocol file’s messages.') : asked === conn && !file ? t('No protocol file is attached to this connection: attach one (Connections view, Attach Protocol File…) to send its messages.') : '';
     if (!l) return;
     fileNote.textContent = t('{0} · {1} bytes', file ?? '', l.size);
     nameSel.replaceChildren(...layouts.map((m) => h('option', { value: m.name, text: m.name })));

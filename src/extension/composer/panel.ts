@@ -21,6 +21,8 @@ export interface ComposerProtocol {
   annotate: NonNullable<BridgeOptions['annotate']>;
   /** Message mode: the layouts for a connection */
   messagesFor(conn: string): ProtocolModel | undefined;
+  /** a file was attached, detached or reloaded */
+  onDidChangeFiles: vscode.Event<void>;
 }
 
 export const COMPOSER_VIEW_TYPE = 'socketDebugger.composer';
@@ -131,6 +133,7 @@ export function registerComposer(context: vscode.ExtensionContext, registry: ICo
       // notes and Message mode: a connection's attached protocol file, or a relay pair's relay's
       bridge: { annotate: (conn: string, frame: FrameRecord) => relays?.annotate(conn, frame) ?? protocol?.annotate(conn, frame) },
       messagesFor: (conn: string) => relays?.messagesFor(conn) ?? protocol?.messagesFor(conn),
+      ...(protocol ? { onMessagesChanged: (listener: () => void) => protocol.onDidChangeFiles(listener) } : {}),
     });
     h.focus(target);
     panel = p;

@@ -9,22 +9,7 @@ import * as fs from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
 import { FILE_UPLOAD_CLIENT } from '../../core/test/filePeers';
-import { screenshotOnFailure, startWorkbench, type Workbench } from './driver';
-
-/** resolves with the lines a process prints, in order */
-function reader(p: ChildProcessWithoutNullStreams): (re: RegExp, timeoutMs?: number) => Promise<string> {
-  let out = '';
-  p.stdout.on('data', (d: Buffer) => (out += d.toString()));
-  return async (re, timeoutMs = 30000) => {
-    const end = Date.now() + timeoutMs;
-    for (;;) {
-      const hit = out.split('\n').slice(0, -1).find((l) => re.test(l.trim())); // complete lines only
-      if (hit !== undefined) return hit.trim();
-      if (Date.now() > end) throw new Error(`the Python client printed no line matching ${re}; it printed: ${out}`);
-      await new Promise((r) => setTimeout(r, 100));
-    }
-  };
-}
+import { outputLines, screenshotOnFailure, startWorkbench, type Workbench } from './driver';
 
 describe('UI: Send File from the composer', function () {
   this.timeout(180000);
@@ -47,12 +32,12 @@ describe('UI: Send File from the composer', function () {
     const body = Buffer.from(Array.from({ length: 40 }, (_, i) => `${i + 1}. 吃包子啊, line ${i + 1} of the report\n`).join(''), 'utf-8');
     const src = path.join(tmp, 'report.txt');
     fs.writeFileSync(src, body);
-    const out = path.join(tmp, 'received.txt');
+    const received = path.join(tmp, 'received.txt');
 
     const { port } = await w.newTcpServer('raw');
-    py = spawn('python3', ['-u', '-c', FILE_UPLOAD_CLIENT, out, String(port)], { stdio: ['pipe', 'pipe', 'pipe'] });
-    const line = reader(py);
-    const clientPort = await line(/^\d+$/);
+    py = spawn('python3', ['-u', '-c', FILE_UPLOAD_CLIENT, received, String(port)], { stdio: ['pipe', 'pipe', 'pipe'] });
+    const out = outputLines(py);
+    const clientPort = await out.next();
     await w.treeRow(`${clientPort}`).waitFor({ timeout: 20000 });
 
     await w.runCommand('Socket Debugger: Open Packet Composer');
@@ -72,9 +57,9 @@ describe('UI: Send File from the composer', function () {
     await w.fillQuickInput('JSON header', 'How should the file go on the wire?');
 
     const header = `{"total_size": ${body.length}, "filename": "report.txt", "filesize": ${body.length}}`;
-    assert.equal(await line(/^header:/), `header:${Buffer.from(header).toString('hex')}`);
-    assert.equal(await line(/^done /), `done ${body.length}`);
-    assert.ok(fs.readFileSync(out).equals(body), 'the received file is the file');
+    assert.equal(await out.next(30000), `header:${Buffer.from(header).toString('hex')}`);
+    assert.equal(await out.next(30000), `done ${body.length}`);
+    assert.ok(fs.readFileSync(received).equals(body), 'the received file is the file');
 
     // the composer: a note with the sizes, the sent frame in the log (its header and first words)
     const notice = view.locator('.notice', { hasText: 'report.txt' }).first();

@@ -78,9 +78,8 @@ export interface ChunkItem {
   offset: number;
   length: number;
   remote?: string;
-  /** a relay pair's chunk: the lane it travelled */
+  /** a relay pair's chunk: the lane it travelled; `written`: a write to its destination after faults, not a read */
   lane?: RelayLane;
-  /** a relay lane's write to its destination (the pieces after faults), not a read from its source */
   written?: true;
 }
 
@@ -260,6 +259,8 @@ export type WebviewToHost =
   | { type: 'messageLayouts'; conn: string }
   /** runs the extension's "Save Received Data…" for a connection */
   | { type: 'saveReceived'; conn: string }
+  /** runs the extension's "Send File…" on the first target (the host asks for the file and how to send it) */
+  | { type: 'sendFile'; target: Target }
   /** keeps the draft in the workspace's packet library (the host asks for a name) */
   | { type: 'savePacket'; draft: Draft; framing: FramingChoice; to?: { host: string; port: number } }
   | { type: 'copy'; conn: string; dir: Dir; seq: number; format: CopyFormat }
@@ -353,10 +354,8 @@ export function parseTarget(u: unknown): Target | undefined {
     if (host === undefined || host.trim() === '' || port === undefined) return undefined;
     t.to = { host: host.trim(), port };
   }
-  if (u.lane !== undefined) {
-    if (!isRelayLane(u.lane)) return undefined;
-    t.lane = u.lane;
-  }
+  if (u.lane !== undefined && !isRelayLane(u.lane)) return undefined;
+  if (isRelayLane(u.lane)) t.lane = u.lane;
   return t;
 }
 
@@ -400,6 +399,10 @@ export function parseWebviewMessage(u: unknown): WebviewToHost | undefined {
       if (u.repeat === undefined) return { type: 'send', reqId, draft, target, framing };
       const repeat = parseRepeat(u.repeat);
       return repeat ? { type: 'send', reqId, draft, target, framing, repeat } : undefined;
+    }
+    case 'sendFile': {
+      const target = parseTarget(u.target);
+      return target && target.ids.length > 0 ? { type: 'sendFile', target } : undefined;
     }
     case 'savePacket': {
       const draft = parseDraft(u.draft);

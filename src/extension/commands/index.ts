@@ -14,12 +14,13 @@ import { saveCommands } from './save';
 import { sendCommands } from './send';
 import { sendFileCommands } from './sendFile';
 import { sessionCommands } from './session';
+import { relayCommands } from './relay';
 import { registerAll, type CommandSpecs } from './table';
 
 export type { CommandContext } from './kit';
 
 export function registerCommands(cx: CommandContext): vscode.Disposable[] {
   const kit = new CommandKit(cx);
-  const specs: CommandSpecs = { ...createCommands(kit), ...sendCommands(kit), ...sendFileCommands(kit), ...manageCommands(kit), ...saveCommands(kit), ...sessionCommands(kit) };
+  const specs: CommandSpecs = { ...createCommands(kit), ...sendCommands(kit), ...sendFileCommands(kit), ...manageCommands(kit), ...saveCommands(kit), ...sessionCommands(kit), ...relayCommands(kit) };
   return registerAll(specs, { exists: (id) => void kit.must(id), log: cx.log, showError: (message) => void kit.showError(message) });
 }

@@ -65,6 +65,9 @@ describe('relay: view model (tree, lane log, commands)', () => {
       const entries = view.logOf();
       assert.equal(entries.length, 5);
       assert.equal(view.droppedEntries + entries.length, view.snapshot().pairs[0].lanes.c2s.counters.chunksIn);
+      // counted by pair, lane and kind too (what Save Received Data and Save Session say they lack)
+      assert.equal(view.droppedOf('p1', 'c2s', 'chunk'), view.droppedEntries);
+      assert.equal(view.droppedOf('p1', 's2c', 'chunk'), 0);
       c.destroy();
     } finally {
       view.dispose();

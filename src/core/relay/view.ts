@@ -94,6 +94,8 @@ export class RelayView implements Disposable {
   private logBytes = 0;
   /** log entries dropped to stay within the limits */
   droppedEntries = 0;
+  /** the same, by pair, lane and kind (`p1|c2s|chunk`) */
+  private readonly droppedBy = new Map<string, number>();
   private readonly open = new Map<string, { client: Endpoint; upstream?: Endpoint }>();
   private readonly closed: PairSnapshot[] = [];
   private readonly sub: Disposable;
@@ -173,12 +175,19 @@ export class RelayView implements Disposable {
       if (!old) break;
       this.logBytes -= old.data.length;
       this.droppedEntries++;
+      const k = `${old.pair}|${old.lane}|${old.kind}`;
+      this.droppedBy.set(k, (this.droppedBy.get(k) ?? 0) + 1);
     }
   }
 
   /** both lanes' chunks and frames in arrival order, optionally of one pair */
   logOf(pair?: string): LaneLogEntry[] {
     return pair === undefined ? [...this.entries] : this.entries.filter((e) => e.pair === pair);
+  }
+
+  /** a lane's chunk or frame entries the log dropped to stay within the limits */
+  droppedOf(pair: string, lane: Lane, kind: 'chunk' | 'frame'): number {
+    return this.droppedBy.get(`${pair}|${lane}|${kind}`) ?? 0;
   }
 
   /** the pieces written to both lanes' destinations, optionally of one pair */

@@ -176,7 +176,15 @@ export class RelayLanes implements Disposable {
       const f = frameRecord(e, this.isRaw(relay, e.lane));
       if (f) frames.push(f);
     }
-    return { chunks, frames, droppedChunks: 0, droppedFrames: 0 };
+    // what the relay's bounded log dropped is said (Save Received Data, Save Session); a raw lane's frames are its reads
+    let droppedChunks = 0;
+    let droppedFrames = 0;
+    for (const lane of ['c2s', 's2c'] as const) {
+      const c = view.droppedOf(pair, lane, 'chunk');
+      droppedChunks += c;
+      droppedFrames += view.droppedOf(pair, lane, 'frame') + (this.isRaw(relay, lane) ? c : 0);
+    }
+    return { chunks, frames, droppedChunks, droppedFrames };
   }
 
   /** the pieces written to both lanes' destinations */

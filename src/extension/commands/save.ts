@@ -5,8 +5,7 @@
  */
 import * as vscode from 'vscode';
 import type { ChunkRecord, ConnectionInfo, HistorySnapshot } from '../../core/types';
-import { RELAY_LANE_DIRECTION, type RelayLane } from '../../shared/connections';
-import { capabilities } from '../../shared/connections';
+import { RELAY_LANE_DIRECTION, capabilities, type RelayLane } from '../../shared/connections';
 import { CommandOptionsError, checkSaveOptions } from '../commandOptions';
 import { toHex } from '../../shared/bytes';
 import { formatByteSize, formatDateTime, formatEndpoint } from '../../shared/format';
@@ -64,7 +63,7 @@ export function saveCommands(kit: CommandKit): Pick<CommandSpecs, 'socketDebugge
         if (!t) return undefined;
         const traffic = kit.traffic(t.id);
         if (!traffic) throw new CommandOptionsError(`no connection or relay pair with id "${t.id}"`);
-        const { info, history } = traffic;
+        const { info } = traffic;
         if (!capabilities(info.kind).receives) {
           const msg = `connection ${t.id} is a server; save the data of one of its clients`;
           if (!t.interactive) throw new CommandOptionsError(msg);
@@ -73,8 +72,9 @@ export function saveCommands(kit: CommandKit): Pick<CommandSpecs, 'socketDebugge
         }
         const options: { path?: string; format?: 'raw' | 'hex'; lane?: RelayLane } = inv.via === 'api' ? inv.options : {};
         const p = options.path;
-        const lane = info.kind === 'relay-pair' ? await pickLane(options.lane, options.format, p === undefined) : undefined;
-        if (info.kind === 'relay-pair' && !lane) return undefined;
+        const isPair = info.kind === 'relay-pair';
+        const lane = isPair ? await pickLane(options.lane, options.format, p === undefined) : undefined;
+        if (isPair && !lane) return undefined;
         let uri: vscode.Uri | undefined;
         if (p !== undefined) uri = kit.uriOf(p);
         else {
@@ -88,7 +88,8 @@ export function saveCommands(kit: CommandKit): Pick<CommandSpecs, 'socketDebugge
           if (!uri) return undefined;
         }
         const format: 'raw' | 'hex' = lane === 'both' ? 'hex' : (options.format ?? (/\.(txt|hex)$/i.test(uri.path) ? 'hex' : 'raw'));
-        const { bytes, count, dropped } = renderReceived(history, format, lane);
+        // the history as it is now (after the dialogs)
+        const { bytes, count, dropped } = renderReceived((kit.traffic(t.id) ?? traffic).history, format, lane);
         try {
           await vscode.workspace.fs.writeFile(uri, bytes);
         } catch (e) {

@@ -53,8 +53,9 @@ describe('relays (socketDebugger.relay.*)', () => {
         const session = fs.readFileSync(await run<string>('socketDebugger.saveSession', { id: pairId, path: path.join(dir, 'session.jsonl') }), 'utf8');
         const frames = session.trim().split('\n').map((l) => JSON.parse(l) as { dir: string; text: string; time: string; injected?: boolean });
         const c2sFrames = frames.filter((f) => f.dir === 'c2s');
-        assert.deepEqual(c2sFrames.map((f) => f.text), ['ping;', 'injected;', 'held;']);
-        assert.deepEqual(c2sFrames.map((f) => f.injected === true), [false, true, false]);
+        // in time order: 'held;' was read while the lane was held; the injected bytes count from when they were written
+        assert.deepEqual(c2sFrames.map((f) => f.text), ['ping;', 'held;', 'injected;']);
+        assert.deepEqual(c2sFrames.map((f) => f.injected === true), [false, false, true]);
         assert.equal(frames.filter((f) => f.dir === 's2c').map((f) => f.text).join(''), 'ping;injected;held;');
         assert.equal(frames[0].dir, 'c2s');
         assert.ok(frames.every((f, i) => i === 0 || f.time >= frames[i - 1].time), 'in time order');

@@ -33,6 +33,7 @@ export const COMMANDS = {
   saveSession: 'socketDebugger.saveSession',
   changeFraming: 'socketDebugger.changeFraming',
   showLog: 'socketDebugger.showLog',
+  cancelConnect: 'socketDebugger.cancelConnect',
 } as const;
 
 export type {

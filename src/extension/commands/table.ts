@@ -23,7 +23,7 @@ import type {
 } from '../commandOptions';
 import type { SessionFormat } from '../../core/export/session';
 import { CommandOptionsError } from '../commandOptions';
-import { isConnectionNode } from '../tree';
+import { isConnectionNode, isPendingNode } from '../tree';
 
 type C = typeof COMMANDS;
 
@@ -55,6 +55,7 @@ export interface CommandTypes {
   };
   'socketDebugger.openComposer': { options: Partial<IdOptions> | string | undefined; checked: Partial<IdOptions>; result: void };
   'socketDebugger.showLog': { options: undefined; checked: undefined; result: void };
+  'socketDebugger.cancelConnect': { options: IdOptions | string; checked: IdOptions; result: boolean };
 }
 
 export type CommandId = C[keyof C];
@@ -73,9 +74,10 @@ export type Invocation<O> =
  * - `create`: an options object is programmatic; anything else prompts;
  * - `target`: also a tree node (checked to exist) or a connection id string (`{id}`);
  * - `composer`: like target, but a node or string id is taken as it is;
+ * - `pending`: like target, for a first connect in progress (its tree row, or its id string; checked by the command);
  * - `none`: the argument is ignored.
  */
-export type ArgumentKind = 'create' | 'target' | 'composer' | 'none';
+export type ArgumentKind = 'create' | 'target' | 'composer' | 'pending' | 'none';
 
 export interface CommandSpec<K extends CommandId> {
   readonly arg: ArgumentKind;
@@ -88,7 +90,7 @@ export interface CommandSpec<K extends CommandId> {
 export type CommandSpecs = { readonly [K in CommandId]: CommandSpec<K> };
 
 export function isPlainOptions(arg: unknown): arg is RawOptions {
-  return typeof arg === 'object' && arg !== null && !Array.isArray(arg) && !isConnectionNode(arg) && !(arg instanceof vscode.Uri);
+  return typeof arg === 'object' && arg !== null && !Array.isArray(arg) && !isConnectionNode(arg) && !isPendingNode(arg) && !(arg instanceof vscode.Uri);
 }
 
 /** the one place an argument is untyped: classifies it and runs the command's check */
@@ -97,6 +99,10 @@ export function toInvocation<K extends CommandId>(spec: CommandSpec<K>, arg: unk
     case 'none':
       return { via: 'palette' };
     case 'create':
+      return isPlainOptions(arg) ? { via: 'api', options: spec.check(arg) } : { via: 'palette' };
+    case 'pending':
+      if (isPendingNode(arg)) return { via: 'tree', id: arg.id };
+      if (typeof arg === 'string') return { via: 'api', options: spec.check({ id: arg }) };
       return isPlainOptions(arg) ? { via: 'api', options: spec.check(arg) } : { via: 'palette' };
     case 'target':
     case 'composer':

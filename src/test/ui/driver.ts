@@ -203,9 +203,10 @@ export async function startWorkbench(options: WorkbenchOptions = {}): Promise<Wo
       await wb.fillQuickInput('127.0.0.1', 'Address to listen on');
       await wb.pickQuickItem(framing, 'How are messages cut');
       await wb.pickQuickItem(encoding, 'How are bytes shown');
-      const row = wb.treeRow('TCP server 127.0.0.1:');
+      // the server's row reads "TCP :PORT" (its host, 127.0.0.1, is in the tooltip)
+      const row = wb.treeRow('TCP :');
       await row.waitFor({ timeout: 20000 });
-      const port = Number(/TCP server 127\.0\.0\.1:(\d+)/.exec(await row.innerText())?.[1]);
+      const port = Number(/TCP :(\d+)/.exec(await row.innerText())?.[1]);
       if (!(port > 0)) throw new Error(`no port in the server row "${await row.innerText()}"`);
       return { port, row };
     },

@@ -91,13 +91,13 @@ describe('Connections view in the real workbench', function () {
     await new Promise((r) => udp.on('close', r));
     await w.page.locator('.pane-body .monaco-list-row', { hasText: '↓ 10 B/1', hasNotText: 'UDP :' }).first().waitFor({ timeout: 20000 });
     await w.page.locator('.statusbar-item [aria-label="Socket Debugger: 4 open connections"], .statusbar-item[aria-label="Socket Debugger: 4 open connections"]').first().waitFor({ timeout: 10000 });
-    await widenSideBar(w, 560);
+    await w.setSideBarWidth(560);
     await peerRow.hover();
-    await w.screenshot('connections-tree', { x: 0, y: 0, width: 760, height: 420 });
+    await w.screenshot('connections-tree', { x: 0, y: 0, width: 760, height: 420 }, { docs: true });
     // the tooltip: addresses, framing, encoding, open time, counters
     await peerRow.locator('.label-name').first().hover();
     const hover = w.page.locator('.monaco-hover, .workbench-hover').filter({ hasText: 'length:i' }).first();
-    if (await hover.waitFor({ timeout: 5000 }).then(() => true, () => false)) await w.screenshot('connections-tooltip', { x: 0, y: 0, width: 760, height: 520 });
+    if (await hover.waitFor({ timeout: 5000 }).then(() => true, () => false)) await w.screenshot('connections-tooltip', { x: 0, y: 0, width: 760, height: 520 }, { docs: true });
 
     // inline action on the client row: Send… → type → the Python client gets it framed with length:i
     await peerRow.hover();
@@ -164,25 +164,6 @@ describe('Connections view in the real workbench', function () {
     await w.page.locator('.pane-body .monaco-list-row', { hasText: `→ :${port}` }).filter({ hasText: '↑ 6 B/1' }).waitFor({ timeout: 20000 });
   });
 });
-
-/** drags the side bar's sash so that the tree rows show in full (for screenshots) */
-async function widenSideBar(w: Workbench, width: number): Promise<void> {
-  const box = await w.page.locator('.part.sidebar').boundingBox();
-  if (!box) return;
-  const edge = box.x + box.width;
-  // the vertical sash on the side bar's right edge
-  for (const sash of await w.page.locator('.monaco-sash.vertical').all()) {
-    const b = await sash.boundingBox();
-    if (!b || Math.abs(b.x + b.width / 2 - edge) > 6 || b.height < box.height / 2) continue;
-    const x = b.x + b.width / 2;
-    const y = b.y + b.height / 2;
-    await w.page.mouse.move(x, y);
-    await w.page.mouse.down();
-    await w.page.mouse.move(box.x + width, y, { steps: 8 });
-    await w.page.mouse.up();
-    return;
-  }
-}
 
 async function waitForNotification(w: Workbench, text: string): Promise<string[]> {
   const end = Date.now() + 20000;

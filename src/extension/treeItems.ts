@@ -2,7 +2,8 @@
  * How the Connections tree draws a row. A row stays readable in a narrow side bar: the label is the part that tells
  * rows apart (`TCP :8888`, `:53144` for an accepted client on loopback, `→ :8888` for a client), the description
  * starts with the live counters and ends with the id the composer uses (`c2`); the tooltip has the rest (addresses,
- * counts in full, framing, encoding, times). A first connect in progress gets a row of its own with Cancel.
+ * counts in full, framing, encoding, times). A first connect in progress gets a row of its own with Cancel
+ * (`connecting to :8888…`, how long it has been trying).
  */
 import * as vscode from 'vscode';
 import type { ConnectionInfo, ConnectionKind, ConnectionState, PendingConnect } from '../core/types';
@@ -169,9 +170,12 @@ export function connectionTooltip(info: ConnectionInfo): vscode.MarkdownString {
   return md;
 }
 
-/** "connecting to 127.0.0.1:8888…": a first connect in progress, with how long it has been trying and Cancel */
-export function pendingLabel(p: PendingConnect): string {
-  return vscode.l10n.t('connecting to {0}…', formatHostPort(p.host, p.port));
+/**
+ * "connecting to :8888…" (a loopback host left out, as on the other rows) or, `full`, "connecting to 127.0.0.1:8888…":
+ * a first connect in progress
+ */
+export function pendingLabel(p: PendingConnect, full = false): string {
+  return vscode.l10n.t('connecting to {0}…', full ? formatHostPort(p.host, p.port) : compactEndpoint({ address: p.host, port: p.port }));
 }
 
 export function pendingTreeItem(p: PendingConnect, now = Date.now()): vscode.TreeItem {
@@ -181,9 +185,9 @@ export function pendingTreeItem(p: PendingConnect, now = Date.now()): vscode.Tre
   item.contextValue = PENDING_CONTEXT;
   const elapsed = formatElapsed(now - p.startedAt);
   item.description = `${elapsed} · ${p.id}`;
-  const md = new vscode.MarkdownString(`**${esc(pendingLabel(p))}** \`${p.id}\`\n\n`);
+  const md = new vscode.MarkdownString(`**${esc(pendingLabel(p, true))}** \`${p.id}\`\n\n`);
   md.appendMarkdown(esc(vscode.l10n.t('Trying since {0} ({1}). Cancel stops the attempt.', formatClockTime(p.startedAt), elapsed)));
   item.tooltip = md;
-  item.accessibilityInformation = { label: vscode.l10n.t('{0} {1}, for {2}', p.id, pendingLabel(p), elapsed) };
+  item.accessibilityInformation = { label: vscode.l10n.t('{0} {1}, for {2}', p.id, pendingLabel(p, true), elapsed) };
   return item;
 }

@@ -28,7 +28,7 @@ export function connectingCommands(kit: CommandKit): Pick<CommandSpecs, 'socketD
     }
     if (all.length === 1) return all[0].id;
     const now = Date.now();
-    const items = all.map((p) => ({ label: pendingLabel(p), description: `${formatElapsed(now - p.startedAt)} · ${p.id}`, id: p.id }));
+    const items = all.map((p) => ({ label: pendingLabel(p, true), description: `${formatElapsed(now - p.startedAt)} · ${p.id}`, id: p.id }));
     return (await vscode.window.showQuickPick(items, { placeHolder: l10n.t('Cancel which connect?') }))?.id;
   }
 

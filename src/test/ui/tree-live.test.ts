@@ -115,6 +115,8 @@ interface RenderedRow {
   clipped: boolean;
   /** px of the row's text that do not fit */
   overflow: number;
+  /** the label alone does not fit */
+  labelClipped: boolean;
 }
 
 /** the little of the DOM `rendered` reads (this project compiles tests without the DOM library) */
@@ -136,7 +138,8 @@ async function rendered(row: Locator): Promise<RenderedRow> {
     const box = container.getBoundingClientRect();
     const right = Math.max(name.getBoundingClientRect().right, desc?.getBoundingClientRect().right ?? 0);
     const overflow = Math.max(container.scrollWidth - container.clientWidth, right - box.right);
-    return { label: name.textContent ?? '', description: desc?.textContent ?? '', clipped: overflow > 0.5, overflow };
+    const labelClipped = name.getBoundingClientRect().right > box.right + 0.5;
+    return { label: name.textContent ?? '', description: desc?.textContent ?? '', clipped: overflow > 0.5, overflow, labelClipped };
   });
 }
 
@@ -187,9 +190,10 @@ describe('Connections tree in a 300 px side bar', function () {
     const later = await rendered(w.treeRow(`:${ports[0]}`));
     assert.notEqual(later.description, first.description);
     assert.ok(!later.clipped);
+    // the server's row is selected (it was just created), so its inline buttons take room: its label still shows
     const server = await rendered(serverRow);
     assert.equal(server.label, `TCP :${port}`);
-    assert.ok(!server.clipped, `the server row is cut off by ${server.overflow.toFixed(1)} px`);
+    assert.ok(!server.labelClipped, `the server row's label is cut off: "${server.label}"`);
   });
 
   it('a pending connect is a row with the time it has been trying; its inline Cancel and the palette cancel it', async () => {
@@ -206,7 +210,7 @@ describe('Connections tree in a 300 px side bar', function () {
       await w.fillQuickInput(String(port), 'Port (1–65535)');
       await w.pickQuickItem('raw', 'How are messages cut');
       await w.pickQuickItem('utf-8', 'How are bytes shown');
-      const row = w.treeRow(`connecting to 127.0.0.1:${port}…`);
+      const row = w.treeRow(`connecting to :${port}…`);
       await row.waitFor({ timeout: 20000 });
       return row;
     };
@@ -220,7 +224,7 @@ describe('Connections tree in a 300 px side bar', function () {
     await w.page.waitForTimeout(2100);
     const r2 = await rendered(row);
     assert.ok(Number(/^(\d+) s/.exec(r2.description)?.[1]) > Number(/^(\d+) s/.exec(r1.description)?.[1]), `${r1.description} → ${r2.description}`);
-    await w.screenshot('connections-narrow', { x: 0, y: 0, width: 360, height: 360 }, { docs: true });
+    await w.screenshot('connections-narrow', { x: 0, y: 0, width: 350, height: 220 }, { docs: true });
 
     // the row's inline Cancel
     await row.hover();

@@ -223,7 +223,10 @@ describe('commands (executeCommand with options) against real peers on loopback'
       const before = api.errorsShown.length;
       // fill the accept queue; the later connects stay pending
       const attempts = [0, 1, 2, 3].map(() => run('socketDebugger.tcp.connect', { host: '127.0.0.1', port, timeoutMs: 20000 }).then((id) => (opened.push(String(id)), id), (e: unknown) => e));
-      const pending = await waitFor('a pending connect row', async () => (await treeRows(api)).filter((r) => r.node.type === 'pending'));
+      const pending = await waitFor('a pending connect row', async () => {
+        const rows = (await treeRows(api)).filter((r) => r.node.type === 'pending');
+        return rows.length > 0 && rows;
+      });
       const row = pending[0];
       assert.equal(row.depth, 0);
       assert.equal(row.label, `connecting to :${port}…`);

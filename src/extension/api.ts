@@ -34,6 +34,16 @@ export const COMMANDS = {
   saveSession: 'socketDebugger.saveSession',
   changeFraming: 'socketDebugger.changeFraming',
   showLog: 'socketDebugger.showLog',
+  relayStart: 'socketDebugger.relay.start',
+  relayStop: 'socketDebugger.relay.stop',
+  relayHold: 'socketDebugger.relay.hold',
+  relayRelease: 'socketDebugger.relay.release',
+  relayInject: 'socketDebugger.relay.inject',
+  relayReset: 'socketDebugger.relay.reset',
+  relayCut: 'socketDebugger.relay.cut',
+  relayOpenComposer: 'socketDebugger.relay.openComposer',
+  relaySetFaults: 'socketDebugger.relay.setFaults',
+  relayExportPcap: 'socketDebugger.relay.exportPcap',
   cancelConnect: 'socketDebugger.cancelConnect',
 } as const;
 

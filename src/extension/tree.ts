@@ -255,4 +255,3 @@ export class ConnectionsTreeProvider implements vscode.TreeDataProvider<TreeNode
     return connectionTreeItem(info, info.parentId === undefined ? undefined : this.registry.get(info.parentId));
   }
 }
-

@@ -60,13 +60,15 @@ export class TcpLane {
   private mergeOffset = 0;
   private mergeTimer: NodeJS.Timeout | undefined;
   private readonly decoder: FrameDecoder | undefined;
+  /** the source stream offset of the next source byte written or discarded (injected bytes are not counted) */
+  private sourceOut = 0;
 
   constructor(
     private readonly host: LaneHost,
     readonly lane: Lane,
     private readonly src: Socket,
     private readonly dst: Socket,
-    private readonly opts: LaneOptions,
+    private opts: LaneOptions,
   ) {
     this.discarding = opts.drop;
     this.decoder = opts.framing === 'raw' ? undefined : createFrameDecoder(opts.framing, { maxFrameSize: opts.maxFrameSize });
@@ -77,6 +79,19 @@ export class TcpLane {
     this.src.on('data', (chunk: Buffer) => this.onData(chunk));
     this.src.on('end', () => this.onEnd());
     if (this.opts.halfCloseAfter === 0) this.halfClose();
+  }
+
+  /**
+   * New faults from now on (Set Faults on a running relay): later reads are shaped by `o`; what is queued keeps its
+   * schedule; a half-close offset counts from the lane's first byte, as at the start.
+   */
+  reshape(o: Pick<LaneOptions, 'shaper' | 'drop' | 'halfCloseAfter'>): void {
+    if (this.opts.shaper?.merging !== undefined) this.flushMerge();
+    const past = this.opts.halfCloseAfter !== undefined && this.counters.bytesOut >= this.opts.halfCloseAfter;
+    this.opts = { framing: this.opts.framing, maxFrameSize: this.opts.maxFrameSize, drop: o.drop, ...(o.shaper ? { shaper: o.shaper } : {}), ...(o.halfCloseAfter !== undefined ? { halfCloseAfter: o.halfCloseAfter } : {}) };
+    this.discarding = o.drop || past || this.finished;
+    if (o.shaper) this.dst.setNoDelay(true);
+    if (o.halfCloseAfter !== undefined && this.counters.bytesOut >= o.halfCloseAfter && !this.finished) this.halfClose();
   }
 
   get isHeld(): boolean {
@@ -101,6 +116,7 @@ export class TcpLane {
     this.host.fire({ type: 'chunk', pair: this.host.id, lane: this.lane, offset, data: chunk, time: Date.now() });
     this.decode(chunk);
     if (this.discarding) {
+      this.sourceOut += chunk.length;
       this.discard(chunk.length, offset);
       return;
     }
@@ -173,7 +189,7 @@ export class TcpLane {
       if (this.timer) return;
       this.queue.shift();
       this.queued -= head.data.length;
-      const ok = this.forward(head.data);
+      const ok = this.forward(head.data, head.injected);
       if (this.opts.shaper && !head.injected) this.nextReady = this.opts.shaper.nextAfter(performance.now(), head.data.length);
       if (!ok) {
         this.awaitDrain();
@@ -188,7 +204,9 @@ export class TcpLane {
   }
 
   /** writes a piece, cut where a half-close or reset budget ends; false when the destination asks to wait */
-  private forward(data: Buffer): boolean {
+  private forward(data: Buffer, injected = false): boolean {
+    const source = this.sourceOut;
+    if (!injected) this.sourceOut += data.length;
     if (this.discarding) {
       this.discard(data.length);
       return true;
@@ -202,7 +220,7 @@ export class TcpLane {
       const offset = this.counters.bytesOut;
       this.counters.bytesOut += piece.length;
       this.counters.piecesOut++;
-      this.host.fire({ type: 'piece', pair: this.host.id, lane: this.lane, offset, size: piece.length, time: Date.now() });
+      this.host.fire({ type: 'piece', pair: this.host.id, lane: this.lane, offset, size: piece.length, ...(injected ? { injected: true as const } : { source }), time: Date.now() });
       flushed = new Promise((resolve) => {
         ok = this.dst.write(piece, () => resolve());
       });

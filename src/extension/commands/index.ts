@@ -16,6 +16,7 @@ import { saveCommands } from './save';
 import { sendCommands } from './send';
 import { sendFileCommands } from './sendFile';
 import { sessionCommands } from './session';
+import { relayCommands } from './relay';
 import { registerAll, type CommandSpecs } from './table';
 
 export type { CommandContext } from './kit';
@@ -29,6 +30,7 @@ export function registerCommands(cx: CommandContext): vscode.Disposable[] {
     ...manageCommands(kit),
     ...saveCommands(kit),
     ...sessionCommands(kit),
+    ...relayCommands(kit),
     ...connectingCommands(kit),
   };
   return registerAll(specs, { exists: (id) => void kit.must(id), log: cx.log, showError: (message) => void kit.showError(message) });

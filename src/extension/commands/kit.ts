@@ -10,6 +10,7 @@ import { pickConnection } from '../prompts';
 import { isClosedState } from '../../shared/connections';
 import type { ConnectionsTreeProvider } from '../tree';
 import type { Invocation } from './table';
+import type { RelayService } from '../relay/service';
 
 export interface CommandContext {
   readonly context: vscode.ExtensionContext;
@@ -21,6 +22,8 @@ export interface CommandContext {
   openComposer(id?: string): Promise<void>;
   /** messages of the error notifications shown so far (tests) */
   readonly errorsShown: string[];
+  /** the running relays (the Relays view) */
+  readonly relays: RelayService;
 }
 
 /** the connection a command acts on, and whether a person is there to answer prompts */

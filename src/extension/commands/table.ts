@@ -27,6 +27,8 @@ import type { SendFileSummary } from './sendFile';
 import type { SessionFormat } from '../../core/export/session';
 import { CommandOptionsError } from '../commandOptions';
 import { isConnectionNode, isPendingNode } from '../tree';
+import { isRelayNode } from '../relay/tree';
+import { relayTargetId, type RelayExportOptions, type RelayFaultsOptions, type RelayStartOptions, type RelayTarget } from '../relay/options';
 
 type C = typeof COMMANDS;
 
@@ -59,6 +61,16 @@ export interface CommandTypes {
   };
   'socketDebugger.openComposer': { options: Partial<IdOptions> | string | undefined; checked: Partial<IdOptions>; result: void };
   'socketDebugger.showLog': { options: undefined; checked: undefined; result: void };
+  'socketDebugger.relay.start': { options: RelayStartOptions; checked: RelayStartOptions; result: { id: string; port: number } | undefined };
+  'socketDebugger.relay.stop': { options: RelayTarget; checked: RelayTarget; result: void };
+  'socketDebugger.relay.hold': { options: RelayTarget; checked: RelayTarget; result: void };
+  'socketDebugger.relay.release': { options: RelayTarget; checked: RelayTarget; result: void };
+  'socketDebugger.relay.inject': { options: RelayTarget; checked: RelayTarget; result: number | undefined };
+  'socketDebugger.relay.reset': { options: RelayTarget; checked: RelayTarget; result: void };
+  'socketDebugger.relay.cut': { options: RelayTarget; checked: RelayTarget; result: void };
+  'socketDebugger.relay.openComposer': { options: RelayTarget; checked: RelayTarget; result: void };
+  'socketDebugger.relay.setFaults': { options: RelayFaultsOptions; checked: RelayFaultsOptions; result: string | undefined };
+  'socketDebugger.relay.exportPcap': { options: RelayExportOptions; checked: RelayExportOptions; result: string | undefined };
   'socketDebugger.cancelConnect': { options: IdOptions | string; checked: IdOptions; result: boolean };
 }
 
@@ -68,7 +80,7 @@ export type CommandId = C[keyof C];
 export type Invocation<O> =
   /** no argument (palette, keybinding): prompt for everything, pick a connection when one is needed */
   | { readonly via: 'palette' }
-  /** a tree row: act on that connection, prompt only for what is missing */
+  /** a tree row: act on that connection (or relay row: `r1`, `r1.p1`, `r1.p1.c2s`), prompt only for what is missing */
   | { readonly via: 'tree'; readonly id: string }
   /** programmatic (options object or connection id): no prompts; resolve with a result or reject with a clear Error */
   | { readonly via: 'api'; readonly options: O };
@@ -79,9 +91,10 @@ export type Invocation<O> =
  * - `target`: also a tree node (checked to exist) or a connection id string (`{id}`);
  * - `composer`: like target, but a node or string id is taken as it is;
  * - `pending`: like target, for a first connect in progress (its tree row, or its id string; checked by the command);
+ * - `relay`: a Relays view row (its id as `r1`, `r1.p1` or `r1.p1.c2s`) or an options object;
  * - `none`: the argument is ignored.
  */
-export type ArgumentKind = 'create' | 'target' | 'composer' | 'pending' | 'none';
+export type ArgumentKind = 'create' | 'target' | 'composer' | 'pending' | 'relay' | 'none';
 
 export interface CommandSpec<K extends CommandId> {
   readonly arg: ArgumentKind;
@@ -107,6 +120,9 @@ export function toInvocation<K extends CommandId>(spec: CommandSpec<K>, arg: unk
     case 'pending':
       if (isPendingNode(arg)) return { via: 'tree', id: arg.id };
       if (typeof arg === 'string') return { via: 'api', options: spec.check({ id: arg }) };
+      return isPlainOptions(arg) ? { via: 'api', options: spec.check(arg) } : { via: 'palette' };
+    case 'relay':
+      if (isRelayNode(arg)) return { via: 'tree', id: relayTargetId(arg) };
       return isPlainOptions(arg) ? { via: 'api', options: spec.check(arg) } : { via: 'palette' };
     case 'target':
     case 'composer':

@@ -41,5 +41,6 @@ export async function sendFileStep(s: Session, id: string, peer: string, step: F
       counted = n;
     },
   });
-  if (opts.report && !s.isFinished) s.reporter.sentFile({ conn: id, peer, file: step.path, bytes: r.bodyBytes, framing: r.framing, ...(r.header ? { header: r.header } : {}) });
+  // printed even when the peer already closed (a --once server finishes then): the file did go out
+  if (opts.report) s.reporter.sentFile({ conn: id, peer, file: step.path, bytes: r.bodyBytes, framing: r.framing, ...(r.header ? { header: r.header } : {}) });
 }

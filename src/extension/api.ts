@@ -44,6 +44,7 @@ export const COMMANDS = {
   relayOpenComposer: 'socketDebugger.relay.openComposer',
   relaySetFaults: 'socketDebugger.relay.setFaults',
   relayExportPcap: 'socketDebugger.relay.exportPcap',
+  cancelConnect: 'socketDebugger.cancelConnect',
 } as const;
 
 export type {

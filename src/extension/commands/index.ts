@@ -4,10 +4,12 @@
  *  - from the tree (argument: a tree node): acts on that connection, prompting only for what is missing;
  *  - programmatically (argument: an options object, see commandOptions.ts): no prompts, resolves with a result and
  *    rejects with a clear Error on bad options or a socket failure (no notification).
- * The table (table.ts) types every command; the flows live in create.ts, send.ts, sendFile.ts, manage.ts, save.ts and session.ts.
+ * The table (table.ts) types every command; the flows live in create.ts, connecting.ts, send.ts, sendFile.ts,
+ * manage.ts, save.ts and session.ts.
  */
 import type * as vscode from 'vscode';
 import { CommandKit, type CommandContext } from './kit';
+import { connectingCommands } from './connecting';
 import { createCommands } from './create';
 import { manageCommands } from './manage';
 import { saveCommands } from './save';
@@ -21,6 +23,15 @@ export type { CommandContext } from './kit';
 
 export function registerCommands(cx: CommandContext): vscode.Disposable[] {
   const kit = new CommandKit(cx);
-  const specs: CommandSpecs = { ...createCommands(kit), ...sendCommands(kit), ...sendFileCommands(kit), ...manageCommands(kit), ...saveCommands(kit), ...sessionCommands(kit), ...relayCommands(kit) };
+  const specs: CommandSpecs = {
+    ...createCommands(kit),
+    ...sendCommands(kit),
+    ...sendFileCommands(kit),
+    ...manageCommands(kit),
+    ...saveCommands(kit),
+    ...sessionCommands(kit),
+    ...relayCommands(kit),
+    ...connectingCommands(kit),
+  };
   return registerAll(specs, { exists: (id) => void kit.must(id), log: cx.log, showError: (message) => void kit.showError(message) });
 }

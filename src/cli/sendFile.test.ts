@@ -8,7 +8,7 @@ import { closeSync, openSync, readFileSync, writeFileSync, writeSync } from 'nod
 import { createServer, type Socket } from 'node:net';
 import { join } from 'node:path';
 import { cli, runCli, python, peerPort, listeningPort, killAll, cleanupTemp, tempDir } from './test/harness';
-import { FILE_UPLOAD_CLIENT, FILE_UPLOAD_SERVER } from '../core/test/filePeers';
+import { FILE_UPLOAD_ANSWERING_SERVER, FILE_UPLOAD_CLIENT, FILE_UPLOAD_SERVER } from '../core/test/filePeers';
 
 type Ev = Record<string, unknown>;
 const events = (out: string): Ev[] =>
@@ -77,32 +77,7 @@ describe('sockdbg --send-file (streamed by the core Send File)', function () {
     const src = join(dir, 'up.bin');
     const body = randomBytes(8 * 1024 * 1024);
     writeFileSync(src, body);
-    // the upload server of the tutorial's json-header scheme, answering each upload and then reading one message
-    const srv = python(`
-import socket, struct, json
-sk = socket.socket(socket.AF_INET, socket.SOCK_STREAM)
-sk.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
-sk.bind(('127.0.0.1', 0))
-sk.listen(5)
-print(sk.getsockname()[1])
-conn, addr = sk.accept()
-def recv_msg():
-    header_len = struct.unpack('i', conn.recv(4))[0]
-    header_bytes = b''
-    while len(header_bytes) < header_len:
-        header_bytes += conn.recv(header_len - len(header_bytes))
-    header_dic = json.loads(header_bytes.decode('utf-8'))
-    data = b''
-    while len(data) < header_dic['total_size']:
-        data += conn.recv(min(65536, header_dic['total_size'] - len(data)))
-    return header_dic, data
-header_dic, data = recv_msg()
-conn.send(('ok %d %s' % (len(data), header_dic['filename'])).encode('utf-8'))
-header_dic, data = recv_msg()
-print(data.decode('utf-8'))
-conn.close()
-sk.close()
-`);
+    const srv = python(FILE_UPLOAD_ANSWERING_SERVER);
     const port = await peerPort(srv);
     const r = await runCli(['tcp', 'connect', '127.0.0.1', String(port), '--send-framing', 'json-header', '--send-file', src, '--expect', '/^ok/', '--send', 'bye', '--json'], undefined, 20000);
     assert.equal(r.code, 0, r.stderr);

@@ -127,6 +127,7 @@ export function activate(context: vscode.ExtensionContext): SocketDebuggerApi {
       tree,
       treeView: treeView as vscode.TreeView<unknown>,
       openComposer: async (id?: string) => composer.open(id),
+      historyCleared: (ids) => composer.historyCleared(ids),
       errorsShown,
       relays,
     }),

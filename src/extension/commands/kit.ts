@@ -20,6 +20,8 @@ export interface CommandContext {
   readonly treeView: vscode.TreeView<unknown> | undefined;
   /** opens the packet composer (on a connection when given) */
   openComposer(id?: string): Promise<void>;
+  /** tells an open composer that these connections' history was cleared */
+  historyCleared(ids: readonly string[]): void;
   /** messages of the error notifications shown so far (tests) */
   readonly errorsShown: string[];
   /** the running relays (the Relays view) */

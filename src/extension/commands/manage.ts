@@ -108,8 +108,9 @@ export function manageCommands(kit: CommandKit): Pick<CommandSpecs, ManageIds> {
   async function clearHistory(inv: Invocation<IdOptions>): Promise<boolean> {
     const t = await kit.target(inv, () => true, l10n.t('Clear the history of which connection?'));
     if (!t) return false;
-    registry.clearHistory(t.id);
-    for (const ch of registry.children(t.id)) registry.clearHistory(ch.id);
+    const ids = [t.id, ...registry.children(t.id).map((ch) => ch.id)];
+    for (const id of ids) registry.clearHistory(id);
+    kit.cx.historyCleared(ids);
     log.info(`cleared the history of ${t.id}`);
     return true;
   }

@@ -106,6 +106,11 @@ export class ComposerHost implements Disposable {
     if (target) void this.deps.post({ type: 'focus', target });
   }
 
+  /** A connection's history was cleared elsewhere (the Connections tree): the log and inspector show it empty. */
+  historyCleared(conn: string): Promise<void> {
+    return this.sendHistory(conn);
+  }
+
   /** Entry point for raw messages from the webview: untrusted, validated here. */
   async handle(raw: unknown): Promise<void> {
     const m = parseWebviewMessage(raw);

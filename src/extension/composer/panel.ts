@@ -32,6 +32,8 @@ export interface ComposerController extends vscode.Disposable {
   open(target?: string): void;
   /** Points an open composer at a connection (a click on its tree row) without revealing or focusing it. */
   retarget(target: string): void;
+  /** The history of these connections was cleared (Clear History on a tree row): an open composer shows it. */
+  historyCleared(ids: readonly string[]): void;
   /** the live panel, if open (tests) */
   readonly panel: vscode.WebviewPanel | undefined;
 }
@@ -180,6 +182,9 @@ export function registerComposer(context: vscode.ExtensionContext, registry: ICo
     open,
     retarget(target) {
       host?.focus(target);
+    },
+    historyCleared(ids) {
+      for (const id of ids) void host?.historyCleared(id);
     },
     get panel() {
       return panel;

@@ -6,22 +6,15 @@
 import * as assert from 'node:assert/strict';
 import { spawnSync } from 'node:child_process';
 import * as net from 'node:net';
-import { ConnectionRegistry } from '../registry';
 import type { ErrorEvent, FrameEvent } from '../types';
 import { runPython } from '../test/python';
 import { collect, next, waitFor } from './testing';
 import { REPLY_HIGH_WATER_MARK } from './tcp';
+import { useRegistry } from '../test/registry';
 
 describe('core/transport: nothing lost silently', function () {
   this.timeout(30000);
-  let reg: ConnectionRegistry;
-  beforeEach(() => {
-    reg = new ConnectionRegistry();
-  });
-  afterEach(async () => {
-    await reg.closeAll();
-    reg.dispose();
-  });
+  const reg = useRegistry();
 
   it('a line without its newline at FIN comes as an incomplete frame with its offset, and an INCOMPLETE_FRAME error', async () => {
     const srv = await reg.listenTcp({ port: 0, framing: 'line' });

@@ -27,7 +27,8 @@ import { encodeFrame, normalizeFramingSpec } from './framing';
 import { normalizeEncoding } from './codec/encoding';
 import { errorCode, errorMessage } from '../shared/errors';
 import { DEFAULT_MAX_FRAME_SIZE } from './framing/spec';
-import { TcpClientConnection, TcpServerConnection } from './transport/tcp';
+import { TcpClientConnection } from './transport/tcp';
+import { TcpServerConnection } from './transport/tcpServer';
 import { UdpConnection } from './transport/udp';
 
 export const DEFAULT_HISTORY_MAX_BYTES = 8 * 1024 * 1024;

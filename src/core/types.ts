@@ -4,6 +4,7 @@
  */
 
 import type { ConnectionKind, ConnectionState } from '../shared/connections';
+import type { FaultOptions } from './relay/faults';
 
 export type { ConnectionKind, ConnectionState };
 
@@ -116,6 +117,12 @@ export interface HistorySnapshot {
 }
 
 export interface ConnectionDefaults {
+  /**
+   * a fault plan on what this connection sends (a server: each client's stream; the relay's options, docs/relay.md):
+   * TCP re-chunk, delay, drip, rate, half-close and reset after N bytes; UDP delay, jitter and rate. `lanes` and `drop`
+   * are a relay's. Without `seed` a random seed is drawn (see the connection's `faultSeed`).
+   */
+  faults?: FaultOptions;
   /** framing spec string, default "raw" */
   framing?: string;
   /** encoding name, default "utf-8" */

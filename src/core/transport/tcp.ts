@@ -1,16 +1,19 @@
-// TCP transports: a listening server whose accepted sockets are `tcp-peer` children, and an outgoing `tcp-client`
-// with a connect timeout and optional reconnect with exponential backoff.
+// TCP transports: a connected socket (a server's peer or our client; the server is in tcpServer.ts) and an outgoing
+// `tcp-client` with a connect timeout and optional reconnect with exponential backoff.
 import * as net from 'node:net';
-import type { CloseReason, ConnectionInfo, Endpoint, TcpConnectOptions, TcpListenOptions } from '../types';
+import type { CloseReason, ConnectionInfo, Endpoint, TcpConnectOptions } from '../types';
 import { errorCode } from '../../shared/errors';
 import { formatEndpoint, formatHostPort } from '../../shared/format';
 import { connectTimeoutError, notConnectedError, SocketError, toSocketError } from '../errors';
 import { Connection, type ConnectionHost, endpointOf, type OutgoingMessage } from './connection';
+import { StreamFaults, type StreamFaultHost } from './faults';
+import { randomSeed } from '../relay/prng';
+import type { FaultOptions } from '../relay/faults';
 
 /** how long a graceful close waits for unsent bytes before it destroys the socket */
 const CLOSE_GRACE_MS = 2000;
 /** keep-alive: idle time before the first probe (the system default is often 2 hours) */
-const KEEPALIVE_IDLE_MS = 5000;
+export const KEEPALIVE_IDLE_MS = 5000;
 /** replies (SendOptions.reply): reading pauses while more than this many bytes wait to be sent */
 export const REPLY_HIGH_WATER_MARK = 1024 * 1024;
 
@@ -32,6 +35,9 @@ export abstract class TcpSocketConnection extends Connection {
   private closeWaiters: Array<() => void> = [];
   private graceTimer?: NodeJS.Timeout;
   private readingHeld = false;
+  /** the fault plan on what this connection sends (ConnectionDefaults.faults), its seed and next stream number */
+  protected faultPlan?: { plan: FaultOptions; seed: number; n: number };
+  private faults?: StreamFaults;
 
   protected override addInfo(info: ConnectionInfo): void {
     const s = this.socket;
@@ -61,10 +67,25 @@ export abstract class TcpSocketConnection extends Connection {
     this.sawError = false;
     this.local = localOf(socket);
     this.remote = remoteOf(socket);
+    const fp = this.faultPlan;
+    this.faults = fp ? new StreamFaults(socket, fp.plan, fp.seed, fp.n++, this.faultHost()) : undefined;
     socket.on('data', (d: Buffer) => this.receive(d));
     socket.on('end', () => this.onEnd());
     socket.on('error', (e: Error) => this.onSocketError(e));
     socket.on('close', () => this.onSocketClose(socket));
+  }
+
+  /** the seed of this connection's random faults, when it carries a fault plan */
+  get faultSeed(): number | undefined {
+    return this.faultPlan?.seed;
+  }
+
+  private faultHost(): StreamFaultHost {
+    return {
+      name: () => `${this.id} (${this.label})`,
+      fault: (code, message, offset) => this.host.error({ id: this.id, time: Date.now(), code, message, offset }),
+      failed: (err) => toSocketError(err, 'send', this.remote?.address ?? '?', this.remote?.port ?? 0),
+    };
   }
 
   private onEnd(): void {
@@ -92,6 +113,7 @@ export abstract class TcpSocketConnection extends Connection {
       this.graceTimer = undefined;
     }
     if (socket !== this.socket) return;
+    this.faults?.abort(new SocketError('ECONNABORTED', `connection ${this.id} (${this.label}) closed before all bytes were sent (ECONNABORTED)`, { syscall: 'send' }));
     const reason: CloseReason = this.localClose ? 'local' : this.sawReset ? 'reset' : this.sawError ? 'error' : this.sawFin ? 'fin' : 'local';
     this.endOfStream(reason === 'reset' ? 'when the connection was reset' : reason === 'error' ? 'when the connection failed' : 'when the connection closed');
     this.socketClosed(reason);
@@ -130,6 +152,7 @@ export abstract class TcpSocketConnection extends Connection {
   private write(wire: Buffer): Promise<void> {
     const bad = this.notWritable();
     if (bad) return Promise.reject(bad);
+    if (this.faults) return this.faults.write(wire);
     const s = this.socket!;
     return new Promise((resolve, reject) => {
       s.write(wire, (err) => {
@@ -144,7 +167,9 @@ export abstract class TcpSocketConnection extends Connection {
     });
   }
 
-  override end(): Promise<void> {
+  /** FIN once the fault plan (if any) has written what it holds */
+  override async end(): Promise<void> {
+    await this.faults?.flushed();
     const s = this.socket;
     if (!s || this.isClosed || s.destroyed) return Promise.reject(notConnectedError(this.id, this.label, this.state));
     if (!s.writable) return Promise.resolve();
@@ -189,125 +214,6 @@ export abstract class TcpSocketConnection extends Connection {
   }
 }
 
-/** a client accepted by a tcp-server */
-export class TcpPeerConnection extends TcpSocketConnection {
-  readonly kind = 'tcp-peer';
-
-  constructor(host: ConnectionHost, id: string, server: TcpServerConnection, socket: net.Socket) {
-    super(host, id, server.framing, server.encoding, server);
-    this.attach(socket);
-    this.label = formatEndpoint(this.remote) ?? '?';
-  }
-}
-
-export class TcpServerConnection extends Connection {
-  readonly kind = 'tcp-server';
-  private server?: net.Server;
-  private closing?: Promise<void>;
-
-  constructor(host: ConnectionHost, id: string, private readonly options: TcpListenOptions, framing: string, encoding: string) {
-    super(host, id, framing, encoding);
-    this.children = new Map();
-    this.state = 'listening';
-  }
-
-  listen(): Promise<void> {
-    const o = this.options;
-    const host = o.host ?? '127.0.0.1';
-    return new Promise((resolve, reject) => {
-      const server = net.createServer({
-        allowHalfOpen: o.allowHalfOpen === true,
-        noDelay: o.noDelay === true,
-        keepAlive: o.keepAlive === true,
-        keepAliveInitialDelay: KEEPALIVE_IDLE_MS,
-      });
-      this.server = server;
-      const onListenError = (e: Error): void => {
-        server.removeListener('listening', onListening);
-        server.close();
-        reject(toSocketError(e, 'listen', host, o.port));
-      };
-      const onListening = (): void => {
-        server.removeListener('error', onListenError);
-        server.on('error', (e) => {
-          this.error = toSocketError(e, 'listen', host, o.port).message;
-          this.host.error({ id: this.id, time: Date.now(), code: errorCode(e) ?? 'EUNKNOWN', message: `${this.id} (${this.label}): ${this.error}` });
-        });
-        const a = server.address();
-        if (a && typeof a === 'object') this.local = endpointOf(a.address, a.port, a.family);
-        this.label = o.label ?? formatEndpoint(this.local) ?? '?';
-        resolve();
-      };
-      server.once('error', onListenError);
-      server.once('listening', onListening);
-      server.on('connection', (socket) => this.accept(socket));
-      try {
-        server.listen({ host, port: o.port, ipv6Only: false });
-      } catch (e) {
-        server.removeAllListeners();
-        reject(toSocketError(e, 'listen', host, o.port));
-      }
-    });
-  }
-
-  private accept(socket: net.Socket): void {
-    if (this.isClosed || this.closing) {
-      socket.on('error', () => undefined);
-      socket.destroy();
-      return;
-    }
-    if (this.options.noDelay !== undefined) socket.setNoDelay(this.options.noDelay);
-    const peer = new TcpPeerConnection(this.host, this.host.nextId(), this, socket);
-    if (!peer.remote) {
-      // the client went away before we saw it (address unknown): nothing to track
-      socket.destroy();
-      return;
-    }
-    this.children!.set(peer.id, peer);
-    this.host.opened(peer);
-  }
-
-  /** the open clients */
-  openPeers(): TcpSocketConnection[] {
-    const out: TcpSocketConnection[] = [];
-    for (const c of this.children!.values()) if (!c.isClosed && c instanceof TcpSocketConnection) out.push(c);
-    return out;
-  }
-
-  /** sends to every open client (each records its own frame) */
-  async send(msg: OutgoingMessage): Promise<void> {
-    const peers = this.openPeers();
-    if (peers.length === 0) {
-      throw this.host.sendFailed(this, new SocketError('ENOTCONN', `server ${this.id} (${this.label}) has no connected clients to send to (ENOTCONN)`));
-    }
-    await Promise.all(peers.map((p) => p.send(msg)));
-  }
-
-  close(): Promise<void> {
-    return this.stop(false);
-  }
-
-  override closeNow(): Promise<void> {
-    return this.stop(true);
-  }
-
-  /** stops listening, closes every client and frees the port */
-  stop(immediate: boolean): Promise<void> {
-    if (this.isClosed) return Promise.resolve();
-    if (this.closing) return this.closing;
-    const server = this.server;
-    const serverClosed = new Promise<void>((resolve) => {
-      if (!server || !server.listening) resolve();
-      else server.close(() => resolve());
-    });
-    const peers = this.openPeers().map((p) => (immediate ? p.destroy() : p.close()));
-    this.closing = Promise.all([serverClosed, ...peers]).then(() => {
-      this.finish('local');
-    });
-    return this.closing;
-  }
-}
-
 export class TcpClientConnection extends TcpSocketConnection {
   readonly kind = 'tcp-client';
   private attempt = 0;
@@ -321,6 +227,7 @@ export class TcpClientConnection extends TcpSocketConnection {
     super(host, id, framing, encoding);
     this.state = 'connecting';
     this.label = options.label ?? formatHostPort(options.host, options.port);
+    if (options.faults) this.faultPlan = { plan: options.faults, seed: options.faults.seed ?? randomSeed(), n: 1 };
   }
 
   /** one connection attempt; rejects with SocketError (refused, timeout, ...) */

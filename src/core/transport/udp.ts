@@ -12,6 +12,8 @@ import { formatEndpoint } from '../../shared/format';
 import { badPortError, datagramTooLargeError, notConnectedError, SocketError, toSocketError, UDP_MAX_IPV4, UDP_MAX_IPV6 } from '../errors';
 import { Connection, type ConnectionHost, endpointOf, type OutgoingMessage } from './connection';
 import { UdpDropWatch } from './udpDrops';
+import { DatagramFaults } from './faults';
+import { randomSeed } from '../relay/prng';
 
 /** the largest payload one datagram to `address` may carry */
 export function udpMaxPayload(address: string): number {
@@ -74,11 +76,18 @@ export class UdpConnection extends Connection {
   /** bytes of datagrams handed to send() whose callback has not come yet */
   private queued = 0;
   private dropWatch?: UdpDropWatch;
+  /** the fault plan on what this socket sends (ConnectionDefaults.faults) and its seed */
+  private readonly faults?: DatagramFaults;
+  readonly faultSeed?: number;
 
   constructor(host: ConnectionHost, id: string, private readonly options: UdpBindOptions, framing: string, encoding: string) {
     super(host, id, framing, encoding);
     this.children = new Map();
     this.state = 'listening';
+    if (options.faults) {
+      this.faultSeed = options.faults.seed ?? randomSeed();
+      this.faults = new DatagramFaults(options.faults, this.faultSeed);
+    }
   }
 
   protected override get datagrams(): boolean {
@@ -229,7 +238,8 @@ export class UdpConnection extends Connection {
    */
   deliver(peer: UdpPeerConnection, msg: OutgoingMessage): Promise<void> {
     const remote = peer.remote!;
-    return this.sendDatagram(msg.wire, remote, () => peer.recordOut(msg.wire, msg.payload, msg.header, remote)).catch((err: unknown) => {
+    const send = (): Promise<void> => this.sendDatagram(msg.wire, remote, () => peer.recordOut(msg.wire, msg.payload, msg.header, remote));
+    return (this.faults ? this.faults.schedule(msg.wire, `${this.id} (${this.label})`, send) : send()).catch((err: unknown) => {
       throw this.host.sendFailed(peer, err);
     });
   }
@@ -276,6 +286,7 @@ export class UdpConnection extends Connection {
         resolve();
       };
       const s = this.socket;
+      this.faults?.dispose(notConnectedError(this.id, this.label, 'closed'));
       if (!s) return done();
       this.dropWatch?.stop();
       this.dropWatch = undefined;

@@ -1,18 +1,9 @@
-/** `sockdbg relay` options: parseArgs definitions and their validation into relay and fault options. */
+/** `sockdbg relay` options: parseArgs definitions and their validation into relay options (faults: fault-options.ts). */
 import { isIP } from 'node:net';
 import { optString, optFlag, parsePort, parseFraming, parseEncoding, type OptionDefs, type ParsedArgs } from '../args';
 import { UsageError } from '../errors';
-import { errorMessage } from '../../shared/errors';
-import {
-  parseChunkSpec,
-  parseDelaySpec,
-  parseDripSpec,
-  parseHalfCloseSpec,
-  parseLanes,
-  parseByteCount,
-  type FaultOptions,
-  type Lane,
-} from '../../core/relay';
+import type { FaultOptions, Lane } from '../../core/relay';
+import { FAULT_OPTIONS, faultOptions } from './fault-options';
 
 export const RELAY_OPTIONS: OptionDefs = {
   listen: { type: 'string', short: 'l' },
@@ -22,16 +13,7 @@ export const RELAY_OPTIONS: OptionDefs = {
   'c2s-framing': { type: 'string' },
   's2c-framing': { type: 'string' },
   encoding: { type: 'string', short: 'e' },
-  chunk: { type: 'string' },
-  seed: { type: 'string' },
-  delay: { type: 'string' },
-  drip: { type: 'string' },
-  rate: { type: 'string' },
-  gap: { type: 'string' },
-  lane: { type: 'string' },
-  'reset-after': { type: 'string' },
-  'half-close': { type: 'string' },
-  drop: { type: 'string' },
+  ...FAULT_OPTIONS,
   record: { type: 'string' },
   pcap: { type: 'string' },
   once: { type: 'boolean' },
@@ -75,39 +57,9 @@ export function parseEndpointArg(text: string | undefined, command: string, what
   return { host, port };
 }
 
-function fault<T>(args: ParsedArgs, name: string, command: string, parse: (s: string) => T): T | undefined {
-  const v = optString(args, name);
-  if (v === undefined) return undefined;
-  try {
-    return parse(v);
-  } catch (err) {
-    throw new UsageError(`bad --${name} '${v}': ${errorMessage(err)}`, command);
-  }
-}
-
 export function relayOptions(args: ParsedArgs, command: string): RelayCliOptions {
   const udp = optFlag(args, 'udp');
-  const faults: FaultOptions = {};
-  const chunk = fault(args, 'chunk', command, parseChunkSpec);
-  if (chunk) faults.chunk = chunk;
-  const seed = fault(args, 'seed', command, (s) => parseByteCount(s, 'seed', 0));
-  if (seed !== undefined) faults.seed = seed >>> 0;
-  const delay = fault(args, 'delay', command, parseDelaySpec);
-  if (delay) faults.delay = delay;
-  const drip = fault(args, 'drip', command, parseDripSpec);
-  if (drip) faults.drip = drip;
-  const rate = fault(args, 'rate', command, (s) => parseByteCount(s, 'rate (bytes/s)'));
-  if (rate !== undefined) faults.rate = rate;
-  const gap = fault(args, 'gap', command, (s) => parseByteCount(s, 'gap (ms)', 0));
-  if (gap !== undefined) faults.gapMs = gap;
-  const lanes = fault(args, 'lane', command, parseLanes);
-  if (lanes) faults.lanes = lanes;
-  const resetAfter = fault(args, 'reset-after', command, (s) => parseByteCount(s, 'reset-after (bytes)', 0));
-  if (resetAfter !== undefined) faults.resetAfter = resetAfter;
-  const halfClose = fault(args, 'half-close', command, parseHalfCloseSpec);
-  if (halfClose) faults.halfClose = halfClose;
-  const drop = fault(args, 'drop', command, parseLanes);
-  if (drop) faults.drop = drop;
+  const faults = faultOptions(args, command, { relay: true, datagrams: udp });
   const framing = parseFraming(optString(args, 'framing'), command);
   const c2sText = optString(args, 'c2s-framing');
   const s2cText = optString(args, 's2c-framing');
@@ -119,8 +71,6 @@ export function relayOptions(args: ParsedArgs, command: string): RelayCliOptions
         }
       : undefined;
   if (udp) {
-    const streamOnly = ['chunk', 'drip', 'reset-after', 'half-close'].filter((n) => args.values[n] !== undefined);
-    if (streamOnly.length > 0) throw new UsageError(`${streamOnly.map((n) => `--${n}`).join(', ')} ${streamOnly.length === 1 ? 'acts' : 'act'} on TCP streams, not with --udp (datagrams are kept whole)`, command);
     if (framing !== 'raw' || laneFraming) throw new UsageError(`--framing is for TCP streams; with --udp each datagram is one message`, command);
   }
   const record = optString(args, 'record');

@@ -22,6 +22,12 @@ const TURN_OPTIONS = `Turns (the steps run in command-line order; see docs/conve
   --eol none|lf|crlf  line ending added to typed lines (default none: like Python's input())
   --ansi              let colour escape codes (ESC[…m) through to the terminal (default: shown as \\x1b)`;
 
+const FAULT_NOTES = `Faults on what this command sends (the relay's options, docs/relay.md; UDP: --delay and --rate only):
+  --chunk N | random:A-B | split:K[,K…] | merge[:MS]   re-chunk the stream (pieces written apart, TCP_NODELAY)
+  --seed N  --delay MS[:JITTER]  --drip BYTES/MS  --rate BYTES/S  --gap MS
+  --reset-after N   reset (RST) the connection after N bytes sent; --half-close N: FIN after N bytes sent
+  A random fault without --seed draws a seed and prints it (a 'notice'), so the run can be repeated.`;
+
 const COMMON_NOTES = `Framing SPEC: raw | line | delimiter:<escaped bytes> | fixed:<n> | length:<struct fmt>[,includes-header][,adjust=<n>][,max=<bytes>]
               | json-header[,length=<struct fmt>][,size-key=<key>][,max=<bytes>]
 ${UDP_NOTES}`;
@@ -77,7 +83,7 @@ ${COMMON_NOTES}`,
 
   'tcp listen': `Usage: sockdbg tcp listen --port N [--host H] [--framing SPEC] [--send-framing SPEC] [--encoding ENC]
                           [--echo | --reply TEXT | --reply-hex HEX | --rules FILE] [turns…] [--to newest|all|cN] [--no-stdin]
-                          [--once] [--count N] [--no-delay] [--output FILE] [--quiet] [--json]
+                          [--once] [--count N] [--no-delay] [--output FILE] [--quiet] [--json] [fault options]
 
 Runs a TCP server and prints every frame received from every client. Each line typed on stdin is sent, like
 Python's input() gives it (no line ending unless --eol), to the newest client (--to all: every client, --to c3:
@@ -113,6 +119,8 @@ Example (the tutorial's 一.1 server.py):
 
 ${TURN_OPTIONS}
 
+${FAULT_NOTES}
+
 The bytes of a frame the stream ends inside (a line without its newline, part of a length frame) are printed as
 'unfinished' (JSON: {"type":"unfinished","offset":…}) with an INCOMPLETE_FRAME warning; see docs/reliability.md.
 
@@ -120,7 +128,7 @@ ${COMMON_NOTES}`,
 
   'tcp connect': `Usage: sockdbg tcp connect HOST PORT [turns…] [--framing SPEC] [--send-framing SPEC] [--encoding ENC]
                            [--count N] [--timeout SEC] [--reconnect] [--no-delay] [--keepalive]
-                           [--output FILE] [--quiet] [--json]
+                           [--output FILE] [--quiet] [--json] [fault options]
 
 Connects to a TCP server, sends, and prints every frame received.
 Without turns (--send, --expect, …), sends stdin: from a terminal (or with --eol, or a non-raw --send-framing)
@@ -152,6 +160,8 @@ at exit.
 
 ${TURN_OPTIONS}
 
+${FAULT_NOTES}
+
 ${COMMON_NOTES}`,
 
   udp: `Usage:
@@ -160,7 +170,7 @@ ${COMMON_NOTES}`,
 
   'udp bind': `Usage: sockdbg udp bind --port N [--host H] [--encoding ENC] [--send-encoding ENC] [--echo | --reply TEXT | --rules FILE]
                         [--to HOST:PORT] [--eol none|lf|crlf] [--no-stdin] [--ansi] [--count N] [--broadcast]
-                        [--recv-buffer BYTES] [--json]
+                        [--recv-buffer BYTES] [--json] [--delay MS[:JITTER]] [--rate BYTES/S] [--seed N]
 
 Binds a UDP socket and prints every datagram received. Each line typed on stdin is sent as one datagram
 (like Python's input() gives it) to the last peer heard from, or to --to HOST:PORT before anyone is heard.
@@ -182,10 +192,12 @@ Example (a client of the tutorial's QQ chat server): sockdbg udp bind --port 0 -
   --recv-buffer BYTES  receive buffer size (SO_RCVBUF), e.g. 4M; datagrams the kernel drops because it was
                   full are reported (UDP_RECEIVE_DROPS, Linux) — a bigger buffer rides out bursts
   --json          one JSON object per line per event
+  --delay MS[:JITTER], --rate BYTES/S, --seed N   faults on the datagrams sent (held, order kept, never cut)
 
 ${UDP_NOTES}`,
 
   'udp send': `Usage: sockdbg udp send HOST PORT [TEXT | --hex HEX] [--wait] [--timeout SEC] [--encoding ENC] [--broadcast] [--json]
+                        [--delay MS[:JITTER]] [--seed N]
 
 Sends one datagram: TEXT (encoded with --encoding), HEX bytes, or else all of stdin.
 
@@ -196,6 +208,7 @@ Sends one datagram: TEXT (encoded with --encoding), HEX bytes, or else all of st
   --broadcast     allow a broadcast HOST (SO_BROADCAST), e.g. 255.255.255.255 or 192.168.1.255;
                   without it the system refuses the send (EACCES)
   --json          one JSON object per line per event
+  --delay MS[:JITTER], --seed N   hold the datagram MS ± JITTER ms before it is sent
 
 ${UDP_NOTES}`,
 

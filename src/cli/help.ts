@@ -271,11 +271,13 @@ ${COMMON_NOTES}`;
 HELP.replay = `Usage: sockdbg replay FILE --to HOST:PORT | --listen [HOST:]PORT [--pair ID] [--diff] [--framing SPEC]
                      [--timeout SEC] [--json]
 
-Plays one recorded pair (default the first) of a TCP recording made with 'sockdbg relay --record':
+Plays one recorded pair (default the first) of a recording made with 'sockdbg relay --record':
   --to HOST:PORT        as the client: sends the c2s lane to a server, compares what the server answers
   --listen [HOST:]PORT  as the server: waits for one client, sends it the s2c lane, compares what it sends
 Each recorded chunk is written on its own, and only after the other side sent as many bytes as it had at that
-point of the recording. A UDP recording replays as the client (--to) only; --diff compares datagram by datagram.
+point of the recording. A UDP recording replays datagram by datagram, either way: as the client (--to), or as the
+server (--listen: waits for a client's first datagram, answers that address in order and timing); --diff compares
+datagram by datagram.
   --pair ID             the pair to play (p1, p2 … as printed by the relay)
   --diff                compare frame by frame (framing from the recording, or --framing); exit 4 on a difference
   --framing SPEC        framing for the diff (raw: the recorded chunks are the frames)

@@ -4,7 +4,8 @@ import { execFileSync } from 'node:child_process';
 import { existsSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { cli, runCli, python, listeningPort, peerPort, killAll, cleanupTemp, tempDir, CLI, type Proc } from './test/harness';
-import { JSON_HEADER_SERVER, UDP_TIME_SERVER, UDP_CLIENT } from './test/peers';
+import { JSON_HEADER_SERVER, UDP_CLIENT } from './test/peers';
+import { TIME_SERVER } from './test/tutorial';
 import { JSON_HEADER_CLIENT, NAIVE_CLIENT, NAIVE_SERVER } from './test/relay-peers';
 import { ensureTool } from './test/system';
 import { readRecording, laneData } from '../core/relay';
@@ -126,7 +127,7 @@ sk.close()
     const dir = tempDir();
     const rec = join(dir, 'udp-turns.jsonl');
     // the time server answers a text without % codes with the text itself: a deterministic conversation
-    const server = python(UDP_TIME_SERVER);
+    const server = python(TIME_SERVER, ['0']);
     const relay = cli(['relay', '--udp', '--listen', '0', '--to', `127.0.0.1:${await peerPort(server)}`, '--record', rec, '--quiet']);
     const c = python(client, [String(await listeningPort(relay)), 'hello', 'world', '吃包子啊']);
     assert.equal((await c.exit()).stdout, 'reply:hello\nreply:world\nreply:吃包子啊\n');
@@ -208,7 +209,7 @@ sk.close()
     it('UDP relays become UDP packets, one per datagram, both ways', async () => {
       const dir = tempDir();
       const rec = join(dir, 'udp.jsonl');
-      const server = python(UDP_TIME_SERVER);
+      const server = python(TIME_SERVER, ['0']);
       const relay = cli(['relay', '--udp', '--listen', '0', '--to', `127.0.0.1:${await peerPort(server)}`, '--record', rec, '--quiet']);
       const rp = await listeningPort(relay);
       for (const fmt of ['%Y', 'year %Y']) {
@@ -218,7 +219,7 @@ sk.close()
       relay.child.kill('SIGTERM');
       await relay.exit();
       // pair p1 ('%Y', one client socket) replayed against a fresh time server: the same year comes back
-      const server2 = python(UDP_TIME_SERVER);
+      const server2 = python(TIME_SERVER, ['0']);
       const replay = await runCli(['replay', rec, '--to', `127.0.0.1:${await peerPort(server2)}`, '--diff', '--json'], undefined, 15000);
       const rev = replay.stdout.trim().split('\n').map((l) => JSON.parse(l) as Record<string, unknown>);
       assert.equal(replay.code, 0, replay.stdout + replay.stderr);

@@ -319,6 +319,9 @@ export const UDP_SERVER = example('udp_server.py');
 /** 一.2 client.py (UDP) (examples/tutorial/udp_client.py) */
 export const UDP_CLIENT = example('udp_client.py');
 
+/** 一.3(2) 时间服务器 server.py (examples/tutorial/time_server.py): answers a strftime format with the time */
+export const TIME_SERVER = example('time_server.py');
+
 /** 一.3(2) 时间服务器 client.py (UDP): types a strftime format, prints the answer (examples/tutorial/time_client.py) */
 export const TIME_CLIENT = example('time_client.py');
 

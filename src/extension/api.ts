@@ -33,6 +33,11 @@ export const COMMANDS = {
   saveSession: 'socketDebugger.saveSession',
   changeFraming: 'socketDebugger.changeFraming',
   showLog: 'socketDebugger.showLog',
+  // the saved packet library (commands/packets.ts)
+  packetsSend: 'socketDebugger.packets.send',
+  packetsSave: 'socketDebugger.packets.save',
+  packetsOpen: 'socketDebugger.packets.open',
+  packetsRemove: 'socketDebugger.packets.remove',
 } as const;
 
 export type {

@@ -114,7 +114,7 @@ export function activate(context: vscode.ExtensionContext): SocketDebuggerApi {
   registerRemoteExec(context, { log, addTreeSection: services.addTreeSection });
   registerRelays(context, log);
   registerCliOnPath(context, log);
-  registerPacketLibrary(context, { registry, log, addTreeSection: services.addTreeSection });
+  const packets = registerPacketLibrary(context, { log, addTreeSection: services.addTreeSection });
   context.subscriptions.push(
     ...registerCommands({
       context,
@@ -124,6 +124,7 @@ export function activate(context: vscode.ExtensionContext): SocketDebuggerApi {
       treeView: treeView as vscode.TreeView<unknown>,
       openComposer: async (id?: string) => composer.open(id),
       errorsShown,
+      packets,
     }),
   );
 

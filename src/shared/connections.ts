@@ -44,6 +44,10 @@ export interface KindCapabilities {
   readonly canHalfClose: boolean;
   /** it receives a byte stream (or datagrams) of its own, so "save received data" applies */
   readonly receives: boolean;
+  /** it accepts clients (its children), each of which it can greet first (Send on Accept) */
+  readonly acceptsClients: boolean;
+  /** its children are the addresses it heard from, any of which it can answer (Reply to Last Peer) */
+  readonly answersPeers: boolean;
 }
 
 const TCP_SOCKET: KindCapabilities = {
@@ -56,6 +60,8 @@ const TCP_SOCKET: KindCapabilities = {
   sendStates: ['open', 'half-closed'],
   canHalfClose: true,
   receives: true,
+  acceptsClients: false,
+  answersPeers: false,
 };
 
 /** The capabilities of each kind. A new kind is registered here and in its class (src/core/transport). */
@@ -70,6 +76,8 @@ export const KIND_CAPABILITIES: Readonly<Record<ConnectionKind, KindCapabilities
     sendStates: ['listening'],
     canHalfClose: false,
     receives: false,
+    acceptsClients: true,
+    answersPeers: false,
   },
   'tcp-peer': TCP_SOCKET,
   'tcp-client': TCP_SOCKET,
@@ -83,6 +91,8 @@ export const KIND_CAPABILITIES: Readonly<Record<ConnectionKind, KindCapabilities
     sendStates: ['listening'],
     canHalfClose: false,
     receives: true,
+    acceptsClients: false,
+    answersPeers: true,
   },
   'udp-peer': {
     transport: 'udp',
@@ -94,6 +104,8 @@ export const KIND_CAPABILITIES: Readonly<Record<ConnectionKind, KindCapabilities
     sendStates: ['open'],
     canHalfClose: false,
     receives: true,
+    acceptsClients: false,
+    answersPeers: false,
   },
 };
 

@@ -8,6 +8,7 @@ import { readConfig } from '../config';
 import { formatEndpoint } from '../../shared/format';
 import { pickConnection } from '../prompts';
 import type { ConnectionsTreeProvider } from '../tree';
+import type { PacketLibrary } from '../packets';
 import type { Invocation } from './table';
 
 export interface CommandContext {
@@ -20,6 +21,8 @@ export interface CommandContext {
   openComposer(id?: string): Promise<void>;
   /** messages of the error notifications shown so far (tests) */
   readonly errorsShown: string[];
+  /** the saved packet library (sockdbg.packets.json) */
+  readonly packets: PacketLibrary;
 }
 
 /** the connection a command acts on, and whether a person is there to answer prompts */

@@ -24,6 +24,7 @@ import type {
 import type { SessionFormat } from '../../core/export/session';
 import { CommandOptionsError } from '../commandOptions';
 import { isConnectionNode } from '../tree';
+import type { CheckedPacket, CheckedSavePacket, PacketOptions, SavePacketOptions } from './packets';
 
 type C = typeof COMMANDS;
 
@@ -55,6 +56,11 @@ export interface CommandTypes {
   };
   'socketDebugger.openComposer': { options: Partial<IdOptions> | string | undefined; checked: Partial<IdOptions>; result: void };
   'socketDebugger.showLog': { options: undefined; checked: undefined; result: void };
+  // the saved packet library (packets.ts)
+  'socketDebugger.packets.send': { options: PacketOptions; checked: CheckedPacket; result: number | undefined };
+  'socketDebugger.packets.save': { options: SavePacketOptions; checked: CheckedSavePacket; result: string | undefined };
+  'socketDebugger.packets.open': { options: undefined; checked: undefined; result: void };
+  'socketDebugger.packets.remove': { options: PacketOptions; checked: CheckedPacket; result: boolean };
 }
 
 export type CommandId = C[keyof C];

@@ -32,15 +32,17 @@ describe('sockdbg tcp / udp: fault options on our own senders', function () {
     assert.equal(code, 0, stderr);
     assert.equal(Buffer.from(got.hex, 'hex').toString(), text);
     assert.ok(got.sizes.every((n) => n % 3 === 0), `recv sizes ${got.sizes.join(',')}`);
-    assert.ok(got.sizes.filter((n) => n === 3).length >= 8, `recv sizes ${got.sizes.join(',')}`);
+    assert.ok(got.sizes.filter((n) => n === 3).length >= 6, `recv sizes ${got.sizes.join(',')}`);
   });
 
   it("tcp connect --chunk random:1-4 --seed 42: the tutorial's naive recv(1024) server breaks, the length-prefixed one holds", async () => {
     const naive = python(NAIVE_SERVER);
     const np = await peerPort(naive);
-    await runCli(['tcp', 'connect', '127.0.0.1', String(np), '--chunk', 'random:1-4', '--seed', '42', '--gap', '20'], 'hello naive server', 15000);
+    // --delay holds the message until the server waits in recv(); its pieces then arrive 30 ms apart
+    await runCli(['tcp', 'connect', '127.0.0.1', String(np), '--chunk', 'random:1-4', '--seed', '42', '--gap', '30', '--delay', '300'], 'hello naive server', 15000);
     const got = (await naive.waitLine((l) => l.startsWith('server got:'))).slice('server got:'.length);
-    assert.ok(got.length >= 1 && got.length <= 4 && 'hello naive server'.startsWith(got), `the naive server got '${got}'`);
+    // its one recv() returns a piece or a few, never the whole message
+    assert.ok(got.length >= 1 && got.length < 'hello naive server'.length && 'hello naive server'.startsWith(got), `the naive server got '${got}'`);
 
     const framed = python(LENGTH_PREFIXED_SERVER);
     const fp = await peerPort(framed);
@@ -59,11 +61,11 @@ describe('sockdbg tcp / udp: fault options on our own senders', function () {
     assert.equal(out.code, 0, out.stderr);
     assert.deepEqual(out.stdout.trim().split('\n'), ['result:hello', `result:${'0'.repeat(299)}7`]);
 
-    const echo = cli(['tcp', 'listen', '--port', '0', '--echo', '--chunk', 'random:1-4', '--gap', '20', '--once', '--no-stdin']);
+    const echo = cli(['tcp', 'listen', '--port', '0', '--echo', '--chunk', 'random:1-4', '--gap', '30', '--once', '--no-stdin']);
     const ep = await listeningPort(echo);
     const naive = python(NAIVE_CLIENT, [String(ep), 'hello naive client']);
     const got = (await naive.waitLine((l) => l.startsWith('client got:'))).slice('client got:'.length);
-    assert.ok(got.length >= 1 && got.length <= 4 && 'hello naive client'.startsWith(got), `the naive client got '${got}'`);
+    assert.ok(got.length >= 1 && got.length < 'hello naive client'.length && 'hello naive client'.startsWith(got), `the naive client got '${got}'`);
     echo.child.kill('SIGTERM');
     const e = await echo.exit();
     assert.match(e.stderr, /fault seed \d+ \(repeat this run with --seed \d+\)/);

@@ -6,7 +6,9 @@ import { useRegistry } from '../test/registry';
 import { pattern } from '../test/relay';
 import type { FaultOptions } from '../relay/faults';
 import type { ErrorEvent } from '../types';
+import * as net from 'node:net';
 import { collect, next } from './testing';
+import { REPLY_HIGH_WATER_MARK } from './tcp';
 
 describe('core/transport: fault plans on our own senders', function () {
   this.timeout(20000);
@@ -104,6 +106,51 @@ print(json.dumps(sizes))
     const sizes = JSON.parse((await client).trim()) as number[];
     assert.equal(sizes.reduce((a, b) => a + b, 0), 12);
     assert.ok(sizes.every((n) => n % 4 === 0) && sizes.length >= 2, `recv sizes ${sizes.join(',')}`);
+  });
+
+  it('echo replies held back by a plan count as backlog: reading pauses for a peer that never reads, nothing is lost', async () => {
+    const srv = await reg.listenTcp({ port: 0, faults: { chunk: { kind: 'fixed', size: 64 * 1024 }, delay: { ms: 20, jitter: 0 }, gapMs: 0 } });
+    let peerId: string | undefined;
+    let maxQueued = 0;
+    reg.onDidFrame((e) => {
+      if (e.frame.direction !== 'in') return;
+      peerId = e.id;
+      void reg.send(e.id, e.frame.payload, { reply: true }).catch(() => undefined);
+      maxQueued = Math.max(maxQueued, reg.get(e.id)?.queuedOut ?? 0);
+    });
+    const total = 24 * 1024 * 1024;
+    const block = pattern(64 * 1024);
+    const client = net.connect({ port: srv.local!.port, host: '127.0.0.1' });
+    client.pause();
+    await new Promise<void>((res) => client.once('connect', () => res()));
+    let written = 0;
+    let stalled = false;
+    while (written < total && !stalled) {
+      if (!client.write(block)) {
+        stalled = await new Promise<boolean>((res) => {
+          const t = setTimeout(() => res(true), 1000);
+          client.once('drain', () => {
+            clearTimeout(t);
+            res(false);
+          });
+        });
+      }
+      written += block.length;
+    }
+    assert.ok(stalled, 'the server took everything without the client reading a byte');
+    assert.equal(reg.get(peerId!)!.readingPaused, true);
+    assert.ok(maxQueued <= REPLY_HIGH_WATER_MARK + 256 * 1024, `the server held ${maxQueued} bytes of replies`);
+    let got = 0;
+    const done = new Promise<void>((res) => {
+      client.on('data', (d: Buffer) => {
+        got += d.length;
+        if (got >= written) res();
+      });
+    });
+    client.resume();
+    await done;
+    assert.equal(got, written);
+    client.destroy();
   });
 
   it("a UDP socket's plan delays its datagrams and keeps them whole and in order", async () => {

@@ -9,8 +9,9 @@ import { PieceQueue } from '../relay/pieces';
 import { createRng, deriveSeed } from '../relay/prng';
 import { SocketError } from '../errors';
 
-/** datagrams a UDP socket's plan may hold back (delay, rate) before further sends are refused with ENOBUFS */
+/** datagrams, and bytes of them, a UDP socket's plan may hold back (delay, rate) before further sends are refused */
 export const FAULT_DATAGRAM_LIMIT = 4096;
+export const FAULT_DATAGRAM_BYTES = 4 * 1024 * 1024;
 
 /** the shaper of a connection's n-th faulted stream (a server's n-th client), or undefined when nothing shapes */
 function shaperFor(plan: FaultOptions, seed: number, n: number): LaneShaper | undefined {
@@ -69,6 +70,11 @@ export class StreamFaults {
     const p = new Promise<void>((resolve, reject) => this.waiters.push({ end: this.pushed, resolve, reject }));
     this.pieces.push(data, offset);
     return p;
+  }
+
+  /** bytes queued by the plan and not yet given to the socket */
+  get pending(): number {
+    return this.stopped ? 0 : this.pushed - this.out;
   }
 
   /** resolves once nothing waits to be written (or the plan stopped the stream) */
@@ -162,8 +168,8 @@ export class DatagramFaults {
 
   /** runs `send` when the datagram's time comes; rejects with ENOBUFS when too many wait */
   schedule<T>(wire: Buffer, name: string, send: () => Promise<T>): Promise<T> {
-    if (this.jobs.length >= FAULT_DATAGRAM_LIMIT) {
-      return Promise.reject(new SocketError('ENOBUFS', `${name}: ${this.jobs.length} datagrams already wait for their fault plan's delay or rate; not sent (ENOBUFS)`, { syscall: 'send' }));
+    if (this.jobs.length >= FAULT_DATAGRAM_LIMIT || this.pieces.pending + wire.length > FAULT_DATAGRAM_BYTES) {
+      return Promise.reject(new SocketError('ENOBUFS', `${name}: ${this.jobs.length} datagrams (${this.pieces.pending} bytes) already wait for their fault plan's delay or rate; not sent (ENOBUFS)`, { syscall: 'send' }));
     }
     return new Promise<T>((resolve, reject) => {
       this.jobs.push({ run: () => void send().then(resolve, reject), cancel: reject });

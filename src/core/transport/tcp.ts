@@ -42,7 +42,7 @@ export abstract class TcpSocketConnection extends Connection {
   protected override addInfo(info: ConnectionInfo): void {
     const s = this.socket;
     if (!s) return;
-    info.queuedOut = s.writableLength;
+    info.queuedOut = s.writableLength + (this.faults?.pending ?? 0);
     if (this.readingHeld) info.readingPaused = true;
   }
 
@@ -50,13 +50,16 @@ export abstract class TcpSocketConnection extends Connection {
   // then slows its sending); reading resumes once everything queued is sent
   holdReadingIfBacklogged(): void {
     const s = this.socket;
-    if (!s || s.destroyed || this.readingHeld || s.writableLength <= REPLY_HIGH_WATER_MARK) return;
+    const f = this.faults;
+    if (!s || s.destroyed || this.readingHeld || s.writableLength + (f?.pending ?? 0) <= REPLY_HIGH_WATER_MARK) return;
     this.readingHeld = true;
     s.pause();
-    s.once('drain', () => {
+    const resume = (): void => {
       this.readingHeld = false;
       if (!s.destroyed) s.resume();
-    });
+    };
+    // what a fault plan holds back goes first, then the socket's own buffer drains
+    void (f ? f.flushed() : Promise.resolve()).then(() => (s.writableNeedDrain ? s.once('drain', resume) : resume()));
   }
 
   /** wires a connected socket to this connection */

@@ -21,6 +21,7 @@ import type {
   TcpListenOptions,
   UdpBindOptions,
 } from './types';
+import type { FaultOptions } from './relay/faults';
 import { SocketError, badPortError, unknownConnectionError } from './errors';
 import { Connection, type ConnectionHost, type OutgoingMessage, type ResolvedRegistryOptions } from './transport/connection';
 import { encodeFrame, normalizeFramingSpec } from './framing';
@@ -247,6 +248,13 @@ export class ConnectionRegistry implements IConnectionRegistry {
   setFraming(id: string, spec: string): void {
     const c = this.must(id);
     c.setFraming(spec);
+    this.host.stateChanged(c);
+    if (c.children) for (const ch of c.children.values()) if (!ch.isClosed) this.host.stateChanged(ch);
+  }
+
+  async setFaults(id: string, faults: FaultOptions | undefined): Promise<void> {
+    const c = this.must(id);
+    await c.setFaults(faults);
     this.host.stateChanged(c);
     if (c.children) for (const ch of c.children.values()) if (!ch.isClosed) this.host.stateChanged(ch);
   }

@@ -59,6 +59,8 @@ export interface ConnectionInfo {
   queuedOut?: number;
   /** TCP: reading is paused until the peer reads our replies (see SendOptions.reply) */
   readingPaused?: boolean;
+  /** the fault plan on what it sends (ConnectionDefaults.faults, registry.setFaults), with the seed in use */
+  faults?: FaultOptions;
 }
 
 export interface ChunkRecord {
@@ -240,6 +242,8 @@ export interface IConnectionRegistry extends Disposable {
   end(id: string): Promise<void>;
 
   setFraming(id: string, spec: string): void; // throws on a bad spec; re-decodes nothing by itself
+  /** a fault plan for what a TCP client, server (its clients) or UDP socket sends from now on; undefined: none */
+  setFaults(id: string, faults: FaultOptions | undefined): Promise<void>;
   setEncoding(id: string, encoding: string): void;
   /** decode the recorded incoming chunks again with the connection's current framing */
   redecode(id: string): FrameRecord[];

@@ -38,6 +38,8 @@ export const COMMANDS = {
   packetsSave: 'socketDebugger.packets.save',
   packetsOpen: 'socketDebugger.packets.open',
   packetsRemove: 'socketDebugger.packets.remove',
+  // faults on what a connection sends (commands/faults.ts)
+  setFaults: 'socketDebugger.setFaults',
 } as const;
 
 export type {

@@ -48,6 +48,8 @@ export interface KindCapabilities {
   readonly acceptsClients: boolean;
   /** its children are the addresses it heard from, any of which it can answer (Reply to Last Peer) */
   readonly answersPeers: boolean;
+  /** it takes a fault plan for what it sends (Set Faults…); a udp-peer's is its socket's */
+  readonly takesFaults: boolean;
 }
 
 const TCP_SOCKET: KindCapabilities = {
@@ -62,6 +64,7 @@ const TCP_SOCKET: KindCapabilities = {
   receives: true,
   acceptsClients: false,
   answersPeers: false,
+  takesFaults: true,
 };
 
 /** The capabilities of each kind. A new kind is registered here and in its class (src/core/transport). */
@@ -78,6 +81,7 @@ export const KIND_CAPABILITIES: Readonly<Record<ConnectionKind, KindCapabilities
     receives: false,
     acceptsClients: true,
     answersPeers: false,
+    takesFaults: true,
   },
   'tcp-peer': TCP_SOCKET,
   'tcp-client': TCP_SOCKET,
@@ -93,6 +97,7 @@ export const KIND_CAPABILITIES: Readonly<Record<ConnectionKind, KindCapabilities
     receives: true,
     acceptsClients: false,
     answersPeers: true,
+    takesFaults: true,
   },
   'udp-peer': {
     transport: 'udp',
@@ -106,6 +111,7 @@ export const KIND_CAPABILITIES: Readonly<Record<ConnectionKind, KindCapabilities
     receives: true,
     acceptsClients: false,
     answersPeers: false,
+    takesFaults: false,
   },
 };
 

@@ -1,10 +1,8 @@
 /**
- * The state every connection shares (identity, counters, history, framing) and the receive/record
- * paths. Each kind (tcp.ts, udp.ts) subclasses `Connection`, adds its socket and owns how it sends, closes and
- * half-closes; what it can do is declared in src/shared/connections.ts.
- *
- * Hot path (`receive`): one timestamp, a few counter updates, a record object only when someone
- * keeps or listens to it, and for raw framing no decoder at all.
+ * The state every connection shares (identity, counters, history, framing) and the receive/record paths. Each kind
+ * (tcp.ts, tcpServer.ts, udp.ts) subclasses `Connection`, adds its socket and owns how it sends, closes, half-closes
+ * and applies a fault plan; what it can do is declared in src/shared/connections.ts. Hot path (`receive`): one
+ * timestamp, a few counter updates, a record object only when someone keeps or listens to it; raw framing: no decoder.
  */
 import type {
   ChunkEvent,
@@ -25,6 +23,7 @@ import { SocketError } from '../errors';
 import { normalizeFramingSpec, type FramingFailure } from '../framing';
 import { StreamDecoding, type UnfinishedFrame } from './decode';
 import { KIND_CAPABILITIES, type KindCapabilities } from '../../shared/connections';
+import type { FaultOptions } from '../relay/faults';
 
 export interface ResolvedRegistryOptions {
   historyMaxBytes: number;
@@ -421,6 +420,11 @@ export abstract class Connection {
   closeNow(): Promise<void> {
     return this.close();
   }
+  /** a fault plan for what is sent from now on (undefined: none): TCP sockets, servers and UDP sockets take one */
+  setFaults(_plan: FaultOptions | undefined): Promise<void> {
+    return Promise.reject(new SocketError('EOPNOTSUPP', `${this.id} (${this.label}) is a ${this.kind}; set the faults of its UDP socket`));
+  }
+
   /** TCP: sends FIN and keeps reading (capabilities.canHalfClose) */
   end(): Promise<void> {
     return Promise.reject(new SocketError('EOPNOTSUPP', `${this.id} (${this.label}) is a ${this.kind}; only TCP connections can be half-closed`));

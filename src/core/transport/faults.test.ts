@@ -153,6 +153,34 @@ print(json.dumps(sizes))
     client.destroy();
   });
 
+  it('setFaults changes the plan of an open connection for what it sends from then on, in order; info shows it', async () => {
+    const py = startPython(RECV_SIZES_SERVER);
+    try {
+      const port = await py.port();
+      const c = await reg.connectTcp({ host: '127.0.0.1', port });
+      assert.equal(reg.get(c.id)!.faults, undefined);
+      await reg.send(c.id, Buffer.from('whole-'), { framed: false });
+      await reg.setFaults(c.id, { chunk: { kind: 'fixed', size: 2 }, gapMs: 15, seed: 5 });
+      assert.deepEqual(reg.get(c.id)!.faults, { chunk: { kind: 'fixed', size: 2 }, gapMs: 15, seed: 5 });
+      await reg.send(c.id, Buffer.from('cut-into-pairs'), { framed: false });
+      await reg.setFaults(c.id, undefined);
+      await reg.send(c.id, Buffer.from('-whole'), { framed: false });
+      await reg.end(c.id);
+      const got = JSON.parse(await py.line(/^\{/, 15_000)) as RecvReport;
+      assert.equal(Buffer.from(got.hex, 'hex').toString(), 'whole-cut-into-pairs-whole');
+      assert.ok(got.sizes.filter((n) => n === 2).length >= 4, `recv sizes ${got.sizes.join(',')}`);
+    } finally {
+      py.kill();
+    }
+    // a UDP socket's correspondent has no plan of its own: its socket's applies
+    const u = await reg.bindUdp({ port: 0 });
+    await reg.send(u.id, Buffer.from('x'), { to: { address: '127.0.0.1', port: 9 } }).catch(() => undefined);
+    const peer = reg.children(u.id)[0];
+    await assert.rejects(reg.setFaults(peer.id, { delay: { ms: 1, jitter: 0 } }), /is a udp-peer; set the faults of its UDP socket/);
+    await reg.setFaults(u.id, { delay: { ms: 1, jitter: 0 }, seed: 3 });
+    assert.deepEqual(reg.get(u.id)!.faults, { delay: { ms: 1, jitter: 0 }, seed: 3 });
+  });
+
   it("a UDP socket's plan delays its datagrams and keeps them whole and in order", async () => {
     const receiver = startPython(`
 import socket, json

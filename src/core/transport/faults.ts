@@ -153,6 +153,7 @@ interface Job {
 export class DatagramFaults {
   private readonly pieces: PieceQueue;
   private readonly jobs: Job[] = [];
+  private idleWaiters: Array<() => void> = [];
 
   constructor(plan: FaultOptions, seed: number) {
     this.pieces = new PieceQueue(shaperFor(plan, seed, 1), {
@@ -162,8 +163,15 @@ export class DatagramFaults {
       },
       writable: () => true,
       blocked: () => undefined,
-      pumped: () => undefined,
+      pumped: () => {
+        if (this.jobs.length === 0) for (const w of this.idleWaiters.splice(0)) w();
+      },
     }, true);
+  }
+
+  /** resolves once no datagram waits for its time */
+  drained(): Promise<void> {
+    return this.jobs.length === 0 ? Promise.resolve() : new Promise((resolve) => this.idleWaiters.push(resolve));
   }
 
   /** runs `send` when the datagram's time comes; rejects with ENOBUFS when too many wait */
@@ -181,5 +189,6 @@ export class DatagramFaults {
   dispose(err: SocketError): void {
     this.pieces.dispose();
     for (const j of this.jobs.splice(0)) j.cancel(err);
+    for (const w of this.idleWaiters.splice(0)) w();
   }
 }

@@ -43,6 +43,7 @@ export abstract class TcpSocketConnection extends Connection {
     const s = this.socket;
     if (!s) return;
     info.queuedOut = s.writableLength + (this.faults?.pending ?? 0);
+    if (this.faultPlan) info.faults = { ...this.faultPlan.plan, seed: this.faultPlan.seed };
     if (this.readingHeld) info.readingPaused = true;
   }
 
@@ -168,6 +169,14 @@ export abstract class TcpSocketConnection extends Connection {
         } else resolve();
       });
     });
+  }
+
+  /** a new plan for what is sent from now on; what the old plan holds is written first */
+  override async setFaults(plan: FaultOptions | undefined): Promise<void> {
+    await this.faults?.flushed();
+    this.faultPlan = plan ? { plan, seed: plan.seed ?? randomSeed(), n: 1 } : undefined;
+    const s = this.socket;
+    this.faults = this.faultPlan && s && !s.destroyed ? new StreamFaults(s, this.faultPlan.plan, this.faultPlan.seed, this.faultPlan.n++, this.faultHost()) : undefined;
   }
 
   /** FIN once the fault plan (if any) has written what it holds */

@@ -1,6 +1,6 @@
 /** The TCP server: a listening socket whose accepted clients are `tcp-peer` children (each a TcpSocketConnection). */
 import * as net from 'node:net';
-import type { TcpListenOptions } from '../types';
+import type { ConnectionInfo, TcpListenOptions } from '../types';
 import { errorCode } from '../../shared/errors';
 import { formatEndpoint } from '../../shared/format';
 import { SocketError, toSocketError } from '../errors';
@@ -25,20 +25,34 @@ export class TcpServerConnection extends Connection {
   readonly kind = 'tcp-server';
   private server?: net.Server;
   private closing?: Promise<void>;
-  /** the seed of the clients' fault plan and the number of the next client's stream */
-  private readonly faultSeed: number;
+  /** the clients' fault plan, its seed and the number of the next client's stream */
+  private faultPlan: FaultOptions | undefined;
+  private faultSeed: number;
   private faultN = 1;
 
   constructor(host: ConnectionHost, id: string, private readonly options: TcpListenOptions, framing: string, encoding: string) {
     super(host, id, framing, encoding);
     this.children = new Map();
     this.state = 'listening';
+    this.faultPlan = options.faults;
     this.faultSeed = options.faults?.seed ?? randomSeed();
+  }
+
+  /** the plan of the clients accepted from now on and of the open ones (for what they send from now on) */
+  override async setFaults(plan: FaultOptions | undefined): Promise<void> {
+    this.faultPlan = plan;
+    this.faultSeed = plan?.seed ?? randomSeed();
+    this.faultN = 1;
+    await Promise.all(this.openPeers().map((p) => p.setFaults(plan ? { ...plan, seed: this.faultSeed } : undefined)));
+  }
+
+  protected override addInfo(info: ConnectionInfo): void {
+    if (this.faultPlan) info.faults = { ...this.faultPlan, seed: this.faultSeed };
   }
 
   /** the fault plan of the next accepted client (each client's stream gets its own draws from the seed) */
   peerFaults(): { plan: FaultOptions; seed: number; n: number } | undefined {
-    return this.options.faults ? { plan: this.options.faults, seed: this.faultSeed, n: this.faultN++ } : undefined;
+    return this.faultPlan ? { plan: this.faultPlan, seed: this.faultSeed, n: this.faultN++ } : undefined;
   }
 
   listen(): Promise<void> {

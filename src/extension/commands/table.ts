@@ -25,6 +25,7 @@ import type { SessionFormat } from '../../core/export/session';
 import { CommandOptionsError } from '../commandOptions';
 import { isConnectionNode } from '../tree';
 import type { CheckedPacket, CheckedSavePacket, PacketOptions, SavePacketOptions } from './packets';
+import type { SetFaultsOptions } from './faults';
 
 type C = typeof COMMANDS;
 
@@ -61,6 +62,8 @@ export interface CommandTypes {
   'socketDebugger.packets.save': { options: SavePacketOptions; checked: CheckedSavePacket; result: string | undefined };
   'socketDebugger.packets.open': { options: undefined; checked: undefined; result: void };
   'socketDebugger.packets.remove': { options: PacketOptions; checked: CheckedPacket; result: boolean };
+  // faults on what a connection sends (faults.ts)
+  'socketDebugger.setFaults': { options: SetFaultsOptions | string; checked: { id: string; faults: string }; result: boolean };
 }
 
 export type CommandId = C[keyof C];

@@ -7,7 +7,7 @@ import { pattern } from '../test/relay';
 import type { FaultOptions } from '../relay/faults';
 import type { ErrorEvent } from '../types';
 import * as net from 'node:net';
-import { collect, next } from './testing';
+import { collect, next, writeUntilStalled } from './testing';
 import { REPLY_HIGH_WATER_MARK } from './tcp';
 
 describe('core/transport: fault plans on our own senders', function () {
@@ -123,20 +123,7 @@ print(json.dumps(sizes))
     const client = net.connect({ port: srv.local!.port, host: '127.0.0.1' });
     client.pause();
     await new Promise<void>((res) => client.once('connect', () => res()));
-    let written = 0;
-    let stalled = false;
-    while (written < total && !stalled) {
-      if (!client.write(block)) {
-        stalled = await new Promise<boolean>((res) => {
-          const t = setTimeout(() => res(true), 1000);
-          client.once('drain', () => {
-            clearTimeout(t);
-            res(false);
-          });
-        });
-      }
-      written += block.length;
-    }
+    const { written, stalled } = await writeUntilStalled(client, block, total);
     assert.ok(stalled, 'the server took everything without the client reading a byte');
     assert.equal(reg.get(peerId!)!.readingPaused, true);
     assert.ok(maxQueued <= REPLY_HIGH_WATER_MARK + 256 * 1024, `the server held ${maxQueued} bytes of replies`);

@@ -8,7 +8,7 @@ import { spawnSync } from 'node:child_process';
 import * as net from 'node:net';
 import type { ErrorEvent, FrameEvent } from '../types';
 import { runPython } from '../test/python';
-import { collect, next, waitFor } from './testing';
+import { collect, next, waitFor, writeUntilStalled } from './testing';
 import { REPLY_HIGH_WATER_MARK } from './tcp';
 import { useRegistry } from '../test/registry';
 
@@ -119,21 +119,9 @@ sk.close()
     client.pause(); // reads nothing until told
     await new Promise<void>((res) => client.once('connect', () => res()));
     // write until the server stops taking bytes (our writes stall) or everything is written
-    let written = 0;
-    let stalled = false;
-    while (written < total && !stalled) {
-      const n = Math.min(block.length, total - written);
-      if (!client.write(block.subarray(0, n))) {
-        stalled = await new Promise<boolean>((res) => {
-          const t = setTimeout(() => res(true), 1000);
-          client.once('drain', () => {
-            clearTimeout(t);
-            res(false);
-          });
-        });
-      }
-      written += n;
-    }
+    const first = await writeUntilStalled(client, block, total);
+    let written = first.written;
+    const stalled = first.stalled;
     assert.ok(stalled, 'the server took all 64 MiB without the client reading a byte');
     const info = reg.get(peerId!)!;
     assert.equal(info.readingPaused, true);

@@ -48,6 +48,29 @@ export function readUntil(s: net.Socket, n: number): Promise<Buffer> {
   });
 }
 
+/**
+ * Writes `block` again and again (at most `total` bytes) until the peer stops taking bytes: a write waits for 'drain'
+ * more than 1 s. Resolves with the bytes written and whether it stalled.
+ */
+export async function writeUntilStalled(client: net.Socket, block: Buffer, total: number): Promise<{ written: number; stalled: boolean }> {
+  let written = 0;
+  let stalled = false;
+  while (written < total && !stalled) {
+    const n = Math.min(block.length, total - written);
+    if (!client.write(block.subarray(0, n))) {
+      stalled = await new Promise<boolean>((res) => {
+        const t = setTimeout(() => res(true), 1000);
+        client.once('drain', () => {
+          clearTimeout(t);
+          res(false);
+        });
+      });
+    }
+    written += n;
+  }
+  return { written, stalled };
+}
+
 /** polls until fn returns something truthy (bounded) */
 export async function waitFor<T>(fn: () => T | undefined | false | null, timeoutMs = 5000): Promise<T> {
   const t0 = Date.now();

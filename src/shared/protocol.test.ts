@@ -19,6 +19,7 @@ describe('shared/protocol parseWebviewMessage', () => {
       { type: 'setFraming', conn: 'c1', spec: 'length:i' },
       { type: 'setEncoding', conn: 'c1', encoding: 'gbk' },
       { type: 'requestHistory', conn: 'c1' },
+      { type: 'messageLayouts', conn: 'c1' },
       { type: 'clearHistory', conn: 'c1' },
       { type: 'saveReceived', conn: 'c1' },
       { type: 'copy', conn: 'c1', dir: 'in', seq: 0, format: 'python' },

@@ -11,6 +11,7 @@
 
 import type { TimestampFormat } from './format';
 import type { ConnectionKind, ConnectionState } from './connections';
+import type { MessageLayoutInfo } from './messageForm';
 
 // ---------------------------------------------------------------------------------------------------------
 // Shared shapes
@@ -177,8 +178,11 @@ export interface PreviewResultMessage {
   type: 'preview';
   reqId: number;
   result:
-    /** wire: the first PREVIEW_WIRE_BYTES of the wire bytes; wireLength: how many there are in all (when more) */
-    | { ok: true; wire: Uint8Array; wireLength?: number; payloadLength: number; framing: string; note?: string }
+    /**
+     * wire: the first PREVIEW_WIRE_BYTES of the wire bytes; wireLength: how many there are in all (when more);
+     * checksum: a Message-mode draft's computed checksum
+     */
+    | { ok: true; wire: Uint8Array; wireLength?: number; payloadLength: number; framing: string; note?: string; checksum?: { algorithm: string; value: number } }
     | { ok: false; error: DraftError };
 }
 
@@ -204,6 +208,15 @@ export interface NoticeMessage {
   message: string;
 }
 
+/** The messages of the protocol file attached to `conn` (Message mode's form); `file` absent: none attached. */
+export interface MessageLayoutsMessage {
+  type: 'messageLayouts';
+  conn: string;
+  /** the file's name, as the workspace shows it */
+  file?: string;
+  messages: MessageLayoutInfo[];
+}
+
 export interface FocusMessage {
   type: 'focus';
   target: string;
@@ -218,6 +231,7 @@ export type HostToWebview =
   | SendResultMessage
   | RepeatStateMessage
   | NoticeMessage
+  | MessageLayoutsMessage
   | FocusMessage;
 
 // ---------------------------------------------------------------------------------------------------------
@@ -232,6 +246,8 @@ export type WebviewToHost =
   | { type: 'setEncoding'; conn: string; encoding: string }
   | { type: 'requestHistory'; conn: string }
   | { type: 'clearHistory'; conn: string }
+  /** asks for the messages of the protocol file attached to a connection (answered with MessageLayoutsMessage) */
+  | { type: 'messageLayouts'; conn: string }
   /** runs the extension's "Save Received Data…" for a connection */
   | { type: 'saveReceived'; conn: string }
   /** keeps the draft in the workspace's packet library (the host asks for a name) */
@@ -392,6 +408,7 @@ export function parseWebviewMessage(u: unknown): WebviewToHost | undefined {
     }
     case 'requestHistory':
     case 'clearHistory':
+    case 'messageLayouts':
     case 'saveReceived': {
       const conn = connId(u, 'conn');
       return conn === undefined ? undefined : { type: u.type, conn };

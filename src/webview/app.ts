@@ -25,6 +25,11 @@ export interface Persisted {
   escapes: string;
   /** Message mode: `name {field: value, …}` */
   message: string;
+  /** Message mode: the form built from the layout, or the text */
+  messageView: 'form' | 'text';
+  /** the form's message, and the values typed per message name */
+  messageName: string;
+  messageValues: Record<string, Record<string, string>>;
   structFormat: string;
   structValues: string;
   jsonHeader: string;
@@ -61,6 +66,9 @@ export const DEFAULT_STATE: Persisted = {
   hex: '',
   escapes: '',
   message: '',
+  messageView: 'form',
+  messageName: '',
+  messageValues: {},
   structFormat: 'i',
   structValues: '',
   jsonHeader: '{"cmd": "dir"}',
@@ -190,12 +198,25 @@ function sentEntry(u: unknown): SentEntry[] {
   return draft && framing && typeof e.time === 'number' ? [{ draft, framing, time: e.time }] : [];
 }
 
+/** the Message form's typed values: text by field by message, nothing else */
+function formValues(u: unknown): Persisted['messageValues'] | undefined {
+  if (typeof u !== 'object' || u === null || Array.isArray(u)) return undefined;
+  const out: Persisted['messageValues'] = {};
+  for (const [name, vals] of Object.entries(u).slice(0, 50)) {
+    if (typeof vals !== 'object' || vals === null || Array.isArray(vals)) continue;
+    out[name] = Object.fromEntries(Object.entries(vals).filter((e): e is [string, string] => typeof e[1] === 'string'));
+  }
+  return out;
+}
+
 /** fields whose JavaScript type alone does not make them valid: checked with the protocol's own parsers */
 const SANITIZE: { [K in keyof Persisted]?: (v: unknown) => Persisted[K] | undefined } = {
   mode: (v) => INPUT_MODES.find((m) => m === v),
   view: (v) => (v === 'text' || v === 'hex' || v === 'both' ? v : undefined),
   inspDir: (v) => (v === 'in' || v === 'out' ? v : undefined),
   framing: parseFramingChoice,
+  messageView: (v) => (v === 'form' || v === 'text' ? v : undefined),
+  messageValues: formValues,
   targetIds: (v) => (Array.isArray(v) ? v.filter((x): x is string => typeof x === 'string') : undefined),
   sent: (v) => (Array.isArray(v) ? v.flatMap(sentEntry).slice(-MAX_SENT_HISTORY) : undefined),
 };

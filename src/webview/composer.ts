@@ -11,6 +11,7 @@ import { formatClockTime } from '../shared/format';
 import { debounce, h, icon } from './util';
 import { createSentHistory, type EditorField, type FieldKey } from './composerHistory';
 import { createTargetBar } from './composerTargets';
+import { createMessageForm } from './messageForm';
 
 const MODE_LABELS: Record<InputMode, string> = { text: t('Text'), hex: t('Hex'), escapes: t('Escapes'), struct: t('Struct'), json: t('JSON header'), message: t('Message') };
 
@@ -67,11 +68,12 @@ export function createComposer(app: App): { element: HTMLElement; onHost(m: Host
   const structFormat = h('input', { id: 'f-structFormat', 'aria-label': t('Struct format'), placeholder: t('e.g. i, !IH, <h4s'), spellcheck: 'false', value: s.structFormat });
   fields.set('structFormat', structFormat);
 
+  const messageForm = createMessageForm(app, area('message', t('Message to send (attach a protocol file to the connection)'), 'reading {kind: 2, unit: 1, seq: 7, value: 101.5}'), () => requestPreview());
   const editors: Record<InputMode, HTMLElement> = {
     text: h('div', { id: 'editor-text', role: 'tabpanel', 'aria-labelledby': 'mode-text' }, area('text', t('Text to send'), t('Type text… (Ctrl+Enter sends, ↑ recalls history)'))),
     hex: h('div', { id: 'editor-hex', role: 'tabpanel', 'aria-labelledby': 'mode-hex' }, area('hex', t('Hex bytes to send'), t('48 65 6c 6c 6f   or 0x48,0x65   or 48656c6c6f'))),
     escapes: h('div', { id: 'editor-escapes', role: 'tabpanel', 'aria-labelledby': 'mode-escapes' }, area('escapes', t('Text with escapes to send'), 'hello\\x00wyb\\r\\n   (\\n \\r \\t \\xHH \\uHHHH)')),
-    message: h('div', { id: 'editor-message', role: 'tabpanel', 'aria-labelledby': 'mode-message' }, area('message', t('Message to send (attach a protocol file to the connection)'), 'reading {kind: 2, unit: 1, seq: 7, value: 101.5}')),
+    message: h('div', { id: 'editor-message', role: 'tabpanel', 'aria-labelledby': 'mode-message' }, messageForm.element),
     struct: h(
       'div',
       { id: 'editor-struct', role: 'tabpanel', 'aria-labelledby': 'mode-struct' },
@@ -212,6 +214,13 @@ export function createComposer(app: App): { element: HTMLElement; onHost(m: Host
 
   // ---- preview
   const requestPreview = debounce(() => {
+    messageForm.refresh();
+    if (s.mode === 'message' && !messageForm.valid()) {
+      previewTitle.textContent = t('Wire bytes: fix the input below');
+      wire.hidden = true;
+      return showError(undefined);
+    }
+    if (status.textContent === t('Fix the marked field first.')) setStatus('');
     if (s.targetIds.length === 0) {
       previewTitle.textContent = t('Wire bytes: pick a target to see the framed bytes');
       wire.textContent = '';
@@ -300,6 +309,7 @@ export function createComposer(app: App): { element: HTMLElement; onHost(m: Host
       setStatus(t('Pick a target first.'), 'error');
       return;
     }
+    if (formBlocks()) return;
     const server = targetConns().find((c) => capabilities(c.kind).sendsToChildren && framesPerSend(c, app.connList.filter((k) => k.parentId === c.id)) === 0);
     if (server) {
       setStatus(t('No client is connected to {0}.', server.local ?? server.label), 'error');
@@ -313,6 +323,14 @@ export function createComposer(app: App): { element: HTMLElement; onHost(m: Host
     setStatus(t('Sending…'));
   }
 
+
+  /** the Message form has a value that does not check: say so, and go to it */
+  function formBlocks(): boolean {
+    if (s.mode !== 'message' || messageForm.valid()) return false;
+    setStatus(t('Fix the marked field first.'), 'error');
+    messageForm.focusError();
+    return true;
+  }
 
   function setStatus(text: string, level: 'info' | 'error' = 'info'): void {
     status.textContent = text;
@@ -355,6 +373,7 @@ export function createComposer(app: App): { element: HTMLElement; onHost(m: Host
   });
   sendBtn.addEventListener('click', send);
   saveBtn.addEventListener('click', () => {
+    if (formBlocks()) return;
     const to = currentTarget().to;
     app.post({ type: 'savePacket', draft: currentDraft(), framing: s.framing, ...(to ? { to } : {}) });
   });
@@ -387,8 +406,10 @@ export function createComposer(app: App): { element: HTMLElement; onHost(m: Host
   setMode(s.mode);
 
   function onHost(m: HostToWebview): void {
+    messageForm.onHost(m);
     if (m.type === 'preview') {
       if (m.reqId !== lastPreviewReq) return; // stale
+      messageForm.showChecksum(m.result.ok ? m.result.checksum : undefined);
       if (m.result.ok) {
         showError(undefined);
         showWire(m.result.wire, m.result.wireLength ?? m.result.wire.length, m.result.payloadLength, m.result.framing, m.result.note);

@@ -85,8 +85,12 @@ export class EncodingError extends Error {
   }
 }
 
+/** the canonical ids (each its own normalization): every decode and encode of a frame passes one of these */
+const CANONICAL: ReadonlySet<string> = new Set([...ALIASES.values()].filter((id) => ALIASES.get(id.toLowerCase().replace(/[-_\s.]/g, '')) === id));
+
 /** Canonical id of an encoding name or alias (`UTF8`, `cp936`, `sjis`, …). Throws EncodingError if unknown. */
 export function normalizeEncoding(name: string): string {
+  if (CANONICAL.has(name)) return name;
   const key = String(name).trim().toLowerCase().replace(/[-_\s.]/g, '');
   const id = ALIASES.get(key);
   if (id === undefined) {

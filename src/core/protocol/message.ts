@@ -4,8 +4,10 @@
  * fields), over the whole frame or a byte range.
  */
 import { Struct, StructError, parseFormat, type StructInput, type StructValue } from '../codec/struct';
+import { compile, INT64_MAX, INT64_MIN, UINT64_MAX } from '../codec/structFormat';
 import { intFormat } from '../framing/spec';
 import { toHex } from '../../shared/bytes';
+import type { MessageFieldInfo, MessageLayoutInfo } from '../../shared/messageForm';
 import { CHECKSUM_NAMES, checksumAlgorithm, type ChecksumAlgorithm } from './checksum';
 import { fieldJson, fieldText, type FieldValue } from './values';
 import type { YamlPath, YamlSource } from './yaml';
@@ -18,6 +20,9 @@ interface Slot {
   code: string;
   offset: number;
   size: number;
+  /** integers: the range the code packs */
+  min?: bigint;
+  max?: bigint;
 }
 
 interface ChecksumPlan {
@@ -59,6 +64,7 @@ export class MessageLayout {
   private readonly slots: Slot[];
   private readonly match: Array<[number, unknown]>;
   private readonly checksum: ChecksumPlan | undefined;
+  private readonly spec: MessageSpec;
 
   constructor(
     readonly name: string,
@@ -66,19 +72,23 @@ export class MessageLayout {
     src: YamlSource,
     path: YamlPath,
   ) {
-    let parsed;
+    this.spec = spec;
     try {
-      parsed = parseFormat(spec.format);
+      parseFormat(spec.format);
       this.body = new Struct(spec.format);
     } catch (err) {
       throw src.error('EPROTO_FORMAT', [...path, 'format'], `message '${name}': bad struct format '${spec.format}': ${err instanceof Error ? err.message : String(err)}`);
     }
     const codes: Array<Omit<Slot, 'name'>> = [];
-    for (const it of parsed.items) {
+    for (const it of compile(spec.format).compiled) {
       const kind = kindOf(it.code);
       if (kind === undefined) continue;
-      if (kind === 'bytes') codes.push({ kind, code: it.code, offset: it.offset, size: it.count });
-      else for (let i = 0; i < it.count; i++) codes.push({ kind, code: it.code, offset: it.offset + i * it.size, size: it.size });
+      if (kind === 'bytes') codes.push({ kind, code: `${it.count}${it.code}`, offset: it.offset, size: it.count });
+      else {
+        const s = it.spec;
+        const range = kind === 'int' ? { min: s.min ?? (s.signed ? INT64_MIN : 0n), max: s.max ?? (s.signed ? INT64_MAX : UINT64_MAX) } : {};
+        for (let i = 0; i < it.count; i++) codes.push({ kind, code: it.code, offset: it.offset + i * it.size, size: it.size, ...range });
+      }
     }
     const names = spec.fields ?? codes.map((_, i) => `f${i + 1}`);
     if (names.length !== codes.length) {
@@ -182,6 +192,32 @@ export class MessageLayout {
     const expected = c.alg.compute(buf.subarray(c.from, c.to));
     const actual = Number(c.append ? c.append.unpackFrom(buf, this.body.size)[0] : vals[c.field ?? 0]);
     return { name: this.name, fields, checksum: { algorithm: c.alg.shortName, ok: expected === actual, expected, actual } };
+  }
+
+  /** The layout as the composer's Message form shows it: each field's code, range and match value; the checksum. */
+  info(): MessageLayoutInfo {
+    const c = this.checksum;
+    const fields = this.slots.map((s, i): MessageFieldInfo => {
+      const f: MessageFieldInfo = { name: s.name, code: s.code, kind: s.kind, size: s.size };
+      if (s.min !== undefined && s.max !== undefined) Object.assign(f, { min: s.min.toString(), max: s.max.toString() });
+      const m = this.match.find(([k]) => k === i);
+      if (m) f.match = s.kind === 'bool' ? String(m[1] === true || m[1] === 1 || m[1] === 'true') : String(m[1]);
+      if (c?.field === i) f.checksum = true;
+      return f;
+    });
+    const out: MessageLayoutInfo = { name: this.name, fields, size: this.size };
+    if (c) {
+      const cs = this.spec.checksum;
+      out.checksum = { algorithm: c.alg.shortName, from: c.from, to: c.to, ...(cs?.append !== undefined ? { append: cs.append } : { field: this.slots[c.field ?? 0].name }) };
+    }
+    return out;
+  }
+
+  /** The checksum this layout computes for a frame of it (what encode wrote), undefined without one. */
+  checksumOf(frame: Uint8Array): { algorithm: string; value: number } | undefined {
+    const c = this.checksum;
+    if (!c || frame.length !== this.size) return undefined;
+    return { algorithm: c.alg.shortName, value: c.alg.compute(frame.subarray(c.from, c.to)) };
   }
 
   /** The kind of a field (for parsing template output). */

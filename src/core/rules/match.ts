@@ -116,6 +116,8 @@ export function compileMatcher(src: YamlSource, path: YamlPath, spec: MatchSpec,
     tests.push((f) => (f.header && jsonContains(f.header, want) ? {} : undefined));
   }
   const varTest = spec.vars ? compileWhere(src, [...path, 'vars'], spec.vars, vars, 'variable (declare it under vars:)') : undefined;
+  // one test and no variable conditions (most rules): that test is the matcher, no result to merge
+  if (tests.length === 1 && !varTest) return { matcher: tests[0], scope };
   const matcher: Matcher = (f, v) => {
     if (varTest && !varTest(Object.fromEntries(v))) return undefined;
     let result: MatchResult = {};

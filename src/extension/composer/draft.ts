@@ -65,6 +65,8 @@ export interface Payload {
   payload: Buffer;
   /** JSON header mode: the header fields (the framing fills in the size) */
   header?: Record<string, unknown>;
+  /** Message mode: the checksum the layout computed */
+  checksum?: { algorithm: string; value: number };
 }
 
 function encodingOf(name: string): string {
@@ -125,12 +127,12 @@ function buildPayload(draft: Draft, limit: number, messages: ProtocolModel | und
       return { payload: encode(draft.body, encodingOf(draft.encoding), 'body'), header };
     }
     case 'message':
-      return { payload: packMessage(draft.text, messages) };
+      return packMessage(draft.text, messages);
   }
 }
 
 /** Message mode: `name {field: value, …}` (a YAML flow map) packed with the attached file's layout, checksum filled in. */
-function packMessage(text: string, model: ProtocolModel | undefined): Buffer {
+function packMessage(text: string, model: ProtocolModel | undefined): Payload {
   if (!model) throw problem('text', 'No protocol file is attached to this connection: attach one (Connections view, Attach Protocol File…) to send its messages.');
   const m = /^\s*([A-Za-z_][\w.-]*)\s*/.exec(text);
   const names = [...model.messages.keys()].join(', ') || 'none';
@@ -149,11 +151,14 @@ function packMessage(text: string, model: ProtocolModel | undefined): Buffer {
   if (typeof values !== 'object' || values === null || Array.isArray(values)) throw problem('text', 'The values must be a map, e.g. {kind: 2, seq: 7}', m[0].length);
   const unknown = Object.keys(values).find((k) => !layout.fields.includes(k));
   if (unknown !== undefined) throw problem('text', `Message '${m[1]}' has no field '${unknown}' (fields: ${layout.fields.join(', ')})`, text.indexOf(unknown, m[0].length));
+  let payload: Buffer;
   try {
-    return layout.encode(values as Record<string, unknown>);
+    payload = layout.encode(values as Record<string, unknown>);
   } catch (e) {
     throw problem('text', errorMessage(e), m[0].length);
   }
+  const checksum = layout.checksumOf(payload);
+  return checksum ? { payload, checksum } : { payload };
 }
 
 function parseHeader(text: string): Record<string, unknown> {
@@ -331,6 +336,8 @@ export interface Wire {
   /** what `registry.send(id, payload, {framing, header})` takes to write exactly `wire` */
   payload: Buffer;
   header?: Record<string, unknown>;
+  /** Message mode: the checksum the layout computed */
+  checksum?: { algorithm: string; value: number };
 }
 
 /**
@@ -347,10 +354,10 @@ export function wireSendOptions(w: Wire, to?: { host: string; port: number }): S
 /** The exact bytes a send writes for this draft on a connection with this framing. Throws DraftProblem. */
 export function buildWire(draft: Draft, choice: FramingChoice, connectionFraming: string, opts?: DraftOptions): Wire {
   const framing = resolveFraming(choice, connectionFraming, draft);
-  const { payload, header } = draftPayload(draft, opts);
+  const { payload, header, checksum } = draftPayload(draft, opts);
   try {
     const wire = encodeFrame(framing, payload, header ? { header } : undefined);
-    return header ? { wire, payloadLength: payload.length, framing, payload, header } : { wire, payloadLength: payload.length, framing, payload };
+    return { wire, payloadLength: payload.length, framing, payload, ...(header ? { header } : {}), ...(checksum ? { checksum } : {}) };
   } catch (e) {
     throw problem(draft.mode === 'json' ? 'header' : 'framing', errorMessage(e));
   }

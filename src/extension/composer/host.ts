@@ -37,6 +37,8 @@ export interface HostDeps {
   maxDraftBytes?: number;
   /** Message mode: the layouts of the protocol file attached to a connection */
   messagesFor?(conn: string): ProtocolModel | undefined;
+  /** listens for protocol files attached, detached or edited (the Message form asks for its layouts again) */
+  onMessagesChanged?(listener: () => void): Disposable;
 }
 
 /** Framing presets offered in the pickers (spec + label). */
@@ -54,12 +56,19 @@ export class ComposerHost implements Disposable {
   private target: string | undefined;
   /** a running repeat, so a reloaded webview shows Stop */
   private repeatState: { done: number; total: number } | undefined;
+  /** the connection whose message layouts the webview asked for last (sent again when its file changes) */
+  private layoutsConn: string | undefined;
+  private readonly subs: Disposable[] = [];
   /** messages rejected by validation (tests read it) */
   rejected = 0;
 
   constructor(private readonly deps: HostDeps) {
     this.registry = deps.registry;
     this.bridge = new ComposerBridge(deps.registry, { ...deps.bridge, post: (m) => deps.post(m) });
+    const changed = deps.onMessagesChanged?.(() => {
+      if (this.layoutsConn !== undefined) void this.sendLayouts(this.layoutsConn);
+    });
+    if (changed) this.subs.push(changed);
   }
 
   private t(message: string, ...args: Array<string | number>): string {
@@ -125,6 +134,8 @@ export class ComposerHost implements Disposable {
         return this.setEncoding(m.conn, m.encoding);
       case 'requestHistory':
         return this.sendHistory(m.conn);
+      case 'messageLayouts':
+        return this.sendLayouts(m.conn);
       case 'clearHistory':
         this.registry.clearHistory(m.conn);
         return this.sendHistory(m.conn);
@@ -198,7 +209,8 @@ export class ComposerHost implements Disposable {
       const note = notes.length ? notes.join('; ') : undefined;
       // only what the composer shows crosses to the webview (a copy of the first bytes), plus the total length
       const wire = new Uint8Array(w.wire.subarray(0, PREVIEW_WIRE_BYTES));
-      await this.deps.post({ type: 'preview', reqId, result: { ok: true, wire, wireLength: w.wire.length, payloadLength: w.payloadLength, framing: w.framing, ...(note ? { note } : {}) } });
+      const extra = { ...(note ? { note } : {}), ...(w.checksum ? { checksum: w.checksum } : {}) };
+      await this.deps.post({ type: 'preview', reqId, result: { ok: true, wire, wireLength: w.wire.length, payloadLength: w.payloadLength, framing: w.framing, ...extra } });
     } catch (e) {
       await this.deps.post({ type: 'preview', reqId, result: { ok: false, error: this.draftError(e) } });
     }
@@ -328,6 +340,15 @@ export class ComposerHost implements Disposable {
     await this.sendHistory(conn);
   }
 
+  /** Message mode's form: the layouts of the protocol file attached to `conn` (none: no `file`). */
+  private async sendLayouts(conn: string): Promise<void> {
+    this.layoutsConn = conn;
+    const model = this.deps.messagesFor?.(conn);
+    if (!model) return void (await this.deps.post({ type: 'messageLayouts', conn, messages: [] }));
+    const file = model.src.file.split(/[\\/]/).pop() ?? model.src.file;
+    await this.deps.post({ type: 'messageLayouts', conn, file, messages: [...model.messages.values()].map((l) => l.info()) });
+  }
+
   private async sendHistory(conn: string): Promise<void> {
     const h = this.bridge.history(conn, true);
     if (h) await this.deps.post(h);
@@ -358,6 +379,7 @@ export class ComposerHost implements Disposable {
 
   dispose(): void {
     this.stopRepeat();
+    for (const d of this.subs.splice(0)) d.dispose();
     this.bridge.dispose();
   }
 }

@@ -20,6 +20,8 @@ export interface ComposerProtocol {
   annotate: NonNullable<BridgeOptions['annotate']>;
   /** Message mode: the layouts for a connection */
   messagesFor(conn: string): ProtocolModel | undefined;
+  /** a file was attached, detached or reloaded */
+  onDidChangeFiles: vscode.Event<void>;
 }
 
 export const COMPOSER_VIEW_TYPE = 'socketDebugger.composer';
@@ -126,7 +128,13 @@ export function registerComposer(context: vscode.ExtensionContext, registry: ICo
       t: (message, ...args) => vscode.l10n.t(message, ...args),
       settings: readSettings,
       runCommand: (command, ...args) => vscode.commands.executeCommand(command, ...args),
-      ...(protocol ? { bridge: { annotate: (conn: string, frame: FrameRecord) => protocol.annotate(conn, frame) }, messagesFor: (conn: string) => protocol.messagesFor(conn) } : {}),
+      ...(protocol
+        ? {
+            bridge: { annotate: (conn: string, frame: FrameRecord) => protocol.annotate(conn, frame) },
+            messagesFor: (conn: string) => protocol.messagesFor(conn),
+            onMessagesChanged: (listener: () => void) => protocol.onDidChangeFiles(listener),
+          }
+        : {}),
     });
     h.focus(target);
     panel = p;

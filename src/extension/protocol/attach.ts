@@ -43,7 +43,10 @@ export class ProtocolAttachments implements vscode.Disposable {
   private readonly sentMarks = new Map<string, Array<{ payload: Buffer; label: string }>>();
   private readonly autoFrames = new Map<string, string>();
   private readonly changed = new vscode.EventEmitter<unknown>();
-  private readonly disposables: vscode.Disposable[] = [this.changed];
+  private readonly filesChanged = new vscode.EventEmitter<void>();
+  /** a file was attached, detached or reloaded (the composer's Message form shows its messages) */
+  readonly onDidChangeFiles = this.filesChanged.event;
+  private readonly disposables: vscode.Disposable[] = [this.changed, this.filesChanged];
 
   constructor(
     private readonly registry: ConnectionRegistry,
@@ -148,6 +151,7 @@ export class ProtocolAttachments implements vscode.Disposable {
     this.attached.set(id, a);
     this.log.info(`${id}: protocol file ${vscode.workspace.asRelativePath(uri)} attached (${file.rules.rules.length} rules, ${file.model.messages.size} messages)`);
     this.changed.fire(undefined);
+    this.filesChanged.fire();
   }
 
   detach(id: string): void {
@@ -158,6 +162,7 @@ export class ProtocolAttachments implements vscode.Disposable {
     for (const s of a.subs) s.dispose();
     this.log.info(`${id}: protocol file ${vscode.workspace.asRelativePath(a.uri)} detached`);
     this.changed.fire(undefined);
+    this.filesChanged.fire();
   }
 
   private responder(file: ProtocolFile): RuleResponder {
@@ -188,6 +193,7 @@ export class ProtocolAttachments implements vscode.Disposable {
       a.responder = this.responder(file);
       this.log.info(`${a.id}: protocol file ${vscode.workspace.asRelativePath(a.uri)} reloaded`);
       this.changed.fire(undefined);
+      this.filesChanged.fire();
     } catch (err) {
       if (err instanceof Unchanged) return;
       const msg = err instanceof Error ? err.message : String(err);

@@ -13,7 +13,7 @@ import { spawn, type ChildProcessWithoutNullStreams } from 'node:child_process';
 import * as fs from 'node:fs';
 import * as net from 'node:net';
 import * as path from 'node:path';
-import { screenshotOnFailure, startWorkbench, type Workbench } from './driver';
+import { outputLines, screenshotOnFailure, startWorkbench, type Workbench } from './driver';
 
 const PY_CLIENT = `
 import socket, struct, sys, time
@@ -47,39 +47,6 @@ function freePort(): Promise<number> {
       s.close(() => resolve(port));
     });
   });
-}
-
-/** Lines the process prints, as they come. */
-function lines(p: ChildProcessWithoutNullStreams): { next(timeoutMs?: number): Promise<string> } {
-  const queue: string[] = [];
-  const waiters: Array<(l: string) => void> = [];
-  let buf = '';
-  let err = '';
-  p.stdout.on('data', (d: Buffer) => {
-    buf += d.toString();
-    let i;
-    while ((i = buf.indexOf('\n')) >= 0) {
-      const l = buf.slice(0, i).trim();
-      buf = buf.slice(i + 1);
-      const w = waiters.shift();
-      if (w) w(l);
-      else queue.push(l);
-    }
-  });
-  p.stderr.on('data', (d: Buffer) => (err += d.toString()));
-  return {
-    next(timeoutMs = 20000) {
-      const q = queue.shift();
-      if (q !== undefined) return Promise.resolve(q);
-      return new Promise((resolve, reject) => {
-        const t = setTimeout(() => reject(new Error(`the Python client printed nothing in time; stderr: ${err}`)), timeoutMs);
-        waiters.push((l) => {
-          clearTimeout(t);
-          resolve(l);
-        });
-      });
-    },
-  };
 }
 
 describe('UI: packet composer and stream inspector in the real workbench', function () {
@@ -131,7 +98,7 @@ describe('UI: packet composer and stream inspector in the real workbench', funct
 
     // 2. the Python client: two struct.pack('i')-framed messages in one write
     py = spawn('python3', ['-c', PY_CLIENT, String(port)], { stdio: ['pipe', 'pipe', 'pipe'] });
-    const out = lines(py);
+    const out = outputLines(py);
     const clientPort = await out.next();
     await wb.treeRow(`127.0.0.1:${clientPort}`).waitFor({ timeout: 20000 });
 

@@ -21,6 +21,7 @@
  *   await wb.close();
  * and `screenshotOnFailure(() => wb)` in a `describe` saves a screenshot of every failing test.
  */
+import type { ChildProcessWithoutNullStreams } from 'node:child_process';
 import * as fs from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
@@ -255,4 +256,37 @@ export function screenshotOnFailure(get: () => Workbench | undefined): void {
     const file = await wb.screenshot(`failure-${test.fullTitle()}`).catch(() => undefined);
     if (file) console.log(`    screenshot: ${file}`);
   });
+}
+
+/** The lines a peer process (a Python program) prints, as they come; `next()` fails after `timeoutMs` with its stderr. */
+export function outputLines(p: ChildProcessWithoutNullStreams): { next(timeoutMs?: number): Promise<string> } {
+  const queue: string[] = [];
+  const waiters: Array<(l: string) => void> = [];
+  let buf = '';
+  let err = '';
+  p.stdout.on('data', (d: Buffer) => {
+    buf += d.toString();
+    let i;
+    while ((i = buf.indexOf('\n')) >= 0) {
+      const l = buf.slice(0, i).trim();
+      buf = buf.slice(i + 1);
+      const w = waiters.shift();
+      if (w) w(l);
+      else queue.push(l);
+    }
+  });
+  p.stderr.on('data', (d: Buffer) => (err += d.toString()));
+  return {
+    next(timeoutMs = 20000) {
+      const q = queue.shift();
+      if (q !== undefined) return Promise.resolve(q);
+      return new Promise((resolve, reject) => {
+        const t = setTimeout(() => reject(new Error(`the peer process printed nothing in time; stderr: ${err}`)), timeoutMs);
+        waiters.push((l) => {
+          clearTimeout(t);
+          resolve(l);
+        });
+      });
+    },
+  };
 }

@@ -7,7 +7,7 @@ import { pattern } from '../test/relay';
 import type { FaultOptions } from '../relay/faults';
 import type { ErrorEvent } from '../types';
 import * as net from 'node:net';
-import { collect, next, writeUntilStalled } from './testing';
+import { collect, echoReplies, next, writeUntilStalled } from './testing';
 import { REPLY_HIGH_WATER_MARK } from './tcp';
 
 describe('core/transport: fault plans on our own senders', function () {
@@ -111,14 +111,7 @@ print(json.dumps(sizes))
 
   it('echo replies held back by a plan count as backlog: reading pauses for a peer that never reads, nothing is lost', async () => {
     const srv = await reg.listenTcp({ port: 0, faults: { chunk: { kind: 'fixed', size: 64 * 1024 }, delay: { ms: 20, jitter: 0 }, gapMs: 0 } });
-    let peerId: string | undefined;
-    let maxQueued = 0;
-    reg.onDidFrame((e) => {
-      if (e.frame.direction !== 'in') return;
-      peerId = e.id;
-      void reg.send(e.id, e.frame.payload, { reply: true }).catch(() => undefined);
-      maxQueued = Math.max(maxQueued, reg.get(e.id)?.queuedOut ?? 0);
-    });
+    const echo = echoReplies(reg);
     const total = 24 * 1024 * 1024;
     const block = pattern(64 * 1024);
     const client = net.connect({ port: srv.local!.port, host: '127.0.0.1' });
@@ -126,8 +119,8 @@ print(json.dumps(sizes))
     await new Promise<void>((res) => client.once('connect', () => res()));
     const { written, stalled } = await writeUntilStalled(client, block, total);
     assert.ok(stalled, 'the server took everything without the client reading a byte');
-    assert.equal(reg.get(peerId!)!.readingPaused, true);
-    assert.ok(maxQueued <= REPLY_HIGH_WATER_MARK + 256 * 1024, `the server held ${maxQueued} bytes of replies`);
+    assert.equal(reg.get(echo.peerId!)!.readingPaused, true);
+    assert.ok(echo.maxQueued <= REPLY_HIGH_WATER_MARK + 256 * 1024, `the server held ${echo.maxQueued} bytes of replies`);
     let got = 0;
     const done = new Promise<void>((res) => {
       client.on('data', (d: Buffer) => {

@@ -8,7 +8,7 @@ import { spawnSync } from 'node:child_process';
 import * as net from 'node:net';
 import type { ErrorEvent, FrameEvent } from '../types';
 import { runPython } from '../test/python';
-import { collect, next, waitFor, writeUntilStalled } from './testing';
+import { collect, echoReplies, next, waitFor, writeUntilStalled } from './testing';
 import { REPLY_HIGH_WATER_MARK } from './tcp';
 import { useRegistry } from '../test/registry';
 
@@ -104,14 +104,7 @@ sk.close()
 
   it('echo replies pause reading while a peer that never reads backs them up; every byte comes back in order once it reads', async () => {
     const srv = await reg.listenTcp({ port: 0 });
-    let peerId: string | undefined;
-    let maxQueued = 0;
-    reg.onDidFrame((e) => {
-      if (e.frame.direction !== 'in') return;
-      peerId = e.id;
-      void reg.send(e.id, e.frame.payload, { reply: true }).catch(() => undefined);
-      maxQueued = Math.max(maxQueued, reg.get(e.id)?.queuedOut ?? 0);
-    });
+    const echo = echoReplies(reg);
     const total = 64 * 1024 * 1024;
     const block = Buffer.alloc(64 * 1024);
     for (let i = 0; i < block.length; i++) block[i] = (i * 7) & 0xff;
@@ -123,9 +116,9 @@ sk.close()
     let written = first.written;
     const stalled = first.stalled;
     assert.ok(stalled, 'the server took all 64 MiB without the client reading a byte');
-    const info = reg.get(peerId!)!;
+    const info = reg.get(echo.peerId!)!;
     assert.equal(info.readingPaused, true);
-    assert.ok(maxQueued <= REPLY_HIGH_WATER_MARK + 256 * 1024, `the server held ${maxQueued} bytes of replies`);
+    assert.ok(echo.maxQueued <= REPLY_HIGH_WATER_MARK + 256 * 1024, `the server held ${echo.maxQueued} bytes of replies`);
     assert.ok(info.stats.bytesIn < 16 * 1024 * 1024, `the server read ${info.stats.bytesIn} bytes the client never read back`);
     // the peer reads now: the rest is written, everything echoes back in order
     const hash = (await import('node:crypto')).createHash('sha256');

@@ -1,6 +1,7 @@
 /** Helpers for the transport tests (real sockets; python3 peers are in ../test/python). Not part of the engine. */
 import * as net from 'node:net';
 import type { Event } from '../events';
+import type { ConnectionRegistry } from '../registry';
 
 /** the next event that matches */
 export function next<T>(event: Event<T>, pred: (e: T) => boolean = () => true, timeoutMs = 10000): Promise<T> {
@@ -69,6 +70,18 @@ export async function writeUntilStalled(client: net.Socket, block: Buffer, total
     written += n;
   }
   return { written, stalled };
+}
+
+/** answers every incoming frame with itself (a reply), noting the peer and the most bytes ever queued on it */
+export function echoReplies(reg: ConnectionRegistry): { peerId?: string; maxQueued: number } {
+  const seen: { peerId?: string; maxQueued: number } = { maxQueued: 0 };
+  reg.onDidFrame((e) => {
+    if (e.frame.direction !== 'in') return;
+    seen.peerId = e.id;
+    void reg.send(e.id, e.frame.payload, { reply: true }).catch(() => undefined);
+    seen.maxQueued = Math.max(seen.maxQueued, reg.get(e.id)?.queuedOut ?? 0);
+  });
+  return seen;
 }
 
 /** polls until fn returns something truthy (bounded) */

@@ -17,6 +17,8 @@ import type {
   RegistryOptions,
   SendOptions,
   StateEvent,
+  StreamResult,
+  StreamSendOptions,
   TcpConnectOptions,
   TcpListenOptions,
   UdpBindOptions,
@@ -24,11 +26,12 @@ import type {
 import type { FaultOptions } from './relay/faults';
 import { SocketError, badPortError, unknownConnectionError } from './errors';
 import { Connection, type ConnectionHost, type OutgoingMessage, type ResolvedRegistryOptions } from './transport/connection';
-import { encodeFrame, normalizeFramingSpec } from './framing';
+import { encodeFrame, frameParts, normalizeFramingSpec } from './framing';
 import { normalizeEncoding } from './codec/encoding';
 import { errorCode, errorMessage } from '../shared/errors';
 import { DEFAULT_MAX_FRAME_SIZE } from './framing/spec';
-import { TcpClientConnection } from './transport/tcp';
+import { TcpClientConnection } from './transport/tcpClient';
+import { takesFaults } from './transport/faults';
 import { TcpServerConnection } from './transport/tcpServer';
 import { UdpConnection } from './transport/udp';
 
@@ -195,14 +198,7 @@ export class ConnectionRegistry implements IConnectionRegistry {
     const conn = this.must(id);
     const body = toBuffer(payload);
     const spec = options.framing !== undefined ? normalizeFramingSpec(options.framing) : conn.framing;
-    let wire: Buffer;
-    try {
-      wire = options.framed === false ? body : encodeFrame(spec, body, { header: options.header });
-    } catch (err) {
-      // e.g. a payload longer than the length prefix can count, or not fixed:n bytes long
-      const code = errorCode(err) ?? 'PAYLOAD_NOT_ENCODABLE';
-      throw this.sendFailed(conn, new SocketError(code, `cannot frame the payload as "${spec}": ${errorMessage(err)}`, { cause: err }));
-    }
+    const wire = options.framed === false ? body : this.encoded(conn, spec, () => encodeFrame(spec, body, { header: options.header }));
 
     const msg: OutgoingMessage = {
       wire,
@@ -213,6 +209,29 @@ export class ConnectionRegistry implements IConnectionRegistry {
     };
     // each kind sends its own way: a server to its clients, a UDP socket to options.to, a socket to its peer
     return conn.send(msg);
+  }
+
+  /**
+   * Sends one message whose body arrives in pieces (a file: core/transfer): the frame's head for a body of
+   * `bodyLength` bytes, the pieces, the tail, each written once the socket took the last (backpressure). Records
+   * one outgoing frame that keeps the body's first bytes. Resolves with the body bytes sent (fewer when canceled).
+   */
+  async sendStream(id: string, body: AsyncIterable<Buffer>, options: StreamSendOptions): Promise<StreamResult> {
+    const conn = this.must(id);
+    const spec = options.framed === false ? 'raw' : options.framing !== undefined ? normalizeFramingSpec(options.framing) : conn.framing;
+    const { head, tail } = this.encoded(conn, spec, () => frameParts(spec, options.bodyLength, { header: options.header }));
+    const { header, to, signal, onProgress, bodyLength } = options;
+    return conn.sendStream({ head, tail, body, bodyLength, ...(header ? { header } : {}), ...(to ? { to } : {}), ...(signal ? { signal } : {}), ...(onProgress ? { progress: onProgress } : {}) });
+  }
+
+  /** runs a frame encoder; a payload the framing cannot carry (too long for the prefix, not fixed:n bytes) fails the send */
+  private encoded<T>(conn: Connection, spec: string, encode: () => T): T {
+    try {
+      return encode();
+    } catch (err) {
+      const code = errorCode(err) ?? 'PAYLOAD_NOT_ENCODABLE';
+      throw this.sendFailed(conn, new SocketError(code, `cannot frame the payload as "${spec}": ${errorMessage(err)}`, { cause: err }));
+    }
   }
 
   /** reports a failed send through onDidError and returns the error to throw */
@@ -254,6 +273,7 @@ export class ConnectionRegistry implements IConnectionRegistry {
 
   async setFaults(id: string, faults: FaultOptions | undefined): Promise<void> {
     const c = this.must(id);
+    if (!takesFaults(c)) throw new SocketError('EOPNOTSUPP', `${c.id} (${c.label}) is a ${c.kind}; set the faults of its UDP socket`);
     await c.setFaults(faults);
     this.host.stateChanged(c);
     if (c.children) for (const ch of c.children.values()) if (!ch.isClosed) this.host.stateChanged(ch);

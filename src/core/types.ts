@@ -90,8 +90,14 @@ export interface FrameRecord {
   /**
    * the bytes of a frame that never finished: the stream ended (FIN, reset, close), the framing changed, or a
    * datagram ended inside it. An INCOMPLETE_FRAME error with the same offset accompanies it. Not counted in framesIn.
+   * Outgoing: a streamed send (a file) stopped (canceled or failed) before its last byte; not counted in framesOut.
    */
   incomplete?: true;
+  /**
+   * an outgoing frame streamed from a file keeps only its first bytes in `payload` (STREAM_PREVIEW_BYTES): this is
+   * the length of the whole payload sent (absent when `payload` is all of it)
+   */
+  payloadLength?: number;
 }
 
 export interface OpenEvent { id: string; time: number; info: ConnectionInfo }
@@ -192,6 +198,22 @@ export interface SendOptions {
   reply?: boolean;
 }
 
+/** A send whose body arrives in pieces (a file): ConnectionRegistry.sendStream. */
+export interface StreamSendOptions extends Pick<SendOptions, 'framed' | 'framing' | 'to' | 'header'> {
+  /** the body's length in bytes, announced by the frame's head (a body that turns out longer or shorter fails) */
+  bodyLength: number;
+  /** checked after each piece: stops the send, leaving the frame unfinished on the wire */
+  signal?: AbortSignal;
+  /** body bytes written so far, after each piece */
+  onProgress?(bodyBytes: number): void;
+}
+
+/** how much of a streamed body went out, and whether the signal stopped it first */
+export interface StreamResult {
+  readonly bodyBytes: number;
+  readonly canceled: boolean;
+}
+
 export interface RegistryOptions {
   /** per-connection history limits (ring buffer), defaults 8 MiB and 10 000 frames */
   historyMaxBytes?: number;
@@ -236,6 +258,12 @@ export interface IConnectionRegistry extends Disposable {
    * (respecting backpressure), rejects with SocketError (e.g. EMSGSIZE for a datagram > 65 507 bytes).
    */
   send(id: string, payload: Uint8Array, options?: SendOptions): Promise<void>;
+  /**
+   * Sends one message whose body arrives in pieces (a file, see src/core/transfer): framed around a body of
+   * `options.bodyLength` bytes, each piece written once the socket took the last (backpressure); a datagram kind
+   * gathers the pieces into one datagram. Resolves with the body bytes sent (fewer when `options.signal` stopped it).
+   */
+  sendStream(id: string, body: AsyncIterable<Buffer>, options: StreamSendOptions): Promise<StreamResult>;
   /** closes a peer or client, stops a server (and its clients), closes a UDP socket */
   close(id: string): Promise<void>;
   /** TCP: half-close (send FIN) and keep reading */

@@ -18,6 +18,7 @@ export const COMMANDS = {
   send: 'socketDebugger.send',
   replyToLastPeer: 'socketDebugger.replyToLastPeer',
   sendOnAccept: 'socketDebugger.sendOnAccept',
+  sendFile: 'socketDebugger.sendFile',
   disconnect: 'socketDebugger.disconnect',
   stopServer: 'socketDebugger.stopServer',
   closeClient: 'socketDebugger.closeClient',
@@ -51,8 +52,10 @@ export type {
   SaveOptions,
   SaveSessionOptions,
   SendCommandOptions,
+  SendFileCommandOptions,
   SendOnAcceptOptions,
 } from './commandOptions';
+export type { SendFileSummary } from './commands/sendFile';
 export { CommandOptionsError } from './commandOptions';
 export type { CommandTypes } from './commands/table';
 

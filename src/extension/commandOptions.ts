@@ -8,6 +8,7 @@ import { parseBase64, parseHex } from '../core/codec/binaryInput';
 import { parseEscapes } from '../core/codec/input';
 import { normalizeFramingSpec } from '../core/framing';
 import { SESSION_FORMATS, type SessionFormat } from '../core/export/session';
+import { isFileSendMode, FILE_SEND_MODES, type FileSendMode } from '../core/transfer/sendFile';
 import type { ConnectionInfo, TcpConnectOptions, TcpListenOptions, UdpBindOptions } from '../core/types';
 import type { SocketDebuggerConfig } from './config';
 import { errorMessage } from '../shared/errors';
@@ -73,6 +74,24 @@ export interface SendCommandOptions {
   framed?: boolean;
   /** UDP socket: destination, {address, port} or "host:port" */
   to?: { address: string; port: number } | string;
+}
+
+/** `socketDebugger.sendFile` → resolves with what was sent (SendFileSummary), undefined when a prompt was dismissed */
+export interface SendFileCommandOptions {
+  id: string;
+  /** file path or URI string; without it an open dialog asks */
+  path?: string;
+  /** raw (the file is the stream), framed (one frame of the connection's framing, or `framing`), json-header (a
+   * header with the file's name and size, then the body); without it a pick asks */
+  mode?: FileSendMode;
+  /** framed mode: the framing instead of the connection's */
+  framing?: string;
+  /** json-header mode: more header fields after filename and filesize */
+  header?: Record<string, unknown>;
+  /** UDP socket: destination, {address, port} or "host:port" (the file must fit one datagram) */
+  to?: { address: string; port: number } | string;
+  /** callers in the extension host: stops the send between pieces (the progress notification's Cancel does too) */
+  signal?: AbortSignal;
 }
 
 /** `socketDebugger.sendOnAccept`: the payload every client the server accepts gets first (`off: true` stops) */
@@ -343,4 +362,37 @@ export function checkChangeFramingOptions(o: RawOptions): { framing?: string; en
   if (framing !== undefined) checkFramingOption(framing);
   if (encoding !== undefined) checkEncodingOption(encoding);
   return { ...(framing !== undefined ? { framing } : {}), ...(encoding !== undefined ? { encoding } : {}) };
+}
+
+/** a checked Send File: what the prompts do not have to ask */
+export interface CheckedSendFile {
+  readonly path?: string;
+  readonly mode?: FileSendMode;
+  readonly framing?: string;
+  readonly header?: Record<string, unknown>;
+  readonly to?: { address: string; port: number };
+  readonly signal?: AbortSignal;
+}
+
+export function checkSendFileOptions(o: RawOptions): CheckedSendFile {
+  const path = optString(o, 'path');
+  const mode = o.mode;
+  if (mode !== undefined && !isFileSendMode(mode)) throw new CommandOptionsError(`mode must be one of ${FILE_SEND_MODES.map((m) => `"${m}"`).join(', ')}`);
+  const framing = optString(o, 'framing');
+  if (framing !== undefined && mode !== 'framed') throw new CommandOptionsError('framing applies to mode "framed" only');
+  const header = o.header;
+  if (header !== undefined && (typeof header !== 'object' || header === null || Array.isArray(header) || mode !== 'json-header')) {
+    throw new CommandOptionsError('header must be an object of extra JSON header fields, with mode "json-header"');
+  }
+  const signal = o.signal;
+  if (signal !== undefined && !(signal instanceof AbortSignal)) throw new CommandOptionsError('signal must be an AbortSignal');
+  const to = checkDestination(o.to);
+  return {
+    ...(path !== undefined ? { path } : {}),
+    ...(mode !== undefined ? { mode } : {}),
+    ...(framing !== undefined ? { framing: checkFramingOption(framing) } : {}),
+    ...(header !== undefined ? { header: header as Record<string, unknown> } : {}),
+    ...(to ? { to } : {}),
+    ...(signal ? { signal } : {}),
+  };
 }

@@ -22,6 +22,7 @@ describe('shared/protocol parseWebviewMessage', () => {
       { type: 'messageLayouts', conn: 'c1' },
       { type: 'clearHistory', conn: 'c1' },
       { type: 'saveReceived', conn: 'c1' },
+      { type: 'sendFile', target: { ids: ['c4'], to: { host: '127.0.0.1', port: 9999 } } },
       { type: 'copy', conn: 'c1', dir: 'in', seq: 0, format: 'python' },
       { type: 'copyText', text: '09 00 00 00' },
     ];
@@ -63,6 +64,8 @@ describe('shared/protocol parseWebviewMessage', () => {
       { type: 'send', reqId: 1, draft, target, framing, repeat: null },
       { type: 'setFraming', conn: 'c1' },
       { type: 'saveReceived', conn: '' },
+      { type: 'sendFile', target: { ids: [] } },
+      { type: 'sendFile' },
       { type: 'setEncoding', conn: 'c 1', encoding: 'gbk' },
       { type: 'copy', conn: 'c1', dir: 'up', seq: 0, format: 'hex' },
       { type: 'copy', conn: 'c1', dir: 'in', seq: 0, format: 'rust' },

@@ -250,6 +250,8 @@ export type WebviewToHost =
   | { type: 'messageLayouts'; conn: string }
   /** runs the extension's "Save Received Data…" for a connection */
   | { type: 'saveReceived'; conn: string }
+  /** runs the extension's "Send File…" on the first target (the host asks for the file and how to send it) */
+  | { type: 'sendFile'; target: Target }
   /** keeps the draft in the workspace's packet library (the host asks for a name) */
   | { type: 'savePacket'; draft: Draft; framing: FramingChoice; to?: { host: string; port: number } }
   | { type: 'copy'; conn: string; dir: Dir; seq: number; format: CopyFormat }
@@ -386,6 +388,10 @@ export function parseWebviewMessage(u: unknown): WebviewToHost | undefined {
       if (u.repeat === undefined) return { type: 'send', reqId, draft, target, framing };
       const repeat = parseRepeat(u.repeat);
       return repeat ? { type: 'send', reqId, draft, target, framing, repeat } : undefined;
+    }
+    case 'sendFile': {
+      const target = parseTarget(u.target);
+      return target && target.ids.length > 0 ? { type: 'sendFile', target } : undefined;
     }
     case 'savePacket': {
       const draft = parseDraft(u.draft);

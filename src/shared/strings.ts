@@ -48,6 +48,8 @@ export const WEBVIEW_STRINGS: readonly string[] = [
   "Send (Ctrl+Enter)",
   "Save this packet in the workspace library (sockdbg.packets.json)",
   "Save…",
+  "Send File…",
+  "Send a file on the first target: raw, as one frame, or with a JSON header (name and size)",
   "Send",
   "Repeat interval in milliseconds",
   "Number of times to send",

@@ -111,6 +111,7 @@ export function createComposer(app: App): { element: HTMLElement; onHost(m: Host
   // ---- actions
   const sendBtn = h('button', { type: 'button', id: 'send', class: 'primary', title: t('Send (Ctrl+Enter)') }, icon('send'), h('span', { text: t('Send') }));
   const saveBtn = h('button', { type: 'button', id: 'save-packet', class: 'secondary', title: t('Save this packet in the workspace library (sockdbg.packets.json)') }, icon('bookmark'), h('span', { text: t('Save…') }));
+  const fileBtn = h('button', { type: 'button', id: 'send-file', class: 'secondary', title: t('Send a file on the first target: raw, as one frame, or with a JSON header (name and size)') }, icon('file'), h('span', { text: t('Send File…') }));
   const repeatOn = h('input', { type: 'checkbox', id: 'repeat-on' });
   repeatOn.checked = s.repeatOn;
   const repeatInterval = h('input', { type: 'number', id: 'repeat-interval', min: 1, 'aria-label': t('Repeat interval in milliseconds'), value: s.repeatInterval });
@@ -122,6 +123,7 @@ export function createComposer(app: App): { element: HTMLElement; onHost(m: Host
     { class: 'toolbar actions' },
     sendBtn,
     saveBtn,
+    fileBtn,
     h('label', { class: 'check' }, repeatOn, t('every')),
     repeatInterval,
     h('span', { text: t('ms ×') }),
@@ -372,6 +374,9 @@ export function createComposer(app: App): { element: HTMLElement; onHost(m: Host
     requestPreview();
   });
   sendBtn.addEventListener('click', send);
+  fileBtn.addEventListener('click', () => {
+    if (currentTarget().ids.length > 0) app.post({ type: 'sendFile', target: currentTarget() });
+  });
   saveBtn.addEventListener('click', () => {
     if (formBlocks()) return;
     const to = currentTarget().to;

@@ -3,7 +3,7 @@
  * filter by connection and text; pause the view while recording continues; details with hexdump and copy.
  * Virtualized: only visible rows exist in the DOM.
  */
-import { byteLiteral, hexdump, toHex } from '../shared/bytes';
+import { byteLiteral, toHex } from '../shared/bytes';
 import { formatByteSize, formatClockTime, formatTimestamp } from '../shared/format';
 import type { CopyFormat } from '../shared/protocol';
 import type { App } from './app';
@@ -11,6 +11,7 @@ import { frameData, type StoredFrame } from './store';
 import { t } from './l10n';
 import { h, icon, iconButton, oneLine } from './util';
 import { VirtualList } from './virtualList';
+import { hexdumpFitter, showBoth } from './logFit';
 
 export const LOG_ROW_HEIGHT = 22;
 
@@ -184,7 +185,8 @@ export function createLog(app: App): LogView {
     const view = s.view;
     const textPart = (f.note ? `[${f.note}] ` : '') + (f.header ? f.header + ' ' : '') + oneLine(f.text, 300);
     // Both: the text first, so a narrow log cuts the hex (which the details pane shows whole), never the words
-    text.textContent = view === 'text' ? textPart : view === 'hex' ? toHex(frameData(f), ' ', 64) : `${textPart}  ·  ${toHex(frameData(f), ' ', 16)}`;
+    if (view === 'both') showBoth(text, textPart, toHex(frameData(f), ' ', 32));
+    else text.textContent = view === 'text' ? textPart : toHex(frameData(f), ' ', 64);
     const sel = app.selectedFrame?.idx === idx;
     const linked = !sel && app.selectedChunk !== undefined && chunkCarries(f);
     el.className = `vrow log-row dir-${f.dir}${f.incomplete ? ' incomplete' : ''}${sel ? ' selected' : ''}${linked ? ' linked' : ''}`;
@@ -222,6 +224,7 @@ export function createLog(app: App): LogView {
   });
 
   // ---- details
+  const hexdumpFit = hexdumpFitter();
   function renderDetails(): void {
     const f = app.selectedFrame;
     if (!f) listEl.removeAttribute('aria-activedescendant');
@@ -242,13 +245,15 @@ export function createLog(app: App): LogView {
       copyBar.append(b);
     }
     const meta = `${f.dir === 'in' ? '↓ ' + t('received') : '↑ ' + t('sent')} · ${app.shortId(f.conn)} ${c ? app.describe(c) : ''} · ${t('frame {0}', f.seq + 1)} · ${formatClockTime(f.time)} · ${formatByteSize(f.length)} · ${t('stream bytes {0}–{1}', f.start, f.end)}` + (f.remote ? ` · ${f.remote}` : '') + (f.incomplete ? ` · ${t('unfinished frame: the stream ended inside it')}` : '');
+    const dump = h('pre', { class: 'hexdump', 'aria-label': t('Hexdump') });
     details.replaceChildren(
       h('div', { class: 'details-head' }, h('span', { class: 'meta', text: meta }), copyBar),
       f.note ? h('pre', { class: 'header-json', 'aria-label': t('Message'), text: f.note }) : '',
       f.header ? h('pre', { class: 'header-json', 'aria-label': t('JSON header'), text: f.header }) : '',
       h('pre', { class: 'text', 'aria-label': t('Decoded text'), text: f.text.length > 20000 ? f.text.slice(0, 20000) + '…' : f.text }),
-      h('pre', { class: 'hexdump', 'aria-label': t('Hexdump'), text: hexdump(frameData(f), { maxBytes: 64 * 1024 }) + (f.dataLength < f.length ? '\n… ' + t('the view keeps the first {0} of {1} bytes; copy fetches all of them', f.dataLength, f.length) : '') }),
+      dump,
     );
+    hexdumpFit.show(dump, frameData(f), f.dataLength < f.length ? '\n… ' + t('the view keeps the first {0} of {1} bytes; copy fetches all of them', f.dataLength, f.length) : '');
   }
 
   function copy(f: StoredFrame, fmt: CopyFormat): void {
@@ -387,6 +392,9 @@ export function createLog(app: App): LogView {
 
   function syncView(): void {
     for (const [v, b] of viewButtons) b.setAttribute('aria-checked', String(v === s.view));
+    // Both: two lines a row, the text whole on the first, the hex below it
+    listEl.classList.toggle('log-both', s.view === 'both');
+    list.setRowHeight(s.view === 'both' ? 2 * LOG_ROW_HEIGHT : LOG_ROW_HEIGHT);
   }
 
   // ---- data flow

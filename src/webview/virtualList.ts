@@ -68,6 +68,15 @@ export class VirtualList {
     this.schedule();
   }
 
+  /** a new row height (e.g. two lines a row): the pooled rows take it, the view re-renders */
+  setRowHeight(h: number): void {
+    if (h === this.opts.rowHeight) return;
+    this.opts.rowHeight = h;
+    for (const el of this.pool) el.style.height = `${h}px`;
+    this.spacerHeight = -1;
+    this.schedule();
+  }
+
   /** re-render visible rows (content changed, count unchanged) */
   refresh(): void {
     this.schedule();

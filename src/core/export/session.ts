@@ -68,13 +68,16 @@ export function* sessionLines(sources: readonly SessionSource[], format: Session
     const time = new Date(f.time).toISOString();
     const dir = f.direction === 'in' ? 'in' : 'out';
     if (format === 'jsonl') {
-      const o: Record<string, unknown> = { type: 'frame', time, conn: r.src.id, dir, peer: peerOf(r) || undefined, seq: f.seq, start: f.start, end: f.end, length: f.payload.length, hex: hex(f.payload), text: decodeText(f.payload, r.src.encoding) };
+      const o: Record<string, unknown> = { type: 'frame', time, conn: r.src.id, dir, peer: peerOf(r) || undefined, seq: f.seq, start: f.start, end: f.end, length: f.payloadLength ?? f.payload.length, hex: hex(f.payload), text: decodeText(f.payload, r.src.encoding) };
       if (f.header) o.header = f.header;
+      // a file sent as a stream keeps only its first bytes: hex and text are those
+      if (f.payloadLength !== undefined) o.kept = f.payload.length;
       yield JSON.stringify(o);
       continue;
     }
     const body = format === 'hex' ? hex(f.payload).replace(/(..)(?!$)/g, '$1 ') : oneLine(decodeText(f.payload, r.src.encoding));
     const header = f.header ? ` ${JSON.stringify(f.header)}` : '';
-    yield `${time}  ${r.src.id.padEnd(4)}  ${f.direction === 'in' ? '↓' : '↑'}    ${peerOf(r).padEnd(21)}  ${String(f.payload.length).padStart(5)}  ${body}${header}`;
+    const cut = f.payloadLength !== undefined ? ` … (the first ${f.payload.length} of ${f.payloadLength} bytes)` : '';
+    yield `${time}  ${r.src.id.padEnd(4)}  ${f.direction === 'in' ? '↓' : '↑'}    ${peerOf(r).padEnd(21)}  ${String(f.payloadLength ?? f.payload.length).padStart(5)}  ${body}${cut}${header}`;
   }
 }

@@ -31,43 +31,51 @@ function packLength(f: IntFormat, value: number, what: string): Buffer {
   return pack(f.format, value);
 }
 
+/** What goes before and after a payload of a given length on the wire: a frame is `head + payload + tail`. */
+export interface FrameParts {
+  readonly head: Buffer;
+  readonly tail: Buffer;
+}
+
+const NOTHING = Buffer.alloc(0);
+
 /**
- * The wire bytes for `payload`: raw → as is; line → payload + `\n`; delimiter → payload + delimiter;
- * fixed:n → the payload, which must be exactly n bytes; length → struct-packed length + payload;
- * json-header → struct-packed header length + `json.dumps({size_key: len, ...header})` in UTF-8 + payload.
- * Throws FramingError(PAYLOAD_NOT_ENCODABLE) when the framing cannot carry the payload, FramingSpecError for a bad spec.
+ * The bytes around a payload of `length` bytes: raw → nothing; line → `\n` after; delimiter → the delimiter after;
+ * fixed:n → nothing (the payload must be exactly n bytes); length → the struct-packed length before;
+ * json-header → the struct-packed header length + `json.dumps({size_key: len, ...header})` in UTF-8 before.
+ * Lets a sender stream a payload it never holds whole (a file). Throws FramingError(PAYLOAD_NOT_ENCODABLE) when
+ * the framing cannot carry such a payload, FramingSpecError for a bad spec.
  */
-export function encodeFrame(spec: FramingSpec | string, payload: Uint8Array, opts?: EncodeOptions): Buffer {
+export function frameParts(spec: FramingSpec | string, length: number, opts?: EncodeOptions): FrameParts {
   const sp = toSpec(spec);
-  const body = asBuffer(payload);
   switch (sp.kind) {
     case 'raw':
-      return body;
+      return { head: NOTHING, tail: NOTHING };
     case 'line':
-      return Buffer.concat([body, Buffer.from([0x0a])]);
+      return { head: NOTHING, tail: Buffer.from([0x0a]) };
     case 'delimiter':
-      return Buffer.concat([body, sp.delimiter]);
+      return { head: NOTHING, tail: sp.delimiter };
     case 'fixed':
-      if (body.length !== sp.size) {
-        throw new FramingError('PAYLOAD_NOT_ENCODABLE', -1, `payload is ${body.length} bytes but fixed:${sp.size} frames are exactly ${sp.size} bytes`);
+      if (length !== sp.size) {
+        throw new FramingError('PAYLOAD_NOT_ENCODABLE', -1, `payload is ${length} bytes but fixed:${sp.size} frames are exactly ${sp.size} bytes`);
       }
-      return body;
+      return { head: NOTHING, tail: NOTHING };
     case 'length': {
       const f = intFormat(sp.format, 'length format');
-      const value = body.length - sp.adjust + (sp.includesHeader ? f.size : 0);
+      const value = length - sp.adjust + (sp.includesHeader ? f.size : 0);
       if (value < 0) {
-        throw new FramingError('PAYLOAD_NOT_ENCODABLE', -1, `a ${body.length}-byte payload with adjust=${sp.adjust} needs a negative length prefix (${value})`);
+        throw new FramingError('PAYLOAD_NOT_ENCODABLE', -1, `a ${length}-byte payload with adjust=${sp.adjust} needs a negative length prefix (${value})`);
       }
-      return Buffer.concat([packLength(f, value, `length prefix for a ${body.length}-byte payload,`), body]);
+      return { head: packLength(f, value, `length prefix for a ${length}-byte payload,`), tail: NOTHING };
     }
     case 'json-header': {
       const f = intFormat(sp.lengthFormat, 'json-header length format');
       // the size key comes first unless the given header places it; its value is always the payload length
       const extra = opts?.header ?? {};
-      const header: Record<string, unknown> = Object.prototype.hasOwnProperty.call(extra, sp.sizeKey) ? {} : { [sp.sizeKey]: body.length };
+      const header: Record<string, unknown> = Object.prototype.hasOwnProperty.call(extra, sp.sizeKey) ? {} : { [sp.sizeKey]: length };
       // defineProperty, not assignment: a "__proto__" key (JSON.parse makes it an own property) must stay a key
       for (const [k, v] of Object.entries(extra)) {
-        Object.defineProperty(header, k, { value: k === sp.sizeKey ? body.length : v, enumerable: true, writable: true, configurable: true });
+        Object.defineProperty(header, k, { value: k === sp.sizeKey ? length : v, enumerable: true, writable: true, configurable: true });
       }
       let json: string;
       try {
@@ -76,7 +84,18 @@ export function encodeFrame(spec: FramingSpec | string, payload: Uint8Array, opt
         throw new FramingError('PAYLOAD_NOT_ENCODABLE', -1, `header is not JSON serializable: ${errorMessage(e)}`);
       }
       const headerBytes = Buffer.from(json, 'utf8');
-      return Buffer.concat([packLength(f, headerBytes.length, 'header length'), headerBytes, body]);
+      return { head: Buffer.concat([packLength(f, headerBytes.length, 'header length'), headerBytes]), tail: NOTHING };
     }
   }
+}
+
+/**
+ * The wire bytes for `payload` under `spec`: `head + payload + tail` of frameParts (raw: the payload as it is).
+ * Throws FramingError(PAYLOAD_NOT_ENCODABLE) when the framing cannot carry the payload, FramingSpecError for a bad spec.
+ */
+export function encodeFrame(spec: FramingSpec | string, payload: Uint8Array, opts?: EncodeOptions): Buffer {
+  const body = asBuffer(payload);
+  const { head, tail } = frameParts(spec, body.length, opts);
+  if (head.length === 0 && tail.length === 0) return body;
+  return Buffer.concat([head, body, tail]);
 }

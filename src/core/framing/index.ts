@@ -17,5 +17,5 @@ export {
 } from './spec';
 export { asFramingFailure, FramingError, FramingSpecError, type FramingErrorCode, type FramingFailure } from './errors';
 export { createFrameDecoder, type DecodedFrame, type FrameDecoder, type FrameDecoderOptions } from './decoder';
-export { encodeFrame, type EncodeOptions } from './encode';
+export { encodeFrame, frameParts, type EncodeOptions, type FrameParts } from './encode';
 export { pythonJsonDumps } from './pyjson';

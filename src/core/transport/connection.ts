@@ -1,29 +1,17 @@
 /**
  * The state every connection shares (identity, counters, history, framing) and the receive/record paths. Each kind
- * (tcp.ts, tcpServer.ts, udp.ts) subclasses `Connection`, adds its socket and owns how it sends, closes, half-closes
- * and applies a fault plan; what it can do is declared in src/shared/connections.ts. Hot path (`receive`): one
+ * (tcp.ts, tcpServer.ts, tcpClient.ts, udp.ts) subclasses `Connection`, adds its socket and owns how it sends, closes,
+ * half-closes and applies a fault plan (transport/faults.ts); what it can do is declared in src/shared/connections.ts. Hot path (`receive`): one
  * timestamp, a few counter updates, a record object only when someone keeps or listens to it; raw framing: no decoder.
  */
-import type {
-  ChunkEvent,
-  ChunkRecord,
-  CloseReason,
-  ConnectionInfo,
-  ConnectionKind,
-  ConnectionState,
-  Endpoint,
-  ErrorEvent,
-  FrameEvent,
-  FrameRecord,
-  HistorySnapshot,
-} from '../types';
+import type { ChunkEvent, ChunkRecord, CloseReason, ConnectionInfo, ConnectionKind, ConnectionState, Endpoint, ErrorEvent, FrameEvent, FrameRecord, HistorySnapshot, StreamResult } from '../types';
 import { ConnectionHistory } from '../history';
 import { ConnectionCounters, now } from '../stats';
 import { SocketError } from '../errors';
 import { normalizeFramingSpec, type FramingFailure } from '../framing';
 import { StreamDecoding, type UnfinishedFrame } from './decode';
 import { KIND_CAPABILITIES, type KindCapabilities } from '../../shared/connections';
-import type { FaultOptions } from '../relay/faults';
+import { gatherAndSend, type OutgoingStream } from './streamSend';
 
 export interface ResolvedRegistryOptions {
   historyMaxBytes: number;
@@ -274,20 +262,21 @@ export abstract class Connection {
 
   /** records bytes we are sending: one chunk (the wire bytes) and one frame (the payload) */
   recordOut(wire: Buffer, payload: Buffer, header?: Record<string, unknown>, remote?: Endpoint): void {
+    const start = this.recordOutChunk(wire, remote);
+    this.recordOutFrame({ start, end: start + wire.length, payload, ...(header ? { header } : {}), ...(remote ? { remote } : {}) });
+  }
+
+  /** records one piece of what we are sending as an outgoing chunk (counted); returns its outgoing stream offset */
+  recordOutChunk(wire: Buffer, remote?: Endpoint): number {
     const t = now();
     const len = wire.length;
     const offset = this.outOffset;
     this.outOffset = offset + len;
     this.counters.addOut(len, t);
-    this.counters.framesOut++;
-    if (this.parent) {
-      this.parent.counters.addOut(len, t);
-      this.parent.counters.framesOut++;
-    }
+    if (this.parent) this.parent.counters.addOut(len, t);
     const host = this.host;
     const record = host.options.recordHistory;
     const chunkSeq = this.outChunkSeq++;
-    const frameSeq = this.outFrameSeq++;
     if (record || host.chunkEmitter.hasListeners) {
       const chunk: ChunkRecord = { seq: chunkSeq, direction: 'out', time: t, offset, data: wire };
       if (remote) chunk.remote = remote;
@@ -297,13 +286,28 @@ export abstract class Connection {
       }
       host.chunkEmitter.fire({ id: this.id, chunk });
     }
+    return offset;
+  }
+
+  /** records one outgoing frame over stream offsets [start, end) whose chunks are recorded (an incomplete one is not counted) */
+  recordOutFrame(f: Omit<FrameRecord, 'seq' | 'direction' | 'time'>): void {
+    if (!f.incomplete) {
+      this.counters.framesOut++;
+      if (this.parent) this.parent.counters.framesOut++;
+    }
+    const host = this.host;
+    const record = host.options.recordHistory;
+    const frameSeq = this.outFrameSeq++;
     if (record || host.frameEmitter.hasListeners) {
-      const frame: FrameRecord = { seq: frameSeq, direction: 'out', time: t, start: offset, end: offset + len, payload };
-      if (header) frame.header = header;
-      if (remote) frame.remote = remote;
+      const frame: FrameRecord = { ...f, seq: frameSeq, direction: 'out', time: now() };
       if (record) this.history().frames.push(frame);
       host.frameEmitter.fire({ id: this.id, frame });
     }
+  }
+
+  /** Sends one message whose body arrives in pieces (a file); see streamSend.ts. Datagram kinds send it as one message. */
+  sendStream(s: OutgoingStream): Promise<StreamResult> {
+    return gatherAndSend(this, s);
   }
 
   // ---- history -----------------------------------------------------------------------------
@@ -420,11 +424,6 @@ export abstract class Connection {
   closeNow(): Promise<void> {
     return this.close();
   }
-  /** a fault plan for what is sent from now on (undefined: none): TCP sockets, servers and UDP sockets take one */
-  setFaults(_plan: FaultOptions | undefined): Promise<void> {
-    return Promise.reject(new SocketError('EOPNOTSUPP', `${this.id} (${this.label}) is a ${this.kind}; set the faults of its UDP socket`));
-  }
-
   /** TCP: sends FIN and keeps reading (capabilities.canHalfClose) */
   end(): Promise<void> {
     return Promise.reject(new SocketError('EOPNOTSUPP', `${this.id} (${this.label}) is a ${this.kind}; only TCP connections can be half-closed`));

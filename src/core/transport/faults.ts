@@ -8,6 +8,7 @@ import { LaneShaper, shapes, type FaultOptions } from '../relay/faults';
 import { PieceQueue } from '../relay/pieces';
 import { createRng, deriveSeed } from '../relay/prng';
 import { SocketError } from '../errors';
+import type { Connection } from './connection';
 
 /** datagrams, and bytes of them, a UDP socket's plan may hold back (delay, rate) before further sends are refused */
 export const FAULT_DATAGRAM_LIMIT = 4096;
@@ -16,6 +17,16 @@ export const FAULT_DATAGRAM_BYTES = 4 * 1024 * 1024;
 /** the shaper of a connection's n-th faulted stream (a server's n-th client), or undefined when nothing shapes */
 function shaperFor(plan: FaultOptions, seed: number, n: number): LaneShaper | undefined {
   return shapes(plan) ? new LaneShaper(plan, createRng(deriveSeed(seed, n, 0))) : undefined;
+}
+
+/** a connection whose kind takes a fault plan for what it sends (capabilities.takesFaults) */
+export interface FaultPlanned {
+  /** the plan for what is sent from now on (undefined: none); what the old plan holds goes first */
+  setFaults(plan: FaultOptions | undefined): Promise<void>;
+}
+
+export function takesFaults(c: Connection): c is Connection & FaultPlanned {
+  return c.capabilities.takesFaults && typeof (c as Partial<FaultPlanned>).setFaults === 'function';
 }
 
 interface Waiter {

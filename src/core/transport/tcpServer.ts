@@ -1,11 +1,12 @@
 /** The TCP server: a listening socket whose accepted clients are `tcp-peer` children (each a TcpSocketConnection). */
 import * as net from 'node:net';
-import type { ConnectionInfo, TcpListenOptions } from '../types';
+import type { ConnectionInfo, StreamResult, TcpListenOptions } from '../types';
 import { errorCode } from '../../shared/errors';
 import { formatEndpoint } from '../../shared/format';
 import { SocketError, toSocketError } from '../errors';
 import { Connection, type ConnectionHost, endpointOf, type OutgoingMessage } from './connection';
 import { KEEPALIVE_IDLE_MS, TcpSocketConnection } from './tcp';
+import { streamTo, type OutgoingStream } from './streamSend';
 import { randomSeed } from '../relay/prng';
 import type { FaultOptions } from '../relay/faults';
 
@@ -39,7 +40,7 @@ export class TcpServerConnection extends Connection {
   }
 
   /** the plan of the clients accepted from now on and of the open ones (for what they send from now on) */
-  override async setFaults(plan: FaultOptions | undefined): Promise<void> {
+  async setFaults(plan: FaultOptions | undefined): Promise<void> {
     this.faultPlan = plan;
     this.faultSeed = plan?.seed ?? randomSeed();
     this.faultN = 1;
@@ -120,11 +121,18 @@ export class TcpServerConnection extends Connection {
 
   /** sends to every open client (each records its own frame) */
   async send(msg: OutgoingMessage): Promise<void> {
+    await Promise.all(this.peersToSend().map((p) => p.send(msg)));
+  }
+
+  /** a file to every open client: each piece to all of them before the next */
+  override async sendStream(s: OutgoingStream): Promise<StreamResult> {
+    return streamTo(this.peersToSend(), s);
+  }
+
+  private peersToSend(): TcpSocketConnection[] {
     const peers = this.openPeers();
-    if (peers.length === 0) {
-      throw this.host.sendFailed(this, new SocketError('ENOTCONN', `server ${this.id} (${this.label}) has no connected clients to send to (ENOTCONN)`));
-    }
-    await Promise.all(peers.map((p) => p.send(msg)));
+    if (peers.length > 0) return peers;
+    throw this.host.sendFailed(this, new SocketError('ENOTCONN', `server ${this.id} (${this.label}) has no connected clients to send to (ENOTCONN)`));
   }
 
   close(): Promise<void> {

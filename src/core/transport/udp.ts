@@ -94,7 +94,7 @@ export class UdpConnection extends Connection {
   }
 
   /** a new plan for the datagrams sent from now on; those the old plan holds go first */
-  override async setFaults(plan: FaultOptions | undefined): Promise<void> {
+  async setFaults(plan: FaultOptions | undefined): Promise<void> {
     await this.faults?.drained();
     this.useFaults(plan);
   }

@@ -4,7 +4,8 @@
  *  - from the tree (argument: a tree node): acts on that connection, prompting only for what is missing;
  *  - programmatically (argument: an options object, see commandOptions.ts): no prompts, resolves with a result and
  *    rejects with a clear Error on bad options or a socket failure (no notification).
- * The table (table.ts) types every command; the flows live in create.ts, send.ts, manage.ts, save.ts, session.ts, packets.ts and faults.ts.
+ * The table (table.ts) types every command; the flows live in create.ts, send.ts, sendFile.ts, manage.ts, save.ts,
+ * session.ts, packets.ts and faults.ts.
  */
 import type * as vscode from 'vscode';
 import { CommandKit, type CommandContext } from './kit';
@@ -14,6 +15,7 @@ import { manageCommands } from './manage';
 import { packetCommands } from './packets';
 import { saveCommands } from './save';
 import { sendCommands } from './send';
+import { sendFileCommands } from './sendFile';
 import { sessionCommands } from './session';
 import { registerAll, type CommandSpecs } from './table';
 
@@ -21,6 +23,15 @@ export type { CommandContext } from './kit';
 
 export function registerCommands(cx: CommandContext): vscode.Disposable[] {
   const kit = new CommandKit(cx);
-  const specs: CommandSpecs = { ...createCommands(kit), ...sendCommands(kit), ...manageCommands(kit), ...saveCommands(kit), ...sessionCommands(kit), ...packetCommands(kit, cx.packets), ...faultCommands(kit) };
+  const specs: CommandSpecs = {
+    ...createCommands(kit),
+    ...sendCommands(kit),
+    ...sendFileCommands(kit),
+    ...manageCommands(kit),
+    ...saveCommands(kit),
+    ...sessionCommands(kit),
+    ...packetCommands(kit, cx.packets),
+    ...faultCommands(kit),
+  };
   return registerAll(specs, { exists: (id) => void kit.must(id), log: cx.log, showError: (message) => void kit.showError(message) });
 }

@@ -7,6 +7,7 @@ export { errorCode, errorMessage } from '../../shared/errors';
 import { readConfig } from '../config';
 import { formatEndpoint } from '../../shared/format';
 import { pickConnection } from '../prompts';
+import { isClosedState } from '../../shared/connections';
 import type { ConnectionsTreeProvider } from '../tree';
 import type { PacketLibrary } from '../packets';
 import type { Invocation } from './table';
@@ -77,6 +78,13 @@ export class CommandKit {
     if (inv.via === 'api') return { id: inv.options.id, interactive: false };
     const id = await pickConnection(this.registry.list().filter(filter), placeHolder);
     return id === undefined ? undefined : { id, interactive: true };
+  }
+
+  /** the peer a UDP socket heard from last (open), if any */
+  lastPeer(id: string): ConnectionInfo | undefined {
+    let best: ConnectionInfo | undefined;
+    for (const p of this.registry.children(id)) if (!isClosedState(p.state) && p.remote && p.stats.framesIn > 0 && (!best || p.stats.lastActivity > best.stats.lastActivity)) best = p;
+    return best;
   }
 
   lastPort(key: string, fallback: number): number {

@@ -36,18 +36,11 @@ export function sendCommands(kit: CommandKit): Pick<CommandSpecs, 'socketDebugge
     log.info(words ? `${id}: every client it accepts now gets ${words.length} bytes first` : `${id}: no longer greets new clients`);
   }
 
-  /** the peer a UDP socket heard from last (open), if any */
-  function lastPeer(id: string): ConnectionInfo | undefined {
-    let best: ConnectionInfo | undefined;
-    for (const p of registry.children(id)) if (!isClosed(p) && p.remote && p.stats.framesIn > 0 && (!best || p.stats.lastActivity > best.stats.lastActivity)) best = p;
-    return best;
-  }
-
   /** the QuickInput flow: a UDP socket asks for the destination (unless given), then the payload; failures become notifications */
   async function sendInteractive(info: ConnectionInfo, given?: { address: string; port: number }): Promise<number | undefined> {
     let to = given;
     if (!to && capabilities(info.kind).needsDestination) {
-      const peer = lastPeer(info.id) ?? registry.children(info.id).find((p) => !isClosed(p));
+      const peer = kit.lastPeer(info.id) ?? registry.children(info.id).find((p) => !isClosed(p));
       to = await promptHostPort(l10n.t('Send from {0}', connectionLabel(info)), peer ? primaryAddress(peer) : '127.0.0.1:8888');
       if (!to) return undefined;
     }
@@ -116,7 +109,7 @@ export function sendCommands(kit: CommandKit): Pick<CommandSpecs, 'socketDebugge
         const t = await kit.target(inv, (c) => capabilities(c.kind).answersPeers && !isClosed(c), l10n.t('Reply from which UDP socket?'));
         if (!t) return undefined;
         const info = kit.must(t.id);
-        const peer = capabilities(info.kind).answersPeers ? lastPeer(info.id) : undefined;
+        const peer = capabilities(info.kind).answersPeers ? kit.lastPeer(info.id) : undefined;
         if (!peer?.remote) {
           const msg = l10n.t('{0} has not heard from any peer yet.', connectionLabel(info));
           if (!t.interactive) throw new CommandOptionsError(msg);

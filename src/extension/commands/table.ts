@@ -19,8 +19,11 @@ import type {
   SaveOptions,
   SaveSessionOptions,
   SendCommandOptions,
+  SendFileCommandOptions,
+  CheckedSendFile,
   SendOnAcceptOptions,
 } from '../commandOptions';
+import type { SendFileSummary } from './sendFile';
 import type { SessionFormat } from '../../core/export/session';
 import { CommandOptionsError } from '../commandOptions';
 import { isConnectionNode } from '../tree';
@@ -36,6 +39,7 @@ export interface CommandTypes {
   'socketDebugger.udp.bind': { options: BindOptions; checked: Checked<UdpBindOptions>; result: string | undefined };
   'socketDebugger.send': { options: SendCommandOptions | string; checked: { id: string; send: CheckedSend }; result: number | undefined };
   'socketDebugger.replyToLastPeer': { options: Omit<SendCommandOptions, 'to'> | string; checked: { id: string; send: CheckedSend }; result: number | undefined };
+  'socketDebugger.sendFile': { options: SendFileCommandOptions | string; checked: IdOptions & CheckedSendFile; result: SendFileSummary | undefined };
   'socketDebugger.sendOnAccept': { options: SendOnAcceptOptions | string; checked: { id: string; payload?: Buffer }; result: boolean };
   'socketDebugger.disconnect': { options: IdOptions | string; checked: IdOptions; result: boolean };
   'socketDebugger.stopServer': { options: IdOptions | string; checked: IdOptions; result: boolean };

@@ -194,10 +194,10 @@ export class ComposerBridge implements Disposable {
   /** A frame as it waits: a large payload is cut to a copy of what crosses, so the queue never holds whole frames. */
   private pending(conn: string, frame: FrameRecord): Pending {
     const keep = this.keep();
-    const length = frame.payload.length;
-    const n = Math.min(length, keep);
+    const length = frame.payloadLength ?? frame.payload.length;
+    const n = Math.min(frame.payload.length, keep);
     // a small frame cut from a large receive buffer is copied too, so it does not keep that buffer alive
-    if (length <= keep && frame.payload.buffer.byteLength <= Math.max(2 * n, 16 * 1024)) return { conn, frame, length };
+    if (frame.payload.length <= keep && frame.payload.buffer.byteLength <= Math.max(2 * n, 16 * 1024)) return { conn, frame, length };
     return { conn, frame: { ...frame, payload: Buffer.from(frame.payload.subarray(0, n)) }, length };
   }
 
@@ -328,7 +328,7 @@ export class ComposerBridge implements Disposable {
       type: 'history',
       conn: id,
       replace,
-      batch: this.batch(frames.map((frame) => ({ conn: id, frame, length: frame.payload.length }))),
+      batch: this.batch(frames.map((frame) => ({ conn: id, frame, length: frame.payloadLength ?? frame.payload.length }))),
       chunks: snap.chunks.map((c) => chunkItem(id, c)),
       droppedFrames: snap.droppedFrames + (snap.frames.length - frames.length),
       droppedChunks: snap.droppedChunks,

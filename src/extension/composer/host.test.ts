@@ -211,6 +211,9 @@ sk.close()`,
     // "Save…" runs the extension's command for that connection; "Clear" empties its history.
     await host.handle({ type: 'saveReceived', conn: peer });
     assert.deepEqual(commands, [['socketDebugger.saveReceived', peer]]);
+    // "Send File…" runs the extension's command on the first target (with a UDP destination when there is one)
+    await host.handle({ type: 'sendFile', target: { ids: [peer], to: { host: '127.0.0.1', port: 9 } } });
+    assert.deepEqual(commands[1], ['socketDebugger.sendFile', { id: peer, to: { address: '127.0.0.1', port: 9 } }]);
 
     // Copy the sent frame (its payload) as a Python bytes literal.
     await host.handle({ type: 'copy', conn: peer, dir: 'out', seq: 0, format: 'python' });

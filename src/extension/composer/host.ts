@@ -14,6 +14,7 @@ import { formatExactSize, groupDigits } from '../../shared/format';
 import { parseWebviewMessage, PREVIEW_WIRE_BYTES, type CopyFormat, type Dir, type Draft, type DraftError, type DraftField, type FramingChoice, type HostToWebview, type InitMessage, type Repeat, type Target, type WebviewToHost } from '../../shared/protocol';
 import { capabilities, framesPerSend } from '../../shared/connections';
 import { ComposerBridge, type BridgeOptions } from './bridge';
+import type { SendFileSummary } from '../commands/sendFile';
 import { buildWire, toDraftError, wireSendOptions, DraftProblem, DraftTooLarge, type Wire } from './draft';
 
 export interface HostLog {
@@ -145,6 +146,8 @@ export class ComposerHost implements Disposable {
         if (!this.registry.get(m.conn)) return;
         await this.deps.runCommand?.('socketDebugger.saveReceived', m.conn);
         return;
+      case 'sendFile':
+        return this.sendFile(m.target);
       case 'savePacket':
         await this.deps.runCommand?.('socketDebugger.packets.save', { draft: m.draft, framing: m.framing, ...(m.to ? { to: m.to } : {}), interactive: true });
         return;
@@ -314,6 +317,18 @@ export class ComposerHost implements Disposable {
 
   stopRepeat(): void {
     this.repeatStop?.();
+  }
+
+  /** "Send File…": the extension's command on the first target (it asks for the file and the mode), then a note */
+  private async sendFile(target: Target): Promise<void> {
+    const id = target.ids[0];
+    if (!this.deps.runCommand || !this.registry.get(id)) return;
+    const to = target.to ? { address: target.to.host, port: target.to.port } : undefined;
+    const r = (await this.deps.runCommand('socketDebugger.sendFile', { id, ...(to ? { to } : {}) })) as SendFileSummary | undefined;
+    if (!r) return;
+    const name = r.path.slice(Math.max(r.path.lastIndexOf('/'), r.path.lastIndexOf('\\')) + 1);
+    if (r.canceled) this.notice('warning', this.t('Canceled {0} after {1} of {2} bytes.', name, groupDigits(r.bytesSent), groupDigits(r.fileSize)));
+    else this.notice('info', this.t('Sent {0}: {1} bytes of file, {2} on the wire.', name, groupDigits(r.fileSize), groupDigits(r.wireBytes)));
   }
 
   private async setFraming(conn: string, spec: string): Promise<void> {

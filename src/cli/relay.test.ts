@@ -159,7 +159,7 @@ describe('sockdbg relay (tutorial programs through the relay)', function () {
       [['relay', '--listen', '0', '--to', '9'], /--to must be HOST:PORT, got '9'/],
       [['relay', '--listen', '0', '--to', '127.0.0.1:9', '--chunk', 'random:9-2'], /bad --chunk 'random:9-2': in random:A-B, B must be ≥ A/],
       [['relay', '--listen', '0', '--to', '127.0.0.1:9', '--delay', 'soon'], /bad --delay 'soon'/],
-      [['relay', '--listen', '0', '--to', '127.0.0.1:9', '--udp', '--reset-after', '3'], /--reset-after acts on TCP streams, not on UDP/],
+      [['relay', '--listen', '0', '--to', '127.0.0.1:9', '--udp', '--reset-after', '3'], /--reset-after acts on TCP streams, not with --udp/],
       [['relay', '--listen', '0', '--to', '127.0.0.1:9', '--framing', 'length:Z'], /bad --framing 'length:Z'/],
       [['replay', '/nonexistent.jsonl', '--to', '127.0.0.1:9'], /cannot read recording/],
     ];

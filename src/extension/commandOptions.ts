@@ -159,14 +159,14 @@ export function checkPort(v: unknown, allowZero: boolean, what = 'port'): number
   return v;
 }
 
-function optString(o: RawOptions, key: string): string | undefined {
+export function optString(o: RawOptions, key: string): string | undefined {
   const v = o[key];
   if (v === undefined || v === null) return undefined;
   if (typeof v !== 'string') throw new CommandOptionsError(`${key} must be a string (got ${typeof v})`);
   return v;
 }
 
-function optBoolean(o: RawOptions, key: string): boolean | undefined {
+export function optBoolean(o: RawOptions, key: string): boolean | undefined {
   const v = o[key];
   if (v === undefined || v === null) return undefined;
   if (typeof v !== 'boolean') throw new CommandOptionsError(`${key} must be true or false (got ${JSON.stringify(v)})`);

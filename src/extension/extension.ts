@@ -15,6 +15,7 @@ import type { ExtensionServices, TreeSection } from './services';
 import { ConnectionsStatusBar } from './statusBar';
 import { ConnectionsTreeProvider, connectionLabel, isConnectionNode, type TreeNode } from './tree';
 import { registerComposer } from './composer';
+import { RelayLanes } from './composer/relayLanes';
 import { registerRemoteExec } from './remoteExec';
 import { registerRelays } from './relay';
 import { registerCliOnPath } from './cliPath';
@@ -103,7 +104,10 @@ export function activate(context: vscode.ExtensionContext): SocketDebuggerApi {
   // the packet composer (src/extension/composer) and remote exec (src/extension/remoteExec) own their disposables
   // frames in the composer show the message they are in a protocol file attached to their connection
   const protocol = registerProtocol(context, { registry, log, addTreeSection: services.addTreeSection });
-  const composer = registerComposer(context, registry, log, protocol.attachments);
+  // a relay's pairs show in the composer like connections, their lanes as the two directions
+  const relayLanes = new RelayLanes();
+  context.subscriptions.push(relayLanes);
+  const composer = registerComposer(context, registry, log, protocol.attachments, relayLanes);
   // a click on a connection's row points an open composer at it
   context.subscriptions.push(
     treeView.onDidChangeSelection((e) => {
@@ -112,7 +116,7 @@ export function activate(context: vscode.ExtensionContext): SocketDebuggerApi {
     }),
   );
   registerRemoteExec(context, { log, addTreeSection: services.addTreeSection });
-  registerRelays(context, log);
+  const relays = registerRelays(context, log, relayLanes);
   registerCliOnPath(context, log);
   const packets = registerPacketLibrary(context, { log, addTreeSection: services.addTreeSection });
   context.subscriptions.push(
@@ -125,6 +129,7 @@ export function activate(context: vscode.ExtensionContext): SocketDebuggerApi {
       openComposer: async (id?: string) => composer.open(id),
       errorsShown,
       packets,
+      relays,
     }),
   );
 

@@ -211,6 +211,7 @@ const KIND_ICON: Record<ConnectionKind, string> = {
   'tcp-client': 'arrow-swap',
   udp: 'broadcast',
   'udp-peer': 'radio-tower',
+  'relay-pair': 'arrow-both',
 };
 
 export function kindLabel(kind: ConnectionKind): string {
@@ -225,6 +226,8 @@ export function kindLabel(kind: ConnectionKind): string {
       return vscode.l10n.t('UDP socket');
     case 'udp-peer':
       return vscode.l10n.t('UDP peer');
+    case 'relay-pair':
+      return vscode.l10n.t('Relay pair');
   }
 }
 
@@ -277,6 +280,7 @@ export function connectionLabel(info: ConnectionInfo): string {
       return vscode.l10n.t('TCP client → {0}', remote || info.label);
     case 'tcp-peer':
     case 'udp-peer':
+    case 'relay-pair':
       return remote || info.label;
   }
 }

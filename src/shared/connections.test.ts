@@ -4,6 +4,7 @@ import * as fs from 'node:fs';
 import * as path from 'node:path';
 import {
   CONNECTION_KINDS,
+  REGISTRY_KINDS,
   CONNECTION_STATES,
   KIND_CAPABILITIES,
   canHalfClose,
@@ -96,7 +97,7 @@ describe('shared/connections: the tree menus in package.json', () => {
   }
 
   it('offer Send and Send FIN exactly where the capabilities say, and close/remove by state', () => {
-    for (const kind of CONNECTION_KINDS) {
+    for (const kind of REGISTRY_KINDS) {
       for (const state of CONNECTION_STATES) {
         const v = menuContext({ kind, state });
         const caps = KIND_CAPABILITIES[kind];

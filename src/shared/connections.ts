@@ -9,9 +9,13 @@ export const CONNECTION_KINDS = [
   'tcp-client', // an outgoing TCP connection
   'udp', // a bound UDP socket
   'udp-peer', // a remote address a udp socket has heard from or sent to (parentId = the socket)
+  'relay-pair', // a client of a relay and its upstream connection: two lanes, c2s ("out") and s2c ("in")
 ] as const;
 
 export type ConnectionKind = (typeof CONNECTION_KINDS)[number];
+
+/** the kinds the connection registry makes (the Connections tree's rows); a relay pair comes from a relay instead */
+export const REGISTRY_KINDS: readonly ConnectionKind[] = CONNECTION_KINDS.filter((k) => k !== 'relay-pair');
 
 export const CONNECTION_STATES = [
   'connecting',
@@ -99,6 +103,8 @@ export const KIND_CAPABILITIES: Readonly<Record<ConnectionKind, KindCapabilities
     answersPeers: true,
     takesFaults: true,
   },
+  // a send injects into a lane; the pair's FIN, resets and recording are the relay's
+  'relay-pair': { ...TCP_SOCKET, sendStates: ['open'], canHalfClose: false, receives: false },
   'udp-peer': {
     transport: 'udp',
     container: false,
@@ -114,6 +120,24 @@ export const KIND_CAPABILITIES: Readonly<Record<ConnectionKind, KindCapabilities
     takesFaults: false,
   },
 };
+
+/** A relay pair's lanes: c2s (client → server) and s2c (server → client). */
+export type RelayLane = 'c2s' | 's2c';
+export const RELAY_LANES: readonly RelayLane[] = ['c2s', 's2c'];
+
+/**
+ * How a relay pair's lanes map onto a connection's two directions, so that the composer's history, log and
+ * inspector carry them unchanged: what the client sends (c2s) is "out", what the server answers (s2c) is "in".
+ */
+export const RELAY_LANE_DIRECTION: Readonly<Record<RelayLane, 'in' | 'out'>> = { c2s: 'out', s2c: 'in' };
+
+export function laneOfDirection(direction: 'in' | 'out'): RelayLane {
+  return direction === 'out' ? 'c2s' : 's2c';
+}
+
+export function isRelayLane(v: unknown): v is RelayLane {
+  return v === 'c2s' || v === 's2c';
+}
 
 export function capabilities(kind: ConnectionKind): KindCapabilities {
   return KIND_CAPABILITIES[kind];

@@ -10,7 +10,7 @@
  */
 
 import type { TimestampFormat } from './format';
-import type { ConnectionKind, ConnectionState } from './connections';
+import { isRelayLane, type ConnectionKind, type ConnectionState, type RelayLane } from './connections';
 import type { MessageLayoutInfo } from './messageForm';
 
 // ---------------------------------------------------------------------------------------------------------
@@ -32,6 +32,8 @@ export interface ConnSummary {
   encoding: string;
   openedAt: number;
   error?: string;
+  /** a relay pair: each lane's framing (its lanes are the directions: c2s "out", s2c "in") */
+  lanes?: Record<RelayLane, { framing: string }>;
 }
 
 /**
@@ -62,6 +64,8 @@ export interface FrameItem {
   incomplete?: true;
   /** the message this frame is in an attached protocol file: name, fields and checksum mark */
   note?: string;
+  /** a relay pair's frame: the lane it travelled */
+  lane?: RelayLane;
 }
 
 /** A raw chunk as `recv` delivered it: where it sits in the stream and how long it is (no bytes). */
@@ -74,6 +78,9 @@ export interface ChunkItem {
   offset: number;
   length: number;
   remote?: string;
+  /** a relay pair's chunk: the lane it travelled; `written`: a write to its destination after faults, not a read */
+  lane?: RelayLane;
+  written?: true;
 }
 
 export interface FrameBatch {
@@ -104,6 +111,8 @@ export interface Target {
   ids: string[];
   /** UDP destination (required for a udp socket, optional override for a udp-peer) */
   to?: { host: string; port: number };
+  /** a relay pair: the lane to inject into (default c2s) */
+  lane?: RelayLane;
 }
 
 export interface Repeat {
@@ -345,6 +354,8 @@ export function parseTarget(u: unknown): Target | undefined {
     if (host === undefined || host.trim() === '' || port === undefined) return undefined;
     t.to = { host: host.trim(), port };
   }
+  if (u.lane !== undefined && !isRelayLane(u.lane)) return undefined;
+  if (isRelayLane(u.lane)) t.lane = u.lane;
   return t;
 }
 

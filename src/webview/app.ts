@@ -54,9 +54,20 @@ export interface Persisted {
   sent: SentEntry[];
   /** '' = follow the selection */
   inspConn: string;
-  inspDir: Dir;
+  inspDir: InspStream;
   /** the stream inspector folded to its toolbar (compact: more room for the log beside the code) */
   inspCollapsed: boolean;
+}
+
+/** what the stream inspector shows: a direction, or (`|w`) a relay lane's writes after faults */
+export type InspStream = Dir | 'in|w' | 'out|w';
+
+export function isInspStream(v: unknown): v is InspStream {
+  return v === 'in' || v === 'out' || v === 'in|w' || v === 'out|w';
+}
+
+export function baseDir(v: InspStream): Dir {
+  return v.startsWith('in') ? 'in' : 'out';
 }
 
 export const DEFAULT_STATE: Persisted = {
@@ -169,6 +180,8 @@ export class App {
         return t('UDP {0}', c.local ?? c.label);
       case 'udp-peer':
         return t('UDP peer {0}', c.remote ?? c.label);
+      case 'relay-pair':
+        return t('relay {0}', c.label);
     }
   }
 
@@ -213,7 +226,7 @@ function formValues(u: unknown): Persisted['messageValues'] | undefined {
 const SANITIZE: { [K in keyof Persisted]?: (v: unknown) => Persisted[K] | undefined } = {
   mode: (v) => INPUT_MODES.find((m) => m === v),
   view: (v) => (v === 'text' || v === 'hex' || v === 'both' ? v : undefined),
-  inspDir: (v) => (v === 'in' || v === 'out' ? v : undefined),
+  inspDir: (v) => (isInspStream(v) ? v : undefined),
   framing: parseFramingChoice,
   messageView: (v) => (v === 'form' || v === 'text' ? v : undefined),
   messageValues: formValues,

@@ -4,6 +4,7 @@ import { capabilities, isClosedState } from '../shared/connections';
 import type { App } from './app';
 import { t } from './l10n';
 import { h } from './util';
+import { createLaneChooser } from './lanes';
 
 /** the kinds offered as targets (closed ones stay listed, marked) */
 export const sendable = (c: ConnSummary): boolean => capabilities(c.kind).canSend;
@@ -33,6 +34,7 @@ export function createTargetBar(app: App, onChanged: () => void, onDestinationIn
   const udpPort = h('input', { id: 'udp-port', class: 'udp-port', type: 'number', min: 1, max: 65535, 'aria-label': t('UDP destination port'), placeholder: t('port'), value: s.udpPort });
   const udpTo = h('span', { class: 'udp-to', hidden: true }, h('label', { for: 'udp-host', text: t('to') }), udpHost, ':', udpPort);
   const targetState = h('span', { class: 'target-state', id: 'target-state' });
+  const lane = createLaneChooser(() => onChanged());
   multi.checked = s.multi;
   const element = h(
     'div',
@@ -41,6 +43,7 @@ export function createTargetBar(app: App, onChanged: () => void, onDestinationIn
     targetSel,
     h('label', { class: 'check', title: t('Select several targets (Ctrl/Shift+click)') }, multi, t('Several')),
     udpTo,
+    lane.element,
     targetState,
   );
 
@@ -55,6 +58,7 @@ export function createTargetBar(app: App, onChanged: () => void, onDestinationIn
     if (first && capabilities(first.kind).takesDestination && udpHost.value.trim() && Number.isInteger(port) && port > 0 && port < 65536) {
       t.to = { host: udpHost.value.trim(), port };
     }
+    if (first?.kind === 'relay-pair') t.lane = lane.select.value === 's2c' ? 's2c' : 'c2s';
     return t;
   }
 
@@ -107,6 +111,7 @@ export function createTargetBar(app: App, onChanged: () => void, onDestinationIn
     const first = targetConns()[0];
     const isUdp = first !== undefined && capabilities(first.kind).takesDestination;
     udpTo.hidden = !isUdp;
+    lane.show(first);
     if (isUdp && first.remote && !udpPort.value) {
       udpHost.placeholder = first.remote.replace(/:\d+$/, '');
       udpPort.placeholder = first.remote.replace(/^.*:/, '');

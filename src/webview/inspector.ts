@@ -5,9 +5,9 @@
  * carried it); clicking a chunk highlights the frames it carried. Framing and encoding can be changed here and
  * the history re-decoded.
  */
-import type { Dir } from '../shared/protocol';
-import type { App } from './app';
-import type { Stream, StoredChunk, StoredFrame } from './store';
+import { baseDir, isInspStream, type App } from './app';
+import { streamOptions } from './lanes';
+import { inspectedStream, type Stream, type StoredChunk, type StoredFrame } from './store';
 import { t } from './l10n';
 import { formatTimestamp } from '../shared/format';
 import { h, icon, iconButton } from './util';
@@ -16,7 +16,7 @@ import { VirtualList } from './virtualList';
 export const INSPECTOR_ROW_HEIGHT = 26;
 /** bars drawn per chunk; beyond that one bar stands for the rest ("+N frames") */
 const MAX_SEGMENTS = 24;
-const STREAM_KINDS = new Set(['tcp-peer', 'tcp-client', 'udp', 'udp-peer']);
+const STREAM_KINDS = new Set(['tcp-peer', 'tcp-client', 'udp', 'udp-peer', 'relay-pair']);
 
 export interface InspectorView {
   element: HTMLElement;
@@ -28,12 +28,7 @@ export interface InspectorView {
 export function createInspector(app: App, reveal: (f: StoredFrame) => void): InspectorView {
   const s = app.state;
   const connSel = h('select', { id: 'insp-conn', 'aria-label': t('Connection to inspect') });
-  const dirSel = h(
-    'select',
-    { id: 'insp-dir', 'aria-label': t('Direction') },
-    h('option', { value: 'in', text: '↓ ' + t('received') }),
-    h('option', { value: 'out', text: '↑ ' + t('sent') }),
-  );
+  const dirSel = h('select', { id: 'insp-dir', 'aria-label': t('Direction') }, ...streamOptions(undefined));
   const framingIn = h('input', { id: 'insp-framing', list: 'framing-presets', 'aria-label': t('Framing of this connection'), spellcheck: 'false', placeholder: 'length:i' });
   const presets = h('datalist', { id: 'framing-presets' });
   const encSel = h('select', { id: 'insp-encoding', 'aria-label': t('Encoding of this connection') });
@@ -120,6 +115,16 @@ export function createInspector(app: App, reveal: (f: StoredFrame) => void): Ins
     if (connSel.value !== s.inspConn) connSel.value = '';
   }
 
+  /** the directions, or a relay pair's lanes as read and as written; keeps the choice where it still exists */
+  function fillStreams(): void {
+    dirSel.replaceChildren(...streamOptions(app.conns.get(currentConn)));
+    dirSel.value = s.inspDir;
+    if (dirSel.value !== s.inspDir) {
+      s.inspDir = baseDir(s.inspDir);
+      dirSel.value = s.inspDir;
+    }
+  }
+
   function fillEncodings(): void {
     encSel.replaceChildren();
     for (const e of app.encodings) encSel.append(h('option', { value: e.id, text: e.label }));
@@ -140,8 +145,9 @@ export function createInspector(app: App, reveal: (f: StoredFrame) => void): Ins
       currentConn = id;
       userEdited = false;
       syncConnFields();
+      fillStreams();
     }
-    current = id ? app.store.streams.get(id + '|' + s.inspDir) : undefined;
+    current = id ? inspectedStream(app.store, id, s.inspDir) : undefined;
     const n = current?.chunks.length ?? 0;
     list.setCount(n);
     empty.hidden = n > 0;
@@ -216,7 +222,7 @@ export function createInspector(app: App, reveal: (f: StoredFrame) => void): Ins
     el.dataset.key = key;
     const frames = st.framesIn(c.offset, end);
     el.dataset.chunk = String(c.idx);
-    seq.textContent = t('chunk {0}', c.seq + 1);
+    seq.textContent = c.written ? t('piece {0}', c.seq + 1) : t('chunk {0}', c.seq + 1);
     time.textContent = formatTimestamp(c.time, app.timestampFormat, app.origin);
     size.textContent = `${c.length} B`;
 
@@ -344,7 +350,7 @@ export function createInspector(app: App, reveal: (f: StoredFrame) => void): Ins
     list.scrollToEnd();
   });
   dirSel.addEventListener('change', () => {
-    s.inspDir = dirSel.value as Dir;
+    s.inspDir = isInspStream(dirSel.value) ? dirSel.value : 'in';
     app.saveState();
     update();
   });
@@ -375,7 +381,7 @@ export function createInspector(app: App, reveal: (f: StoredFrame) => void): Ins
 
   app.on('selection', () => {
     const sel: StoredFrame | StoredChunk | undefined = app.selectedFrame ?? app.selectedChunk;
-    if (sel && sel.dir !== s.inspDir && app.selectedFrame) {
+    if (sel && sel.dir !== baseDir(s.inspDir) && app.selectedFrame) {
       s.inspDir = sel.dir;
       dirSel.value = sel.dir;
     }
@@ -393,6 +399,7 @@ export function createInspector(app: App, reveal: (f: StoredFrame) => void): Ins
   app.on('connections', () => {
     fillConns();
     syncConnFields();
+    fillStreams();
   });
   app.on('init', () => {
     fillEncodings();

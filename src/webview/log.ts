@@ -8,6 +8,7 @@ import { formatByteSize, formatClockTime, formatTimestamp } from '../shared/form
 import type { CopyFormat } from '../shared/protocol';
 import type { App } from './app';
 import { frameData, type StoredFrame } from './store';
+import { dirClass, dirIcon, dirMeta, dirTitle, rowLabelTemplate } from './lanes';
 import { t } from './l10n';
 import { h, icon, iconButton, oneLine } from './util';
 import { VirtualList } from './virtualList';
@@ -176,8 +177,8 @@ export function createLog(app: App): LogView {
       return;
     }
     time.textContent = formatTimestamp(f.time, app.timestampFormat, app.origin);
-    dir.className = `c-dir codicon codicon-${f.incomplete ? 'warning' : f.dir === 'in' ? 'arrow-down' : 'arrow-up'}`;
-    dir.title = f.incomplete ? t('unfinished frame: the stream ended inside it') : f.dir === 'in' ? t('received') : t('sent');
+    dir.className = `c-dir codicon codicon-${dirIcon(f)}`;
+    dir.title = dirTitle(f);
     conn.textContent = app.shortId(f.conn);
     const c = app.conns.get(f.conn);
     conn.title = c ? app.describe(c) : f.conn;
@@ -189,7 +190,7 @@ export function createLog(app: App): LogView {
     else text.textContent = view === 'text' ? textPart : toHex(frameData(f), ' ', 64);
     const sel = app.selectedFrame?.idx === idx;
     const linked = !sel && app.selectedChunk !== undefined && chunkCarries(f);
-    el.className = `vrow log-row dir-${f.dir}${f.incomplete ? ' incomplete' : ''}${sel ? ' selected' : ''}${linked ? ' linked' : ''}`;
+    el.className = `vrow log-row ${dirClass(f)}${f.incomplete ? ' incomplete' : ''}${sel ? ' selected' : ''}${linked ? ' linked' : ''}`;
     el.setAttribute('aria-selected', String(sel));
     // screen readers follow the selection while focus stays on the list
     if (sel) {
@@ -199,7 +200,7 @@ export function createLog(app: App): LogView {
     el.setAttribute(
       'aria-label',
       t(
-        f.incomplete ? '{0} bytes of an unfinished frame on {1} at {2}: {3}' : f.dir === 'in' ? 'received {0} bytes on {1} at {2}: {3}' : 'sent {0} bytes on {1} at {2}: {3}',
+        rowLabelTemplate(f),
         f.length,
         conn.title,
         time.textContent ?? '',
@@ -244,7 +245,7 @@ export function createLog(app: App): LogView {
       b.addEventListener('click', () => copy(f, fmt));
       copyBar.append(b);
     }
-    const meta = `${f.dir === 'in' ? '↓ ' + t('received') : '↑ ' + t('sent')} · ${app.shortId(f.conn)} ${c ? app.describe(c) : ''} · ${t('frame {0}', f.seq + 1)} · ${formatClockTime(f.time)} · ${formatByteSize(f.length)} · ${t('stream bytes {0}–{1}', f.start, f.end)}` + (f.remote ? ` · ${f.remote}` : '') + (f.incomplete ? ` · ${t('unfinished frame: the stream ended inside it')}` : '');
+    const meta = `${dirMeta(f)} · ${app.shortId(f.conn)} ${c ? app.describe(c) : ''} · ${t('frame {0}', f.seq + 1)} · ${formatClockTime(f.time)} · ${formatByteSize(f.length)} · ${t('stream bytes {0}–{1}', f.start, f.end)}` + (f.remote ? ` · ${f.remote}` : '') + (f.incomplete ? ` · ${t('unfinished frame: the stream ended inside it')}` : '');
     const dump = h('pre', { class: 'hexdump', 'aria-label': t('Hexdump') });
     details.replaceChildren(
       h('div', { class: 'details-head' }, h('span', { class: 'meta', text: meta }), copyBar),

@@ -30,10 +30,10 @@ export interface StoredChunk extends ChunkItem {
   idx: number;
 }
 
-export type StreamKey = string; // `${conn}|${dir}`
+export type StreamKey = string; // `${conn}|${dir}`, and `${conn}|${dir}|w` for a relay lane's writes
 
-export function streamKey(conn: string, dir: Dir): StreamKey {
-  return conn + '|' + dir;
+export function streamKey(conn: string, dir: Dir, written?: true): StreamKey {
+  return conn + '|' + dir + (written ? '|w' : '');
 }
 
 export interface StoreLimits {
@@ -110,8 +110,8 @@ export class TrafficStore {
     return this.frames[idx - this.base];
   }
 
-  stream(conn: string, dir: Dir): Stream {
-    const k = streamKey(conn, dir);
+  stream(conn: string, dir: Dir, written?: true): Stream {
+    const k = streamKey(conn, dir, written);
     let s = this.streams.get(k);
     if (!s) {
       s = new Stream();
@@ -147,7 +147,7 @@ export class TrafficStore {
 
   private addChunks(chunks: ChunkItem[]): void {
     for (const c of chunks) {
-      const s = this.stream(c.conn, c.dir);
+      const s = this.stream(c.conn, c.dir, c.written);
       const sc = c as StoredChunk;
       sc.idx = this.nextChunk++;
       s.chunks.push(sc);
@@ -273,4 +273,19 @@ export function fairLevel(sizes: number[], cap: number): number {
     rest -= sorted[i];
   }
   return Infinity;
+}
+
+/**
+ * The stream the inspector shows for a choice of `streamOptions`: a direction as it is, or a lane's writes with the
+ * lane's frames (the bars show which frames each written piece carried).
+ */
+export function inspectedStream(store: TrafficStore, conn: string, choice: string): Stream | undefined {
+  if (!choice.endsWith('|w')) return store.streams.get(`${conn}|${choice}`);
+  const written = store.streams.get(`${conn}|${choice}`);
+  if (!written) return undefined;
+  const v = new Stream();
+  v.frames = store.streams.get(`${conn}|${choice.slice(0, -2)}`)?.frames ?? [];
+  v.chunks = written.chunks;
+  v.chunkBase = written.chunkBase;
+  return v;
 }

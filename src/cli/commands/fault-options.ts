@@ -1,24 +1,24 @@
 /**
- * The fault options every sender of `sockdbg` takes (`relay`, `tcp connect|listen`, `udp`): parseArgs definitions, read
- * into a plan by the core's faultPlanFrom (src/core/relay/faultArgs.ts, shared with the extension's Set Faults…).
+ * The fault options every sender of `sockdbg` takes (`relay`, `tcp connect|listen`, `udp`): parseArgs definitions,
+ * read by the core (a relay: parseFaultSpecs in src/core/relay/options.ts; our own senders: senderFaultPlan).
  */
 import type { OptionDefs, ParsedArgs } from '../args';
 import { UsageError } from '../errors';
 import { errorMessage } from '../../shared/errors';
-import { shapes, type FaultOptions } from '../../core/relay';
-import { FAULT_OPTION_NAMES, faultPlanFrom, type FaultContext, type FaultOptionName } from '../../core/relay/faultArgs';
+import { FAULT_OPTION_NAMES, parseFaultSpecs, shapes, type FaultOptions, type FaultSpecs } from '../../core/relay';
+import { senderFaultPlan } from '../../core/relay/faultArgs';
 
 export const FAULT_OPTIONS: OptionDefs = Object.fromEntries(FAULT_OPTION_NAMES.map((n) => [n, { type: 'string' as const }]));
 
-/** the fault options of `args` (a sender without --seed gets a drawn seed when its faults are random) */
-export function faultOptions(args: ParsedArgs, command: string, where: FaultContext): FaultOptions {
-  const values: Partial<Record<FaultOptionName, string>> = {};
+/** the fault options of `args`: a relay's (`datagrams`: --udp), or a sender's (a drawn seed for random faults) */
+export function faultOptions(args: ParsedArgs, command: string, where: { relay: boolean; datagrams: boolean }): FaultOptions {
+  const specs: FaultSpecs = {};
   for (const n of FAULT_OPTION_NAMES) {
     const v = args.values[n];
-    if (typeof v === 'string') values[n] = v;
+    if (typeof v === 'string') specs[n] = v;
   }
   try {
-    return faultPlanFrom(values, where);
+    return where.relay ? parseFaultSpecs(specs, where.datagrams) : senderFaultPlan(specs, where.datagrams);
   } catch (err) {
     throw new UsageError(errorMessage(err), command);
   }

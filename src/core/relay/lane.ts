@@ -44,19 +44,21 @@ export class TcpLane {
   /** drop, or past a half-close: further bytes are counted and discarded */
   private discarding: boolean;
   private readonly decoder: FrameDecoder | undefined;
+  /** the source stream offset of the next source byte written or discarded (injected bytes are not counted) */
+  private sourceOut = 0;
 
   constructor(
     private readonly host: LaneHost,
     readonly lane: Lane,
     private readonly src: Socket,
     private readonly dst: Socket,
-    private readonly opts: LaneOptions,
+    private opts: LaneOptions,
   ) {
     this.discarding = opts.drop;
     this.decoder = opts.framing === 'raw' ? undefined : createFrameDecoder(opts.framing, { maxFrameSize: opts.maxFrameSize });
     if (opts.shaper) dst.setNoDelay(true);
     this.pieces = new PieceQueue(opts.shaper, {
-      write: (piece) => this.forward(piece),
+      write: (piece, injected) => this.forward(piece, injected),
       writable: () => !this.dst.destroyed,
       blocked: () => this.awaitDrain(),
       pumped: () => this.pumped(),
@@ -67,6 +69,20 @@ export class TcpLane {
     this.src.on('data', (chunk: Buffer) => this.onData(chunk));
     this.src.on('end', () => this.onEnd());
     if (this.opts.halfCloseAfter === 0) this.halfClose();
+  }
+
+  /**
+   * New faults from now on (Set Faults on a running relay): later reads are shaped by `o`; what is queued keeps its
+   * schedule; a half-close offset counts from the lane's first byte, as at the start.
+   */
+  reshape(o: Pick<LaneOptions, 'shaper' | 'drop' | 'halfCloseAfter'>): void {
+    if (this.opts.shaper?.merging !== undefined) this.pieces.flushMerge();
+    const past = this.opts.halfCloseAfter !== undefined && this.counters.bytesOut >= this.opts.halfCloseAfter;
+    this.opts = { framing: this.opts.framing, maxFrameSize: this.opts.maxFrameSize, drop: o.drop, ...(o.shaper ? { shaper: o.shaper } : {}), ...(o.halfCloseAfter !== undefined ? { halfCloseAfter: o.halfCloseAfter } : {}) };
+    this.pieces.setShaper(o.shaper);
+    this.discarding = o.drop || past || this.finished;
+    if (o.shaper) this.dst.setNoDelay(true);
+    if (o.halfCloseAfter !== undefined && this.counters.bytesOut >= o.halfCloseAfter && !this.finished) this.halfClose();
   }
 
   get isHeld(): boolean {
@@ -90,6 +106,7 @@ export class TcpLane {
     this.host.fire({ type: 'chunk', pair: this.host.id, lane: this.lane, offset, data: chunk, time: Date.now() });
     this.decode(chunk);
     if (this.discarding) {
+      this.sourceOut += chunk.length;
       this.discard(chunk.length, offset);
       return;
     }
@@ -121,7 +138,9 @@ export class TcpLane {
   }
 
   /** writes a piece, cut where a half-close or reset budget ends; false when the destination asks to wait */
-  private forward(data: Buffer): boolean {
+  private forward(data: Buffer, injected = false): boolean {
+    const source = this.sourceOut;
+    if (!injected) this.sourceOut += data.length;
     if (this.discarding) {
       this.discard(data.length);
       return true;
@@ -135,7 +154,7 @@ export class TcpLane {
       const offset = this.counters.bytesOut;
       this.counters.bytesOut += piece.length;
       this.counters.piecesOut++;
-      this.host.fire({ type: 'piece', pair: this.host.id, lane: this.lane, offset, size: piece.length, time: Date.now() });
+      this.host.fire({ type: 'piece', pair: this.host.id, lane: this.lane, offset, size: piece.length, ...(injected ? { injected: true as const } : { source }), time: Date.now() });
       flushed = new Promise((resolve) => {
         ok = this.dst.write(piece, () => resolve());
       });

@@ -37,10 +37,15 @@ export class PieceQueue {
   private mergeTimer: NodeJS.Timeout | undefined;
 
   constructor(
-    private readonly shaper: LaneShaper | undefined,
+    private shaper: LaneShaper | undefined,
     private readonly hooks: PieceHooks,
     private readonly datagrams = false,
   ) {}
+
+  /** new faults for what is pushed from now on; what is queued keeps its schedule (merge first: flushMerge) */
+  setShaper(shaper: LaneShaper | undefined): void {
+    this.shaper = shaper;
+  }
 
   /** bytes waiting (queued, merging) */
   get pending(): number {

@@ -25,7 +25,7 @@ function endpoint(address: string | undefined, port: number | undefined, family:
 export class TcpPair implements LaneHost {
   readonly proto = 'tcp';
   lanes: Record<Lane, TcpLane> | undefined;
-  private readonly resetBudget: number;
+  private resetBudget: number;
   private resetPending = false;
   private closed = false;
   private reason: CloseReason | undefined;
@@ -113,13 +113,30 @@ export class TcpPair implements LaneHost {
     });
   }
 
+  /** a lane's fault options under the relay's current faults (n: the lane's number in the seed derivation) */
+  private laneFaults(lane: Lane, n: number): { shaper?: LaneShaper; drop: boolean; halfCloseAfter?: number } {
+    const r = this.relay;
+    return {
+      ...(shapes(r.faults, lane) && r.faults ? { shaper: new LaneShaper(r.faults, createRng(deriveSeed(r.seed, this.index, n))) } : {}),
+      drop: r.faults?.drop?.includes(lane) ?? false,
+      ...(r.faults?.halfClose?.lane === lane ? { halfCloseAfter: r.faults.halfClose.after } : {}),
+    };
+  }
+
+  /** the relay's faults changed: both lanes take them from now on; a reset budget counts from here */
+  reshape(): void {
+    const out = this.lanes ? this.lanes.c2s.counters.bytesOut + this.lanes.s2c.counters.bytesOut : 0;
+    this.resetBudget = this.relay.faults?.resetAfter !== undefined ? out + this.relay.faults.resetAfter : Infinity;
+    this.lanes?.c2s.reshape(this.laneFaults('c2s', 0));
+    this.lanes?.s2c.reshape(this.laneFaults('s2c', 1));
+    if (this.lanes && this.resetAllowance() === 0 && this.resetBudget !== Infinity) this.reset();
+  }
+
   private createLanes(u: Socket): Record<Lane, TcpLane> {
     const r = this.relay;
     const mk = (lane: Lane, src: Socket, dst: Socket, n: number): TcpLane =>
       new TcpLane(this, lane, src, dst, {
-        ...(shapes(r.faults, lane) && r.faults ? { shaper: new LaneShaper(r.faults, createRng(deriveSeed(r.seed, this.index, n))) } : {}),
-        drop: r.faults?.drop?.includes(lane) ?? false,
-        ...(r.faults?.halfClose?.lane === lane ? { halfCloseAfter: r.faults.halfClose.after } : {}),
+        ...this.laneFaults(lane, n),
         framing: r.framing[lane],
         maxFrameSize: r.options.maxFrameSize ?? DEFAULT_MAX_FRAME_SIZE,
       });
@@ -189,9 +206,9 @@ export class TcpRelay {
   private readonly server: Server;
   private readonly pairs = new Map<string, TcpPair>();
   private nextIndex = 1;
-  readonly seed: number;
+  seed: number;
   readonly framing: Record<Lane, string>;
-  readonly faults: FaultOptions | undefined;
+  faults: FaultOptions | undefined;
   local: RelayEndpoint | undefined;
   private closing: Promise<void> | undefined;
   private whenEmpty: (() => void) | undefined;
@@ -224,6 +241,16 @@ export class TcpRelay {
 
   fire(e: RelayEvent): void {
     this.emitter.fire(e);
+  }
+
+  /**
+   * Changes the faults of a running relay: new pairs get them, and open pairs' lanes shape their later reads with
+   * them (a seed given here replaces the relay's; without one the relay's seed stays).
+   */
+  setFaults(faults: FaultOptions | undefined): void {
+    this.faults = faults;
+    if (faults?.seed !== undefined) this.seed = faults.seed;
+    for (const p of this.pairs.values()) p.reshape();
   }
 
   private accept(socket: Socket): void {

@@ -1,10 +1,11 @@
 /** The relay's vocabulary: lanes, pair and relay events, counters and options (TCP and UDP alike). */
 import type { Endpoint } from '../types';
 import type { FaultOptions } from './faults';
+import { RELAY_LANES, type RelayLane } from '../../shared/connections';
 
 /** c2s: client → server (upstream); s2c: server → client */
-export type Lane = 'c2s' | 's2c';
-export const LANES: readonly Lane[] = ['c2s', 's2c'];
+export type Lane = RelayLane;
+export const LANES: readonly Lane[] = RELAY_LANES;
 
 export type RelayEndpoint = Endpoint;
 
@@ -36,8 +37,11 @@ export type RelayEvent =
   | { type: 'open'; pair: string; client: RelayEndpoint; upstream: RelayEndpoint; time: number }
   /** bytes read from a lane's source: exactly as the sender's stack delivered them */
   | { type: 'chunk'; pair: string; lane: Lane; offset: number; data: Buffer; time: number }
-  /** a piece written to a lane's destination (after faults) */
-  | { type: 'piece'; pair: string; lane: Lane; offset: number; size: number; time: number }
+  /**
+   * a piece written to a lane's destination (after faults): `offset` in the destination's stream; `source` the offset
+   * of its first byte in the lane's source stream (reads), absent for injected bytes (`injected`)
+   */
+  | { type: 'piece'; pair: string; lane: Lane; offset: number; size: number; source?: number; injected?: true; time: number }
   | { type: 'frame'; pair: string; lane: Lane; start: number; end: number; payload: Buffer; header?: Record<string, unknown>; time: number }
   | { type: 'framing-error'; pair: string; lane: Lane; code: string; offset?: number; message: string; time: number }
   /** bytes of a frame still incomplete when the lane ended */

@@ -154,8 +154,8 @@ export class UdpRelay {
   private readonly pairs = new Map<string, UdpPair>();
   private readonly byId = new Map<string, UdpPair>();
   private nextIndex = 1;
-  readonly seed: number;
-  readonly faults: FaultOptions | undefined;
+  seed: number;
+  faults: FaultOptions | undefined;
   local: RelayEndpoint | undefined;
 
   constructor(readonly options: RelayOptions) {
@@ -184,6 +184,12 @@ export class UdpRelay {
 
   fire(e: RelayEvent): void {
     this.emitter.fire(e);
+  }
+
+  /** Changes the faults: client addresses heard from after this get them (datagram lanes keep theirs). */
+  setFaults(faults: FaultOptions | undefined): void {
+    this.faults = faults;
+    if (faults?.seed !== undefined) this.seed = faults.seed;
   }
 
   private fromClient(msg: Buffer, rinfo: RemoteInfo): void {

@@ -39,10 +39,19 @@ export interface RelaySnapshot {
 export interface LaneLogEntry {
   pair: string;
   lane: Lane;
-  kind: 'chunk' | 'frame';
-  /** stream offset of the chunk, or of the frame's first byte */
+  /**
+   * chunk: a read from the lane's source; frame: a decoded frame; piece: a write of source bytes to its destination
+   * (after faults; at its source offset, injected bytes left out)
+   */
+  kind: 'chunk' | 'frame' | 'piece';
+  /** per pair, lane and kind, from 0 */
+  seq: number;
+  /** stream offset of the chunk or piece, or of the frame's first byte */
   offset: number;
+  /** the bytes (a piece carries none: see `size`) */
   data: Buffer;
+  /** bytes the entry covers: a chunk's or piece's size, a frame's whole length with its header */
+  size: number;
   header?: Record<string, unknown>;
   time: number;
 }
@@ -55,6 +64,8 @@ export interface RelayViewOptions {
   /** closed pairs kept in the snapshot; default 32 */
   keepClosed?: number;
 }
+
+const EMPTY = Buffer.alloc(0);
 
 export class RelayCommandError extends Error {
   constructor(
@@ -70,7 +81,13 @@ export class RelayView implements Disposable {
   private readonly emitter = new GuardedEmitter<void>(() => undefined);
   /** fires on every change; a front end throttles its refreshes */
   readonly onDidChange: Event<void> = this.emitter.event;
+  private readonly logEmitter = new GuardedEmitter<LaneLogEntry>(() => undefined);
+  /** every chunk, frame and piece as it is logged */
+  readonly onDidLog: Event<LaneLogEntry> = this.logEmitter.event;
   private readonly entries: LaneLogEntry[] = [];
+  /** pieces are kept apart (a re-chunked lane writes many): the same entry limit, no bytes */
+  private readonly pieces: LaneLogEntry[] = [];
+  private readonly seqs = new Map<string, number>();
   private logBytes = 0;
   /** log entries dropped to stay within the limits */
   droppedEntries = 0;
@@ -93,10 +110,10 @@ export class RelayView implements Disposable {
         this.open.set(e.pair, { client: e.client, upstream: e.upstream });
         break;
       case 'chunk':
-        this.log({ pair: e.pair, lane: e.lane, kind: 'chunk', offset: e.offset, data: e.data, time: e.time });
+        this.log({ pair: e.pair, lane: e.lane, kind: 'chunk', seq: this.seq(e.pair, e.lane, 'chunk'), offset: e.offset, data: e.data, size: e.data.length, time: e.time });
         break;
       case 'frame':
-        this.log({ pair: e.pair, lane: e.lane, kind: 'frame', offset: e.start, data: e.payload, ...(e.header ? { header: e.header } : {}), time: e.time });
+        this.log({ pair: e.pair, lane: e.lane, kind: 'frame', seq: this.seq(e.pair, e.lane, 'frame'), offset: e.start, data: e.payload, size: e.end - e.start, ...(e.header ? { header: e.header } : {}), time: e.time });
         break;
       case 'close': {
         const o = this.open.get(e.pair);
@@ -108,16 +125,31 @@ export class RelayView implements Disposable {
         }
         break;
       }
-      case 'piece':
+      case 'piece': {
+        // kept at its source offset, so that it lines up with the lane's reads and frames; injected bytes have none
+        if (e.source === undefined) return;
+        const entry: LaneLogEntry = { pair: e.pair, lane: e.lane, kind: 'piece', seq: this.seq(e.pair, e.lane, 'piece'), offset: e.source, data: EMPTY, size: e.size, time: e.time };
+        this.pieces.push(entry);
+        if (this.pieces.length > this.limits.logEntries) this.pieces.shift();
+        this.logEmitter.fire(entry);
         return; // counters change with every piece; the snapshot reads them when asked
+      }
       default:
         break;
     }
     this.emitter.fire();
   }
 
+  private seq(pair: string, lane: Lane, kind: LaneLogEntry['kind']): number {
+    const k = `${pair}|${lane}|${kind}`;
+    const n = this.seqs.get(k) ?? 0;
+    this.seqs.set(k, n + 1);
+    return n;
+  }
+
   private log(entry: LaneLogEntry): void {
     this.entries.push(entry);
+    this.logEmitter.fire(entry);
     this.logBytes += entry.data.length;
     while (this.entries.length > this.limits.logEntries || (this.logBytes > this.limits.logBytes && this.entries.length > 1)) {
       const old = this.entries.shift();
@@ -127,9 +159,23 @@ export class RelayView implements Disposable {
     }
   }
 
-  /** both lanes in arrival order, optionally of one pair */
+  /** both lanes' chunks and frames in arrival order, optionally of one pair */
   logOf(pair?: string): LaneLogEntry[] {
     return pair === undefined ? [...this.entries] : this.entries.filter((e) => e.pair === pair);
+  }
+
+  /** the pieces written to both lanes' destinations, optionally of one pair */
+  piecesOf(pair?: string): LaneLogEntry[] {
+    return pair === undefined ? [...this.pieces] : this.pieces.filter((e) => e.pair === pair);
+  }
+
+  /** forgets the log of one pair (its counters stay) */
+  clearLog(pair: string): void {
+    for (const list of [this.entries, this.pieces]) {
+      const kept = list.filter((e) => e.pair !== pair);
+      for (const e of list) if (e.pair === pair && e.kind !== 'piece') this.logBytes -= e.data.length;
+      list.splice(0, list.length, ...kept);
+    }
   }
 
   snapshot(): RelaySnapshot {
@@ -191,5 +237,6 @@ export class RelayView implements Disposable {
   dispose(): void {
     this.sub.dispose();
     this.emitter.dispose();
+    this.logEmitter.dispose();
   }
 }

@@ -3,7 +3,7 @@ import * as assert from 'node:assert/strict';
 import * as dgram from 'node:dgram';
 import { SocketError } from '../errors';
 import type { ChunkEvent, ConnectionInfo, FrameEvent } from '../types';
-import { CONNECTION_KINDS, KIND_CAPABILITIES, canHalfClose, canSend, framesPerSend } from '../../shared/connections';
+import { REGISTRY_KINDS, KIND_CAPABILITIES, canHalfClose, canSend, framesPerSend } from '../../shared/connections';
 import { collect, connectRaw, next, readUntil, waitFor } from './testing';
 import { useRegistry } from '../test/registry';
 
@@ -38,7 +38,7 @@ describe('core/transport: connection kinds', function () {
 
   it('canSend(info, children) says exactly when a send succeeds, open and closed, for every kind', async () => {
     const all = await everyKind();
-    assert.deepEqual([...all.keys()].sort(), [...CONNECTION_KINDS].sort());
+    assert.deepEqual([...all.keys()].sort(), [...REGISTRY_KINDS].sort());
     const sink = dgram.createSocket('udp4');
     await new Promise<void>((resolve) => sink.bind(0, '127.0.0.1', resolve));
     const to = { address: '127.0.0.1', port: sink.address().port };

@@ -1,10 +1,10 @@
 /**
- * Set Faults…: a fault plan on what a TCP client or accepted client, a server (its clients) or a UDP socket sends
+ * Set Connection Faults…: a fault plan on what a TCP client or accepted client, a server (its clients) or a UDP socket sends
  * from now on, typed the way `sockdbg` takes it (`--chunk random:1-7 --seed 42 --delay 20:5`; docs/relay.md).
  */
 import * as vscode from 'vscode';
 import type { FaultOptions } from '../../core/relay/faults';
-import { faultPlanFrom, faultText, faultValuesOf } from '../../core/relay/faultArgs';
+import { faultSpecsOf, senderFaultPlan, senderFaultText } from '../../core/relay/faultArgs';
 import type { ConnectionInfo } from '../../core/types';
 import { capabilities } from '../../shared/connections';
 import { CommandOptionsError } from '../commandOptions';
@@ -22,7 +22,7 @@ export interface SetFaultsOptions {
 
 /** the plan `text` asks for on `info` (undefined: none); throws FaultSpecError */
 function planOf(text: string, info: ConnectionInfo): FaultOptions | undefined {
-  const plan = faultPlanFrom(faultValuesOf(text), { relay: false, datagrams: capabilities(info.kind).transport === 'udp' });
+  const plan = senderFaultPlan(faultSpecsOf(text), capabilities(info.kind).transport === 'udp');
   return Object.keys(plan).length > 0 ? plan : undefined;
 }
 
@@ -64,7 +64,7 @@ export function faultCommands(kit: CommandKit): Pick<CommandSpecs, 'socketDebugg
             prompt: udp
               ? l10n.t('sockdbg options: --delay MS[:JITTER] --rate BYTES/S --seed N (datagrams are kept whole); empty: no faults')
               : l10n.t('sockdbg options, e.g. --chunk random:1-7 --seed 42 --gap 2 --delay 20:5 --drip 1/10 --rate 2000 --reset-after N --half-close N; empty: no faults'),
-            value: faultText(info.faults),
+            value: senderFaultText(info.faults),
             ignoreFocusOut: true,
             validateInput: (s) => {
               try {
@@ -80,8 +80,8 @@ export function faultCommands(kit: CommandKit): Pick<CommandSpecs, 'socketDebugg
         const plan = planOf(text, info);
         await registry.setFaults(info.id, plan);
         const now = registry.get(info.id)?.faults;
-        log.info(now ? `${info.id}: faults on what it sends: ${faultText(now)}` : `${info.id}: no faults`);
-        if (t.interactive) vscode.window.setStatusBarMessage(now ? l10n.t('{0}: faults {1}', info.id, faultText(now)) : l10n.t('{0}: no faults', info.id), 5000);
+        log.info(now ? `${info.id}: faults on what it sends: ${senderFaultText(now)}` : `${info.id}: no faults`);
+        if (t.interactive) vscode.window.setStatusBarMessage(now ? l10n.t('{0}: faults {1}', info.id, senderFaultText(now)) : l10n.t('{0}: no faults', info.id), 5000);
         return true;
       },
     },

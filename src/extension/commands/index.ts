@@ -17,6 +17,7 @@ import { saveCommands } from './save';
 import { sendCommands } from './send';
 import { sendFileCommands } from './sendFile';
 import { sessionCommands } from './session';
+import { relayCommands } from './relay';
 import { registerAll, type CommandSpecs } from './table';
 
 export type { CommandContext } from './kit';
@@ -32,6 +33,7 @@ export function registerCommands(cx: CommandContext): vscode.Disposable[] {
     ...sessionCommands(kit),
     ...packetCommands(kit, cx.packets),
     ...faultCommands(kit),
+    ...relayCommands(kit),
   };
   return registerAll(specs, { exists: (id) => void kit.must(id), log: cx.log, showError: (message) => void kit.showError(message) });
 }

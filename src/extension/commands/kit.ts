@@ -11,6 +11,7 @@ import { isClosedState } from '../../shared/connections';
 import type { ConnectionsTreeProvider } from '../tree';
 import type { PacketLibrary } from '../packets';
 import type { Invocation } from './table';
+import type { RelayService } from '../relay/service';
 
 export interface CommandContext {
   readonly context: vscode.ExtensionContext;
@@ -24,6 +25,8 @@ export interface CommandContext {
   readonly errorsShown: string[];
   /** the saved packet library (sockdbg.packets.json) */
   readonly packets: PacketLibrary;
+  /** the running relays (the Relays view) */
+  readonly relays: RelayService;
 }
 
 /** the connection a command acts on, and whether a person is there to answer prompts */

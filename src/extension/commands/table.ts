@@ -29,6 +29,8 @@ import { CommandOptionsError } from '../commandOptions';
 import { isConnectionNode } from '../tree';
 import type { CheckedPacket, CheckedSavePacket, PacketOptions, SavePacketOptions } from './packets';
 import type { SetFaultsOptions } from './faults';
+import { isRelayNode } from '../relay/tree';
+import { relayTargetId, type RelayExportOptions, type RelayFaultsOptions, type RelayStartOptions, type RelayTarget } from '../relay/options';
 
 type C = typeof COMMANDS;
 
@@ -68,6 +70,16 @@ export interface CommandTypes {
   'socketDebugger.packets.remove': { options: PacketOptions; checked: CheckedPacket; result: boolean };
   // faults on what a connection sends (faults.ts)
   'socketDebugger.setFaults': { options: SetFaultsOptions | string; checked: { id: string; faults: string }; result: boolean };
+  'socketDebugger.relay.start': { options: RelayStartOptions; checked: RelayStartOptions; result: { id: string; port: number } | undefined };
+  'socketDebugger.relay.stop': { options: RelayTarget; checked: RelayTarget; result: void };
+  'socketDebugger.relay.hold': { options: RelayTarget; checked: RelayTarget; result: void };
+  'socketDebugger.relay.release': { options: RelayTarget; checked: RelayTarget; result: void };
+  'socketDebugger.relay.inject': { options: RelayTarget; checked: RelayTarget; result: number | undefined };
+  'socketDebugger.relay.reset': { options: RelayTarget; checked: RelayTarget; result: void };
+  'socketDebugger.relay.cut': { options: RelayTarget; checked: RelayTarget; result: void };
+  'socketDebugger.relay.openComposer': { options: RelayTarget; checked: RelayTarget; result: void };
+  'socketDebugger.relay.setFaults': { options: RelayFaultsOptions; checked: RelayFaultsOptions; result: string | undefined };
+  'socketDebugger.relay.exportPcap': { options: RelayExportOptions; checked: RelayExportOptions; result: string | undefined };
 }
 
 export type CommandId = C[keyof C];
@@ -76,7 +88,7 @@ export type CommandId = C[keyof C];
 export type Invocation<O> =
   /** no argument (palette, keybinding): prompt for everything, pick a connection when one is needed */
   | { readonly via: 'palette' }
-  /** a tree row: act on that connection, prompt only for what is missing */
+  /** a tree row: act on that connection (or relay row: `r1`, `r1.p1`, `r1.p1.c2s`), prompt only for what is missing */
   | { readonly via: 'tree'; readonly id: string }
   /** programmatic (options object or connection id): no prompts; resolve with a result or reject with a clear Error */
   | { readonly via: 'api'; readonly options: O };
@@ -86,9 +98,10 @@ export type Invocation<O> =
  * - `create`: an options object is programmatic; anything else prompts;
  * - `target`: also a tree node (checked to exist) or a connection id string (`{id}`);
  * - `composer`: like target, but a node or string id is taken as it is;
+ * - `relay`: a Relays view row (its id as `r1`, `r1.p1` or `r1.p1.c2s`) or an options object;
  * - `none`: the argument is ignored.
  */
-export type ArgumentKind = 'create' | 'target' | 'composer' | 'none';
+export type ArgumentKind = 'create' | 'target' | 'composer' | 'relay' | 'none';
 
 export interface CommandSpec<K extends CommandId> {
   readonly arg: ArgumentKind;
@@ -110,6 +123,9 @@ export function toInvocation<K extends CommandId>(spec: CommandSpec<K>, arg: unk
     case 'none':
       return { via: 'palette' };
     case 'create':
+      return isPlainOptions(arg) ? { via: 'api', options: spec.check(arg) } : { via: 'palette' };
+    case 'relay':
+      if (isRelayNode(arg)) return { via: 'tree', id: relayTargetId(arg) };
       return isPlainOptions(arg) ? { via: 'api', options: spec.check(arg) } : { via: 'palette' };
     case 'target':
     case 'composer':

@@ -7,8 +7,11 @@
  */
 import { decodeText } from '../../core/codec/encoding';
 import type { Disposable } from '../../core/events';
-import type { ChunkRecord, ConnectionInfo, FrameRecord, IConnectionRegistry } from '../../core/types';
+import type { ChunkRecord, ConnectionInfo, FrameRecord } from '../../core/types';
 import { formatEndpoint } from '../../shared/format';
+import { laneOfDirection } from '../../shared/connections';
+import type { PieceRecord } from './relayLanes';
+import type { TrafficSource } from './sources';
 import type { ChunkItem, ConnSummary, DataMessage, FrameBatch, FrameItem, HistoryMessage, HostToWebview } from '../../shared/protocol';
 
 export interface BridgeOptions {
@@ -43,6 +46,14 @@ export function toSummary(c: ConnectionInfo): ConnSummary {
   if (local) s.local = local;
   if (remote) s.remote = remote;
   if (c.error) s.error = c.error;
+  return s;
+}
+
+/** a summary, with a relay pair's framing per lane */
+function summaryOf(c: ConnectionInfo, laneFraming?: (id: string) => { c2s: string; s2c: string } | undefined): ConnSummary {
+  const s = toSummary(c);
+  const lanes = c.kind === 'relay-pair' ? laneFraming?.(c.id) : undefined;
+  if (lanes) s.lanes = { c2s: { framing: lanes.c2s }, s2c: { framing: lanes.s2c } };
   return s;
 }
 
@@ -115,13 +126,14 @@ export class ComposerBridge implements Disposable {
   private active = false;
   private connectionsDirty = false;
   private lastConnections = 0;
-  private readonly encodings = new Map<string, string>();
+  /** per connection: its encoding, and whether its directions are a relay pair's lanes */
+  private readonly encodings = new Map<string, { encoding: string; lanes: boolean }>();
   private readonly o: Required<Omit<BridgeOptions, 'post'>>;
   /** data messages posted so far (tests and the benchmark read it) */
   messages = 0;
 
   constructor(
-    private readonly registry: IConnectionRegistry,
+    private readonly registry: TrafficSource & { laneFraming?(id: string): { c2s: string; s2c: string } | undefined },
     private readonly opts: BridgeOptions,
   ) {
     this.o = {
@@ -151,12 +163,8 @@ export class ComposerBridge implements Disposable {
         }
         this.schedule();
       }),
-      registry.onDidReceiveChunk((e) => {
-        if (!this.active) return;
-        this.chunks.push(chunkItem(e.id, e.chunk));
-        while (this.chunks.length > this.o.maxPending) this.chunks.shift();
-        this.schedule();
-      }),
+      registry.onDidReceiveChunk((e) => this.pushChunk(this.chunkItem(e.id, e.chunk))),
+      ...(registry.onDidWrite ? [registry.onDidWrite((e) => this.pushChunk(this.pieceItem(e.id, e.piece)))] : []),
       registry.onDidOpen(() => this.connectionsChanged()),
       registry.onDidChangeState((e) => {
         this.encodings.delete(e.id);
@@ -164,6 +172,13 @@ export class ComposerBridge implements Disposable {
       }),
       registry.onDidClose(() => this.connectionsChanged()),
     );
+  }
+
+  private pushChunk(item: ChunkItem): void {
+    if (!this.active) return;
+    this.chunks.push(item);
+    while (this.chunks.length > this.o.maxPending) this.chunks.shift();
+    this.schedule();
   }
 
   /** Starts (webview ready) or stops (webview gone) forwarding live traffic. Starting drops what was pending. */
@@ -202,16 +217,30 @@ export class ComposerBridge implements Disposable {
   }
 
   connections(): ConnSummary[] {
-    return this.registry.list().map(toSummary);
+    return this.registry.list().map((c) => summaryOf(c, this.registry.laneFraming?.bind(this.registry)));
   }
 
-  private encodingOf(id: string): string {
-    let enc = this.encodings.get(id);
-    if (enc === undefined) {
-      enc = this.registry.get(id)?.encoding ?? 'utf-8';
-      this.encodings.set(id, enc);
+  private connOf(id: string): { encoding: string; lanes: boolean } {
+    let c = this.encodings.get(id);
+    if (c === undefined) {
+      const info = this.registry.get(id);
+      c = { encoding: info?.encoding ?? 'utf-8', lanes: info?.kind === 'relay-pair' };
+      this.encodings.set(id, c);
     }
-    return enc;
+    return c;
+  }
+
+  private chunkItem(conn: string, c: ChunkRecord): ChunkItem {
+    const item: ChunkItem = { conn, seq: c.seq, dir: c.direction, time: c.time, offset: c.offset, length: c.data.length };
+    const remote = formatEndpoint(c.remote);
+    if (remote) item.remote = remote;
+    if (this.connOf(conn).lanes) item.lane = laneOfDirection(c.direction);
+    return item;
+  }
+
+  /** a relay lane's write after faults: a chunk boundary of the lane's output */
+  private pieceItem(conn: string, p: PieceRecord): ChunkItem {
+    return { conn, seq: p.seq, dir: p.direction, time: p.time, offset: p.offset, length: p.size, lane: laneOfDirection(p.direction), written: true };
   }
 
   private connectionsChanged(): void {
@@ -284,7 +313,7 @@ export class ComposerBridge implements Disposable {
     const textBytes = f.payload.length > this.o.maxTextBytes ? f.payload.subarray(0, this.o.maxTextBytes) : f.payload;
     let text: string;
     try {
-      text = decodeText(textBytes, this.encodingOf(conn));
+      text = decodeText(textBytes, this.connOf(conn).encoding);
     } catch {
       text = decodeText(textBytes, 'latin1');
     }
@@ -299,6 +328,7 @@ export class ComposerBridge implements Disposable {
     const remote = formatEndpoint(f.remote);
     if (remote) item.remote = remote;
     if (f.incomplete) item.incomplete = true;
+    if (this.connOf(conn).lanes) item.lane = laneOfDirection(f.direction);
     const note = this.o.annotate(conn, f);
     if (note !== undefined) item.note = note;
     return item;
@@ -329,7 +359,7 @@ export class ComposerBridge implements Disposable {
       conn: id,
       replace,
       batch: this.batch(frames.map((frame) => ({ conn: id, frame, length: frame.payloadLength ?? frame.payload.length }))),
-      chunks: snap.chunks.map((c) => chunkItem(id, c)),
+      chunks: [...snap.chunks.map((c) => this.chunkItem(id, c)), ...(this.registry.pieces?.(id) ?? []).map((p) => this.pieceItem(id, p))],
       droppedFrames: snap.droppedFrames + (snap.frames.length - frames.length),
       droppedChunks: snap.droppedChunks,
     };
@@ -345,11 +375,4 @@ export class ComposerBridge implements Disposable {
     this.chunks.clear();
     this.bytes = 0;
   }
-}
-
-function chunkItem(conn: string, c: ChunkRecord): ChunkItem {
-  const item: ChunkItem = { conn, seq: c.seq, dir: c.direction, time: c.time, offset: c.offset, length: c.data.length };
-  const remote = formatEndpoint(c.remote);
-  if (remote) item.remote = remote;
-  return item;
 }

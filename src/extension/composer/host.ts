@@ -14,6 +14,8 @@ import { formatExactSize, groupDigits } from '../../shared/format';
 import { parseWebviewMessage, PREVIEW_WIRE_BYTES, type CopyFormat, type Dir, type Draft, type DraftError, type DraftField, type FramingChoice, type HostToWebview, type InitMessage, type Repeat, type Target, type WebviewToHost } from '../../shared/protocol';
 import { capabilities, framesPerSend } from '../../shared/connections';
 import { ComposerBridge, type BridgeOptions } from './bridge';
+import type { RelayLanes } from './relayLanes';
+import { composerSource, type ComposerSource } from './sources';
 import type { SendFileSummary } from '../commands/sendFile';
 import { buildWire, toDraftError, wireSendOptions, DraftProblem, DraftTooLarge, type Wire } from './draft';
 
@@ -38,6 +40,8 @@ export interface HostDeps {
   maxDraftBytes?: number;
   /** Message mode: the layouts of the protocol file attached to a connection */
   messagesFor?(conn: string): ProtocolModel | undefined;
+  /** the running relays' pairs, shown and injected into like connections */
+  relays?: RelayLanes;
   /** listens for protocol files attached, detached or edited (the Message form asks for its layouts again) */
   onMessagesChanged?(listener: () => void): Disposable;
 }
@@ -51,7 +55,7 @@ function fmt(message: string, args: Array<string | number>): string {
 
 export class ComposerHost implements Disposable {
   readonly bridge: ComposerBridge;
-  private readonly registry: IConnectionRegistry;
+  private readonly registry: ComposerSource;
   private repeatTimer: ReturnType<typeof setTimeout> | undefined;
   private repeatStop: (() => void) | undefined;
   private target: string | undefined;
@@ -64,8 +68,8 @@ export class ComposerHost implements Disposable {
   rejected = 0;
 
   constructor(private readonly deps: HostDeps) {
-    this.registry = deps.registry;
-    this.bridge = new ComposerBridge(deps.registry, { ...deps.bridge, post: (m) => deps.post(m) });
+    this.registry = composerSource(deps.registry, deps.relays);
+    this.bridge = new ComposerBridge(this.registry, { ...deps.bridge, post: (m) => deps.post(m) });
     const changed = deps.onMessagesChanged?.(() => {
       if (this.layoutsConn !== undefined) void this.sendLayouts(this.layoutsConn);
     });
@@ -143,7 +147,7 @@ export class ComposerHost implements Disposable {
       case 'copy':
         return this.copyFrame(m.conn, m.dir, m.seq, m.format);
       case 'saveReceived':
-        if (!this.registry.get(m.conn)) return;
+        if (!this.deps.registry.get(m.conn)) return;
         await this.deps.runCommand?.('socketDebugger.saveReceived', m.conn);
         return;
       case 'sendFile':
@@ -188,9 +192,11 @@ export class ComposerHost implements Disposable {
     });
   }
 
-  private wireFor(c: ConnectionInfo, draft: Draft, framing: FramingChoice): Wire {
+  private wireFor(c: ConnectionInfo, draft: Draft, framing: FramingChoice, target?: Target): Wire {
     const messages = draft.mode === 'message' ? this.deps.messagesFor?.(c.id) : undefined;
-    return buildWire(draft, framing, c.framing, { ...(this.deps.maxDraftBytes !== undefined ? { maxBytes: this.deps.maxDraftBytes } : {}), ...(messages ? { messages } : {}) });
+    // a relay pair: the framing of the lane injected into
+    const own = this.registry.laneFraming?.(c.id)?.[target?.lane ?? 'c2s'] ?? c.framing;
+    return buildWire(draft, framing, own, { ...(this.deps.maxDraftBytes !== undefined ? { maxBytes: this.deps.maxDraftBytes } : {}), ...(messages ? { messages } : {}) });
   }
 
   /** toDraftError, with the size-limit message localized */
@@ -203,7 +209,7 @@ export class ComposerHost implements Disposable {
   private async preview(reqId: number, draft: Draft, target: Target, framing: FramingChoice): Promise<void> {
     try {
       const [first] = this.resolveTargets(target);
-      const w = this.wireFor(first, draft, framing);
+      const w = this.wireFor(first, draft, framing, target);
       const notes: string[] = [];
       if (target.ids.length > 1) notes.push(this.t('for {0}; each target uses its own framing', first.label));
       // JSON header mode sends json-header framing whatever the Framing picker says: say so where the bytes are shown
@@ -227,12 +233,12 @@ export class ComposerHost implements Disposable {
   /** Computes every target's wire bytes (throws before anything is written) and sends them once. */
   private async sendOnce(targets: ConnectionInfo[], draft: Draft, framing: FramingChoice, target: Target): Promise<number> {
     const plan = targets.map((c) => {
-      const w = this.wireFor(c, draft, framing);
+      const w = this.wireFor(c, draft, framing, target);
       return { c, w, o: this.sendOptions(c, target, w) };
     });
     let frames = 0;
     for (const p of plan) {
-      await this.registry.send(p.c.id, p.w.payload, p.o);
+      await this.registry.send(p.c.id, p.w, p.o, target.lane);
       // a server sends to each of its open clients
       frames += framesPerSend(p.c, this.registry.children(p.c.id));
     }

@@ -10,6 +10,7 @@ import type { InitMessage } from '../../shared/protocol';
 import { WEBVIEW_STRINGS } from '../../shared/strings';
 import { readConfig } from '../config';
 import { ComposerHost } from './host';
+import type { RelayLanes } from './relayLanes';
 import type { BridgeOptions } from './bridge';
 import type { ProtocolModel } from '../../core/protocol/model';
 import type { FrameRecord } from '../../core/types';
@@ -83,7 +84,7 @@ export function composerHtml(webview: vscode.Webview, extensionUri: vscode.Uri, 
 </html>`;
 }
 
-export function registerComposer(context: vscode.ExtensionContext, registry: IConnectionRegistry, log: vscode.LogOutputChannel, protocol?: ComposerProtocol): ComposerController {
+export function registerComposer(context: vscode.ExtensionContext, registry: IConnectionRegistry, log: vscode.LogOutputChannel, protocol?: ComposerProtocol, relays?: RelayLanes): ComposerController {
   let panel: vscode.WebviewPanel | undefined;
   let host: ComposerHost | undefined;
 
@@ -128,13 +129,11 @@ export function registerComposer(context: vscode.ExtensionContext, registry: ICo
       t: (message, ...args) => vscode.l10n.t(message, ...args),
       settings: readSettings,
       runCommand: (command, ...args) => vscode.commands.executeCommand(command, ...args),
-      ...(protocol
-        ? {
-            bridge: { annotate: (conn: string, frame: FrameRecord) => protocol.annotate(conn, frame) },
-            messagesFor: (conn: string) => protocol.messagesFor(conn),
-            onMessagesChanged: (listener: () => void) => protocol.onDidChangeFiles(listener),
-          }
-        : {}),
+      ...(relays ? { relays } : {}),
+      // notes and Message mode: a connection's attached protocol file, or a relay pair's relay's
+      bridge: { annotate: (conn: string, frame: FrameRecord) => relays?.annotate(conn, frame) ?? protocol?.annotate(conn, frame) },
+      messagesFor: (conn: string) => relays?.messagesFor(conn) ?? protocol?.messagesFor(conn),
+      ...(protocol ? { onMessagesChanged: (listener: () => void) => protocol.onDidChangeFiles(listener) } : {}),
     });
     h.focus(target);
     panel = p;

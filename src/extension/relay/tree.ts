@@ -1,9 +1,15 @@
 /** The Relays view: each relay, its client pairs and their two lanes with counters (over core's RelayView snapshots). */
 import * as vscode from 'vscode';
 import { formatByteSize, formatEndpoint, formatHostPort } from '../../shared/format';
-import type { Lane, LaneSnapshot, PairSnapshot, RelaySnapshot, RelayView } from '../../core/relay';
+import { describeFaults, type Lane, type LaneSnapshot, type PairSnapshot, type RelaySnapshot } from '../../core/relay';
+import type { RelayService } from './service';
 
 export type RelayNode = { kind: 'relay'; relay: string } | { kind: 'pair'; relay: string; pair: string } | { kind: 'lane'; relay: string; pair: string; lane: Lane };
+
+export function isRelayNode(v: unknown): v is RelayNode {
+  const n = v as { kind?: unknown; relay?: unknown };
+  return typeof v === 'object' && v !== null && (n.kind === 'relay' || n.kind === 'pair' || n.kind === 'lane') && typeof n.relay === 'string';
+}
 
 function laneText(l: LaneSnapshot): string {
   const c = l.counters;
@@ -16,7 +22,11 @@ export class RelaysTreeProvider implements vscode.TreeDataProvider<RelayNode>, v
   readonly onDidChangeTreeData = this.changed.event;
   private timer: NodeJS.Timeout | undefined;
 
-  constructor(private readonly relays: ReadonlyMap<string, RelayView>) {}
+  constructor(private readonly service: RelayService) {}
+
+  private get relays(): RelayService['views'] {
+    return this.service.views;
+  }
 
   /** refreshes at most 10 times a second */
   refresh(): void {
@@ -46,9 +56,12 @@ export class RelaysTreeProvider implements vscode.TreeDataProvider<RelayNode>, v
       const s = this.snap(node.relay);
       const local = s?.local ? formatEndpoint(s.local) : '?';
       const item = new vscode.TreeItem(vscode.l10n.t('Relay {0} → {1}', local, s ? formatHostPort(s.upstream.host, s.upstream.port) : '?'), vscode.TreeItemCollapsibleState.Expanded);
-      item.description = `${s?.proto ?? ''} · ${vscode.l10n.t('{0} pairs', String(s?.pairs.filter((p) => p.state === 'open').length ?? 0))}`;
-      item.iconPath = new vscode.ThemeIcon('arrow-swap');
-      item.contextValue = 'relay';
+      const faults = describeFaults(this.relays.get(node.relay)?.relay.faults);
+      const recording = this.service.isRecording(node.relay);
+      item.description = `${s?.proto ?? ''} · ${vscode.l10n.t('{0} pairs', String(s?.pairs.filter((p) => p.state === 'open').length ?? 0))}${faults ? ` · ${faults}` : ''}${recording ? ` · ${vscode.l10n.t('recording')}` : ''}`;
+      item.tooltip = `${node.relay}: ${typeof item.label === 'string' ? item.label : ''}\n${vscode.l10n.t('seed {0}', String(s?.seed ?? ''))}${faults ? `\n${faults}` : ''}${recording ? `\n${vscode.l10n.t('recording')}` : ''}`;
+      item.iconPath = new vscode.ThemeIcon(recording ? 'record' : 'arrow-swap', recording ? new vscode.ThemeColor('charts.red') : undefined);
+      item.contextValue = recording ? 'relay.recording' : 'relay';
       item.id = node.relay;
       return item;
     }

@@ -1,6 +1,10 @@
-// Relays in the extension host: start one by command, carry a conversation, hold / inject / release a lane, cut a pair.
+// Relays in the extension host: start one by command, carry a conversation, hold / inject / release a lane, cut a pair;
+// start with faults and a recording, change the faults of a running relay, export the recording as pcapng.
 import * as assert from 'node:assert/strict';
+import * as fs from 'node:fs';
 import * as net from 'node:net';
+import * as os from 'node:os';
+import * as path from 'node:path';
 import * as vscode from 'vscode';
 import { getApi, waitFor } from './helpers';
 
@@ -37,6 +41,51 @@ describe('relays (socketDebugger.relay.*)', () => {
     } finally {
       await run('socketDebugger.relay.stop', { relay: started.id });
       await new Promise<void>((r) => echo.close(() => r()));
+    }
+  });
+
+  it('starts with faults and a recording, takes new faults while running, and exports the recording as pcapng', async () => {
+    await getApi();
+    const echo = net.createServer((s) => s.pipe(s));
+    await new Promise<void>((r) => echo.listen(0, '127.0.0.1', r));
+    const upPort = (echo.address() as net.AddressInfo).port;
+    const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'sockdbg-relay-'));
+    const record = path.join(dir, 'session.jsonl');
+    await assert.rejects(Promise.resolve(vscode.commands.executeCommand('socketDebugger.relay.start', { port: 0, to: { host: '127.0.0.1', port: upPort }, faults: { chunk: { kind: 'random', min: 9, max: 2 } } })), /bad faults: bad --chunk 'random:9-2'/);
+    await assert.rejects(Promise.resolve(vscode.commands.executeCommand('socketDebugger.relay.start', { port: 0, to: { host: '127.0.0.1', port: upPort }, udp: true, faults: { resetAfter: 3 } })), /--reset-after acts on TCP streams/);
+    const started = await run<{ id: string; port: number }>('socketDebugger.relay.start', { port: 0, to: { host: '127.0.0.1', port: upPort }, faults: { chunk: { kind: 'fixed', size: 2 }, lanes: ['s2c'], seed: 7 }, record });
+    try {
+      const reads: number[] = [];
+      let got = '';
+      const c = net.connect(started.port, '127.0.0.1');
+      c.on('data', (d: Buffer) => {
+        reads.push(d.length);
+        got += d.toString();
+      });
+      c.on('error', () => undefined);
+      c.write('abcdef');
+      await waitFor('the echo, cut every 2 bytes on s2c', () => got === 'abcdef');
+      assert.ok(Math.max(...reads) <= 2, `reads of at most 2 bytes, got ${reads.join(',')}`);
+      const text = await run<string>('socketDebugger.relay.setFaults', { relay: started.id, faults: { delay: { ms: 1, jitter: 0 }, drop: ['s2c'] } });
+      assert.equal(text, '--delay 1 --drop s2c');
+      await assert.rejects(Promise.resolve(vscode.commands.executeCommand('socketDebugger.relay.setFaults', { relay: started.id, faults: { drop: ['up'] } })), /bad --drop 'up'/);
+      c.write('gone');
+      const injected = (await run<number>('socketDebugger.relay.inject', { relay: started.id, pair: 'p1', lane: 'c2s', hex: '21' })) ?? 0;
+      assert.equal(injected, 1);
+      await new Promise((r) => setTimeout(r, 100));
+      assert.equal(got, 'abcdef', 'the s2c lane is dropped now');
+      const out = await run<string>('socketDebugger.relay.exportPcap', { relay: started.id, path: path.join(dir, 'session.pcapng') });
+      const pcap = fs.readFileSync(out);
+      assert.equal(pcap.readUInt32LE(0), 0x0a0d0d0a, 'a pcapng section header block');
+      const lines = fs.readFileSync(record, 'utf8').trim().split('\n').map((l) => JSON.parse(l) as { type: string; lane?: string; b64?: string });
+      assert.equal(lines[0].type, 'recording');
+      const c2s = lines.filter((l) => l.type === 'data' && l.lane === 'c2s').map((l) => Buffer.from(l.b64 ?? '', 'base64').toString()).join('');
+      assert.equal(c2s, 'abcdefgone');
+      c.destroy();
+    } finally {
+      await run('socketDebugger.relay.stop', { relay: started.id });
+      await new Promise<void>((r) => echo.close(() => r()));
+      fs.rmSync(dir, { recursive: true, force: true });
     }
   });
 });

@@ -3,7 +3,7 @@
  * frame ↔ chunk mapping the stream inspector draws, and re-decode replacement.
  */
 import * as assert from 'node:assert/strict';
-import { fairLevel, frameData, TrafficStore } from '../../webview/store';
+import { fairLevel, frameData, inspectedStream, TrafficStore } from '../../webview/store';
 import type { ChunkItem, FrameBatch, FrameItem } from '../../shared/protocol';
 
 /** frames of the given payload sizes, length-prefixed (4-byte header) back to back from stream offset `at` */
@@ -132,5 +132,27 @@ describe('webview traffic store', () => {
     assert.equal(fairLevel([2, 20000], 1000), 998);
     assert.equal(fairLevel([300, 300, 300], 600), 200);
     assert.equal(fairLevel([100, 500, 1000], 700), 300);
+  });
+});
+
+describe('webview traffic store: relay lanes', () => {
+  it("keeps a lane's written pieces apart from its reads, and shows them with the lane's frames", () => {
+    const store = new TrafficStore();
+    const batch = framesOf('r1.p1', [2, 2]);
+    for (const f of batch.frames) f.lane = 's2c';
+    const read: ChunkItem = { ...chunk('r1.p1', 0, 0, 12), lane: 's2c' };
+    const pieces: ChunkItem[] = [0, 1, 2].map((i) => ({ ...chunk('r1.p1', i, i * 4, 4), lane: 's2c', written: true }));
+    store.addBatch(batch, [read, ...pieces]);
+    assert.deepEqual(store.streams.get('r1.p1|in')?.chunks.map((c) => c.length), [12]);
+    assert.deepEqual(store.streams.get('r1.p1|in|w')?.chunks.map((c) => c.length), [4, 4, 4]);
+    const written = inspectedStream(store, 'r1.p1', 'in|w');
+    assert.ok(written);
+    assert.deepEqual(written.chunks.map((c) => c.offset), [0, 4, 8]);
+    // the second piece (bytes 4–8) carries the end of frame 1 and the start of frame 2
+    assert.deepEqual(written.framesIn(4, 8).map((f) => f.seq), [0, 1]);
+    assert.equal(inspectedStream(store, 'r1.p1', 'in')?.chunks.length, 1);
+    assert.equal(inspectedStream(store, 'r1.p1', 'out|w'), undefined);
+    store.replaceConnection('r1.p1', { frames: [], bytes: new Uint8Array(0) }, []);
+    assert.equal(store.streams.get('r1.p1|in|w')?.chunks.length, 0);
   });
 });

@@ -2,7 +2,7 @@ import * as assert from 'node:assert/strict';
 import { execFile } from 'node:child_process';
 import { ConnectionRegistry } from './registry';
 import { SocketError } from './errors';
-import { runPython, startPython } from './test/python';
+import { PY_NEVER_ACCEPTS, runPython, startPython } from './test/python';
 import { collect, connectRaw, freePort, ipv6Available, next, readUntil, waitFor } from './transport/testing';
 import { useRegistry } from './test/registry';
 
@@ -284,6 +284,42 @@ sys.stdin.read()
       assert.ok(canceled.length >= 1, 'no connect attempt was pending');
       assert.match((canceled[0] as SocketError).message, new RegExp(`^connect to 127\\.0\\.0\\.1:${port} canceled`));
       assert.ok(reg.list().every((c) => c.state === 'closed'));
+    } finally {
+      p.kill();
+    }
+  });
+
+  it('lists a first connect in progress and cancels that one alone (ECANCELED), leaving nothing behind', async () => {
+    const p = startPython(PY_NEVER_ACCEPTS);
+    try {
+      const port = await p.port();
+      const events = collect(reg.onDidChangeConnecting);
+      // fill the accept queue: then the next connects stay pending (this registry numbers them c1…c4 in order)
+      const attempts = [0, 1, 2, 3].map(() => reg.connectTcp({ host: '127.0.0.1', port, timeoutMs: 15000 }).catch((e: unknown) => e));
+      await new Promise((r) => setTimeout(r, 300));
+      const pending = reg.pendingConnects();
+      assert.ok(pending.length >= 1, 'no connect attempt was pending');
+      assert.equal(reg.list().length + pending.length, 4);
+      const target = pending[pending.length - 1];
+      assert.deepEqual({ ...target, startedAt: 0 }, { id: 'c4', host: '127.0.0.1', port, label: `127.0.0.1:${port}`, startedAt: 0 });
+      assert.ok(target.startedAt <= Date.now());
+      assert.equal(reg.get(target.id), undefined, 'a pending connect is not listed as a connection');
+      assert.ok(events.some((e) => e.id === target.id && e.pending));
+
+      assert.equal(reg.cancelConnect(target.id), true);
+      const outcome = await attempts[3];
+      assert.ok(outcome instanceof SocketError && outcome.code === 'ECANCELED', String(outcome));
+      assert.equal(outcome.message, `connect to 127.0.0.1:${port} canceled (closed locally)`);
+      assert.ok(events.some((e) => e.id === target.id && !e.pending), 'the cancel is announced');
+      assert.ok(!reg.pendingConnects().some((c) => c.id === target.id));
+      assert.equal(reg.get(target.id), undefined, 'nothing is left behind');
+      assert.equal(reg.cancelConnect(target.id), false, 'nothing left to cancel');
+      assert.equal(reg.cancelConnect('c999'), false);
+      // the others are untouched: still pending (until closeAll cancels them) or open
+      assert.equal(reg.list().length + reg.pendingConnects().length, 3);
+      await reg.closeAll();
+      await Promise.all(attempts);
+      assert.deepEqual(reg.pendingConnects(), []);
     } finally {
       p.kill();
     }

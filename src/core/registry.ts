@@ -7,6 +7,7 @@ import { GuardedEmitter } from './events';
 import type {
   ChunkEvent,
   CloseEvent,
+  ConnectingEvent,
   ConnectionInfo,
   ErrorEvent,
   FrameEvent,
@@ -14,6 +15,7 @@ import type {
   HistorySnapshot,
   IConnectionRegistry,
   OpenEvent,
+  PendingConnect,
   RegistryOptions,
   SendOptions,
   StateEvent,
@@ -56,6 +58,7 @@ export class ConnectionRegistry implements IConnectionRegistry {
   private readonly _onDidFrame = new GuardedEmitter<FrameEvent>((err, e) => this.listenerFailed(err, e));
   private readonly _onDidClose = new GuardedEmitter<CloseEvent>((err, e) => this.listenerFailed(err, e));
   private readonly _onDidError = new GuardedEmitter<ErrorEvent>(() => undefined /* a throwing error listener is ignored */);
+  private readonly _onDidChangeConnecting = new GuardedEmitter<ConnectingEvent>((err, e) => this.listenerFailed(err, e));
 
   readonly onDidOpen = this._onDidOpen.event;
   readonly onDidChangeState = this._onDidChangeState.event;
@@ -63,11 +66,12 @@ export class ConnectionRegistry implements IConnectionRegistry {
   readonly onDidFrame = this._onDidFrame.event;
   readonly onDidClose = this._onDidClose.event;
   readonly onDidError = this._onDidError.event;
+  readonly onDidChangeConnecting = this._onDidChangeConnecting.event;
 
   private readonly conns = new Map<string, Connection>();
   private readonly closedOrder: string[] = [];
-  /** clients whose first connect is in progress (not listed yet) */
-  private readonly connecting = new Set<TcpClientConnection>();
+  /** clients whose first connect is in progress (not listed yet), by id */
+  private readonly connecting = new Map<string, { conn: TcpClientConnection; pending: PendingConnect }>();
   private seq = 0;
   private disposed = false;
   private readonly retainClosed: number;
@@ -134,11 +138,14 @@ export class ConnectionRegistry implements IConnectionRegistry {
     const { framing, encoding } = this.defaults(options);
     await this.reportFailure(this.checkPort(options.port, false));
     const conn = new TcpClientConnection(this.host, this.host.nextId(), options, framing, encoding);
-    this.connecting.add(conn);
+    const pending: PendingConnect = { id: conn.id, host: options.host, port: options.port, label: conn.label, startedAt: Date.now() };
+    this.connecting.set(conn.id, { conn, pending });
+    this._onDidChangeConnecting.fire({ id: conn.id, time: pending.startedAt, pending: true, connect: pending });
     try {
       await this.reportFailure(conn.connect());
     } finally {
-      this.connecting.delete(conn);
+      this.connecting.delete(conn.id);
+      this._onDidChangeConnecting.fire({ id: conn.id, time: Date.now(), pending: false, connect: pending });
     }
     return conn.info();
   }
@@ -190,6 +197,17 @@ export class ConnectionRegistry implements IConnectionRegistry {
     if (!c || !c.children) return [];
     const t = Date.now();
     return [...c.children.values()].map((ch) => ch.info(t));
+  }
+
+  pendingConnects(): PendingConnect[] {
+    return [...this.connecting.values()].map((c) => c.pending);
+  }
+
+  cancelConnect(id: string): boolean {
+    const c = this.connecting.get(id);
+    if (!c || c.conn.state !== 'connecting') return false;
+    c.conn.abortConnect();
+    return true;
   }
 
   // ---- send / close ------------------------------------------------------------------------
@@ -317,7 +335,7 @@ export class ConnectionRegistry implements IConnectionRegistry {
 
   async closeAll(): Promise<void> {
     const work: Array<Promise<void>> = [];
-    for (const c of this.connecting) c.abortConnect();
+    for (const c of this.connecting.values()) c.conn.abortConnect();
     for (const c of this.conns.values()) if (!c.isClosed) work.push(c.closeNow());
     await Promise.all(work);
   }
@@ -325,7 +343,7 @@ export class ConnectionRegistry implements IConnectionRegistry {
   dispose(): void {
     if (this.disposed) return;
     this.disposed = true;
-    const emitters = [this._onDidOpen, this._onDidChangeState, this._onDidReceiveChunk, this._onDidFrame, this._onDidClose, this._onDidError];
+    const emitters = [this._onDidOpen, this._onDidChangeState, this._onDidReceiveChunk, this._onDidFrame, this._onDidClose, this._onDidError, this._onDidChangeConnecting];
     void this.closeAll().finally(() => {
       for (const e of emitters) e.dispose();
     });

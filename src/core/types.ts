@@ -104,6 +104,18 @@ export interface OpenEvent { id: string; time: number; info: ConnectionInfo }
 export interface StateEvent { id: string; time: number; info: ConnectionInfo }
 export interface ChunkEvent { id: string; chunk: ChunkRecord }
 export interface FrameEvent { id: string; frame: FrameRecord }
+/** A TCP client's first connect in progress: not listed yet (no ConnectionInfo) until it opens. */
+export interface PendingConnect {
+  /** the id the connection gets once open */
+  readonly id: string;
+  readonly host: string;
+  readonly port: number;
+  readonly label: string;
+  /** when the attempt started (epoch ms) */
+  readonly startedAt: number;
+}
+/** a first connect started (`pending: true`) or settled: opened, failed or canceled (`pending: false`) */
+export interface ConnectingEvent { id: string; time: number; pending: boolean; connect: PendingConnect }
 export interface CloseEvent { id: string; time: number; reason: CloseReason; info: ConnectionInfo }
 export interface ErrorEvent {
   /** the connection concerned; undefined for registry-level errors */
@@ -243,6 +255,8 @@ export interface IConnectionRegistry extends Disposable {
   readonly onDidFrame: Event<FrameEvent>; // decoded frames in both directions
   readonly onDidClose: Event<CloseEvent>;
   readonly onDidError: Event<ErrorEvent>;
+  /** a TCP client's first connect started or settled (see pendingConnects) */
+  readonly onDidChangeConnecting: Event<ConnectingEvent>;
 
   listenTcp(options: TcpListenOptions): Promise<ConnectionInfo>;
   connectTcp(options: TcpConnectOptions): Promise<ConnectionInfo>;
@@ -251,6 +265,10 @@ export interface IConnectionRegistry extends Disposable {
   get(id: string): ConnectionInfo | undefined;
   list(): ConnectionInfo[];
   children(id: string): ConnectionInfo[];
+  /** TCP clients whose first connect is in progress, oldest first */
+  pendingConnects(): PendingConnect[];
+  /** cancels a first connect in progress: its connectTcp rejects with ECANCELED; false when `id` is not connecting */
+  cancelConnect(id: string): boolean;
 
   /**
    * Sends one payload. tcp-server: to all its open clients; tcp-peer/tcp-client: to that socket;

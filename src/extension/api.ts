@@ -44,6 +44,7 @@ export const COMMANDS = {
   relayOpenComposer: 'socketDebugger.relay.openComposer',
   relaySetFaults: 'socketDebugger.relay.setFaults',
   relayExportPcap: 'socketDebugger.relay.exportPcap',
+  cancelConnect: 'socketDebugger.cancelConnect',
   // the saved packet library (commands/packets.ts)
   packetsSend: 'socketDebugger.packets.send',
   packetsSave: 'socketDebugger.packets.save',

@@ -4,14 +4,14 @@
  * refreshes are coalesced: the first change after a quiet moment shows within FIRST_REFRESH_MS, and while data flows
  * refreshes come every REFRESH_MS — further apart than the workbench's own 200 ms debounce of tree changes, which
  * would otherwise swallow a steady stream of refreshes until the traffic stopped (counters frozen under load).
+ * A TCP client's first connect in progress is a row of its own (with Cancel) whose elapsed time ticks every second.
+ * How a row looks is treeItems.ts.
  */
 import * as vscode from 'vscode';
 import type { ConnectionRegistry } from '../core/registry';
-import type { ConnectionInfo, ConnectionKind, ConnectionState } from '../core/types';
-import { formatDateTime, formatEndpoint } from '../shared/format';
-import { formatCounters } from './format';
-import { isContainer, menuContext } from '../shared/connections';
 import type { TreeSection } from './services';
+import { connectionTreeItem, pendingTreeItem } from './treeItems';
+export { connectionLabel, connectionTooltip, connectionTreeItem, kindLabel, stateLabel } from './treeItems';
 
 export interface ConnectionNode {
   readonly type: 'connection';
@@ -26,11 +26,27 @@ export interface SectionItemNode {
   readonly section: TreeSection;
   readonly item: unknown;
 }
-export type TreeNode = ConnectionNode | SectionNode | SectionItemNode;
+/** a TCP client's first connect in progress (id: the connection's id to be) */
+export interface PendingNode {
+  readonly type: 'pending';
+  readonly id: string;
+}
+export type TreeNode = ConnectionNode | PendingNode | SectionNode | SectionItemNode;
+
+function isIdNode(v: unknown, type: string): boolean {
+  return typeof v === 'object' && v !== null && (v as { type?: unknown }).type === type && typeof (v as { id?: unknown }).id === 'string';
+}
 
 export function isConnectionNode(v: unknown): v is ConnectionNode {
-  return typeof v === 'object' && v !== null && (v as { type?: unknown }).type === 'connection' && typeof (v as { id?: unknown }).id === 'string';
+  return isIdNode(v, 'connection');
 }
+
+export function isPendingNode(v: unknown): v is PendingNode {
+  return isIdNode(v, 'pending');
+}
+
+/** how often a pending connect's row shows its elapsed time anew */
+export const PENDING_TICK_MS = 1000;
 
 /** while changes keep coming, one refresh every REFRESH_MS (> the workbench's 200 ms debounce, < 1 s) */
 export const REFRESH_MS = 400;
@@ -41,6 +57,8 @@ export class ConnectionsTreeProvider implements vscode.TreeDataProvider<TreeNode
   private readonly changeEmitter = new vscode.EventEmitter<TreeNode | TreeNode[] | undefined | void>();
   readonly onDidChangeTreeData = this.changeEmitter.event;
   private readonly nodes = new Map<string, ConnectionNode>();
+  private readonly pendingNodes = new Map<string, PendingNode>();
+  private ticker: ReturnType<typeof setInterval> | undefined;
   private readonly parents = new Map<string, string | undefined>();
   private readonly sections: Array<{ section: TreeSection; node: SectionNode; items: Map<unknown, SectionItemNode> }> = [];
   private readonly disposables: vscode.Disposable[] = [];
@@ -61,7 +79,23 @@ export class ConnectionsTreeProvider implements vscode.TreeDataProvider<TreeNode
       registry.onDidClose((e) => this.schedule(e.id, true)),
       registry.onDidChangeState((e) => this.schedule(e.id, true)),
       registry.onDidReceiveChunk((e) => this.schedule(e.id)),
+      registry.onDidChangeConnecting(() => this.connectingChanged()),
     );
+  }
+
+  /** a first connect started or settled: show it, tick its elapsed time while any is pending, set the palette's context */
+  private connectingChanged(): void {
+    this.schedule(undefined);
+    const pending = this.registry.pendingConnects().length > 0;
+    void vscode.commands.executeCommand('setContext', 'socketDebugger.isConnecting', pending);
+    if (pending && !this.ticker) {
+      this.ticker = setInterval(() => {
+        if (this.pendingNodes.size) this.changeEmitter.fire([...this.pendingNodes.values()]);
+      }, PENDING_TICK_MS);
+    } else if (!pending && this.ticker) {
+      clearInterval(this.ticker);
+      this.ticker = undefined;
+    }
   }
 
   // ---- refresh -----------------------------------------------------------------------------
@@ -105,7 +139,9 @@ export class ConnectionsTreeProvider implements vscode.TreeDataProvider<TreeNode
 
   dispose(): void {
     if (this.timer) clearTimeout(this.timer);
+    if (this.ticker) clearInterval(this.ticker);
     this.timer = undefined;
+    this.ticker = undefined;
     for (const d of this.disposables) d.dispose();
     this.disposables.length = 0;
   }
@@ -152,6 +188,18 @@ export class ConnectionsTreeProvider implements vscode.TreeDataProvider<TreeNode
           this.parents.delete(id);
         }
       }
+      const pending = new Set<string>();
+      for (const p of this.registry.pendingConnects()) {
+        if (live.has(p.id)) continue;
+        pending.add(p.id);
+        let n = this.pendingNodes.get(p.id);
+        if (!n) {
+          n = { type: 'pending', id: p.id };
+          this.pendingNodes.set(p.id, n);
+        }
+        roots.push(n);
+      }
+      for (const id of [...this.pendingNodes.keys()]) if (!pending.has(id)) this.pendingNodes.delete(id);
       for (const s of this.sections) {
         if (s.section.showWhenEmpty) roots.push(s.node);
         else {
@@ -164,6 +212,7 @@ export class ConnectionsTreeProvider implements vscode.TreeDataProvider<TreeNode
     if (element.type === 'connection') {
       return this.registry.children(element.id).map((c) => this.connectionNode(c.id));
     }
+    if (element.type === 'pending') return [];
     const entry = this.sections.find((s) => s.section === element.section);
     if (!entry) return [];
     const items = await entry.section.getChildren(element.type === 'section' ? undefined : element.item);
@@ -197,150 +246,12 @@ export class ConnectionsTreeProvider implements vscode.TreeDataProvider<TreeNode
       return item;
     }
     if (element.type === 'section-item') return element.section.getTreeItem(element.item);
+    if (element.type === 'pending') {
+      const p = this.registry.pendingConnects().find((c) => c.id === element.id);
+      return p ? pendingTreeItem(p) : new vscode.TreeItem(element.id);
+    }
     const info = this.registry.get(element.id);
     if (!info) return new vscode.TreeItem(element.id);
-    return connectionTreeItem(info);
+    return connectionTreeItem(info, info.parentId === undefined ? undefined : this.registry.get(info.parentId));
   }
-}
-
-// ---- rendering -------------------------------------------------------------------------------
-
-const KIND_ICON: Record<ConnectionKind, string> = {
-  'tcp-server': 'server',
-  'tcp-peer': 'plug',
-  'tcp-client': 'arrow-swap',
-  udp: 'broadcast',
-  'udp-peer': 'radio-tower',
-  'relay-pair': 'arrow-both',
-};
-
-export function kindLabel(kind: ConnectionKind): string {
-  switch (kind) {
-    case 'tcp-server':
-      return vscode.l10n.t('TCP server');
-    case 'tcp-peer':
-      return vscode.l10n.t('TCP client (accepted)');
-    case 'tcp-client':
-      return vscode.l10n.t('TCP client');
-    case 'udp':
-      return vscode.l10n.t('UDP socket');
-    case 'udp-peer':
-      return vscode.l10n.t('UDP peer');
-    case 'relay-pair':
-      return vscode.l10n.t('Relay pair');
-  }
-}
-
-export function stateLabel(state: ConnectionState): string {
-  switch (state) {
-    case 'connecting':
-      return vscode.l10n.t('connecting');
-    case 'reconnecting':
-      return vscode.l10n.t('reconnecting');
-    case 'listening':
-      return vscode.l10n.t('listening');
-    case 'open':
-      return vscode.l10n.t('open');
-    case 'half-closed':
-      return vscode.l10n.t('half-closed');
-    case 'closed':
-      return vscode.l10n.t('closed');
-    case 'error':
-      return vscode.l10n.t('error');
-  }
-}
-
-function stateIcon(info: ConnectionInfo): vscode.ThemeIcon {
-  switch (info.state) {
-    case 'connecting':
-    case 'reconnecting':
-      return new vscode.ThemeIcon('sync~spin', new vscode.ThemeColor('charts.yellow'));
-    case 'error':
-      return new vscode.ThemeIcon('error', new vscode.ThemeColor('errorForeground'));
-    case 'closed':
-      return new vscode.ThemeIcon(isContainer(info) ? KIND_ICON[info.kind] : 'debug-disconnect', new vscode.ThemeColor('disabledForeground'));
-    case 'half-closed':
-      return new vscode.ThemeIcon(KIND_ICON[info.kind], new vscode.ThemeColor('charts.orange'));
-    case 'listening':
-    case 'open':
-      return new vscode.ThemeIcon(KIND_ICON[info.kind], new vscode.ThemeColor(isContainer(info) ? 'charts.green' : 'charts.blue'));
-  }
-}
-
-/** the row's label: the address that identifies it */
-export function connectionLabel(info: ConnectionInfo): string {
-  const local = formatEndpoint(info.local);
-  const remote = formatEndpoint(info.remote);
-  switch (info.kind) {
-    case 'tcp-server':
-      return vscode.l10n.t('TCP server {0}', local || info.label);
-    case 'udp':
-      return vscode.l10n.t('UDP {0}', local || info.label);
-    case 'tcp-client':
-      return vscode.l10n.t('TCP client → {0}', remote || info.label);
-    case 'tcp-peer':
-    case 'udp-peer':
-    case 'relay-pair':
-      return remote || info.label;
-  }
-}
-
-export function connectionTreeItem(info: ConnectionInfo): vscode.TreeItem {
-  const container = isContainer(info);
-  const item = new vscode.TreeItem(
-    connectionLabel(info),
-    container ? vscode.TreeItemCollapsibleState.Expanded : vscode.TreeItemCollapsibleState.None,
-  );
-  item.id = info.id;
-  item.iconPath = stateIcon(info);
-  item.contextValue = menuContext(info);
-  const parts: string[] = [info.id];
-  if (info.state !== 'open' && info.state !== 'listening') parts.push(stateLabel(info.state));
-  parts.push(formatCounters(info));
-  item.description = parts.join(' · ');
-  item.tooltip = connectionTooltip(info);
-  item.accessibilityInformation = { label: `${kindLabel(info.kind)} ${connectionLabel(info)}, ${stateLabel(info.state)}, ${formatCounters(info)}` };
-  return item;
-}
-
-/** "1 chunk", "2,048 chunks": the count with thousands separators, in the singular for one */
-function counted(n: number, what: 'byte' | 'frame' | 'chunk'): string {
-  const num = n.toLocaleString('en-US');
-  switch (what) {
-    case 'byte':
-      return n === 1 ? vscode.l10n.t('1 byte') : vscode.l10n.t('{0} bytes', num);
-    case 'frame':
-      return n === 1 ? vscode.l10n.t('1 frame') : vscode.l10n.t('{0} frames', num);
-    case 'chunk':
-      return n === 1 ? vscode.l10n.t('1 chunk') : vscode.l10n.t('{0} chunks', num);
-  }
-}
-
-/** markdown-escapes a tooltip cell; a line break (in an error message, say) would end the table row */
-function esc(s: string): string {
-  return s.replace(/\s*[\r\n]+\s*/g, ' ').replace(/[\\`*_{}[\]()#+\-.!|<>]/g, '\\$&');
-}
-
-export function connectionTooltip(info: ConnectionInfo): vscode.MarkdownString {
-  const rows: Array<[string, string]> = [
-    [vscode.l10n.t('Kind'), kindLabel(info.kind)],
-    [vscode.l10n.t('State'), stateLabel(info.state) + (info.closeReason ? ` (${info.closeReason})` : '')],
-  ];
-  if (info.local) rows.push([vscode.l10n.t('Local address'), formatEndpoint(info.local)]);
-  if (info.remote) rows.push([vscode.l10n.t('Remote address'), formatEndpoint(info.remote)]);
-  rows.push(
-    [vscode.l10n.t('Framing'), info.framing],
-    [vscode.l10n.t('Encoding'), info.encoding],
-    [vscode.l10n.t('Opened'), formatDateTime(info.openedAt)],
-  );
-  if (info.closedAt) rows.push([vscode.l10n.t('Closed'), formatDateTime(info.closedAt)]);
-  const s = info.stats;
-  rows.push(
-    [vscode.l10n.t('Received'), [counted(s.bytesIn, 'byte'), counted(s.framesIn, 'frame'), counted(s.chunksIn, 'chunk')].join(', ')],
-    [vscode.l10n.t('Sent'), [counted(s.bytesOut, 'byte'), counted(s.framesOut, 'frame')].join(', ')],
-  );
-  if (info.error) rows.push([vscode.l10n.t('Last error'), info.error]);
-  const md = new vscode.MarkdownString(`**${esc(connectionLabel(info))}** \`${info.id}\`\n\n| | |\n|---|---|\n`);
-  for (const [k, v] of rows) md.appendMarkdown(`| ${esc(k)} | ${esc(v)} |\n`);
-  return md;
 }

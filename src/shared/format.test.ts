@@ -1,14 +1,17 @@
 /** format.ts: endpoints, sizes, times and plurals as every layer prints them. */
 import * as assert from 'node:assert/strict';
 import {
+  compactEndpoint,
   formatByteSize,
   formatClockTime,
   formatDateTime,
+  formatElapsed,
   formatEndpoint,
   formatExactSize,
   formatHostPort,
   formatTimestamp,
   groupDigits,
+  isLoopbackHost,
   parseHostPort,
   parsePort,
   plural,
@@ -22,6 +25,27 @@ describe('shared/format', () => {
     assert.equal(formatHostPort('localhost', 0), 'localhost:0');
     assert.equal(formatEndpoint({ address: '::1', port: 9 }), '[::1]:9');
     assert.equal(formatEndpoint(undefined), undefined);
+  });
+
+  it('compact endpoints: the port alone on loopback or the home host, host:port otherwise', () => {
+    for (const h of ['127.0.0.1', '127.1.2.3', '::1', '::ffff:127.0.0.1', 'localhost', 'LocalHost']) assert.equal(isLoopbackHost(h), true, h);
+    for (const h of ['0.0.0.0', '::', 'example.test', '127.0.0.1.example.test', '::ffff:0.0.0.0']) assert.equal(isLoopbackHost(h), false, h);
+    assert.equal(compactEndpoint({ address: '127.0.0.1', port: 53144 }), ':53144');
+    assert.equal(compactEndpoint({ address: '::1', port: 80 }), ':80');
+    assert.equal(compactEndpoint({ address: 'example.test', port: 80 }), 'example.test:80');
+    assert.equal(compactEndpoint({ address: 'example.test', port: 80 }, 'example.test'), ':80');
+    assert.equal(compactEndpoint({ address: 'example.test', port: 80 }, 'other.test'), 'example.test:80');
+    assert.equal(compactEndpoint({ address: '0.0.0.0', port: 8888 }), '0.0.0.0:8888');
+    assert.equal(compactEndpoint({ address: 'fe80::1', port: 9 }), '[fe80::1]:9'); // loopback-guard: text only, never sent
+  });
+
+  it('elapsed time: seconds, then minutes and seconds, then hours and minutes', () => {
+    assert.equal(formatElapsed(0), '0 s');
+    assert.equal(formatElapsed(999), '0 s');
+    assert.equal(formatElapsed(-5), '0 s');
+    assert.equal(formatElapsed(59_999), '59 s');
+    assert.equal(formatElapsed(65_000), '1 min 5 s');
+    assert.equal(formatElapsed(3_600_000 + 3 * 60_000 + 7_000), '1 h 3 min');
   });
 
   it('parses what formatHostPort writes, and nothing malformed', () => {

@@ -21,6 +21,20 @@ export function formatEndpoint(e: HostPort | undefined): string | undefined {
   return e && formatHostPort(e.address, e.port);
 }
 
+/** 127.0.0.0/8, ::1, ::ffff:127.x and "localhost": an address on this machine's loopback interface. */
+export function isLoopbackHost(host: string): boolean {
+  const h = host.toLowerCase();
+  return h === 'localhost' || h === '::1' || /^(::ffff:)?127\.\d{1,3}\.\d{1,3}\.\d{1,3}$/.test(h);
+}
+
+/**
+ * An endpoint as short as it can be told apart in a list: ":53144" when its host is a loopback address or `home`
+ * (the host of the server or socket it belongs to), the full host:port otherwise.
+ */
+export function compactEndpoint(e: HostPort, home?: string): string {
+  return isLoopbackHost(e.address) || (home !== undefined && e.address === home) ? `:${e.port}` : formatEndpoint(e);
+}
+
 /** A port number as typed: 0-65535, digits only; undefined otherwise. */
 export function parsePort(value: string): number | undefined {
   const s = value.trim();
@@ -79,6 +93,14 @@ export function formatExactSize(n: number, attributive = false): string {
 
 function pad(n: number, width = 2): string {
   return String(n).padStart(width, '0');
+}
+
+/** How long something has been going on, as a person reads it: "0 s", "59 s", "1 min 5 s", "2 h 3 min". */
+export function formatElapsed(ms: number): string {
+  const s = Math.max(0, Math.floor(ms / 1000));
+  if (s < 60) return `${s} s`;
+  if (s < 3600) return `${Math.floor(s / 60)} min ${s % 60} s`;
+  return `${Math.floor(s / 3600)} h ${Math.floor((s % 3600) / 60)} min`;
 }
 
 /** Local time of day with milliseconds: "12:01:03.114". */

@@ -161,7 +161,6 @@ export class App {
     return this.settings.timestampFormat;
   }
 
-  /** "#3" for "c3", otherwise the id */
   /** a connection's id as the Connections tree shows it (c2) */
   shortId(id: string): string {
     return id;

@@ -201,7 +201,7 @@ export function createMessageForm(app: App, textArea: HTMLTextAreaElement, onCha
     const l = layout();
     if (l) buildFields(l);
     if (l) check(l);
-    app.saveState();
+    app.flushState();
     onChange();
   });
   asText.addEventListener('click', () => {
@@ -210,7 +210,7 @@ export function createMessageForm(app: App, textArea: HTMLTextAreaElement, onCha
     s.messageView = toForm ? 'form' : 'text';
     written = s.message;
     render();
-    app.saveState();
+    app.flushState();
     onChange();
     (toForm ? grid.querySelector<HTMLInputElement>('input:not([readonly])') : textArea)?.focus();
   });

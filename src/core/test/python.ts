@@ -6,6 +6,19 @@
  */
 import { execFileSync, spawn, type ChildProcessWithoutNullStreams } from 'node:child_process';
 
+/**
+ * A TCP listener on 127.0.0.1 with backlog 0 that never accepts: it prints its port; once its accept queue is full
+ * the kernel drops further SYNs, so a connect to it stays pending (until its timeout, a cancel, or the peer's end).
+ */
+export const PY_NEVER_ACCEPTS = `
+import socket, sys
+sk = socket.socket()
+sk.bind(('127.0.0.1', 0))
+sk.listen(0)
+print(sk.getsockname()[1], flush=True)
+sys.stdin.read()
+`;
+
 /** Runs `script` with `input` as JSON on stdin and returns the JSON it prints. */
 export function pythonJson(script: string, input: unknown, timeoutMs = 30_000): unknown {
   return JSON.parse(execFileSync('python3', ['-c', script], { input: JSON.stringify(input), encoding: 'utf8', timeout: timeoutMs }));

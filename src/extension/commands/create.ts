@@ -183,7 +183,12 @@ export function createCommands(kit: CommandKit): Pick<CommandSpecs, 'socketDebug
     } catch (e) {
       const retry = l10n.t('Retry');
       const change = l10n.t('Change Address…');
-      const picked = await kit.showError(l10n.t('Could not connect to {0}: {1}', formatHostPort(a.host, a.port), errorMessage(e)), retry, change);
+      const where = formatHostPort(a.host, a.port);
+      // canceled by the user (Cancel Connect, Close All): said as it is, not as a failure
+      const picked =
+        errorCode(e) === 'ECANCELED'
+          ? await vscode.window.showInformationMessage(l10n.t('Canceled the connect to {0}.', where), retry, change)
+          : await kit.showError(l10n.t('Could not connect to {0}: {1}', where, errorMessage(e)), retry, change);
       if (picked === retry) return connectAttempt(a, false);
       if (picked === change) return connectInteractive(a);
       return undefined;

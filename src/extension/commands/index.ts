@@ -4,11 +4,12 @@
  *  - from the tree (argument: a tree node): acts on that connection, prompting only for what is missing;
  *  - programmatically (argument: an options object, see commandOptions.ts): no prompts, resolves with a result and
  *    rejects with a clear Error on bad options or a socket failure (no notification).
- * The table (table.ts) types every command; the flows live in create.ts, send.ts, sendFile.ts, manage.ts, save.ts,
- * session.ts, packets.ts and faults.ts.
+ * The table (table.ts) types every command; the flows live in create.ts, connecting.ts, send.ts, sendFile.ts,
+ * manage.ts, save.ts, session.ts, packets.ts and faults.ts.
  */
 import type * as vscode from 'vscode';
 import { CommandKit, type CommandContext } from './kit';
+import { connectingCommands } from './connecting';
 import { createCommands } from './create';
 import { faultCommands } from './faults';
 import { manageCommands } from './manage';
@@ -34,6 +35,7 @@ export function registerCommands(cx: CommandContext): vscode.Disposable[] {
     ...packetCommands(kit, cx.packets),
     ...faultCommands(kit),
     ...relayCommands(kit),
+    ...connectingCommands(kit),
   };
   return registerAll(specs, { exists: (id) => void kit.must(id), log: cx.log, showError: (message) => void kit.showError(message) });
 }

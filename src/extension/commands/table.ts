@@ -26,7 +26,7 @@ import type {
 import type { SendFileSummary } from './sendFile';
 import type { SessionFormat } from '../../core/export/session';
 import { CommandOptionsError } from '../commandOptions';
-import { isConnectionNode } from '../tree';
+import { isConnectionNode, isPendingNode } from '../tree';
 import type { CheckedPacket, CheckedSavePacket, PacketOptions, SavePacketOptions } from './packets';
 import type { SetFaultsOptions } from './faults';
 import { isRelayNode } from '../relay/tree';
@@ -80,6 +80,7 @@ export interface CommandTypes {
   'socketDebugger.relay.openComposer': { options: RelayTarget; checked: RelayTarget; result: void };
   'socketDebugger.relay.setFaults': { options: RelayFaultsOptions; checked: RelayFaultsOptions; result: string | undefined };
   'socketDebugger.relay.exportPcap': { options: RelayExportOptions; checked: RelayExportOptions; result: string | undefined };
+  'socketDebugger.cancelConnect': { options: IdOptions | string; checked: IdOptions; result: boolean };
 }
 
 export type CommandId = C[keyof C];
@@ -98,10 +99,11 @@ export type Invocation<O> =
  * - `create`: an options object is programmatic; anything else prompts;
  * - `target`: also a tree node (checked to exist) or a connection id string (`{id}`);
  * - `composer`: like target, but a node or string id is taken as it is;
+ * - `pending`: like target, for a first connect in progress (its tree row, or its id string; checked by the command);
  * - `relay`: a Relays view row (its id as `r1`, `r1.p1` or `r1.p1.c2s`) or an options object;
  * - `none`: the argument is ignored.
  */
-export type ArgumentKind = 'create' | 'target' | 'composer' | 'relay' | 'none';
+export type ArgumentKind = 'create' | 'target' | 'composer' | 'pending' | 'relay' | 'none';
 
 export interface CommandSpec<K extends CommandId> {
   readonly arg: ArgumentKind;
@@ -114,7 +116,7 @@ export interface CommandSpec<K extends CommandId> {
 export type CommandSpecs = { readonly [K in CommandId]: CommandSpec<K> };
 
 export function isPlainOptions(arg: unknown): arg is RawOptions {
-  return typeof arg === 'object' && arg !== null && !Array.isArray(arg) && !isConnectionNode(arg) && !(arg instanceof vscode.Uri);
+  return typeof arg === 'object' && arg !== null && !Array.isArray(arg) && !isConnectionNode(arg) && !isPendingNode(arg) && !(arg instanceof vscode.Uri);
 }
 
 /** the one place an argument is untyped: classifies it and runs the command's check */
@@ -123,6 +125,10 @@ export function toInvocation<K extends CommandId>(spec: CommandSpec<K>, arg: unk
     case 'none':
       return { via: 'palette' };
     case 'create':
+      return isPlainOptions(arg) ? { via: 'api', options: spec.check(arg) } : { via: 'palette' };
+    case 'pending':
+      if (isPendingNode(arg)) return { via: 'tree', id: arg.id };
+      if (typeof arg === 'string') return { via: 'api', options: spec.check({ id: arg }) };
       return isPlainOptions(arg) ? { via: 'api', options: spec.check(arg) } : { via: 'palette' };
     case 'relay':
       if (isRelayNode(arg)) return { via: 'tree', id: relayTargetId(arg) };

@@ -4,6 +4,7 @@ import * as os from 'node:os';
 import * as path from 'node:path';
 import * as vscode from 'vscode';
 import type { SocketDebuggerApi } from '../../extension/api';
+import { PY_NEVER_ACCEPTS } from '../../core/test/python';
 import { PY_TCP_CLIENT, PY_TCP_SERVER, PY_UDP_PEER, extensionPath, getApi, hex, python, treeRows, waitFor } from './helpers';
 
 const lastLine = (s: string) => s.trim().split('\n').pop() ?? '';
@@ -43,7 +44,8 @@ describe('commands (executeCommand with options) against real peers on loopback'
     const serverRow = rows.find((r) => r.id === id);
     assert.ok(serverRow, 'server row in the tree');
     assert.equal(serverRow.depth, 0);
-    assert.equal(serverRow.label, `TCP server 127.0.0.1:${port}`);
+    assert.equal(serverRow.label, `TCP :${port}`);
+    assert.equal(serverRow.description, `↓ 0 B/0 ↑ 0 B/0 · ${id}`);
     assert.equal(serverRow.contextValue, 'tcp-server.listening send');
 
     const reply = '中午吃什么';
@@ -55,12 +57,17 @@ describe('commands (executeCommand with options) against real peers on loopback'
     assert.ok(peerRow, 'client row under the server');
     assert.equal(peerRow.depth, 1);
     assert.equal(peerRow.contextValue, 'tcp-peer.open send fin');
-    assert.match(peerRow.label, /^127\.0\.0\.1:\d+$/);
-    assert.match(peerRow.description, /↓ 13 B\/1 ↑ 0 B\/0/);
+    // the row names the peer by its port (loopback), its counters first and the id last; the tooltip has the rest
+    const peerPort = api.registry.get(peerId)!.remote!.port;
+    assert.equal(peerRow.label, `:${peerPort}`);
+    assert.equal(peerRow.description, `↓ 13 B/1 ↑ 0 B/0 · ${peerId}`);
 
     const item = await api.tree.getTreeItem(peerRow.node);
     assert.ok(item.tooltip instanceof vscode.MarkdownString);
     assert.match(item.tooltip.value, /raw/);
+    assert.ok(item.tooltip.value.includes(`127\\.0\\.0\\.1:${peerPort}`), item.tooltip.value);
+    assert.ok(item.tooltip.value.includes(`127\\.0\\.0\\.1:${port}`), item.tooltip.value);
+    assert.match(item.tooltip.value, /13 bytes, 1 frame/);
     assert.ok(item.iconPath instanceof vscode.ThemeIcon);
     assert.equal(item.iconPath.id, 'plug');
     assert.equal(item.iconPath.color?.id, 'charts.blue');
@@ -109,7 +116,7 @@ describe('commands (executeCommand with options) against real peers on loopback'
     const rows = await treeRows(api);
     const row = rows.find((r) => r.id === id);
     assert.ok(row);
-    assert.equal(row.label, `TCP client → 127.0.0.1:${port}`);
+    assert.equal(row.label, `→ :${port}`);
     assert.equal(row.contextValue, 'tcp-client.open send fin');
     await vscode.commands.executeCommand('socketDebugger.send', { id, text: '吃' }); // 2 bytes in GBK
     await vscode.commands.executeCommand('socketDebugger.send', { id, hex: '21' });
@@ -130,7 +137,8 @@ describe('commands (executeCommand with options) against real peers on loopback'
     assert.equal(rows.find((r) => r.id === id)?.contextValue, 'udp.listening send');
     const prow = rows.find((r) => r.id === peerId);
     assert.ok(prow);
-    assert.equal(prow.label, `127.0.0.1:${peerPort}`);
+    assert.equal(rows.find((r) => r.id === id)?.label, `UDP :${port}`);
+    assert.equal(prow.label, `:${peerPort}`);
     assert.equal(prow.depth, 1);
     assert.equal(prow.contextValue, 'udp-peer.open send');
     await vscode.commands.executeCommand('socketDebugger.send', { id: peerId, text: 'back' });
@@ -206,6 +214,49 @@ describe('commands (executeCommand with options) against real peers on loopback'
     const removed = await vscode.commands.executeCommand<number>('socketDebugger.clearClosed');
     assert.ok(removed >= 2);
     assert.equal(api.registry.get(srv), undefined);
+  });
+
+  it('a first connect in progress is a tree row (spinner, elapsed time) that Cancel Connect cancels: ECANCELED, no error notification', async () => {
+    const listener = python(PY_NEVER_ACCEPTS, [], 60000);
+    try {
+      const port = Number(await listener.firstLine);
+      const before = api.errorsShown.length;
+      // fill the accept queue; the later connects stay pending
+      const attempts = [0, 1, 2, 3].map(() => run('socketDebugger.tcp.connect', { host: '127.0.0.1', port, timeoutMs: 20000 }).then((id) => (opened.push(String(id)), id), (e: unknown) => e));
+      const pending = await waitFor('a pending connect row', async () => {
+        const rows = (await treeRows(api)).filter((r) => r.node.type === 'pending');
+        return rows.length > 0 && rows;
+      });
+      const row = pending[0];
+      assert.equal(row.depth, 0);
+      assert.equal(row.label, `connecting to :${port}…`);
+      assert.equal(row.contextValue, 'pendingConnect');
+      assert.match(row.description, /^\d+ s · c\d+$/);
+      const item = await api.tree.getTreeItem(row.node);
+      assert.ok(item.iconPath instanceof vscode.ThemeIcon);
+      assert.equal(item.iconPath.id, 'loading~spin');
+      // the tooltip names the host in full (the label leaves loopback out, like the other rows)
+      assert.ok(item.tooltip instanceof vscode.MarkdownString);
+      assert.match(item.tooltip.value, new RegExp(`connecting to 127\\\\\\.0\\\\\\.0\\\\\\.1:${port}`));
+      const id = row.node.type === 'pending' ? row.node.id : '';
+      assert.equal(api.registry.get(id), undefined);
+
+      // the row's inline action passes its node; the command cancels that connect alone
+      assert.equal(await run('socketDebugger.cancelConnect', row.node), true);
+      await waitFor('the row to go', async () => !(await treeRows(api)).some((r) => r.node.type === 'pending' && r.node.id === id));
+      await assert.rejects(run('socketDebugger.cancelConnect', id), /not a connect in progress/);
+      // by id string too, for the rest; every canceled connect rejects its caller with ECANCELED
+      for (const p of api.registry.pendingConnects()) assert.equal(await run('socketDebugger.cancelConnect', p.id), true);
+      const outcomes = await Promise.all(attempts);
+      // each one either opened (the accept queue's room) or was canceled, none failed otherwise
+      const canceled = outcomes.filter((o) => o instanceof Error && o.message.startsWith(`connect to 127.0.0.1:${port} canceled`));
+      assert.ok(canceled.length >= 1);
+      assert.equal(canceled.length + outcomes.filter((o) => typeof o === 'string').length, 4, outcomes.map(String).join('\n'));
+      assert.deepEqual(api.registry.pendingConnects(), []);
+      assert.equal(api.errorsShown.length, before, 'a cancel is no failure');
+    } finally {
+      listener.kill();
+    }
   });
 
   it('rejects bad options and socket failures with clear errors (no notification)', async () => {

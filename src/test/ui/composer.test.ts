@@ -87,7 +87,7 @@ describe('UI: packet composer and stream inspector in the real workbench', funct
     await wb.pickQuickItem('utf-8');
     // Show the Connections tree. (Creating a server may already reveal it, and clicking the activity-bar entry of
     // the visible container would hide it again, so look before clicking.)
-    const serverRow = wb.treeRow(`:${port}`);
+    const serverRow = wb.treeRow(`TCP :${port}`);
     const entry = page.locator('.activitybar [aria-label*="Socket Debugger"]').first();
     for (let i = 0; i < 3 && !(await serverRow.isVisible()); i++) {
       await page.waitForTimeout(500);
@@ -100,7 +100,7 @@ describe('UI: packet composer and stream inspector in the real workbench', funct
     py = spawn('python3', ['-c', PY_CLIENT, String(port)], { stdio: ['pipe', 'pipe', 'pipe'] });
     const out = outputLines(py);
     const clientPort = await out.next();
-    await wb.treeRow(`127.0.0.1:${clientPort}`).waitFor({ timeout: 20000 });
+    await wb.treeRow(`:${clientPort}`).waitFor({ timeout: 20000 }); // the client row reads ":PORT" (loopback)
 
     // 3. the composer: both frames decoded, one chunk carrying two frames
     await wb.runCommand('View: Hide Secondary Side Bar').catch(() => page.keyboard.press('Escape')); // room for the panel

@@ -82,6 +82,8 @@ export interface Workbench {
    * encoding, as a user answers the four prompts; resolves with its port and tree row.
    */
   newTcpServer(framing?: string, encoding?: string): Promise<{ port: number; row: Locator }>;
+  /** Drags the side bar's sash until the side bar is `width` px wide (resolves with the width it got). */
+  setSideBarWidth(width: number): Promise<number>;
   /** Text of each visible row of the Connections tree. */
   treeRows(): Promise<string[]>;
   /** A locator for the Connections tree row containing `text`. */
@@ -189,12 +191,16 @@ export async function startWorkbench(options: WorkbenchOptions = {}): Promise<Wo
       return (await msg.count()) ? (await msg.first().innerText()).trim() : '';
     },
     async showSocketDebugger() {
-      const entry = page.locator('.activitybar [aria-label*="Socket Debugger"]').first();
-      const checked = await entry.getAttribute('aria-checked').catch(() => null);
-      const selected = await entry.locator('xpath=..').getAttribute('class').catch(() => '');
-      if (checked !== 'true' && !(selected ?? '').includes('checked')) await entry.click();
+      // already showing: a click on the activity-bar entry of the visible container would hide it
+      const title = page.locator('.sidebar .composite.title', { hasText: /Socket/ }).first();
+      if (!(await title.isVisible())) {
+        const entry = page.locator('.activitybar [aria-label*="Socket Debugger"]').first();
+        const checked = await entry.getAttribute('aria-checked').catch(() => null);
+        const selected = await entry.locator('xpath=..').getAttribute('class').catch(() => '');
+        if (checked !== 'true' && !(selected ?? '').includes('checked')) await entry.click();
+      }
       // a container with one view hides that view's header: wait for the sidebar title and the view's body
-      await page.locator('.sidebar .composite.title', { hasText: /Socket/ }).first().waitFor({ timeout: 15000 });
+      await title.waitFor({ timeout: 15000 });
       await page.locator('.sidebar .pane-body').first().waitFor({ timeout: 15000 });
     },
     async newTcpServer(framing = 'length:i', encoding = 'utf-8') {
@@ -204,11 +210,37 @@ export async function startWorkbench(options: WorkbenchOptions = {}): Promise<Wo
       await wb.fillQuickInput('127.0.0.1', 'Address to listen on');
       await wb.pickQuickItem(framing, 'How are messages cut');
       await wb.pickQuickItem(encoding, 'How are bytes shown');
-      const row = wb.treeRow('TCP server 127.0.0.1:');
+      // the server's row reads "TCP :PORT" (its host, 127.0.0.1, is in the tooltip)
+      const row = wb.treeRow('TCP :');
       await row.waitFor({ timeout: 20000 });
-      const port = Number(/TCP server 127\.0\.0\.1:(\d+)/.exec(await row.innerText())?.[1]);
+      const port = Number(/TCP :(\d+)/.exec(await row.innerText())?.[1]);
       if (!(port > 0)) throw new Error(`no port in the server row "${await row.innerText()}"`);
       return { port, row };
+    },
+    async setSideBarWidth(width) {
+      const sidebar = page.locator('.part.sidebar');
+      for (let attempt = 0; attempt < 3; attempt++) {
+        const box = await sidebar.boundingBox();
+        if (!box) throw new Error('no side bar');
+        if (Math.abs(box.width - width) <= 1) return box.width;
+        const edge = box.x + box.width;
+        // the vertical sash on the side bar's right edge
+        let dragged = false;
+        for (const sash of await page.locator('.monaco-sash.vertical').all()) {
+          const b = await sash.boundingBox();
+          if (!b || Math.abs(b.x + b.width / 2 - edge) > 6 || b.height < box.height / 2) continue;
+          const y = b.y + b.height / 2;
+          await page.mouse.move(b.x + b.width / 2, y);
+          await page.mouse.down();
+          await page.mouse.move(box.x + width, y, { steps: 8 });
+          await page.mouse.up();
+          dragged = true;
+          break;
+        }
+        if (!dragged) throw new Error('no sash on the side bar\'s edge');
+        await page.waitForTimeout(200);
+      }
+      return (await sidebar.boundingBox())?.width ?? 0;
     },
     async treeRows() {
       const rows = page.locator('.pane-body .monaco-list-row');

@@ -75,7 +75,7 @@ describe('UI: the Message form and decoded messages in the composer', function (
     py = spawn('python3', ['-u', '-c', PY_ECHO_CLIENT, String(port)], { stdio: ['pipe', 'pipe', 'pipe'] });
     const out = outputLines(py);
     const clientPort = await out.next();
-    await w.treeRow(`127.0.0.1:${clientPort}`).waitFor({ timeout: 20000 });
+    await w.treeRow(`:${clientPort}`).waitFor({ timeout: 20000 }); // the client row reads ":PORT" (loopback)
 
     await w.runCommand('View: Hide Secondary Side Bar').catch(() => page.keyboard.press('Escape'));
     await w.runCommand('Socket Debugger: Open Packet Composer');

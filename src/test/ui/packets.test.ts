@@ -53,7 +53,7 @@ describe('UI: saved packet library', function () {
     let out = '';
     peer.stdout.on('data', (d: Buffer) => (out += d.toString()));
     const done = new Promise<void>((r) => peer.on('close', () => r()));
-    await page.locator('.pane-body .monaco-list-row', { hasText: /c2 · / }).first().waitFor({ timeout: 20000 });
+    await page.locator('.pane-body .monaco-list-row', { hasText: /· c2\b/ }).first().waitFor({ timeout: 20000 });
 
     // compose and Save… under a name
     await w.runCommand('Socket Debugger: Open Packet Composer');

@@ -316,7 +316,7 @@ n = struct.unpack('i', recv_n(4))[0]
 header = recv_n(n)
 body = recv_n(json.loads(header.decode('utf-8'))['total_size'])
 conn.close()
-want = json.dumps({'total_size': len(body), 'filename': 'a.txt', 'md5': None, 'size': 1.5, '中': '文'}).encode('utf-8')
+want = json.dumps({'total_size': len(body), 'filename': 'a.txt', 'filesize': len(body), 'md5': None, 'size': 1.5, '中': '文'}).encode('utf-8')
 print('exact' if header == want else 'differs: %r vs %r' % (header, want))
 print(body.decode('utf-8'))
 `);

@@ -11,12 +11,15 @@ Exit codes:   0 success, 1 usage error, 2 network error (refused, timeout, addre
 const TURN_OPTIONS = `Turns (the steps run in command-line order; see docs/conversations.md):
   --send TEXT         send TEXT (encoded with --send-encoding, framed with --send-framing); repeatable
   --send-hex HEX      send these bytes; repeatable, order kept with --send
-  --send-file FILE    send the contents of FILE as one message (e.g. the body of a json-header message)
+  --send-file FILE    stream FILE (never read whole) in the send framing: raw → the bytes as they are;
+                      json-header → the tutorial's upload, {"total_size", "filename", "filesize"} + --header
+                      fields (--header may rename filename; filesize is always the file's), then the file;
+                      other framings → one frame. The next step waits until the socket took it all
   --expect N|/RE/     wait for N frames, or until the text received since the last turn matches RE
                       (a JavaScript regex, /…/flags or bare); an --expect before any --send waits first
   --turns             wait for one frame after every --send that has no --expect of its own
   --expect-timeout S  how long each --expect waits (default 10); not met in time → exit 2 naming the turn
-  --header JSON       extra json-header fields, e.g. '{"filename": "a.txt"}': the header is json.dumps of
+  --header JSON       extra json-header fields, e.g. '{"md5": "…"}': the header is json.dumps of
                       {"total_size": <body length>, …} like the tutorial's 三.2 (needs --send-framing json-header)
   --send-encoding ENC encoding of --send TEXT and typed lines (default: --encoding)
   --eol none|lf|crlf  line ending added to typed lines (default none: like Python's input())

@@ -216,6 +216,22 @@ export class Reporter {
     else this.out(formatHumanFrame(f, '>', { ansi: this.opts.ansi === true }));
   }
 
+  /**
+   * A --send-file step that went out: `{"type":"sent","file":…,"len":<file bytes>,"framing":…,"header"?}` with --json
+   * (no hex: the file may be large), else `> N bytes from file F [framing] header {…}`.
+   */
+  sentFile(f: { conn: string; peer: string; file: string; bytes: number; framing: string; header?: Record<string, unknown> }): void {
+    if (this.opts.quiet) return;
+    if (this.opts.json) {
+      const ev: Record<string, unknown> = { type: 'sent', conn: f.conn, peer: f.peer, file: f.file, len: f.bytes, framing: f.framing };
+      if (f.header !== undefined) ev.header = f.header;
+      this.out(jsonLine(ev));
+    } else {
+      const headerNote = f.header !== undefined ? ` header ${headerText(f.header)}` : '';
+      this.out(`${formatClockTime(Date.now())} ${f.peer} > ${plural(f.bytes, 'byte')} from file ${f.file} [${f.framing}]${headerNote}`);
+    }
+  }
+
   close(conn: string, peer: string, reason: string, stats?: { bytesIn: number; bytesOut: number }, time = Date.now()): void {
     if (this.opts.json) {
       const ev: Record<string, unknown> = { type: 'close', conn, peer, reason };

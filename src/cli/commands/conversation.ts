@@ -1,15 +1,18 @@
 /**
- * Turns on one connection: runs the --send/--expect steps in order. A send goes out when every step before it is
- * done; an --expect waits (up to --expect-timeout) for N frames or a pattern in what arrived since the last turn.
+ * Turns on one connection: runs the --send/--send-file/--expect steps in order, one at a time. A send (a streamed
+ * file too) goes out when every step before it is done, and the next step starts once the socket took it; an
+ * --expect waits (up to --expect-timeout) for N frames or a pattern in what arrived since the last turn.
  */
 import type { Session } from './session';
-import type { Step } from './outgoing';
+import type { FileStep, Step } from './outgoing';
 import { printableText } from '../output';
 
 export interface ConversationOptions {
   timeoutMs: number;
   /** sends one step's payload (framed as the command sends) */
   send(payload: Buffer): Promise<void>;
+  /** streams a --send-file step's file (src/cli/commands/fileStep.ts) */
+  sendFile(step: FileStep): Promise<void>;
   /** reports a failed send */
   sendFailed(err: unknown): void;
   /** every step is done */
@@ -21,7 +24,10 @@ export class Conversation {
   /** frames (as text) received since the last satisfied --expect */
   private received: string[] = [];
   private timer: NodeJS.Timeout | undefined;
-  private chain: Promise<void> = Promise.resolve();
+  /** a send step is in flight: the next step waits for it */
+  private sending = false;
+  /** bumped by restart(): a send of an earlier connection that settles late is ignored */
+  private generation = 0;
   private stopped = false;
 
   constructor(
@@ -48,6 +54,8 @@ export class Conversation {
   /** (Re)starts from the first step, e.g. on a new connection after --reconnect. */
   restart(): void {
     this.clearTimer();
+    this.generation++;
+    this.sending = false;
     this.index = 0;
     this.received = [];
     this.stopped = false;
@@ -83,13 +91,11 @@ export class Conversation {
   }
 
   private advance(): void {
-    while (!this.stopped && this.index < this.steps.length) {
+    while (!this.stopped && !this.sending && this.index < this.steps.length) {
       const st = this.steps[this.index];
-      if (st.kind === 'send') {
-        const payload = st.payload;
-        this.chain = this.chain.then(() => this.opts.send(payload));
-        this.s.track(this.chain, (err) => this.opts.sendFailed(err));
+      if (st.kind !== 'expect') {
         this.index++;
+        this.run(st.kind === 'send' ? this.opts.send(st.payload) : this.opts.sendFile(st));
         continue;
       }
       if (!this.satisfied(st)) {
@@ -99,14 +105,31 @@ export class Conversation {
       this.clearTimer();
       this.index++;
     }
-    if (!this.stopped && this.complete) {
+    // the last sends were handed to the kernel before the caller may finish
+    if (!this.stopped && !this.sending && this.complete) {
       this.stopped = true;
-      // the last sends are handed to the kernel before the caller may finish
-      void this.chain.then(
-        () => this.opts.onComplete?.(),
-        () => undefined,
-      );
+      this.opts.onComplete?.();
     }
+  }
+
+  /** Waits for one send step; the steps go on once it is done, and stop (reported) when it fails. */
+  private run(send: Promise<void>): void {
+    const generation = this.generation;
+    this.sending = true;
+    this.s.track(
+      send.then(() => {
+        if (generation !== this.generation) return;
+        this.sending = false;
+        this.advance();
+      }),
+      (err) => {
+        if (generation === this.generation) {
+          this.sending = false;
+          this.stopped = true;
+        }
+        this.opts.sendFailed(err);
+      },
+    );
   }
 
   private armTimer(st: Step & { kind: 'expect' }): void {

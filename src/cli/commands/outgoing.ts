@@ -1,8 +1,8 @@
 /**
- * What `tcp connect`, `tcp listen` and `udp bind` send: the ordered --send/--send-hex/--send-file/--expect steps
- * (turns), --header for json-header messages, --send-encoding, and --eol for typed lines.
+ * What `tcp connect` and `tcp listen` send: the ordered --send/--send-hex/--send-file/--expect steps (turns),
+ * --header for json-header messages, --send-encoding, and --eol for typed lines (`udp bind` uses --eol).
  */
-import { readFileSync } from 'node:fs';
+import { statSync } from 'node:fs';
 import { optString, optFlag, parseEncoding, parseSeconds, parseHexArg, encodeTextArg, type OptionDefs, type ParsedArgs } from '../args';
 import { errorMessage } from '../../shared/errors';
 import { UsageError } from '../errors';
@@ -29,11 +29,21 @@ export type Eol = 'none' | 'lf' | 'crlf';
 
 export type Step =
   | { kind: 'send'; payload: Buffer; what: string }
+  /** --send-file: streamed from disk when its turn comes (src/cli/commands/fileStep.ts), never read whole */
+  | FileStep
   /** wait for `frames` frames, or (with `pattern`) for the text received since the last turn to match */
   | { kind: 'expect'; frames: number; pattern?: RegExp; what: string };
 
+export interface FileStep {
+  kind: 'send-file';
+  path: string;
+  what: string;
+}
+
 export interface Outgoing {
   steps: Step[];
+  /** the framing of what is sent (--send-framing, else --framing) */
+  sendFraming: string;
   /** encoding of --send TEXT and typed lines (default: --encoding) */
   sendEncoding: string;
   /** what each send passes to the registry: --send-framing when it differs, --header */
@@ -85,12 +95,16 @@ function parseHeader(value: string | undefined, command: string, sendFraming: st
   return parsed as Record<string, unknown>;
 }
 
-function readSendFile(path: string, command: string): Buffer {
+/** The size of --send-file's FILE, checked before anything connects (the bytes are read when the step runs). */
+function sendFileSize(path: string, command: string): number {
+  let st;
   try {
-    return readFileSync(path);
+    st = statSync(path);
   } catch (err) {
     throw new UsageError(`cannot read --send-file '${path}': ${errorMessage(err)}`, command);
   }
+  if (!st.isFile()) throw new UsageError(`--send-file '${path}' is not a file`, command);
+  return st.size;
 }
 
 /**
@@ -106,31 +120,34 @@ export function parseOutgoing(args: ParsedArgs, command: string, opts: { encodin
   for (const o of args.ordered) {
     const v = o.value ?? '';
     let payload: Buffer | undefined;
+    let size = 0;
     let what = '';
     if (o.name === 'send') {
       payload = encodeTextArg(v, sendEncoding, command, '--send');
       what = `--send '${v}'`;
+      size = payload.length;
     } else if (o.name === 'send-hex') {
       payload = parseHexArg(v, command, '--send-hex');
       what = `--send-hex '${v}'`;
+      size = payload.length;
     } else if (o.name === 'send-file') {
-      payload = readSendFile(v, command);
+      size = sendFileSize(v, command);
       what = `--send-file '${v}'`;
     } else if (o.name === 'expect') {
       steps.push(parseExpect(v, command));
       continue;
     } else continue;
-    if (payload.length === 0 && rawSend && opts.stream) {
+    if (size === 0 && rawSend && opts.stream) {
       throw new UsageError(
         `${what}: TCP cannot carry an empty message (a raw send of 0 bytes sends nothing, and the peer's recv() keeps waiting); send at least one byte, or use a framing such as length:i`,
         command,
       );
     }
-    steps.push({ kind: 'send', payload, what });
+    steps.push(payload !== undefined ? { kind: 'send', payload, what } : { kind: 'send-file', path: v, what });
   }
   if (optFlag(args, 'turns')) {
     for (let i = steps.length - 1; i >= 0; i--) {
-      if (steps[i].kind === 'send' && steps[i + 1]?.kind !== 'expect') steps.splice(i + 1, 0, { kind: 'expect', frames: 1, what: '1 frame' });
+      if (steps[i].kind !== 'expect' && steps[i + 1]?.kind !== 'expect') steps.splice(i + 1, 0, { kind: 'expect', frames: 1, what: '1 frame' });
     }
   }
   const sendOptions: SendOptions = {
@@ -139,6 +156,7 @@ export function parseOutgoing(args: ParsedArgs, command: string, opts: { encodin
   };
   return {
     steps,
+    sendFraming: opts.sendFraming,
     sendEncoding,
     sendOptions,
     expectTimeoutMs: parseSeconds(optString(args, 'expect-timeout'), command, '--expect-timeout') ?? DEFAULT_EXPECT_MS,
@@ -149,5 +167,5 @@ export function parseOutgoing(args: ParsedArgs, command: string, opts: { encodin
 
 /** Whether any step sends (an --expect alone only waits). */
 export function hasSends(steps: Step[]): boolean {
-  return steps.some((s) => s.kind === 'send');
+  return steps.some((s) => s.kind !== 'expect');
 }

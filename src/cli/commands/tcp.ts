@@ -18,6 +18,7 @@ import {
   type OptionDefs,
 } from '../args';
 import { STEP_OPTIONS, parseOutgoing, type Outgoing } from './outgoing';
+import { sendFileStep } from './fileStep';
 import { Conversation } from './conversation';
 import { TypedInput, typedPayload, parseTarget, TypedRouter } from './stdin';
 import { EXIT_OK, UsageError, describeNetworkError } from '../errors';
@@ -127,7 +128,7 @@ async function tcpListen(argv: string[], ctx: CommandContext): Promise<number> {
       s.reporter.open(e.id, peer, e.time);
       if (out.steps.length > 0) {
         const id = e.id;
-        const conv = new Conversation(s, () => peer, out.steps, { timeoutMs: out.expectTimeoutMs, send: (p) => sendTo(id, p), sendFailed: (err) => s.reporter.warn(errorCode(err) ?? 'ERROR', describeNetworkError(err, peer, 'send').message, id) });
+        const conv = new Conversation(s, () => peer, out.steps, { timeoutMs: out.expectTimeoutMs, send: (p) => sendTo(id, p), sendFile: (st) => sendFileStep(s, id, peer, st, out, { report: true }), sendFailed: (err) => s.reporter.warn(errorCode(err) ?? 'ERROR', describeNetworkError(err, peer, 'send').message, id) });
         conversations.set(id, conv);
         conv.start();
       }
@@ -361,6 +362,7 @@ async function tcpConnect(argv: string[], ctx: CommandContext): Promise<number> 
         input.take(p.length);
         return reg.send(id, p, out.sendOptions).then(() => input.sent(p.length));
       },
+      sendFile: (st) => sendFileStep(s, id, peer, st, out, { report: turns, ledger: input }),
       sendFailed,
       onComplete: () => {
         input.inputEnded();

@@ -25,6 +25,17 @@ print("done %d" % recv_size)
 conn.close()
 `;
 
+/** the tutorial's server set-up: port 0 (printed), one client accepted as `conn` */
+const ACCEPT_ONE = `
+sk = socket.socket(socket.AF_INET, socket.SOCK_STREAM)
+sk.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+sk.bind(('127.0.0.1', 0))
+sk.listen(5)
+print(sk.getsockname()[1])
+
+conn, addr = sk.accept()
+`;
+
 /**
  * The file-upload server: `struct.unpack('i', recv(4))` header length, the JSON header, then `filesize` bytes
  * received in a loop and written to the file named by argv[1]. Prints the header bytes as hex, then "done N".
@@ -34,15 +45,36 @@ import socket
 import struct
 import json
 import sys
-
-sk = socket.socket(socket.AF_INET, socket.SOCK_STREAM)
-sk.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
-sk.bind(('127.0.0.1', 0))
-sk.listen(5)
-print(sk.getsockname()[1])
-
-conn, addr = sk.accept()
+${ACCEPT_ONE}
 ${RECEIVE_UPLOAD}
+sk.close()
+`;
+
+/**
+ * An upload server that answers: receives one json-header message (the upload, `total_size` bytes), answers
+ * "ok <bytes> <filename>", then receives one more json-header message and prints its body.
+ */
+export const FILE_UPLOAD_ANSWERING_SERVER = `
+import socket
+import struct
+import json
+${ACCEPT_ONE}
+def recv_msg():
+    header_len = struct.unpack('i', conn.recv(4))[0]
+    header_bytes = b''
+    while len(header_bytes) < header_len:
+        header_bytes += conn.recv(header_len - len(header_bytes))
+    header_dic = json.loads(header_bytes.decode('utf-8'))
+    data = b''
+    while len(data) < header_dic['total_size']:
+        data += conn.recv(min(65536, header_dic['total_size'] - len(data)))
+    return header_dic, data
+
+header_dic, data = recv_msg()
+conn.send(('ok %d %s' % (len(data), header_dic['filename'])).encode('utf-8'))
+header_dic, data = recv_msg()
+print(data.decode('utf-8'))
+conn.close()
 sk.close()
 `;
 

@@ -30,11 +30,11 @@ export const FILE_PIECE_BYTES = 64 * 1024;
 
 export interface SendFileOptions {
   mode: FileSendMode;
-  /** framed: the framing to use instead of the connection's */
+  /** framed: the framing to use instead of the connection's; json-header: a json-header spec to use (its length format, size key) */
   framing?: string;
   /** UDP socket: the destination */
   to?: { address: string; port: number };
-  /** json-header: more header fields after filename and filesize (e.g. {"md5": "…"}) */
+  /** json-header: more header fields (e.g. {"md5": "…"}); they may rename `filename`, never change `filesize` */
   header?: Record<string, unknown>;
   signal?: AbortSignal;
   /** body bytes sent so far of `total` */
@@ -55,14 +55,20 @@ export interface SendFileResult {
   header?: Record<string, unknown>;
 }
 
-/** The header of a json-header upload: `{"filename": <base name>, "filesize": <bytes>, …extra}`. */
+/**
+ * The header of a json-header upload: `{"filename": <base name>, "filesize": <bytes>, …extra}`. `extra` may set
+ * `filename` (the name the receiver saves as); `filesize` stays the file's size, since the tutorial's upload server
+ * reads exactly that many bytes (like the size key `total_size`, which the framing always sets).
+ */
 export function fileHeader(path: string, size: number, extra: Record<string, unknown> = {}): Record<string, unknown> {
-  return { filename: basename(path), filesize: size, ...extra };
+  const header: Record<string, unknown> = { filename: basename(path), filesize: size, ...extra };
+  header.filesize = size;
+  return header;
 }
 
-/** json-header mode: the connection's json-header framing when it has one (its length format and size key), else the tutorial's */
-function jsonHeaderSpec(connectionFraming: string): string {
-  return parseFramingSpec(connectionFraming).kind === 'json-header' ? connectionFraming : 'json-header';
+/** json-header mode: the given (or the connection's) json-header framing when it is one (its length format and size key), else the tutorial's */
+function jsonHeaderSpec(spec: string): string {
+  return parseFramingSpec(spec).kind === 'json-header' ? spec : 'json-header';
 }
 
 /** Sends the file at `path` on connection `id`; rejects with a SocketError naming the connection (and the file). */
@@ -78,7 +84,7 @@ export async function sendFile(registry: IConnectionRegistry, id: string, path: 
   } catch (e) {
     throw new SocketError(errorCode(e) ?? 'EFILE', `${who}: cannot send ${path}: ${errorMessage(e)}`, { cause: e });
   }
-  const framing = opts.mode === 'raw' ? 'raw' : opts.mode === 'json-header' ? jsonHeaderSpec(info.framing) : (opts.framing ?? info.framing);
+  const framing = opts.mode === 'raw' ? 'raw' : opts.mode === 'json-header' ? jsonHeaderSpec(opts.framing ?? info.framing) : (opts.framing ?? info.framing);
   const header = opts.mode === 'json-header' ? fileHeader(path, size, opts.header) : undefined;
   const caps = capabilities(info.kind);
   if (size === 0 && framing === 'raw' && caps.transport === 'tcp') {

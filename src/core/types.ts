@@ -98,6 +98,9 @@ export interface FrameRecord {
    * the length of the whole payload sent (absent when `payload` is all of it)
    */
   payloadLength?: number;
+  /** a relay lane's frame injected by the user (not read from the lane's source): `start` = `end`, the source offset
+   * it was written before */
+  injected?: true;
 }
 
 export interface OpenEvent { id: string; time: number; info: ConnectionInfo }

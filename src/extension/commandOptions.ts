@@ -117,6 +117,9 @@ export interface SaveOptions {
   /** raw: the received bytes as they are; hex: one line per received chunk (time, length, hex). Default raw
    * (hex when the file name ends with .txt or .hex) */
   format?: 'raw' | 'hex';
+  /** a relay pair (`r1.p1`): the lane whose reads to save. Without it: both lanes as a hex dump in arrival order
+   * (each line naming its lane); raw bytes need a lane */
+  lane?: 'c2s' | 's2c';
 }
 
 /** `socketDebugger.saveSession` → resolves with the file path written */
@@ -340,11 +343,13 @@ export function parseTyped(s: string, enc: string): Buffer {
   return parseEscapes(s, enc);
 }
 
-export function checkSaveOptions(o: RawOptions): { path?: string; format?: 'raw' | 'hex' } {
+export function checkSaveOptions(o: RawOptions): { path?: string; format?: 'raw' | 'hex'; lane?: 'c2s' | 's2c' } {
   const path = optString(o, 'path');
   const format = o.format;
   if (format !== undefined && format !== 'raw' && format !== 'hex') throw new CommandOptionsError('format must be "raw" or "hex"');
-  return { ...(path !== undefined ? { path } : {}), ...(format !== undefined ? { format } : {}) };
+  const lane = o.lane;
+  if (lane !== undefined && lane !== 'c2s' && lane !== 's2c') throw new CommandOptionsError('lane must be "c2s" or "s2c"');
+  return { ...(path !== undefined ? { path } : {}), ...(format !== undefined ? { format } : {}), ...(lane !== undefined ? { lane } : {}) };
 }
 
 export function checkSaveSessionOptions(o: RawOptions): { path?: string; format?: SessionFormat } {

@@ -103,8 +103,9 @@ export const KIND_CAPABILITIES: Readonly<Record<ConnectionKind, KindCapabilities
     answersPeers: true,
     takesFaults: true,
   },
-  // a send injects into a lane; the pair's FIN, resets and recording are the relay's
-  'relay-pair': { ...TCP_SOCKET, sendStates: ['open'], canHalfClose: false, receives: false },
+  // a send injects into a lane; the pair's FIN, resets and recording are the relay's; what it "receives" is what the
+  // relay read on its lanes (Save Received Data)
+  'relay-pair': { ...TCP_SOCKET, sendStates: ['open'], canHalfClose: false },
   'udp-peer': {
     transport: 'udp',
     container: false,

@@ -66,6 +66,8 @@ export interface FrameItem {
   note?: string;
   /** a relay pair's frame: the lane it travelled */
   lane?: RelayLane;
+  /** a relay pair's frame injected into its lane by the user (not read from the lane's source; `start` = `end`) */
+  injected?: true;
 }
 
 /** A raw chunk as `recv` delivered it: where it sits in the stream and how long it is (no bytes). */
@@ -81,6 +83,8 @@ export interface ChunkItem {
   /** a relay pair's chunk: the lane it travelled; `written`: a write to its destination after faults, not a read */
   lane?: RelayLane;
   written?: true;
+  /** a written piece of bytes injected into the lane (at the source offset they went in before) */
+  injected?: true;
 }
 
 export interface FrameBatch {

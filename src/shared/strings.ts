@@ -200,4 +200,12 @@ export const WEBVIEW_STRINGS: readonly string[] = [
   "computed over bytes {0}…{1}",
   "computed on send",
   "Fix the marked field first.",
+  // bytes injected into a relay lane (lanes.ts, log.ts, inspector.ts)
+  "injected",
+  "{0}, injected: written into the lane by you, not read from its sender",
+  "injected {0} bytes client → server on {1} at {2}: {3}",
+  "injected {0} bytes server → client on {1} at {2}: {3}",
+  "{0} bytes injected into the lane here (not read from its sender)",
+  "piece {0}, {1} bytes injected at {2}",
+  "injected before stream byte {0}",
 ];

@@ -175,6 +175,7 @@ export function createInspector(app: App, reveal: (f: StoredFrame) => void): Ins
     if (acc.key !== key) acc = { key, done: 0, sticky: 0, split: 0 };
     const lastEnd = st.frames.length ? st.frames[st.frames.length - 1].end : 0;
     const count = (c: StoredChunk): { sticky: boolean; split: number } => {
+      if (c.injected) return { sticky: false, split: 0 };
       const end = c.offset + c.length;
       let n = 0;
       let split = 0;
@@ -220,7 +221,8 @@ export function createInspector(app: App, reveal: (f: StoredFrame) => void): Ins
     const key = `${currentConn}|${c.idx}|${app.store.generation}|${app.selectionVersion}|${lastEnd >= end ? 'done' : st.frames.length}|${maxChunkLength()}`;
     if (el.dataset.key === key) return;
     el.dataset.key = key;
-    const frames = st.framesIn(c.offset, end);
+    // bytes injected into a relay lane carry none of the sender's frames: one bar of their own
+    const frames = c.injected ? [] : st.framesIn(c.offset, end);
     el.dataset.chunk = String(c.idx);
     seq.textContent = c.written ? t('piece {0}', c.seq + 1) : t('chunk {0}', c.seq + 1);
     time.textContent = formatTimestamp(c.time, app.timestampFormat, app.origin);
@@ -246,6 +248,10 @@ export function createInspector(app: App, reveal: (f: StoredFrame) => void): Ins
         const label = part ? t(f.start < c.offset ? 'frame {0} (rest)' : 'frame {0} (part)', f.seq + 1) : t('frame {0}', f.seq + 1);
         seg.textContent = label;
         seg.title = t('{0}: stream bytes {1}–{2}, {3} B payload; this chunk carries bytes {4}–{5}', label, f.start, f.end, f.length, from, to);
+      } else if (c.injected) {
+        seg.className = 'seg injected';
+        seg.textContent = t('injected');
+        seg.title = t('{0} bytes injected into the lane here (not read from its sender)', c.length);
       } else {
         seg.className = 'seg gap';
         seg.textContent = '';
@@ -285,9 +291,10 @@ export function createInspector(app: App, reveal: (f: StoredFrame) => void): Ins
     marks.replaceChildren();
     if (sticky) marks.append(h('span', { class: 'mark sticky', title: t('{0} frames in one chunk', frames.length), text: `${t('sticky')} ×${frames.length}` }));
     if (split) marks.append(h('span', { class: 'mark split', title: t('carries part of a frame'), text: t('split') }));
+    if (c.injected) marks.append(h('span', { class: 'mark injected', title: t('{0} bytes injected into the lane here (not read from its sender)', c.length), text: t('injected') }));
     const selected = app.selectedChunk === c;
     const f = app.selectedFrame;
-    const linked = !selected && !!f && f.conn === c.conn && f.dir === c.dir && f.start < end && f.end > c.offset;
+    const linked = !selected && !!f && !c.injected && f.conn === c.conn && f.dir === c.dir && f.start < end && f.end > c.offset;
     el.className = `vrow insp-row${selected ? ' selected' : ''}${linked ? ' linked' : ''}${sticky ? ' is-sticky' : ''}${split ? ' is-split' : ''}`;
     el.dataset.frames = String(frames.length);
     el.setAttribute('aria-selected', String(selected));
@@ -295,7 +302,8 @@ export function createInspector(app: App, reveal: (f: StoredFrame) => void): Ins
       el.id = 'chunk-active';
       listEl.setAttribute('aria-activedescendant', 'chunk-active');
     } else if (el.id) el.removeAttribute('id');
-    el.setAttribute('aria-label', t('chunk {0}, {1} bytes at {2}, carries {3} frame(s)', c.seq + 1, c.length, time.textContent ?? '', frames.length) + (sticky ? ', ' + t('sticky') : '') + (split ? ', ' + t('split') : ''));
+    const label = c.injected ? t('piece {0}, {1} bytes injected at {2}', c.seq + 1, c.length, time.textContent ?? '') : t('chunk {0}, {1} bytes at {2}, carries {3} frame(s)', c.seq + 1, c.length, time.textContent ?? '', frames.length);
+    el.setAttribute('aria-label', label + (sticky ? ', ' + t('sticky') : '') + (split ? ', ' + t('split') : ''));
   }
 
   let maxLenCache = { key: -1, value: 1 };

@@ -12,6 +12,8 @@ interface Directed {
   dir: Dir;
   lane?: RelayLane;
   incomplete?: true;
+  /** injected into a relay lane by the user */
+  injected?: true;
 }
 
 /** the lane's name and what it carries, e.g. "c2s client → server" */
@@ -22,6 +24,7 @@ export function laneName(lane: RelayLane): string {
 /** the codicon of a log row's direction */
 export function dirIcon(f: Directed): string {
   if (f.incomplete) return 'warning';
+  if (f.injected) return 'insert';
   if (f.lane) return f.lane === 'c2s' ? 'arrow-right' : 'arrow-left';
   return f.dir === 'in' ? 'arrow-down' : 'arrow-up';
 }
@@ -29,26 +32,28 @@ export function dirIcon(f: Directed): string {
 /** the tooltip of a row's direction */
 export function dirTitle(f: Directed): string {
   if (f.incomplete) return t('unfinished frame: the stream ended inside it');
+  if (f.injected && f.lane) return t('{0}, injected: written into the lane by you, not read from its sender', laneName(f.lane));
   if (f.lane) return laneName(f.lane);
   return f.dir === 'in' ? t('received') : t('sent');
 }
 
 /** the direction as the details pane's first words: "↓ received", "→ c2s: client → server" */
 export function dirMeta(f: Directed): string {
-  if (f.lane) return `${f.lane === 'c2s' ? '→' : '←'} ${laneName(f.lane)}`;
+  if (f.lane) return `${f.lane === 'c2s' ? '→' : '←'} ${laneName(f.lane)}${f.injected ? ` · ${t('injected')}` : ''}`;
   return f.dir === 'in' ? '↓ ' + t('received') : '↑ ' + t('sent');
 }
 
 /** the untranslated template of a log row's screen-reader label: bytes, connection, time, text */
 export function rowLabelTemplate(f: Directed): string {
   if (f.incomplete) return '{0} bytes of an unfinished frame on {1} at {2}: {3}';
+  if (f.injected && f.lane) return f.lane === 'c2s' ? 'injected {0} bytes client → server on {1} at {2}: {3}' : 'injected {0} bytes server → client on {1} at {2}: {3}';
   if (f.lane) return f.lane === 'c2s' ? '{0} bytes client → server on {1} at {2}: {3}' : '{0} bytes server → client on {1} at {2}: {3}';
   return f.dir === 'in' ? 'received {0} bytes on {1} at {2}: {3}' : 'sent {0} bytes on {1} at {2}: {3}';
 }
 
-/** a row's class for its direction: dir-in / dir-out, and lane-c2s / lane-s2c (theme colours in style.css) */
+/** a row's class for its direction: dir-in / dir-out, lane-c2s / lane-s2c (theme colours in style.css), injected */
 export function dirClass(f: Directed): string {
-  return `dir-${f.dir}${f.lane ? ` lane-${f.lane}` : ''}`;
+  return `dir-${f.dir}${f.lane ? ` lane-${f.lane}` : ''}${f.injected ? ' injected' : ''}`;
 }
 
 /** the inspector's stream choices for a connection: its two directions, or a relay pair's lanes as read and as written */

@@ -211,6 +211,7 @@ export function createLog(app: App): LogView {
 
   function chunkCarries(f: StoredFrame): boolean {
     const c = app.selectedChunk;
+    if (c?.injected || f.injected) return !!c && !!c.injected && !!f.injected && c.conn === f.conn && c.dir === f.dir && c.offset === f.start;
     return !!c && c.conn === f.conn && c.dir === f.dir && f.start < c.offset + c.length && f.end > c.offset;
   }
 
@@ -245,7 +246,7 @@ export function createLog(app: App): LogView {
       b.addEventListener('click', () => copy(f, fmt));
       copyBar.append(b);
     }
-    const meta = `${dirMeta(f)} · ${app.shortId(f.conn)} ${c ? app.describe(c) : ''} · ${t('frame {0}', f.seq + 1)} · ${formatClockTime(f.time)} · ${formatByteSize(f.length)} · ${t('stream bytes {0}–{1}', f.start, f.end)}` + (f.remote ? ` · ${f.remote}` : '') + (f.incomplete ? ` · ${t('unfinished frame: the stream ended inside it')}` : '');
+    const meta = `${dirMeta(f)} · ${app.shortId(f.conn)} ${c ? app.describe(c) : ''} · ${t('frame {0}', f.seq + 1)} · ${formatClockTime(f.time)} · ${formatByteSize(f.length)} · ${f.injected ? t('injected before stream byte {0}', f.start) : t('stream bytes {0}–{1}', f.start, f.end)}` + (f.remote ? ` · ${f.remote}` : '') + (f.incomplete ? ` · ${t('unfinished frame: the stream ended inside it')}` : '');
     const dump = h('pre', { class: 'hexdump', 'aria-label': t('Hexdump') });
     details.replaceChildren(
       h('div', { class: 'details-head' }, h('span', { class: 'meta', text: meta }), copyBar),

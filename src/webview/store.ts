@@ -126,14 +126,17 @@ export class TrafficStore {
     let s: Stream | undefined;
     let sConn = '';
     let sDir = '';
+    let sInjected: true | undefined;
     for (const f of batch.frames) {
       const sf = adopt(f, this.base + this.frames.length, batch.bytes);
       this.frames.push(sf);
       this.bytes += sf.dataLength;
-      if (!s || f.conn !== sConn || f.dir !== sDir) {
-        s = this.stream(f.conn, f.dir);
+      if (!s || f.conn !== sConn || f.dir !== sDir || f.injected !== sInjected) {
+        // a frame injected into a relay lane was never read: it is kept with the lane's writes, out of the reads' bars
+        s = this.stream(f.conn, f.dir, f.injected);
         sConn = f.conn;
         sDir = f.dir;
+        sInjected = f.injected;
       }
       const last = s.frames[s.frames.length - 1];
       s.frames.push(sf);
@@ -198,7 +201,7 @@ export class TrafficStore {
       this.bytes += frames[i].dataLength;
     }
     for (const s of this.streams.values()) s.frames = [];
-    for (const f of frames) this.stream(f.conn, f.dir).frames.push(f);
+    for (const f of frames) this.stream(f.conn, f.dir, f.injected).frames.push(f);
     for (const s of this.streams.values()) s.frames.sort((a, b) => a.start - b.start);
     this.generation++;
   }

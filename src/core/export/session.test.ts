@@ -88,4 +88,14 @@ sk.close()
     const json = [...sessionLines([a, b], 'jsonl')].map((l) => JSON.parse(l) as Record<string, unknown>);
     assert.deepEqual(json[0], { type: 'dropped', conn: 'c2', frames: 7 });
   });
+
+  it("names a relay pair's lanes and marks injected frames", () => {
+    const f = (seq: number, time: number, dir: 'in' | 'out', text: string, injected?: true) => ({ seq, time, direction: dir, start: 0, end: injected ? 0 : text.length, payload: Buffer.from(text), ...(injected ? { injected } : {}) });
+    const pair: SessionSource = { id: 'r1.p1', encoding: 'utf-8', lanes: true, frames: [f(0, 10, 'out', 'ping'), f(0, 20, 'in', 'ping'), f(1, 30, 'out', 'hi', true)], droppedFrames: 0 };
+    const lines = [...sessionLines([pair], 'text')].slice(1);
+    assert.deepEqual(lines.map((l) => /r1\.p1 {2}(→ c2s|← s2c)/.exec(l)?.[1]), ['→ c2s', '← s2c', '→ c2s']);
+    assert.deepEqual(lines.map((l) => l.endsWith('[injected]')), [false, false, true]);
+    const json = [...sessionLines([pair], 'jsonl')].map((l) => JSON.parse(l) as Record<string, unknown>);
+    assert.deepEqual(json.map((j) => [j.dir, j.injected ?? false]), [['c2s', false], ['s2c', false], ['c2s', true]]);
+  });
 });

@@ -17,6 +17,8 @@ export interface SessionSource {
   frames: readonly FrameRecord[];
   /** frames its history dropped before these */
   droppedFrames: number;
+  /** a relay pair: its directions are lanes (out = c2s, in = s2c), written as such */
+  lanes?: true;
 }
 
 interface Row {
@@ -46,6 +48,13 @@ function oneLine(s: string): string {
   return out;
 }
 
+/** the dir column: ↓ / ↑, or a relay pair's lane (→ c2s, ← s2c); three columns wide */
+function dirMark(r: Row): string {
+  const inbound = r.frame.direction === 'in';
+  if (r.src.lanes) return inbound ? '← s2c' : '→ c2s';
+  return inbound ? '↓  ' : '↑  ';
+}
+
 /** the frames of all sources in time order (a stable merge: equal times keep each source's order) */
 function merged(sources: readonly SessionSource[]): Row[] {
   const rows: Row[] = [];
@@ -66,10 +75,11 @@ export function* sessionLines(sources: readonly SessionSource[], format: Session
   for (const r of merged(sources)) {
     const f = r.frame;
     const time = new Date(f.time).toISOString();
-    const dir = f.direction === 'in' ? 'in' : 'out';
+    const dir = r.src.lanes ? (f.direction === 'in' ? 's2c' : 'c2s') : f.direction === 'in' ? 'in' : 'out';
     if (format === 'jsonl') {
       const o: Record<string, unknown> = { type: 'frame', time, conn: r.src.id, dir, peer: peerOf(r) || undefined, seq: f.seq, start: f.start, end: f.end, length: f.payloadLength ?? f.payload.length, hex: hex(f.payload), text: decodeText(f.payload, r.src.encoding) };
       if (f.header) o.header = f.header;
+      if (f.injected) o.injected = true;
       // a file sent as a stream keeps only its first bytes: hex and text are those
       if (f.payloadLength !== undefined) o.kept = f.payload.length;
       yield JSON.stringify(o);
@@ -78,6 +88,7 @@ export function* sessionLines(sources: readonly SessionSource[], format: Session
     const body = format === 'hex' ? hex(f.payload).replace(/(..)(?!$)/g, '$1 ') : oneLine(decodeText(f.payload, r.src.encoding));
     const header = f.header ? ` ${JSON.stringify(f.header)}` : '';
     const cut = f.payloadLength !== undefined ? ` … (the first ${f.payload.length} of ${f.payloadLength} bytes)` : '';
-    yield `${time}  ${r.src.id.padEnd(4)}  ${f.direction === 'in' ? '↓' : '↑'}    ${peerOf(r).padEnd(21)}  ${String(f.payloadLength ?? f.payload.length).padStart(5)}  ${body}${cut}${header}`;
+    const injected = f.injected ? '  [injected]' : '';
+    yield `${time}  ${r.src.id.padEnd(4)}  ${dirMark(r)}  ${peerOf(r).padEnd(21)}  ${String(f.payloadLength ?? f.payload.length).padStart(5)}  ${body}${cut}${header}${injected}`;
   }
 }

@@ -154,7 +154,7 @@ export class TcpLane {
       const offset = this.counters.bytesOut;
       this.counters.bytesOut += piece.length;
       this.counters.piecesOut++;
-      this.host.fire({ type: 'piece', pair: this.host.id, lane: this.lane, offset, size: piece.length, ...(injected ? { injected: true as const } : { source }), time: Date.now() });
+      this.host.fire({ type: 'piece', pair: this.host.id, lane: this.lane, offset, size: piece.length, ...(injected ? { injected: true as const, data: piece, at: source } : { source }), time: Date.now() });
       flushed = new Promise((resolve) => {
         ok = this.dst.write(piece, () => resolve());
       });

@@ -39,9 +39,10 @@ export type RelayEvent =
   | { type: 'chunk'; pair: string; lane: Lane; offset: number; data: Buffer; time: number }
   /**
    * a piece written to a lane's destination (after faults): `offset` in the destination's stream; `source` the offset
-   * of its first byte in the lane's source stream (reads), absent for injected bytes (`injected`)
+   * of its first byte in the lane's source stream (reads), absent for injected bytes (`injected`: those carry their
+   * `data`, and `at`, the source offset they were written before)
    */
-  | { type: 'piece'; pair: string; lane: Lane; offset: number; size: number; source?: number; injected?: true; time: number }
+  | { type: 'piece'; pair: string; lane: Lane; offset: number; size: number; source?: number; injected?: true; data?: Buffer; at?: number; time: number }
   | { type: 'frame'; pair: string; lane: Lane; start: number; end: number; payload: Buffer; header?: Record<string, unknown>; time: number }
   | { type: 'framing-error'; pair: string; lane: Lane; code: string; offset?: number; message: string; time: number }
   /** bytes of a frame still incomplete when the lane ended */

@@ -33,6 +33,11 @@ describe('relay: view model (tree, lane log, commands)', () => {
       await until(() => view.snapshot().pairs[0].lanes.s2c.counters.bytesIn === 19, 'the echo of held and injected');
       view.cut('p1');
       assert.equal((await back).data.toString(), 'ping\nheld\ninjected\n');
+      // the injected bytes are a c2s frame marked injected when written (after the held bytes), at source offset 10,
+      // with a seq neither the lane's frames nor its chunks use; and an injected piece
+      const c2s = view.logOf('p1').filter((e) => e.lane === 'c2s' && e.kind === 'frame');
+      assert.deepEqual(c2s.map((e) => [e.data.toString(), e.injected ?? false, e.offset, e.seq]), [['ping', false, 0, 0], ['held', false, 5, 1], ['injected\n', true, 10, 2]]);
+      assert.deepEqual(view.piecesOf('p1').filter((e) => e.injected).map((e) => [e.lane, e.offset, e.size]), [['c2s', 10, 9]]);
       await until(() => view.snapshot().pairs[0].state === 'closed', 'the pair to close');
       snap = view.snapshot();
       assert.equal(snap.pairs[0].reason, 'relay-closed');
@@ -60,6 +65,9 @@ describe('relay: view model (tree, lane log, commands)', () => {
       const entries = view.logOf();
       assert.equal(entries.length, 5);
       assert.equal(view.droppedEntries + entries.length, view.snapshot().pairs[0].lanes.c2s.counters.chunksIn);
+      // counted by pair, lane and kind too (what Save Received Data and Save Session say they lack)
+      assert.equal(view.droppedOf('p1', 'c2s', 'chunk'), view.droppedEntries);
+      assert.equal(view.droppedOf('p1', 's2c', 'chunk'), 0);
       c.destroy();
     } finally {
       view.dispose();

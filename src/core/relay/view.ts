@@ -41,9 +41,12 @@ export interface LaneLogEntry {
   lane: Lane;
   /**
    * chunk: a read from the lane's source; frame: a decoded frame; piece: a write of source bytes to its destination
-   * (after faults; at its source offset, injected bytes left out)
+   * (after faults; at its source offset). Bytes injected into the lane are one `frame` entry with `injected` set
+   * when the relay writes them: its `offset` is the source offset they were written before (they are not the source's)
    */
   kind: 'chunk' | 'frame' | 'piece';
+  /** bytes injected into the lane (not read from its source): a frame and its piece; `size` their length */
+  injected?: true;
   /** per pair, lane and kind, from 0 */
   seq: number;
   /** stream offset of the chunk or piece, or of the frame's first byte */
@@ -91,6 +94,8 @@ export class RelayView implements Disposable {
   private logBytes = 0;
   /** log entries dropped to stay within the limits */
   droppedEntries = 0;
+  /** the same, by pair, lane and kind (`p1|c2s|chunk`) */
+  private readonly droppedBy = new Map<string, number>();
   private readonly open = new Map<string, { client: Endpoint; upstream?: Endpoint }>();
   private readonly closed: PairSnapshot[] = [];
   private readonly sub: Disposable;
@@ -126,12 +131,19 @@ export class RelayView implements Disposable {
         break;
       }
       case 'piece': {
-        // kept at its source offset, so that it lines up with the lane's reads and frames; injected bytes have none
+        // injected bytes are a frame of their own in the log, at the source offset they went in before (a seq
+        // that neither the lane's chunks nor its frames use: a raw lane shows its chunks as frames)
+        if (e.injected) {
+          if (!e.data) return;
+          const seq = Math.max(this.seq(e.pair, e.lane, 'chunk', false), this.seq(e.pair, e.lane, 'frame', false));
+          for (const k of ['chunk', 'frame'] as const) this.seqs.set(`${e.pair}|${e.lane}|${k}`, seq + 1);
+          this.log({ pair: e.pair, lane: e.lane, kind: 'frame', injected: true, seq, offset: e.at ?? 0, data: e.data, size: e.size, time: e.time });
+          this.piece({ pair: e.pair, lane: e.lane, kind: 'piece', injected: true, seq: this.seq(e.pair, e.lane, 'piece'), offset: e.at ?? 0, data: EMPTY, size: e.size, time: e.time });
+          break;
+        }
+        // kept at its source offset, so that it lines up with the lane's reads and frames
         if (e.source === undefined) return;
-        const entry: LaneLogEntry = { pair: e.pair, lane: e.lane, kind: 'piece', seq: this.seq(e.pair, e.lane, 'piece'), offset: e.source, data: EMPTY, size: e.size, time: e.time };
-        this.pieces.push(entry);
-        if (this.pieces.length > this.limits.logEntries) this.pieces.shift();
-        this.logEmitter.fire(entry);
+        this.piece({ pair: e.pair, lane: e.lane, kind: 'piece', seq: this.seq(e.pair, e.lane, 'piece'), offset: e.source, data: EMPTY, size: e.size, time: e.time });
         return; // counters change with every piece; the snapshot reads them when asked
       }
       default:
@@ -140,11 +152,18 @@ export class RelayView implements Disposable {
     this.emitter.fire();
   }
 
-  private seq(pair: string, lane: Lane, kind: LaneLogEntry['kind']): number {
+  /** the next seq of a pair's lane and kind (taken unless `take` is false) */
+  private seq(pair: string, lane: Lane, kind: LaneLogEntry['kind'], take = true): number {
     const k = `${pair}|${lane}|${kind}`;
     const n = this.seqs.get(k) ?? 0;
-    this.seqs.set(k, n + 1);
+    if (take) this.seqs.set(k, n + 1);
     return n;
+  }
+
+  private piece(entry: LaneLogEntry): void {
+    this.pieces.push(entry);
+    if (this.pieces.length > this.limits.logEntries) this.pieces.shift();
+    this.logEmitter.fire(entry);
   }
 
   private log(entry: LaneLogEntry): void {
@@ -156,12 +175,19 @@ export class RelayView implements Disposable {
       if (!old) break;
       this.logBytes -= old.data.length;
       this.droppedEntries++;
+      const k = `${old.pair}|${old.lane}|${old.kind}`;
+      this.droppedBy.set(k, (this.droppedBy.get(k) ?? 0) + 1);
     }
   }
 
   /** both lanes' chunks and frames in arrival order, optionally of one pair */
   logOf(pair?: string): LaneLogEntry[] {
     return pair === undefined ? [...this.entries] : this.entries.filter((e) => e.pair === pair);
+  }
+
+  /** a lane's chunk or frame entries the log dropped to stay within the limits */
+  droppedOf(pair: string, lane: Lane, kind: 'chunk' | 'frame'): number {
+    return this.droppedBy.get(`${pair}|${lane}|${kind}`) ?? 0;
   }
 
   /** the pieces written to both lanes' destinations, optionally of one pair */

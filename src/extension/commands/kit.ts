@@ -1,7 +1,7 @@
 /** What every command flow shares: the services, error notifications, connection lookup and picking, and the tail of a create. */
 import * as vscode from 'vscode';
 import type { ConnectionRegistry } from '../../core/registry';
-import type { ConnectionInfo } from '../../core/types';
+import type { ConnectionInfo, HistorySnapshot } from '../../core/types';
 import { CommandOptionsError, checkId, type RawOptions } from '../commandOptions';
 export { errorCode, errorMessage } from '../../shared/errors';
 import { readConfig } from '../config';
@@ -63,6 +63,22 @@ export class CommandKit {
     const info = this.registry.get(id);
     if (!info) throw new CommandOptionsError(`no connection with id "${id}"`);
     return info;
+  }
+
+  /** a connection, or a relay pair (`r1.p1`: its lanes as the directions, see RelayLanes) */
+  traffic(id: string): { info: ConnectionInfo; history: HistorySnapshot } | undefined {
+    const info = this.registry.get(id);
+    if (info) return { info, history: this.registry.history(id) };
+    const lanes = this.cx.relays.lanes;
+    const pair = lanes.get(id);
+    return pair ? { info: pair, history: lanes.history(id) } : undefined;
+  }
+
+  /** `options.id`, checked to name a connection or a relay pair */
+  mustTrafficId(o: RawOptions): string {
+    const id = checkId(o);
+    if (!this.traffic(id)) throw new CommandOptionsError(`no connection or relay pair with id "${id}"`);
+    return id;
   }
 
   /** `options.id`, checked to name a connection */

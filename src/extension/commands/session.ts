@@ -1,10 +1,11 @@
 /**
  * Save Session: the whole conversation of a connection — both directions, in order, with timestamps — as text, hex or
- * JSON lines (src/core/export/session.ts). A server or UDP socket saves its own frames and its clients' or peers'.
+ * JSON lines (src/core/export/session.ts). A server or UDP socket saves its own frames and its clients' or peers'; a
+ * relay pair (`r1.p1`) the frames of both its lanes.
  */
 import * as vscode from 'vscode';
 import { sessionLines, type SessionFormat, type SessionSource } from '../../core/export/session';
-import { checkSaveSessionOptions } from '../commandOptions';
+import { CommandOptionsError, checkSaveSessionOptions } from '../commandOptions';
 import { primaryAddress } from '../format';
 import { errorMessage, type CommandKit } from './kit';
 import type { CommandSpecs } from './table';
@@ -15,12 +16,14 @@ export function sessionCommands(kit: CommandKit): Pick<CommandSpecs, 'socketDebu
 
   /** a connection's frames; a server's or UDP socket's are its clients' or peers' (its history merges theirs) */
   function sources(id: string): SessionSource[] {
-    const children = registry.children(id).map((c) => c.id);
+    const children = registry.get(id) ? registry.children(id).map((c) => c.id) : [];
     const ids = children.length ? children : [id];
     return ids.flatMap((i) => {
-      const info = kit.must(i);
-      const h = registry.history(i);
-      return h.frames.length || h.droppedFrames ? [{ id: i, remote: info.remote, encoding: info.encoding, frames: h.frames, droppedFrames: h.droppedFrames }] : [];
+      const t = kit.traffic(i);
+      if (!t) return [];
+      const { info, history: h } = t;
+      const lanes = info.kind === 'relay-pair' ? { lanes: true as const } : {};
+      return h.frames.length || h.droppedFrames ? [{ id: i, remote: info.remote, encoding: info.encoding, frames: h.frames, droppedFrames: h.droppedFrames, ...lanes }] : [];
     });
   }
 
@@ -29,11 +32,13 @@ export function sessionCommands(kit: CommandKit): Pick<CommandSpecs, 'socketDebu
   return {
     'socketDebugger.saveSession': {
       arg: 'target',
-      check: (o) => ({ id: kit.mustId(o), ...checkSaveSessionOptions(o) }),
+      check: (o) => ({ id: kit.mustTrafficId(o), ...checkSaveSessionOptions(o) }),
       run: async (inv) => {
         const t = await kit.target(inv, (c) => c.stats.framesIn + c.stats.framesOut > 0 || registry.children(c.id).length > 0, l10n.t('Save the session of which connection?'));
         if (!t) return undefined;
-        const info = kit.must(t.id);
+        const traffic = kit.traffic(t.id);
+        if (!traffic) throw new CommandOptionsError(`no connection or relay pair with id "${t.id}"`);
+        const { info } = traffic;
         const options: { path?: string; format?: SessionFormat } = inv.via === 'api' ? inv.options : {};
         let uri: vscode.Uri | undefined;
         if (options.path !== undefined) uri = kit.uriOf(options.path);

@@ -54,7 +54,7 @@ export interface CommandTypes {
   'socketDebugger.copyAddress': { options: IdOptions | string; checked: IdOptions; result: string | undefined };
   'socketDebugger.clearHistory': { options: IdOptions | string; checked: IdOptions; result: boolean };
   'socketDebugger.resetCounters': { options: IdOptions | string; checked: IdOptions; result: boolean };
-  'socketDebugger.saveReceived': { options: SaveOptions | string; checked: IdOptions & { path?: string; format?: 'raw' | 'hex' }; result: string | undefined };
+  'socketDebugger.saveReceived': { options: SaveOptions | string; checked: IdOptions & { path?: string; format?: 'raw' | 'hex'; lane?: 'c2s' | 's2c' }; result: string | undefined };
   'socketDebugger.saveSession': { options: SaveSessionOptions | string; checked: IdOptions & { path?: string; format?: SessionFormat }; result: string | undefined };
   'socketDebugger.changeFraming': {
     options: ChangeFramingOptions | string;

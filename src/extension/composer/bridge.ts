@@ -240,7 +240,7 @@ export class ComposerBridge implements Disposable {
 
   /** a relay lane's write after faults: a chunk boundary of the lane's output */
   private pieceItem(conn: string, p: PieceRecord): ChunkItem {
-    return { conn, seq: p.seq, dir: p.direction, time: p.time, offset: p.offset, length: p.size, lane: laneOfDirection(p.direction), written: true };
+    return { conn, seq: p.seq, dir: p.direction, time: p.time, offset: p.offset, length: p.size, lane: laneOfDirection(p.direction), written: true, ...(p.injected ? { injected: true as const } : {}) };
   }
 
   private connectionsChanged(): void {
@@ -328,6 +328,7 @@ export class ComposerBridge implements Disposable {
     const remote = formatEndpoint(f.remote);
     if (remote) item.remote = remote;
     if (f.incomplete) item.incomplete = true;
+    if (f.injected) item.injected = true;
     if (this.connOf(conn).lanes) item.lane = laneOfDirection(f.direction);
     const note = this.o.annotate(conn, f);
     if (note !== undefined) item.note = note;

@@ -147,7 +147,8 @@ export class ComposerHost implements Disposable {
       case 'copy':
         return this.copyFrame(m.conn, m.dir, m.seq, m.format);
       case 'saveReceived':
-        if (!this.deps.registry.get(m.conn)) return;
+        // a connection or a relay pair (its lanes' reads); one that is gone says so rather than doing nothing
+        if (!this.registry.get(m.conn)) return this.notice('error', this.t('{0} is gone: nothing to save.', m.conn));
         await this.deps.runCommand?.('socketDebugger.saveReceived', m.conn);
         return;
       case 'sendFile':

@@ -23,7 +23,8 @@ async function relayInComposer(options: Partial<RelayOptions>, messages?: Protoc
   lanes.add('r1', view, 'utf-8', messages);
   const registry = new ConnectionRegistry();
   const posted: HostToWebview[] = [];
-  const host = new ComposerHost({ registry, relays: lanes, post: (m) => void posted.push(m), writeClipboard: () => undefined, bridge: { intervalMs: 5, annotate: (conn, f) => lanes.annotate(conn, f) } });
+  const clipboard: string[] = [];
+  const host = new ComposerHost({ registry, relays: lanes, post: (m) => void posted.push(m), writeClipboard: (t) => void clipboard.push(t), bridge: { intervalMs: 5, annotate: (conn, f) => lanes.annotate(conn, f) } });
   const close = async (): Promise<void> => {
     host.dispose();
     lanes.dispose();
@@ -32,12 +33,12 @@ async function relayInComposer(options: Partial<RelayOptions>, messages?: Protoc
     await up.close();
     await registry.closeAll();
   };
-  return { r, lanes, posted, host, close };
+  return { r, lanes, posted, host, clipboard, close };
 }
 
 describe('composer: relay lanes', () => {
   it('shows both lanes framed, the reads and the pieces after faults, injects into a lane, and follows new faults', async () => {
-    const { r, posted, host, close } = await relayInComposer({ framing: 'line', faults: { chunk: { kind: 'fixed', size: 2 }, lanes: ['s2c'], gapMs: 0 } });
+    const { r, posted, host, clipboard, close } = await relayInComposer({ framing: 'line', faults: { chunk: { kind: 'fixed', size: 2 }, lanes: ['s2c'], gapMs: 0 } });
     const frames = (): FrameItem[] => posted.flatMap((m) => (m.type === 'data' ? (m as DataMessage).batch.frames : []));
     const chunks = (): ChunkItem[] => posted.flatMap((m) => (m.type === 'data' ? (m as DataMessage).chunks : []));
     try {
@@ -63,6 +64,17 @@ describe('composer: relay lanes', () => {
       await host.handle({ type: 'send', reqId: 1, draft: { mode: 'text', text: 'hi', encoding: 'utf-8' }, target: { ids: ['r1.p1'], lane: 's2c' }, framing: { kind: 'connection' } });
       const result = posted.find((m) => m.type === 'sendResult');
       assert.deepEqual(result, { type: 'sendResult', reqId: 1, ok: true, sent: 1 });
+      // the injected bytes show in the lane's log as a frame marked injected (the bytes written, framing included;
+      // no room in the lane's source stream: start = end, where they went in), and as an injected written piece
+      await until(() => frames().some((f) => f.injected), 'the injected frame');
+      const inj = frames().filter((f) => f.injected);
+      assert.deepEqual(inj.map((f) => [f.lane, f.dir, f.text, f.length, f.start, f.end]), [['s2c', 'in', 'hi\n', 3, 5, 5]]);
+      // its seq is its own: neither the lane's frames nor its reads (a raw lane's frames) share it (copy finds it)
+      assert.ok(frames().filter((f) => f.dir === 'in' && !f.injected).every((f) => f.seq !== inj[0].seq));
+      await until(() => chunks().some((k) => k.injected), 'the injected piece');
+      assert.deepEqual(chunks().filter((k) => k.injected).map((k) => [k.lane, k.written, k.offset, k.length]), [['s2c', true, 5, 3]]);
+      await host.handle({ type: 'copy', conn: 'r1.p1', dir: 'in', seq: inj[0].seq, format: 'text' });
+      assert.equal(clipboard.pop(), 'hi\n');
       // a bad lane is refused by validation
       await host.handle({ type: 'send', reqId: 2, draft: { mode: 'text', text: 'x', encoding: 'utf-8' }, target: { ids: ['r1.p1'], lane: 'sideways' }, framing: { kind: 'connection' } });
       assert.equal(host.rejected, 1);
@@ -73,14 +85,15 @@ describe('composer: relay lanes', () => {
       await until(() => chunks().filter((k) => k.written && k.lane === 'c2s').length === 5, 'the re-cut c2s pieces');
       assert.deepEqual(chunks().filter((k) => k.written && k.lane === 'c2s').map((k) => k.length), [5, 1, 1, 1, 1]);
       // the s2c answer is no longer cut; its piece sits at its source offset (5), not after the 3 injected bytes
-      await until(() => chunks().filter((k) => k.written && k.lane === 's2c').length === 4, 'the s2c answer written');
-      assert.deepEqual(chunks().filter((k) => k.written && k.lane === 's2c').map((k) => [k.offset, k.length]).pop(), [5, 4]);
+      await until(() => chunks().filter((k) => k.written && !k.injected && k.lane === 's2c').length === 4, 'the s2c answer written');
+      assert.deepEqual(chunks().filter((k) => k.written && !k.injected && k.lane === 's2c').map((k) => [k.offset, k.length]).pop(), [5, 4]);
 
       // history on (re)load: both lanes' frames and both kinds of chunks
       await host.handle({ type: 'requestHistory', conn: 'r1.p1' });
       const h = posted.filter((m): m is HistoryMessage => m.type === 'history').pop();
       assert.ok(h);
-      assert.deepEqual(h.batch.frames.map((f) => `${f.lane}:${f.text}`), ['c2s:ping', 's2c:ping', 'c2s:abc', 's2c:abc']);
+      assert.deepEqual(h.batch.frames.map((f) => `${f.lane}:${f.injected ? 'injected ' : ''}${JSON.stringify(f.text)}`), ['c2s:"ping"', 's2c:"ping"', 's2c:injected "hi\\n"', 'c2s:"abc"', 's2c:"abc"']);
+      assert.ok(h.chunks.some((k) => k.injected && k.lane === 's2c' && k.length === 3));
       assert.ok(h.chunks.some((k) => k.written && k.lane === 'c2s' && k.length === 1));
       c.end();
       assert.equal((await back).data.toString(), 'ping\nhi\nabc\n');

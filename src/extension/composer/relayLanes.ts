@@ -20,6 +20,8 @@ export interface PieceRecord {
   time: number;
   offset: number;
   size: number;
+  /** bytes injected into the lane (at the source offset they were written before) */
+  injected?: true;
 }
 
 export interface PieceEvent {
@@ -96,9 +98,8 @@ export class RelayLanes implements Disposable {
 
   private take(relay: string, r: Relay, e: LaneLogEntry): void {
     const id = relayPairId(relay, e.pair);
-    const direction = RELAY_LANE_DIRECTION[e.lane];
     if (e.kind === 'piece') {
-      this.pieceE.fire({ id, piece: { seq: e.seq, direction, time: e.time, offset: e.offset, size: e.size } });
+      this.pieceE.fire({ id, piece: pieceRecord(e) });
       return;
     }
     if (e.kind === 'chunk') this.chunkE.fire({ id, chunk: chunkRecord(e) });
@@ -175,13 +176,21 @@ export class RelayLanes implements Disposable {
       const f = frameRecord(e, this.isRaw(relay, e.lane));
       if (f) frames.push(f);
     }
-    return { chunks, frames, droppedChunks: 0, droppedFrames: 0 };
+    // what the relay's bounded log dropped is said (Save Received Data, Save Session); a raw lane's frames are its reads
+    let droppedChunks = 0;
+    let droppedFrames = 0;
+    for (const lane of ['c2s', 's2c'] as const) {
+      const c = view.droppedOf(pair, lane, 'chunk');
+      droppedChunks += c;
+      droppedFrames += view.droppedOf(pair, lane, 'frame') + (this.isRaw(relay, lane) ? c : 0);
+    }
+    return { chunks, frames, droppedChunks, droppedFrames };
   }
 
   /** the pieces written to both lanes' destinations */
   pieces(id: string): PieceRecord[] {
     const { view, pair } = this.viewOf(id);
-    return view.piecesOf(pair).map((e) => ({ seq: e.seq, direction: RELAY_LANE_DIRECTION[e.lane], time: e.time, offset: e.offset, size: e.size }));
+    return view.piecesOf(pair).map(pieceRecord);
   }
 
   clearHistory(id: string): void {
@@ -226,8 +235,16 @@ function chunkRecord(e: LaneLogEntry): ChunkRecord {
   return { seq: e.seq, direction: RELAY_LANE_DIRECTION[e.lane], time: e.time, offset: e.offset, data: e.data };
 }
 
-/** a raw lane shows each read as a frame (as a raw connection does); a framed lane its decoded frames */
+function pieceRecord(e: LaneLogEntry): PieceRecord {
+  return { seq: e.seq, direction: RELAY_LANE_DIRECTION[e.lane], time: e.time, offset: e.offset, size: e.size, ...(e.injected ? { injected: true as const } : {}) };
+}
+
+/**
+ * a raw lane shows each read as a frame (as a raw connection does); a framed lane its decoded frames; either shows
+ * what was injected into it as a frame marked `injected`, taking no room in the lane's source stream
+ */
 function frameRecord(e: LaneLogEntry, raw: boolean): FrameRecord | undefined {
+  if (e.injected) return { seq: e.seq, direction: RELAY_LANE_DIRECTION[e.lane], time: e.time, start: e.offset, end: e.offset, payload: e.data, injected: true };
   if (raw ? e.kind !== 'chunk' : e.kind !== 'frame') return undefined;
   const f: FrameRecord = { seq: e.seq, direction: RELAY_LANE_DIRECTION[e.lane], time: e.time, start: e.offset, end: e.offset + e.size, payload: e.data };
   if (e.header) f.header = e.header;

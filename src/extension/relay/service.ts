@@ -48,7 +48,7 @@ export class RelayService implements vscode.Disposable {
 
   constructor(
     private readonly log: vscode.LogOutputChannel,
-    private readonly lanes: RelayLanes,
+    readonly lanes: RelayLanes,
   ) {}
 
   /** called on every change of a relay (throttle before painting) */

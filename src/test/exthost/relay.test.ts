@@ -1,4 +1,5 @@
-// Relays in the extension host: start one by command, carry a conversation, hold / inject / release a lane, cut a pair;
+// Relays in the extension host: start one by command, carry a conversation, hold / inject / release a lane, save a
+// pair's received data and session, cut a pair;
 // start with faults and a recording, change the faults of a running relay, export the recording as pcapng.
 import * as assert from 'node:assert/strict';
 import * as fs from 'node:fs';
@@ -35,6 +36,32 @@ describe('relays (socketDebugger.relay.*)', () => {
       assert.equal(got, 'ping;', 'nothing crosses a held lane');
       await run('socketDebugger.relay.release', { relay: started.id, pair: 'p1', lane: 'c2s' });
       await waitFor('injected and held bytes, in order', () => got === 'ping;injected;held;');
+      // Save Received Data on the pair: what the relay read on a lane, raw; both lanes as a hex dump in order
+      const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'sockdbg-relay-save-'));
+      try {
+        const pairId = `${started.id}.p1`;
+        const save = (o: Record<string, unknown>): Promise<string> => run<string>('socketDebugger.saveReceived', { id: pairId, ...o });
+        await waitFor('the echo read back on s2c', async () => fs.readFileSync(await save({ path: path.join(dir, 's2c.bin'), lane: 's2c' }), 'latin1') === 'ping;injected;held;');
+        // c2s: the client's bytes as the relay read them; the injected bytes were never read from the client
+        assert.equal(fs.readFileSync(await save({ path: path.join(dir, 'c2s.bin'), lane: 'c2s' }), 'latin1'), 'ping;held;');
+        const dump = fs.readFileSync(await save({ path: path.join(dir, 'both.txt') }), 'utf8').trim().split('\n');
+        assert.match(dump[0], /c2s →\s+5\s+70 69 6e 67 3b$/, 'the first read: ping; from the client');
+        assert.match(dump[1], /s2c ←\s+5\s+70 69 6e 67 3b$/, 'then its echo');
+        assert.deepEqual(dump.map((l) => /(c2s|s2c)/.exec(l)?.[1]).slice(0, 2), ['c2s', 's2c']);
+        await assert.rejects(save({ path: path.join(dir, 'x.bin'), format: 'raw' }), /raw bytes need lane "c2s" or "s2c"/);
+        // Save Session: both lanes' frames in order with timestamps, the injected frame marked
+        const session = fs.readFileSync(await run<string>('socketDebugger.saveSession', { id: pairId, path: path.join(dir, 'session.jsonl') }), 'utf8');
+        const frames = session.trim().split('\n').map((l) => JSON.parse(l) as { dir: string; text: string; time: string; injected?: boolean });
+        const c2sFrames = frames.filter((f) => f.dir === 'c2s');
+        // in time order: 'held;' was read while the lane was held; the injected bytes count from when they were written
+        assert.deepEqual(c2sFrames.map((f) => f.text), ['ping;', 'held;', 'injected;']);
+        assert.deepEqual(c2sFrames.map((f) => f.injected === true), [false, false, true]);
+        assert.equal(frames.filter((f) => f.dir === 's2c').map((f) => f.text).join(''), 'ping;injected;held;');
+        assert.equal(frames[0].dir, 'c2s');
+        assert.ok(frames.every((f, i) => i === 0 || f.time >= frames[i - 1].time), 'in time order');
+      } finally {
+        fs.rmSync(dir, { recursive: true, force: true });
+      }
       await run('socketDebugger.relay.cut', { relay: started.id, pair: 'p1' });
       await waitFor('the client to be closed', () => closed);
       await assert.rejects(Promise.resolve(vscode.commands.executeCommand('socketDebugger.relay.hold', { relay: 'r999', pair: 'p1', lane: 'c2s' })), /No relay r999/);

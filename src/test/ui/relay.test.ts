@@ -92,6 +92,12 @@ describe('Relays view', function () {
     await view.locator('#f-text').fill('abc');
     await view.locator('#f-text').press('Control+Enter');
     await view.locator('#log .log-row.lane-s2c', { hasText: 'ABC' }).first().waitFor({ timeout: 10000 });
+    // the injected bytes are a row of the c2s lane, marked injected: icon, tooltip, screen-reader label
+    const injectedRow = view.locator('#log .log-row.lane-c2s.injected', { hasText: 'abc' }).first();
+    await injectedRow.waitFor({ timeout: 10000 });
+    assert.equal(await injectedRow.locator('.codicon-insert').count(), 1, 'an injected row has the insert icon');
+    assert.match((await injectedRow.locator('.c-dir').getAttribute('title')) ?? '', /injected/);
+    assert.match((await injectedRow.getAttribute('aria-label')) ?? '', /^injected \d+ bytes client → server/);
 
     // hold c2s: the client's next line waits in the lane; release: it goes on
     await w.runCommand('Socket Debugger: Hold Lane');

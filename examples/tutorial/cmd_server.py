@@ -1,7 +1,7 @@
 # The tutorial's command server with a JSON header (section 3, server.py): runs each command it receives and
 # answers struct.pack('i', len(header)) + json header {"total_size": n} + stdout + stderr.
-# Changes: the port may be given as argv[1]; an empty recv (the client left) ends the inner loop, where the
-# tutorial would run an empty command.
+# Changes: the port may be given as argv[1] (0: the system picks a free one, printed as the first line); an empty
+# recv (the client left) ends the inner loop, where the tutorial would run an empty command.
 import socket
 import subprocess
 import struct
@@ -10,8 +10,11 @@ import sys
 
 phone = socket.socket(socket.AF_INET,socket.SOCK_STREAM)
 phone.setsockopt(socket.SOL_SOCKET,socket.SO_REUSEADDR,1)
-phone.bind(('127.0.0.1', int(sys.argv[1]) if len(sys.argv) > 1 else 8080))
+port = int(sys.argv[1]) if len(sys.argv) > 1 else 8080
+phone.bind(('127.0.0.1', port))
 phone.listen(5)     #阻塞的最大数
+if port == 0:
+    print(phone.getsockname()[1])
 
 while True:
     coon,addr = phone.accept()

@@ -1,4 +1,5 @@
-# The tutorial's first TCP server (section 1, server.py). Only change: the port may be given as argv[1].
+# The tutorial's first TCP server (section 1, server.py). Only change: the port may be given as argv[1]
+# (0: the system picks a free one, printed as the first line).
 import socket
 import sys
 
@@ -6,6 +7,8 @@ port = int(sys.argv[1]) if len(sys.argv) > 1 else 8888
 sk = socket.socket()
 sk.bind(('127.0.0.1', port))    # bind(('ip', 'port')) 绑定ip和端口号
 sk.listen()                     # 监听连接
+if port == 0:
+    print(sk.getsockname()[1])
 
 conn, addr = sk.accept()        # 接收客户端连接
 

@@ -1,4 +1,5 @@
-# The tutorial's UDP time server (exercise 2, server.py). Only change: the port may be given as argv[1].
+# The tutorial's UDP time server (exercise 2, server.py). Only change: the port may be given as argv[1]
+# (0: the system picks a free one, printed as the first line).
 import socket
 import sys
 from time import strftime
@@ -7,6 +8,8 @@ ip_port = ('127.0.0.1', int(sys.argv[1]) if len(sys.argv) > 1 else 8888)       #
 
 udp_server = socket.socket(socket.AF_INET, socket.SOCK_DGRAM)
 udp_server.bind(ip_port)
+if ip_port[1] == 0:
+    print(udp_server.getsockname()[1])
 
 while True:
     msg, addr = udp_server.recvfrom(1024)       # 接受消息

@@ -7,6 +7,7 @@ import { createHash } from 'node:crypto';
 import { join } from 'node:path';
 import { cli, runCli, python, listeningPort, peerPort, killAll, cleanupTemp, tempDir, freePort, CLI } from './test/harness';
 import * as peers from './test/peers';
+import { TIME_SERVER } from './test/tutorial';
 
 /** Runs a program to completion; its stdout, or undefined when it cannot be run or fails. */
 function runProgram(cmd: string, args: string[]): Promise<string | undefined> {
@@ -459,7 +460,7 @@ sys.stdout.write(out.decode("utf-8"))
 
   describe('udp', () => {
     it("asks the tutorial's UDP time server (udp send --wait)", async () => {
-      const srv = python(peers.UDP_TIME_SERVER);
+      const srv = python(TIME_SERVER, ['0']);
       const port = await peerPort(srv);
       const r = await runCli(['udp', 'send', '127.0.0.1', String(port), '%Y', '--wait', '--json']);
       assert.equal(r.code, 0, r.stderr);
@@ -469,7 +470,7 @@ sys.stdout.write(out.decode("utf-8"))
     });
 
     it('udp send without TEXT sends stdin as one datagram', async () => {
-      const srv = python(peers.UDP_TIME_SERVER);
+      const srv = python(TIME_SERVER, ['0']);
       const port = await peerPort(srv);
       const r = await runCli(['udp', 'send', '127.0.0.1', String(port), '--wait'], 'year %Y');
       assert.equal(r.code, 0, r.stderr);

@@ -39,7 +39,7 @@ describe('sockdbg conversations: the tutorial programs in both roles', function 
 
   describe('一.1 the first client/server pair', () => {
     it('sockdbg as the client: --send wyb --expect 1 --send 中午吃什么 --expect 1 gets two separate replies, exits 0', async () => {
-      const srv = python(T.TCP_SERVER);
+      const srv = python(T.TCP_SERVER, ['0']);
       const port = await peerPort(srv);
       const r = await runCli(['tcp', 'connect', '127.0.0.1', String(port), '--send', 'wyb', '--expect', '1', '--send', '中午吃什么', '--expect', '1', '--json']);
       assert.equal(r.code, 0, r.stderr);
@@ -50,7 +50,7 @@ describe('sockdbg conversations: the tutorial programs in both roles', function 
     });
 
     it('sockdbg as the client with --turns (human transcript shows > and < lines)', async () => {
-      const srv = python(T.TCP_SERVER);
+      const srv = python(T.TCP_SERVER, ['0']);
       const port = await peerPort(srv);
       const r = await runCli(['tcp', 'connect', '127.0.0.1', String(port), '--turns', '--send', 'wyb', '--send', '中午吃什么']);
       assert.equal(r.code, 0, r.stderr);
@@ -79,7 +79,7 @@ describe('sockdbg conversations: the tutorial programs in both roles', function 
     });
 
     it('a peer that closes during an --expect: exit 2', async () => {
-      const srv = python(T.TCP_SERVER);
+      const srv = python(T.TCP_SERVER, ['0']);
       const port = await peerPort(srv);
       const r = await runCli(['tcp', 'connect', '127.0.0.1', String(port), '--send', 'wyb', '--expect', '1', '--send', 'x', '--expect', '2']);
       assert.equal(r.code, 2);
@@ -360,7 +360,7 @@ print(body.decode('utf-8'))
 
   describe('一.3(3) QQ chat over UDP', () => {
     it('sockdbg as the client: udp bind --to the server, typed lines', async () => {
-      const srv = python(T.QQ_SERVER);
+      const srv = python(T.QQ_SERVER, ['0']);
       const port = await peerPort(srv);
       srv.child.stdin?.end('你好\n');
       const b = cli(['udp', 'bind', '--port', '0', '--to', `127.0.0.1:${port}`, '--json']);
@@ -396,7 +396,7 @@ print(body.decode('utf-8'))
 
   describe('一.2, 一.3(2), 二.3: the programs that only answer (worked before; kept working)', () => {
     it('一.2 UDP: sockdbg as the client (udp send --wait) and as the server (udp bind --reply bye)', async () => {
-      const srv = python(T.UDP_SERVER);
+      const srv = python(T.UDP_SERVER, ['0']);
       const port = await peerPort(srv);
       const r = await runCli(['udp', 'send', '127.0.0.1', String(port), 'hello', '--wait']);
       assert.equal(r.code, 0, r.stderr);

@@ -25,6 +25,12 @@ const TURN_OPTIONS = `Turns (the steps run in command-line order; see docs/conve
   --eol none|lf|crlf  line ending added to typed lines (default none: like Python's input())
   --ansi              let colour escape codes (ESC[…m) through to the terminal (default: shown as \\x1b)`;
 
+const FAULT_NOTES = `Faults on what this command sends (the relay's options, docs/relay.md; UDP: --delay and --rate only):
+  --chunk N | random:A-B | split:K[,K…] | merge[:MS]   re-chunk the stream (pieces written apart, TCP_NODELAY)
+  --seed N  --delay MS[:JITTER]  --drip BYTES/MS  --rate BYTES/S  --gap MS
+  --reset-after N   reset (RST) the connection after N bytes sent; --half-close N: FIN after N bytes sent
+  A random fault without --seed draws a seed and prints it (a 'notice'), so the run can be repeated.`;
+
 const COMMON_NOTES = `Framing SPEC: raw | line | delimiter:<escaped bytes> | fixed:<n> | length:<struct fmt>[,includes-header][,adjust=<n>][,max=<bytes>]
               | json-header[,length=<struct fmt>][,size-key=<key>][,max=<bytes>]
 ${UDP_NOTES}`;
@@ -80,7 +86,7 @@ ${COMMON_NOTES}`,
 
   'tcp listen': `Usage: sockdbg tcp listen --port N [--host H] [--framing SPEC] [--send-framing SPEC] [--encoding ENC]
                           [--echo | --reply TEXT | --reply-hex HEX | --rules FILE] [turns…] [--to newest|all|cN] [--no-stdin]
-                          [--once] [--count N] [--no-delay] [--output FILE] [--quiet] [--json]
+                          [--once] [--count N] [--no-delay] [--output FILE] [--quiet] [--json] [fault options]
 
 Runs a TCP server and prints every frame received from every client. Each line typed on stdin is sent, like
 Python's input() gives it (no line ending unless --eol), to the newest client (--to all: every client, --to c3:
@@ -116,6 +122,8 @@ Example (the tutorial's 一.1 server.py):
 
 ${TURN_OPTIONS}
 
+${FAULT_NOTES}
+
 The bytes of a frame the stream ends inside (a line without its newline, part of a length frame) are printed as
 'unfinished' (JSON: {"type":"unfinished","offset":…}) with an INCOMPLETE_FRAME warning; see docs/reliability.md.
 
@@ -123,7 +131,7 @@ ${COMMON_NOTES}`,
 
   'tcp connect': `Usage: sockdbg tcp connect HOST PORT [turns…] [--framing SPEC] [--send-framing SPEC] [--encoding ENC]
                            [--count N] [--timeout SEC] [--reconnect] [--no-delay] [--keepalive]
-                           [--output FILE] [--quiet] [--json]
+                           [--output FILE] [--quiet] [--json] [fault options]
 
 Connects to a TCP server, sends, and prints every frame received.
 Without turns (--send, --expect, …), sends stdin: from a terminal (or with --eol, or a non-raw --send-framing)
@@ -155,6 +163,8 @@ at exit.
 
 ${TURN_OPTIONS}
 
+${FAULT_NOTES}
+
 ${COMMON_NOTES}`,
 
   udp: `Usage:
@@ -163,7 +173,7 @@ ${COMMON_NOTES}`,
 
   'udp bind': `Usage: sockdbg udp bind --port N [--host H] [--encoding ENC] [--send-encoding ENC] [--echo | --reply TEXT | --rules FILE]
                         [--to HOST:PORT] [--eol none|lf|crlf] [--no-stdin] [--ansi] [--count N] [--broadcast]
-                        [--recv-buffer BYTES] [--json]
+                        [--recv-buffer BYTES] [--json] [--delay MS[:JITTER]] [--rate BYTES/S] [--seed N]
 
 Binds a UDP socket and prints every datagram received. Each line typed on stdin is sent as one datagram
 (like Python's input() gives it) to the last peer heard from, or to --to HOST:PORT before anyone is heard.
@@ -185,10 +195,12 @@ Example (a client of the tutorial's QQ chat server): sockdbg udp bind --port 0 -
   --recv-buffer BYTES  receive buffer size (SO_RCVBUF), e.g. 4M; datagrams the kernel drops because it was
                   full are reported (UDP_RECEIVE_DROPS, Linux) — a bigger buffer rides out bursts
   --json          one JSON object per line per event
+  --delay MS[:JITTER], --rate BYTES/S, --seed N   faults on the datagrams sent (held, order kept, never cut)
 
 ${UDP_NOTES}`,
 
   'udp send': `Usage: sockdbg udp send HOST PORT [TEXT | --hex HEX] [--wait] [--timeout SEC] [--encoding ENC] [--broadcast] [--json]
+                        [--delay MS[:JITTER]] [--seed N]
 
 Sends one datagram: TEXT (encoded with --encoding), HEX bytes, or else all of stdin.
 
@@ -199,6 +211,7 @@ Sends one datagram: TEXT (encoded with --encoding), HEX bytes, or else all of st
   --broadcast     allow a broadcast HOST (SO_BROADCAST), e.g. 255.255.255.255 or 192.168.1.255;
                   without it the system refuses the send (EACCES)
   --json          one JSON object per line per event
+  --delay MS[:JITTER], --seed N   hold the datagram MS ± JITTER ms before it is sent
 
 ${UDP_NOTES}`,
 
@@ -261,11 +274,13 @@ ${COMMON_NOTES}`;
 HELP.replay = `Usage: sockdbg replay FILE --to HOST:PORT | --listen [HOST:]PORT [--pair ID] [--diff] [--framing SPEC]
                      [--timeout SEC] [--json]
 
-Plays one recorded pair (default the first) of a TCP recording made with 'sockdbg relay --record':
+Plays one recorded pair (default the first) of a recording made with 'sockdbg relay --record':
   --to HOST:PORT        as the client: sends the c2s lane to a server, compares what the server answers
   --listen [HOST:]PORT  as the server: waits for one client, sends it the s2c lane, compares what it sends
 Each recorded chunk is written on its own, and only after the other side sent as many bytes as it had at that
-point of the recording. A UDP recording replays as the client (--to) only; --diff compares datagram by datagram.
+point of the recording. A UDP recording replays datagram by datagram, either way: as the client (--to), or as the
+server (--listen: waits for a client's first datagram, answers that address in order and timing); --diff compares
+datagram by datagram.
   --pair ID             the pair to play (p1, p2 … as printed by the relay)
   --diff                compare frame by frame (framing from the recording, or --framing); exit 4 on a difference
   --framing SPEC        framing for the diff (raw: the recorded chunks are the frames)

@@ -4,7 +4,8 @@ import { execFileSync } from 'node:child_process';
 import { existsSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { cli, runCli, python, listeningPort, peerPort, killAll, cleanupTemp, tempDir, CLI, type Proc } from './test/harness';
-import { JSON_HEADER_SERVER, UDP_TIME_SERVER, UDP_CLIENT } from './test/peers';
+import { JSON_HEADER_SERVER, UDP_CLIENT } from './test/peers';
+import { TIME_SERVER } from './test/tutorial';
 import { JSON_HEADER_CLIENT, NAIVE_CLIENT, NAIVE_SERVER } from './test/relay-peers';
 import { ensureTool } from './test/system';
 import { readRecording, laneData } from '../core/relay';
@@ -110,6 +111,48 @@ describe('sockdbg relay --record, replay, pcap', function () {
     assert.match(done.stdout, /no difference \(1 frames\)/);
   });
 
+  it('replays a UDP recording as the server (--listen): answers the client in order, diffs what it sent', async () => {
+    // the tutorial's UDP client (一.2 client.py), sending each argv message and printing each answer
+    const client = `
+import socket, sys
+ip_port = ('127.0.0.1', int(sys.argv[1]))
+sk = socket.socket(socket.AF_INET, socket.SOCK_DGRAM)
+sk.settimeout(5)
+for msg in sys.argv[2:]:
+    sk.sendto(msg.encode('utf-8'), ip_port)
+    data, addr = sk.recvfrom(1024)
+    print('reply:' + data.decode('utf-8'))
+sk.close()
+`;
+    const dir = tempDir();
+    const rec = join(dir, 'udp-turns.jsonl');
+    // the time server answers a text without % codes with the text itself: a deterministic conversation
+    const server = python(TIME_SERVER, ['0']);
+    const relay = cli(['relay', '--udp', '--listen', '0', '--to', `127.0.0.1:${await peerPort(server)}`, '--record', rec, '--quiet']);
+    const c = python(client, [String(await listeningPort(relay)), 'hello', 'world', '吃包子啊']);
+    assert.equal((await c.exit()).stdout, 'reply:hello\nreply:world\nreply:吃包子啊\n');
+    relay.child.kill('SIGTERM');
+    await relay.exit();
+
+    const replay = cli(['replay', rec, '--listen', '0', '--diff']);
+    const again = python(client, [String(await listeningPort(replay)), 'hello', 'world', '吃包子啊']);
+    assert.equal((await again.exit()).stdout, 'reply:hello\nreply:world\nreply:吃包子啊\n');
+    const done = await replay.exit(15000);
+    assert.equal(done.code, 0, done.stdout + done.stderr);
+    assert.match(done.stdout, /replayed p1 as the server \(udp, to 127\.0\.0\.1:\d+\): sent 22 bytes, got 3 datagrams \(22 bytes\), the recording had 3/);
+    assert.match(done.stdout, /no difference \(3 frames\)/);
+
+    // a client that says something else: the answers still come in order, the diff names the datagram (exit 4)
+    const replay2 = cli(['replay', rec, '--listen', '0', '--diff', '--json']);
+    const other = python(client, [String(await listeningPort(replay2)), 'hello', 'WORLD', '吃包子啊']);
+    assert.equal((await other.exit()).stdout, 'reply:hello\nreply:world\nreply:吃包子啊\n');
+    const d2 = await replay2.exit(15000);
+    assert.equal(d2.code, 4, d2.stdout + d2.stderr);
+    const diffs = replay2.events.filter((e) => e.type === 'diff');
+    assert.deepEqual(diffs.map((e) => [e.lane, e.status]), [['c2s', 'same'], ['c2s', 'differs'], ['c2s', 'same']]);
+    assert.equal(diffs[1].got, Buffer.from('WORLD').toString('hex'));
+  });
+
   describe('pcapng read back with tshark', function () {
     before(function () {
       // installed with apt-get when missing and we are root; an install that fails fails these tests
@@ -166,7 +209,7 @@ describe('sockdbg relay --record, replay, pcap', function () {
     it('UDP relays become UDP packets, one per datagram, both ways', async () => {
       const dir = tempDir();
       const rec = join(dir, 'udp.jsonl');
-      const server = python(UDP_TIME_SERVER);
+      const server = python(TIME_SERVER, ['0']);
       const relay = cli(['relay', '--udp', '--listen', '0', '--to', `127.0.0.1:${await peerPort(server)}`, '--record', rec, '--quiet']);
       const rp = await listeningPort(relay);
       for (const fmt of ['%Y', 'year %Y']) {
@@ -176,7 +219,7 @@ describe('sockdbg relay --record, replay, pcap', function () {
       relay.child.kill('SIGTERM');
       await relay.exit();
       // pair p1 ('%Y', one client socket) replayed against a fresh time server: the same year comes back
-      const server2 = python(UDP_TIME_SERVER);
+      const server2 = python(TIME_SERVER, ['0']);
       const replay = await runCli(['replay', rec, '--to', `127.0.0.1:${await peerPort(server2)}`, '--diff', '--json'], undefined, 15000);
       const rev = replay.stdout.trim().split('\n').map((l) => JSON.parse(l) as Record<string, unknown>);
       assert.equal(replay.code, 0, replay.stdout + replay.stderr);

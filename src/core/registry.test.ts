@@ -4,17 +4,11 @@ import { ConnectionRegistry } from './registry';
 import { SocketError } from './errors';
 import { PY_NEVER_ACCEPTS, runPython, startPython } from './test/python';
 import { collect, connectRaw, freePort, ipv6Available, next, readUntil, waitFor } from './transport/testing';
+import { useRegistry } from './test/registry';
 
 describe('core/registry: TCP', function () {
   this.timeout(20000);
-  let reg: ConnectionRegistry;
-  beforeEach(() => {
-    reg = new ConnectionRegistry();
-  });
-  afterEach(async () => {
-    await reg.closeAll();
-    reg.dispose();
-  });
+  const reg = useRegistry();
 
   it('listens on an ephemeral port and receives a python client\'s struct.pack(\'i\') frames byte for byte', async () => {
     const server = await reg.listenTcp({ port: 0 });
@@ -496,14 +490,7 @@ sys.stdin.read()
 
 describe('core/registry: UDP', function () {
   this.timeout(20000);
-  let reg: ConnectionRegistry;
-  beforeEach(() => {
-    reg = new ConnectionRegistry();
-  });
-  afterEach(async () => {
-    await reg.closeAll();
-    reg.dispose();
-  });
+  const reg = useRegistry();
 
   it('hears a python UDP client (the seed\'s time-server client), replies to the sender through its udp-peer id', async () => {
     const sock = await reg.bindUdp({ port: 0 });
@@ -723,9 +710,7 @@ describe('core/registry: history and events', function () {
 });
 
 describe('core/registry: resetting counters', function () {
-  let reg: ConnectionRegistry;
-  beforeEach(() => (reg = new ConnectionRegistry()));
-  afterEach(() => reg.dispose());
+  const reg = useRegistry();
 
   it("sets a server's and its clients' counters to zero, keeps history and stream offsets, and counts on", async () => {
     const server = await reg.listenTcp({ host: '127.0.0.1', port: 0, framing: 'line' });

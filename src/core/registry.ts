@@ -25,14 +25,16 @@ import type {
   TcpListenOptions,
   UdpBindOptions,
 } from './types';
+import type { FaultOptions } from './relay/faults';
 import { SocketError, badPortError, unknownConnectionError } from './errors';
 import { Connection, type ConnectionHost, type OutgoingMessage, type ResolvedRegistryOptions } from './transport/connection';
 import { encodeFrame, frameParts, normalizeFramingSpec } from './framing';
 import { normalizeEncoding } from './codec/encoding';
 import { errorCode, errorMessage } from '../shared/errors';
 import { DEFAULT_MAX_FRAME_SIZE } from './framing/spec';
-import { TcpServerConnection } from './transport/tcp';
 import { TcpClientConnection } from './transport/tcpClient';
+import { takesFaults } from './transport/faults';
+import { TcpServerConnection } from './transport/tcpServer';
 import { UdpConnection } from './transport/udp';
 
 export const DEFAULT_HISTORY_MAX_BYTES = 8 * 1024 * 1024;
@@ -283,6 +285,14 @@ export class ConnectionRegistry implements IConnectionRegistry {
   setFraming(id: string, spec: string): void {
     const c = this.must(id);
     c.setFraming(spec);
+    this.host.stateChanged(c);
+    if (c.children) for (const ch of c.children.values()) if (!ch.isClosed) this.host.stateChanged(ch);
+  }
+
+  async setFaults(id: string, faults: FaultOptions | undefined): Promise<void> {
+    const c = this.must(id);
+    if (!takesFaults(c)) throw new SocketError('EOPNOTSUPP', `${c.id} (${c.label}) is a ${c.kind}; set the faults of its UDP socket`);
+    await c.setFaults(faults);
     this.host.stateChanged(c);
     if (c.children) for (const ch of c.children.values()) if (!ch.isClosed) this.host.stateChanged(ch);
   }

@@ -4,6 +4,7 @@
  */
 
 import type { ConnectionKind, ConnectionState } from '../shared/connections';
+import type { FaultOptions } from './relay/faults';
 
 export type { ConnectionKind, ConnectionState };
 
@@ -58,6 +59,8 @@ export interface ConnectionInfo {
   queuedOut?: number;
   /** TCP: reading is paused until the peer reads our replies (see SendOptions.reply) */
   readingPaused?: boolean;
+  /** the fault plan on what it sends (ConnectionDefaults.faults, registry.setFaults), with the seed in use */
+  faults?: FaultOptions;
 }
 
 export interface ChunkRecord {
@@ -137,6 +140,12 @@ export interface HistorySnapshot {
 }
 
 export interface ConnectionDefaults {
+  /**
+   * a fault plan on what this connection sends (a server: each client's stream; the relay's options, docs/relay.md):
+   * TCP re-chunk, delay, drip, rate, half-close and reset after N bytes; UDP delay, jitter and rate. `lanes` and `drop`
+   * are a relay's. Without `seed` a random seed is drawn (see the connection's `faultSeed`).
+   */
+  faults?: FaultOptions;
   /** framing spec string, default "raw" */
   framing?: string;
   /** encoding name, default "utf-8" */
@@ -282,6 +291,8 @@ export interface IConnectionRegistry extends Disposable {
   end(id: string): Promise<void>;
 
   setFraming(id: string, spec: string): void; // throws on a bad spec; re-decodes nothing by itself
+  /** a fault plan for what a TCP client, server (its clients) or UDP socket sends from now on; undefined: none */
+  setFaults(id: string, faults: FaultOptions | undefined): Promise<void>;
   setEncoding(id: string, encoding: string): void;
   /** decode the recorded incoming chunks again with the connection's current framing */
   redecode(id: string): FrameRecord[];

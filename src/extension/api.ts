@@ -45,6 +45,13 @@ export const COMMANDS = {
   relaySetFaults: 'socketDebugger.relay.setFaults',
   relayExportPcap: 'socketDebugger.relay.exportPcap',
   cancelConnect: 'socketDebugger.cancelConnect',
+  // the saved packet library (commands/packets.ts)
+  packetsSend: 'socketDebugger.packets.send',
+  packetsSave: 'socketDebugger.packets.save',
+  packetsOpen: 'socketDebugger.packets.open',
+  packetsRemove: 'socketDebugger.packets.remove',
+  // faults on what a connection sends (commands/faults.ts)
+  setFaults: 'socketDebugger.setFaults',
 } as const;
 
 export type {

@@ -118,7 +118,7 @@ export function activate(context: vscode.ExtensionContext): SocketDebuggerApi {
   registerRemoteExec(context, { log, addTreeSection: services.addTreeSection });
   const relays = registerRelays(context, log, relayLanes);
   registerCliOnPath(context, log);
-  registerPacketLibrary(context, { registry, log, addTreeSection: services.addTreeSection });
+  const packets = registerPacketLibrary(context, { log, addTreeSection: services.addTreeSection });
   context.subscriptions.push(
     ...registerCommands({
       context,
@@ -129,6 +129,7 @@ export function activate(context: vscode.ExtensionContext): SocketDebuggerApi {
       openComposer: async (id?: string) => composer.open(id),
       historyCleared: (ids) => composer.historyCleared(ids),
       errorsShown,
+      packets,
       relays,
     }),
   );

@@ -1,57 +1,35 @@
 /**
  * The saved packet library in the workbench: sockdbg.packets.json in the first workspace folder (src/shared/packets.ts
- * reads and writes it), shown as a "Saved Packets" section of the Connections view, kept in step with the file on
- * disk, filled from the composer's Save… button, and sent with one click. Commands:
- *   socketDebugger.packets.send   (a packet row, or {name, id?, to?: "host:port"}) → frames sent
- *   socketDebugger.packets.save   ({draft, framing?, to?, name?, interactive?}; asks for the name when none is given)
- *   socketDebugger.packets.open   opens (creates) the library file
- *   socketDebugger.packets.remove (a packet row, or {name})
+ * reads and writes it), shown as a "Saved Packets" section of the Connections view and kept in step with the file on
+ * disk. Its commands (send, save, open, remove) are in the typed command table: src/extension/commands/packets.ts.
  */
 import * as vscode from 'vscode';
-import type { ConnectionRegistry } from '../core/registry';
-import type { ConnectionInfo } from '../core/types';
-import { canSend, capabilities, framesPerSend } from '../shared/connections';
 import { errorMessage } from '../shared/errors';
-import { parseHostPort } from '../shared/format';
-import { isPacketName, packetLibraryText, packetSummary, parsePacketLibrary, PACKET_LIBRARY_FILE, withPacket, type SavedPacket } from '../shared/packets';
-import { parseDraft, parseFramingChoice } from '../shared/protocol';
-import { buildWire, wireSendOptions } from './composer/draft';
-import { pickConnection } from './prompts';
+import { packetLibraryText, packetSummary, parsePacketLibrary, PACKET_LIBRARY_FILE, type SavedPacket } from '../shared/packets';
 import type { TreeSection } from './services';
 
-export const PACKET_COMMANDS = {
-  send: 'socketDebugger.packets.send',
-  save: 'socketDebugger.packets.save',
-  open: 'socketDebugger.packets.open',
-  remove: 'socketDebugger.packets.remove',
-} as const;
-
 interface Deps {
-  registry: ConnectionRegistry;
   log: vscode.LogOutputChannel;
   addTreeSection<T>(section: TreeSection<T>): vscode.Disposable;
 }
 
-function libraryUri(): vscode.Uri | undefined {
+/** the library file of the first workspace folder */
+export function libraryUri(): vscode.Uri | undefined {
   const folder = vscode.workspace.workspaceFolders?.[0];
   return folder ? vscode.Uri.joinPath(folder.uri, PACKET_LIBRARY_FILE) : undefined;
 }
 
-/** connections a packet can go to: the ones the kind's capabilities let send now (a server: with an open client) */
-function sendable(registry: ConnectionRegistry): ConnectionInfo[] {
-  return registry.list().filter((c) => canSend(c, registry.children(c.id)));
+/** The packets of the library file as last read (or written), and the file's tree section. */
+export interface PacketLibrary {
+  readonly packets: readonly SavedPacket[];
+  /** replaces the file's packets (throws without a workspace folder) */
+  write(next: SavedPacket[]): Promise<void>;
+  /** a quick pick among the packets (undefined: none, or cancelled) */
+  pick(): Promise<SavedPacket | undefined>;
 }
 
-/** the packet a command argument names: a row of the section ({item}), or {name} */
-function packetArg(arg: unknown): string | undefined {
-  if (typeof arg !== 'object' || arg === null) return undefined;
-  const o = arg as { item?: { name?: unknown }; name?: unknown };
-  const name = o.item?.name ?? o.name;
-  return typeof name === 'string' ? name : undefined;
-}
-
-export function registerPacketLibrary(context: vscode.ExtensionContext, deps: Deps): void {
-  const { registry, log } = deps;
+export function registerPacketLibrary(context: vscode.ExtensionContext, deps: Deps): PacketLibrary {
+  const { log } = deps;
   const l10n = vscode.l10n;
   let packets: SavedPacket[] = [];
   let lastProblems = '';
@@ -121,36 +99,15 @@ export function registerPacketLibrary(context: vscode.ExtensionContext, deps: De
     }),
   );
 
-  // ---- commands
-  async function send(arg: unknown): Promise<number | undefined> {
-    const name = packetArg(arg);
-    const p = packets.find((q) => q.name === name) ?? (name === undefined ? await pickPacket() : undefined);
-    if (!p) throw new Error(name === undefined ? l10n.t('No saved packet was picked.') : l10n.t('There is no saved packet named "{0}".', name));
-    const o = (typeof arg === 'object' && arg !== null ? arg : {}) as { id?: unknown; to?: unknown };
-    const id = typeof o.id === 'string' ? o.id : await pickConnection(sendable(registry), l10n.t('Send "{0}" to which connection?', p.name));
-    if (!id) return undefined;
-    const c = registry.get(id);
-    if (!c) throw new Error(l10n.t('Connection {0} no longer exists.', id));
-    let to = p.to;
-    if (typeof o.to === 'string') {
-      const hp = parseHostPort(o.to);
-      if (!hp) throw new Error(l10n.t('"{0}" is not host:port.', o.to));
-      to = { host: hp.address, port: hp.port };
-    }
-    if (capabilities(c.kind).needsDestination && !to) {
-      const typed = await vscode.window.showInputBox({ prompt: l10n.t('Send to which host:port?'), placeHolder: '127.0.0.1:9000', validateInput: (v) => (parseHostPort(v) ? undefined : l10n.t('Type host:port, e.g. 127.0.0.1:9000')) });
-      const hp = typed ? parseHostPort(typed) : undefined;
-      if (!hp) return undefined;
-      to = { host: hp.address, port: hp.port };
-    }
-    const w = buildWire(p.draft, p.framing, c.framing);
-    await registry.send(c.id, w.payload, wireSendOptions(w, capabilities(c.kind).takesDestination ? to : undefined));
-    log.info(`sent saved packet "${p.name}" (${w.wire.length} bytes with ${w.framing}) to ${c.id}`);
-    vscode.window.setStatusBarMessage(l10n.t('Sent "{0}" to {1}: {2} bytes on the wire', p.name, c.id, w.wire.length), 4000);
-    return framesPerSend(c, registry.children(c.id));
+  context.subscriptions.push(vscode.workspace.onDidChangeWorkspaceFolders(() => void load()));
+  const folder = vscode.workspace.workspaceFolders?.[0];
+  if (folder) {
+    const watcher = vscode.workspace.createFileSystemWatcher(new vscode.RelativePattern(folder, PACKET_LIBRARY_FILE));
+    context.subscriptions.push(watcher, watcher.onDidChange(() => void load()), watcher.onDidCreate(() => void load()), watcher.onDidDelete(() => void load()));
   }
+  void load();
 
-  async function pickPacket(): Promise<SavedPacket | undefined> {
+  async function pick(): Promise<SavedPacket | undefined> {
     if (packets.length === 0) {
       void vscode.window.showInformationMessage(l10n.t('No saved packets yet: use Save… in the Packet Composer, or edit {0}.', PACKET_LIBRARY_FILE));
       return undefined;
@@ -162,77 +119,11 @@ export function registerPacketLibrary(context: vscode.ExtensionContext, deps: De
     return picked?.p;
   }
 
-  async function save(arg: unknown): Promise<string | undefined> {
-    const o = (typeof arg === 'object' && arg !== null ? arg : {}) as { name?: unknown; draft?: unknown; framing?: unknown; to?: unknown };
-    const draft = parseDraft(o.draft);
-    if (!draft) throw new Error(l10n.t('Save a packet from the Packet Composer (its Save… button), or pass {draft, framing, name}.'));
-    const framing = o.framing === undefined ? { kind: 'connection' as const } : parseFramingChoice(o.framing);
-    if (!framing) throw new Error(l10n.t('framing must be {kind: "connection"}, {kind: "raw"} or {kind: "spec", spec}'));
-    const to = typeof o.to === 'object' && o.to !== null ? (o.to as { host?: unknown; port?: unknown }) : undefined;
-    let name = typeof o.name === 'string' ? o.name : undefined;
-    if (name === undefined) {
-      name = await vscode.window.showInputBox({
-        prompt: l10n.t('A name for this packet in {0}', PACKET_LIBRARY_FILE),
-        placeHolder: packetSummary(draft),
-        validateInput: (v) => (isPacketName(v) ? undefined : l10n.t('1–200 characters, no control characters or outer spaces')),
-      });
-      if (name === undefined) return undefined;
-      if (packets.some((p) => p.name === name)) {
-        const replace = l10n.t('Replace');
-        if ((await vscode.window.showWarningMessage(l10n.t('A saved packet named "{0}" exists. Replace it?', name), { modal: true }, replace)) !== replace) return undefined;
-      }
-    } else if (!isPacketName(name)) throw new Error(l10n.t('"{0}" is not a valid packet name (1–200 characters, no control characters or outer spaces).', name));
-    const packet: SavedPacket = { name, draft, framing, ...(to && typeof to.host === 'string' && typeof to.port === 'number' ? { to: { host: to.host, port: to.port } } : {}) };
-    await write(withPacket(packets, packet));
-    log.info(`saved packet "${name}" in ${PACKET_LIBRARY_FILE}`);
-    return name;
-  }
-
-  async function remove(arg: unknown): Promise<boolean> {
-    const name = packetArg(arg) ?? (await pickPacket())?.name;
-    if (name === undefined || !packets.some((p) => p.name === name)) return false;
-    await write(packets.filter((p) => p.name !== name));
-    log.info(`removed saved packet "${name}"`);
-    return true;
-  }
-
-  async function open(): Promise<void> {
-    const uri = libraryUri();
-    if (!uri) throw new Error(l10n.t('Open a folder first: the packet library is kept in the workspace ({0}).', PACKET_LIBRARY_FILE));
-    try {
-      await vscode.workspace.fs.stat(uri);
-    } catch {
-      await write(packets);
-    }
-    await vscode.window.showTextDocument(uri);
-  }
-
-  /** palette and tree invocations show a failure; programmatic ones (an options object) get the rejection */
-  const reporting =
-    <A, R>(fn: (arg: A) => Promise<R>) =>
-    async (arg: A): Promise<R | undefined> => {
-      try {
-        return await fn(arg);
-      } catch (e) {
-        // a tree row carries `item`; the composer's Save… says `interactive`
-        const programmatic = typeof arg === 'object' && arg !== null && !('item' in arg) && (arg as { interactive?: unknown }).interactive !== true;
-        if (programmatic) throw e;
-        void vscode.window.showErrorMessage(errorMessage(e));
-        return undefined;
-      }
-    };
-
-  context.subscriptions.push(
-    vscode.commands.registerCommand(PACKET_COMMANDS.send, reporting(send)),
-    vscode.commands.registerCommand(PACKET_COMMANDS.save, reporting(save)),
-    vscode.commands.registerCommand(PACKET_COMMANDS.open, reporting(open)),
-    vscode.commands.registerCommand(PACKET_COMMANDS.remove, reporting(remove)),
-    vscode.workspace.onDidChangeWorkspaceFolders(() => void load()),
-  );
-  const folder = vscode.workspace.workspaceFolders?.[0];
-  if (folder) {
-    const watcher = vscode.workspace.createFileSystemWatcher(new vscode.RelativePattern(folder, PACKET_LIBRARY_FILE));
-    context.subscriptions.push(watcher, watcher.onDidChange(() => void load()), watcher.onDidCreate(() => void load()), watcher.onDidDelete(() => void load()));
-  }
-  void load();
+  return {
+    get packets() {
+      return packets;
+    },
+    write,
+    pick,
+  };
 }

@@ -109,8 +109,9 @@ describe('shared/connections: the tree menus in package.json', () => {
         // the menus added for protocol files, conversations and sessions follow the same context values
         const attachable = (kind === 'tcp-server' && state === 'listening') || (kind === 'udp' && state === 'listening') || (kind === 'tcp-client' && ['open', 'half-closed', 'connecting', 'reconnecting'].includes(state));
         assert.equal(shows('socketDebugger.protocol.attach', v), attachable, v);
-        assert.equal(shows('socketDebugger.sendOnAccept', v), kind === 'tcp-server' && state === 'listening', v);
-        assert.equal(shows('socketDebugger.replyToLastPeer', v), kind === 'udp' && state === 'listening', v);
+        // Send on Accept and Reply to Last Peer: offered where the capabilities the commands ask say
+        assert.equal(shows('socketDebugger.sendOnAccept', v), caps.acceptsClients && state === 'listening', v);
+        assert.equal(shows('socketDebugger.replyToLastPeer', v), caps.answersPeers && state === 'listening', v);
         assert.equal(shows('socketDebugger.saveSession', v), true, v);
       }
     }

@@ -48,6 +48,12 @@ export interface KindCapabilities {
   readonly canHalfClose: boolean;
   /** it receives a byte stream (or datagrams) of its own, so "save received data" applies */
   readonly receives: boolean;
+  /** it accepts clients (its children), each of which it can greet first (Send on Accept) */
+  readonly acceptsClients: boolean;
+  /** its children are the addresses it heard from, any of which it can answer (Reply to Last Peer) */
+  readonly answersPeers: boolean;
+  /** it takes a fault plan for what it sends (Set Faults…); a udp-peer's is its socket's */
+  readonly takesFaults: boolean;
 }
 
 const TCP_SOCKET: KindCapabilities = {
@@ -60,6 +66,9 @@ const TCP_SOCKET: KindCapabilities = {
   sendStates: ['open', 'half-closed'],
   canHalfClose: true,
   receives: true,
+  acceptsClients: false,
+  answersPeers: false,
+  takesFaults: true,
 };
 
 /** The capabilities of each kind. A new kind is registered here and in its class (src/core/transport). */
@@ -74,6 +83,9 @@ export const KIND_CAPABILITIES: Readonly<Record<ConnectionKind, KindCapabilities
     sendStates: ['listening'],
     canHalfClose: false,
     receives: false,
+    acceptsClients: true,
+    answersPeers: false,
+    takesFaults: true,
   },
   'tcp-peer': TCP_SOCKET,
   'tcp-client': TCP_SOCKET,
@@ -87,6 +99,9 @@ export const KIND_CAPABILITIES: Readonly<Record<ConnectionKind, KindCapabilities
     sendStates: ['listening'],
     canHalfClose: false,
     receives: true,
+    acceptsClients: false,
+    answersPeers: true,
+    takesFaults: true,
   },
   // a send injects into a lane; the pair's FIN, resets and recording are the relay's; what it "receives" is what the
   // relay read on its lanes (Save Received Data)
@@ -101,6 +116,9 @@ export const KIND_CAPABILITIES: Readonly<Record<ConnectionKind, KindCapabilities
     sendStates: ['open'],
     canHalfClose: false,
     receives: true,
+    acceptsClients: false,
+    answersPeers: false,
+    takesFaults: false,
   },
 };
 

@@ -1,4 +1,4 @@
-/** Python peers shared by the protocol-file tests of the extension host and the UI suites (no vscode import). */
+/** Python peers and scenario files shared by the protocol-file tests of the extension host and the UI suites (no vscode import). */
 
 /** Serves clients one after another, answering each recv with the text upper-cased (the tutorial's shape). */
 export const UPPER_SERVER = `
@@ -17,3 +17,20 @@ while True:
         conn.send(res.decode('utf-8').upper().encode('utf-8'))
     conn.close()
 `;
+
+/** Two scenarios against UPPER_SERVER on `port`: the first passes (HELLO comes back), the second fails (expects hello). */
+export function upperScenarios(port: string): string {
+  return `scenarios:
+  - name: upper answers
+    connect: tcp 127.0.0.1:${port}
+    steps:
+      - send: {text: hello}
+      - expect: {text: HELLO, timeout: 3s}
+
+  - name: expects lower case
+    connect: tcp 127.0.0.1:${port}
+    steps:
+      - send: {text: hello}
+      - expect: {text: hello, timeout: 3s}
+`;
+}

@@ -1,9 +1,9 @@
-/** `sockdbg relay` options: parseArgs definitions and their validation into relay and fault options. */
+/** `sockdbg relay` options: parseArgs definitions and their validation into relay options (faults: fault-options.ts). */
 import { isIP } from 'node:net';
 import { optString, optFlag, parsePort, parseFraming, parseEncoding, type OptionDefs, type ParsedArgs } from '../args';
 import { UsageError } from '../errors';
-import { errorMessage } from '../../shared/errors';
-import { FAULT_OPTION_NAMES, parseFaultSpecs, type FaultOptions, type FaultSpecs, type Lane } from '../../core/relay';
+import type { FaultOptions, Lane } from '../../core/relay';
+import { FAULT_OPTIONS, faultOptions } from './fault-options';
 
 export const RELAY_OPTIONS: OptionDefs = {
   listen: { type: 'string', short: 'l' },
@@ -13,16 +13,7 @@ export const RELAY_OPTIONS: OptionDefs = {
   'c2s-framing': { type: 'string' },
   's2c-framing': { type: 'string' },
   encoding: { type: 'string', short: 'e' },
-  chunk: { type: 'string' },
-  seed: { type: 'string' },
-  delay: { type: 'string' },
-  drip: { type: 'string' },
-  rate: { type: 'string' },
-  gap: { type: 'string' },
-  lane: { type: 'string' },
-  'reset-after': { type: 'string' },
-  'half-close': { type: 'string' },
-  drop: { type: 'string' },
+  ...FAULT_OPTIONS,
   record: { type: 'string' },
   pcap: { type: 'string' },
   once: { type: 'boolean' },
@@ -68,17 +59,7 @@ export function parseEndpointArg(text: string | undefined, command: string, what
 
 export function relayOptions(args: ParsedArgs, command: string): RelayCliOptions {
   const udp = optFlag(args, 'udp');
-  const specs: FaultSpecs = {};
-  for (const name of FAULT_OPTION_NAMES) {
-    const v = optString(args, name);
-    if (v !== undefined) specs[name] = v;
-  }
-  let faults: FaultOptions;
-  try {
-    faults = parseFaultSpecs(specs, udp);
-  } catch (err) {
-    throw new UsageError(errorMessage(err), command);
-  }
+  const faults = faultOptions(args, command, { relay: true, datagrams: udp });
   const framing = parseFraming(optString(args, 'framing'), command);
   const c2sText = optString(args, 'c2s-framing');
   const s2cText = optString(args, 's2c-framing');

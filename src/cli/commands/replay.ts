@@ -11,6 +11,8 @@ import { formatHostPort } from '../../shared/format';
 import { readRecording, laneFramingOf, replayPair, replayUdpPair, recordedPairs, diffLane, diffDatagrams, laneData, writePcapng, type Recording, type DiffLine } from '../../core/relay';
 import { parseEndpointArg } from './relay-options';
 
+type Endpoint = { host: string; port: number };
+
 /** `replay --diff`: what came back differs from the recording */
 export const EXIT_DIFFERENT = 4;
 
@@ -70,7 +72,6 @@ export async function runReplay(argv: string[], ctx: CommandContext): Promise<nu
   const listenText = optString(args, 'listen');
   if (toText === undefined && listenText === undefined) throw new UsageError('give --to HOST:PORT (replay as the client) or --listen [HOST:]PORT (as the server)', cmd);
   const rec = load(args.positionals[0], cmd);
-  if (rec.header.proto === 'udp' && toText === undefined) throw new UsageError('a UDP recording replays as the client only: give --to HOST:PORT', cmd);
   const pairs = recordedPairs(rec);
   const pair = optString(args, 'pair') ?? pairs[0];
   if (pair === undefined || !pairs.includes(pair)) {
@@ -81,7 +82,10 @@ export async function runReplay(argv: string[], ctx: CommandContext): Promise<nu
   const json = optFlag(args, 'json');
   const out = (s: string): void => void ctx.stdout.write(s + '\n');
 
-  if (rec.header.proto === 'udp' && toText !== undefined) return replayUdp(rec, pair, parseEndpointArg(toText, cmd, '--to'), waitMs, optFlag(args, 'diff'), { json, out });
+  if (rec.header.proto === 'udp') {
+    const where = toText !== undefined ? { to: parseEndpointArg(toText, cmd, '--to') } : { listen: parseEndpointArg(listenText, cmd, '--listen', '127.0.0.1') };
+    return replayUdp(rec, pair, where, waitMs, optFlag(args, 'diff'), { json, out });
+  }
   let socket: Socket;
   let role: 'client' | 'server';
   if (toText !== undefined) {
@@ -129,23 +133,35 @@ function printDiff(d: { same: boolean; lines: DiffLine[] }, lane: string, { json
   return d.same ? EXIT_OK : EXIT_DIFFERENT;
 }
 
-/** a UDP pair as the client: its datagrams to --to, the answers compared datagram by datagram */
-async function replayUdp(rec: Recording, pair: string, to: { host: string; port: number }, waitMs: number, diff: boolean, o: Out): Promise<number> {
-  const socket = createSocket(isIPv6(to.host) ? 'udp6' : 'udp4');
+/**
+ * A UDP pair as the client (its c2s datagrams to `to`, the answers compared) or as the server (bound at `listen`: waits
+ * for a client's datagram, answers it with the s2c datagrams, compares what the client sent), datagram by datagram.
+ */
+async function replayUdp(rec: Recording, pair: string, where: { to: Endpoint } | { listen: Endpoint }, waitMs: number, diff: boolean, o: Out): Promise<number> {
+  const role = 'to' in where ? 'client' : 'server';
+  const at = 'to' in where ? where.to : where.listen;
+  const socket = createSocket(isIPv6(at.host) ? 'udp6' : 'udp4');
   await new Promise<void>((resolve, reject) => {
-    socket.once('error', (err) => reject(describeNetworkError(err, formatHostPort(to.host, to.port), 'connect')));
-    socket.connect(to.port, to.host, () => resolve());
+    socket.once('error', (err) => reject(describeNetworkError(err, formatHostPort(at.host, at.port), role === 'client' ? 'connect' : 'bind')));
+    if (role === 'client') socket.connect(at.port, at.host, () => resolve());
+    else socket.bind(at.port, at.host, () => resolve());
   });
-  const result = await replayUdpPair(rec, socket, { pair, waitMs });
-  const expected = laneData(rec, pair, 's2c');
+  if (role === 'server') {
+    const port = socket.address().port;
+    o.out(o.json ? jsonLine({ type: 'listening', proto: 'udp', host: at.host, port }) : `bound on ${formatHostPort(at.host, port)} (udp, replaying ${pair} as the server)`);
+  }
+  const result = await replayUdpPair(rec, socket, { pair, waitMs, role });
+  const gotLane = role === 'client' ? 's2c' : 'c2s';
+  const expected = laneData(rec, pair, gotLane);
   const gotBytes = result.got.reduce((n, b) => n + b.length, 0);
   const expBytes = expected.reduce((n, b) => n + b.length, 0);
+  const client = result.client ? formatHostPort(result.client.address, result.client.port) : undefined;
   o.out(
     o.json
-      ? jsonLine({ type: 'replayed', pair, role: 'client', sent: result.sent, got: gotBytes, expected: expBytes, datagrams: result.got.length, ...(result.error ? { error: result.error } : {}) })
-      : `replayed ${pair} as the client (udp): sent ${result.sent} bytes, got ${result.got.length} datagrams (${gotBytes} bytes), the recording had ${expected.length} (${expBytes} bytes)${result.error ? `; ${result.error}` : ''}`,
+      ? jsonLine({ type: 'replayed', pair, role, sent: result.sent, got: gotBytes, expected: expBytes, datagrams: result.got.length, ...(client ? { client } : {}), ...(result.ignored ? { ignored: result.ignored } : {}), ...(result.error ? { error: result.error } : {}) })
+      : `replayed ${pair} as the ${role} (udp${client ? `, to ${client}` : ''}): sent ${result.sent} bytes, got ${result.got.length} datagrams (${gotBytes} bytes), the recording had ${expected.length} (${expBytes} bytes)${result.ignored ? `; ${result.ignored} datagrams from other addresses ignored` : ''}${result.error ? `; ${result.error}` : ''}`,
   );
-  return diff ? printDiff(diffDatagrams(expected, result.got), 's2c', o) : EXIT_OK;
+  return diff ? printDiff(diffDatagrams(expected, result.got), gotLane, o) : EXIT_OK;
 }
 
 export function runPcap(argv: string[], ctx: CommandContext): Promise<number> {

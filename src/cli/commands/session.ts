@@ -201,7 +201,8 @@ export class Session {
       () => undefined,
       (err: unknown) => {
         if (onError) onError(err);
-        else if (!this.finished) this.reporter.warn(errorCode(err) ?? 'ERROR', errorMessage(err));
+        // a fault plan's half-close or reset (FAULT_*) is reported once, by the connection's error event
+        else if (!this.finished && !errorCode(err)?.startsWith('FAULT_')) this.reporter.warn(errorCode(err) ?? 'ERROR', errorMessage(err));
       },
     );
     this.pending.add(tracked);

@@ -29,6 +29,7 @@ import { Session, isSocketErrorCode } from './session';
 import { CliRules, RULES_OPTIONS } from './rules';
 import { createReplier } from './reply';
 import { InputLedger } from './connectInput';
+import { FAULT_OPTIONS, senderFaults, seedNotice } from './fault-options';
 import type { TcpConnectOptions } from '../../core/types';
 
 export function runTcp(argv: string[], ctx: CommandContext): Promise<number> {
@@ -57,6 +58,7 @@ const LISTEN_OPTIONS: OptionDefs = {
   'no-stdin': { type: 'boolean' },
   ansi: { type: 'boolean' },
   ...RULES_OPTIONS,
+  ...FAULT_OPTIONS,
 };
 
 async function tcpListen(argv: string[], ctx: CommandContext): Promise<number> {
@@ -81,6 +83,7 @@ async function tcpListen(argv: string[], ctx: CommandContext): Promise<number> {
   const echo = optFlag(args, 'echo');
   const once = optFlag(args, 'once');
   const count = parseCount(optString(args, 'count'), cmd);
+  const faults = senderFaults(args, cmd, false);
 
   const s = new Session(ctx, { command: cmd, json: optFlag(args, 'json'), quiet: optFlag(args, 'quiet'), encoding, framing, count, output: optString(args, 'output'), ansi: optFlag(args, 'ansi') });
   await s.openOutput();
@@ -175,8 +178,10 @@ async function tcpListen(argv: string[], ctx: CommandContext): Promise<number> {
   );
 
   try {
-    const info = await reg.listenTcp({ host, port, framing, encoding, ...(optFlag(args, 'no-delay') ? { noDelay: true } : {}) });
+    const info = await reg.listenTcp({ host, port, framing, encoding, ...(optFlag(args, 'no-delay') ? { noDelay: true } : {}), ...(faults ? { faults } : {}) });
     s.reporter.listening('tcp', info.local?.address ?? host, info.local?.port ?? port);
+    const seed = seedNotice(args, faults);
+    if (seed) s.reporter.notice('FAULT_SEED', seed);
   } catch (err) {
     s.fail(describeNetworkError(err, formatHostPort(host, port), 'listen'));
   }
@@ -199,6 +204,7 @@ const CONNECT_OPTIONS: OptionDefs = {
   reconnect: { type: 'boolean' },
   'no-delay': { type: 'boolean' },
   keepalive: { type: 'boolean' },
+  ...FAULT_OPTIONS,
 };
 
 async function tcpConnect(argv: string[], ctx: CommandContext): Promise<number> {
@@ -218,7 +224,9 @@ async function tcpConnect(argv: string[], ctx: CommandContext): Promise<number> 
   const out = parseOutgoing(args, cmd, { encoding, framing, sendFraming, stream: true });
   const target = formatHostPort(host, port);
   const reconnect = optFlag(args, 'reconnect');
+  const faults = senderFaults(args, cmd, false);
   const socketOptions: Partial<TcpConnectOptions> = {
+    ...(faults ? { faults } : {}),
     ...(timeoutMs !== undefined ? { timeoutMs } : {}),
     ...(optFlag(args, 'no-delay') ? { noDelay: true } : {}),
     ...(optFlag(args, 'keepalive') ? { keepAlive: true } : {}),
@@ -327,13 +335,16 @@ async function tcpConnect(argv: string[], ctx: CommandContext): Promise<number> 
     return s.done;
   }
   s.reporter.open(id, peer);
+  const seed = seedNotice(args, faults);
+  if (seed) s.reporter.notice('FAULT_SEED', seed, id);
   armIdle();
   // turns (an --expect) are a dialogue like typing: when the peer finishes, so do we; plain --send payloads and piped
   // input are still sent after the peer's FIN
   const turns = out.steps.some((st) => st.kind === 'expect');
   const input = (ledger = new InputLedger(s, id, () => peer, turns || (out.steps.length === 0 && ctx.stdin.isTTY === true)));
   const sendFailed = (err: unknown) => {
-    if (s.isFinished) return;
+    // bytes a fault plan's half-close or reset kept back: already reported (FAULT_RESET, FAULT_HALF_CLOSE)
+    if (s.isFinished || errorCode(err)?.startsWith('FAULT_')) return;
     const message = describeNetworkError(err, peer, 'send').message;
     // with --reconnect a send that meets a dropped connection is lost, not fatal
     if (reconnect) s.reporter.warn(errorCode(err) ?? 'ERROR', message, id);

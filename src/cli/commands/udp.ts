@@ -26,6 +26,7 @@ import { CliRules, RULES_OPTIONS } from './rules';
 import { parseEol } from './outgoing';
 import { TypedInput, typedPayload } from './stdin';
 import { createReplier } from './reply';
+import { FAULT_OPTIONS, senderFaults, seedNotice } from './fault-options';
 
 /** how long `udp send --wait` waits without --timeout */
 export const DEFAULT_WAIT_MS = 10_000;
@@ -52,6 +53,7 @@ const BIND_OPTIONS: OptionDefs = {
   ansi: { type: 'boolean' },
   'recv-buffer': { type: 'string' },
   ...RULES_OPTIONS,
+  ...FAULT_OPTIONS,
 };
 
 /** `--to HOST:PORT` (IPv6 in brackets) */
@@ -70,6 +72,7 @@ async function udpBind(argv: string[], ctx: CommandContext): Promise<number> {
   const host = optString(args, 'host') ?? '127.0.0.1';
   exclusive(args, cmd, ['echo', 'reply', 'rules']);
   const rules = CliRules.fromArgs(args);
+  const faults = senderFaults(args, cmd, true);
   const encoding = parseEncoding(optString(args, 'encoding') ?? rules?.encoding, cmd);
   const replyText = optString(args, 'reply');
   const sendEncodingOpt = optString(args, 'send-encoding');
@@ -149,9 +152,12 @@ async function udpBind(argv: string[], ctx: CommandContext): Promise<number> {
       encoding,
       ...(optFlag(args, 'broadcast') ? { broadcast: true } : {}),
       ...(recvBufferSize !== undefined ? { recvBufferSize } : {}),
+      ...(faults ? { faults } : {}),
     });
     socketId = info.id;
     s.reporter.listening('udp', info.local?.address ?? host, info.local?.port ?? port);
+    const seed = seedNotice(args, faults);
+    if (seed) s.reporter.notice('FAULT_SEED', seed);
     for (const p of waiting.splice(0)) sendTyped(p);
   } catch (err) {
     s.fail(describeNetworkError(err, formatHostPort(host, port), 'bind'));
@@ -168,6 +174,7 @@ const SEND_OPTIONS: OptionDefs = {
   encoding: { type: 'string', short: 'e' },
   json: { type: 'boolean' },
   broadcast: { type: 'boolean' },
+  ...FAULT_OPTIONS,
 };
 
 export function readAll(stdin: NodeJS.ReadableStream): Promise<Buffer> {
@@ -188,6 +195,7 @@ async function udpSend(argv: string[], ctx: CommandContext): Promise<number> {
   const [host, portText, text] = args.positionals;
   const port = parseRemotePort(portText, cmd);
   const encoding = parseEncoding(optString(args, 'encoding'), cmd);
+  const faults = senderFaults(args, cmd, true);
   const hex = optString(args, 'hex');
   if (text !== undefined && hex !== undefined) throw new UsageError('give either TEXT or --hex, not both', cmd);
   const wait = optFlag(args, 'wait');
@@ -234,7 +242,7 @@ async function udpSend(argv: string[], ctx: CommandContext): Promise<number> {
 
 
   try {
-    const info = await reg.bindUdp({ host: family === 6 ? '::' : '0.0.0.0', port: 0, encoding, ...(optFlag(args, 'broadcast') ? { broadcast: true } : {}) });
+    const info = await reg.bindUdp({ host: family === 6 ? '::' : '0.0.0.0', port: 0, encoding, ...(optFlag(args, 'broadcast') ? { broadcast: true } : {}), ...(faults ? { faults } : {}) });
     socketId = info.id;
   } catch (err) {
     s.fail(describeNetworkError(err, 'a local UDP port', 'bind'));

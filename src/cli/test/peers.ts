@@ -69,25 +69,6 @@ conn.close()
 sk.close()
 `;
 
-/** The tutorial's UDP time server: the datagram is a strftime format, the answer the time. */
-export const UDP_TIME_SERVER = `
-import socket
-from time import strftime
-
-udp_server = socket.socket(socket.AF_INET, socket.SOCK_DGRAM)
-udp_server.bind(('127.0.0.1', 0))
-print(udp_server.getsockname()[1])
-
-while True:
-    msg, addr = udp_server.recvfrom(1024)
-    if not msg:
-        time_fmt = '%Y-%m-%d %X'
-    else:
-        time_fmt = msg.decode('utf-8')
-    back_msg = strftime(time_fmt)
-    udp_server.sendto(back_msg.encode("utf-8"), addr)
-`;
-
 /** N clients at once (threads), each sending M struct.pack('i') frames "c<i>-<j>". */
 export const MANY_CLIENTS = `
 import socket, struct, sys, threading

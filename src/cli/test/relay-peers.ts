@@ -1,5 +1,5 @@
 /**
- * Python peers for the relay tests, written the way the seed tutorial writes them
+ * Python peers for the relay and fault-injection tests, written the way the seed tutorial writes them
  * (/work/shared/seed/python-network-programming.zh.txt). Serving peers bind port 0 and print the port first.
  */
 
@@ -71,5 +71,38 @@ time.sleep(0.3)
 sk.send(sys.argv[2].encode('utf-8'))
 res = sk.recv(1024).decode('utf-8')
 print('client got:' + res)
+sk.close()
+`;
+
+/**
+ * A server that receives the struct-length-prefixed messages of the tutorial's 二.4(2) (struct.pack('i', len) then the
+ * bytes), each part received in a loop until it is complete — the receiver that survives any cutting. Prints each.
+ */
+export const LENGTH_PREFIXED_SERVER = `
+import socket
+import struct
+
+sk = socket.socket()
+sk.bind(('127.0.0.1', 0))
+sk.listen()
+print(sk.getsockname()[1])
+conn, addr = sk.accept()
+
+def recv_exactly(n):
+    data = b''
+    while len(data) < n:
+        part = conn.recv(n - len(data))
+        if not part:
+            return None
+        data += part
+    return data
+
+while True:
+    head = recv_exactly(4)
+    if head is None:
+        break
+    num = struct.unpack('i', head)[0]
+    print('got:' + recv_exactly(num).decode('utf-8'))
+conn.close()
 sk.close()
 `;

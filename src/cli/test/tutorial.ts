@@ -1,47 +1,24 @@
 /**
  * The tutorial's programs (/work/shared/seed/python-network-programming.zh.txt) as written, for the conversation
- * tests. Only two changes everywhere: a server binds port 0 and prints it as its first line, and a client takes
- * the port from argv (tests run in parallel, fixed ports would collide); print() flushes through `python3 -u`.
- * Further changes are noted where a program is given (none were forced by Python 2 syntax: the programs are py3).
+ * tests. Those that users run too live once, in examples/tutorial/ (read from there): they take the port as argv[1],
+ * a server given 0 binds a free port and prints it first. The others are given here with the same two changes: a
+ * server binds port 0 and prints it as its first line, and a client takes the port from argv (tests run in parallel,
+ * fixed ports would collide); print() flushes through `python3 -u`. Further changes are noted where a program is
+ * given (none were forced by Python 2 syntax: the programs are py3).
  */
+import { readFileSync } from 'node:fs';
+import { join } from 'node:path';
 
-/** 一.1 server.py: receive, answer b'hi!', receive, answer 吃包子啊!. */
-export const TCP_SERVER = `
-import socket                   # 导入socket模块
-sk = socket.socket()
-sk.bind(('127.0.0.1', 0))    # bind(('ip', 'port')) 绑定ip和端口号
-sk.listen()                     # 监听连接
-print(sk.getsockname()[1])
+/** the source of one of examples/tutorial/*.py */
+function example(file: string): string {
+  return readFileSync(join(__dirname, '../../../../examples/tutorial', file), 'utf8');
+}
 
-conn, addr = sk.accept()        # 接收客户端连接
+/** 一.1 server.py: receive, answer b'hi!', receive, answer 吃包子啊! (examples/tutorial/tcp_server.py) */
+export const TCP_SERVER = example('tcp_server.py');
 
-res = conn.recv(1024)           # 接收信息
-print(res)
-conn.send(b'hi!')               # 发送信息,必须传一个bytes类型
-res = conn.recv(1024)
-print(res.decode('utf-8'))                          # 解码
-conn.send(bytes("吃包子啊!".encode('utf-8')))       # 编码
-
-conn.close()                    # 关闭连接
-sk.close()                      # 关闭服务器
-`;
-
-/** 一.1 client.py */
-export const TCP_CLIENT = `
-import socket, sys
-
-sk = socket.socket()
-
-sk.connect(('127.0.0.1', int(sys.argv[1])))     # 连接服务器
-sk.send(b'wyb')                     # 发送信息
-res = sk.recv(1024)                 # 接受信息
-print(res)
-sk.send(bytes("中午吃什么".encode('utf-8')))     # 编码
-res = sk.recv(1024)
-print(res.decode("utf-8"))                     # 解码
-
-sk.close()                          # 关闭客户端
-`;
+/** 一.1 client.py (examples/tutorial/tcp_client.py) */
+export const TCP_CLIENT = example('tcp_client.py');
 
 /** 一.3(1) 话痨对话 server.py */
 export const CHAT_SERVER = `
@@ -88,44 +65,11 @@ while True:
 sk.close()
 `;
 
-/** 一.3(3) QQ聊天 server.py (UDP) */
-export const QQ_SERVER = `
-import socket
+/** 一.3(3) QQ聊天 server.py (UDP) (examples/tutorial/chat_server.py) */
+export const QQ_SERVER = example('chat_server.py');
 
-ip_port = ('127.0.0.1', 0)
-sk = socket.socket(socket.AF_INET, socket.SOCK_DGRAM)
-sk.bind(ip_port)
-print(sk.getsockname()[1])
-
-while True:
-    data, addr = sk.recvfrom(1024)  # 接受消息
-    if data == b"bye":
-        break
-    print(data.decode("utf-8"))
-    info = input(">>>").encode("utf-8")
-    sk.sendto(info, addr)
-
-sk.close()
-`;
-
-/** 一.3(3) QQ聊天 client.py (UDP; its messages carry ANSI colour codes) */
-export const QQ_CLIENT = `
-import socket, sys
-
-ip_port = ('127.0.0.1', int(sys.argv[1]))
-sk = socket.socket(socket.AF_INET, socket.SOCK_DGRAM)
-
-while True:
-    msg = input("老王: ")
-    msg = "\\033[34m来自老王的消息: %s\\033[0m" % msg
-    sk.sendto(msg.encode("utf-8"), ip_port)
-    data, addr = sk.recvfrom(1024)
-    if data == b"bye":
-        break
-    print(data.decode("utf-8"))
-
-sk.close()
-`;
+/** 一.3(3) QQ聊天 client.py (UDP; its messages carry ANSI colour codes) (examples/tutorial/chat_client.py) */
+export const QQ_CLIENT = example('chat_client.py');
 
 /** 一.3(4) 远程执行命令 server.py: the controller (types commands, prints the GBK output) */
 export const REMOTE_CMD_SERVER = `
@@ -277,35 +221,8 @@ while True:
 sk.close()
 `;
 
-/** 三.2 client.py: a UTF-8 command out, a JSON header and GBK output back */
-export const JSON_HEADER_CLIENT = `
-import socket, sys
-import struct
-import json
-
-phone = socket.socket(socket.AF_INET, socket.SOCK_STREAM)
-phone.connect(('127.0.0.1', int(sys.argv[1])))  # 连接服务器
-buffer = 1024
-
-while True:
-    cmd = input('输入命令>>').strip()
-    phone.send(cmd.encode('utf-8'))  # 发送消息
-    header_len = struct.unpack('i', phone.recv(4))[0]  # 收报头的长度
-    header_bytes = phone.recv(header_len)  # 接收报头
-    header_json = header_bytes.decode('utf-8')  # 拿到json格式的字典
-    header_dic = json.loads(header_json)  # 反序列化拿到字典
-    total_size = header_dic['total_size']  # 拿到数据的总长度
-    # 最后收数据
-    recv_size = 0
-    total_data = b''
-    while recv_size < total_size:  # 循环的收
-        recv_data = phone.recv(buffer)  # buffer只是一个最大的限制
-        recv_size += len(recv_data)
-        total_data += recv_data  # 最终的结果
-    print('返回的消息:%s' % total_data.decode('gbk'))
-
-phone.close()
-`;
+/** 三.2 client.py: a UTF-8 command out, a JSON header and GBK output back (examples/tutorial/cmd_client.py) */
+export const JSON_HEADER_CLIENT = example('cmd_client.py');
 
 /** 五 socketserver server.py */
 export const SOCKETSERVER_SERVER = `
@@ -396,53 +313,17 @@ sk.send(digest)
 sk.close()
 `;
 
-/** 一.2 server.py (UDP) */
-export const UDP_SERVER = `
-import socket
+/** 一.2 server.py (UDP) (examples/tutorial/udp_server.py) */
+export const UDP_SERVER = example('udp_server.py');
 
-sk = socket.socket(type=socket.SOCK_DGRAM)          # DGRAM datagram
-sk.bind(('127.0.0.1', 0))                        # '127.0.0.1', 8888 -> server端地址
-print(sk.getsockname()[1])
+/** 一.2 client.py (UDP) (examples/tutorial/udp_client.py) */
+export const UDP_CLIENT = example('udp_client.py');
 
-msg, addr = sk.recvfrom(1024)                       # 接受消息
-print(msg.decode("utf-8"))
-sk.sendto(b"bye", addr)                             # 发送消息  addr -> client端地址
+/** 一.3(2) 时间服务器 server.py (examples/tutorial/time_server.py): answers a strftime format with the time */
+export const TIME_SERVER = example('time_server.py');
 
-sk.close()
-`;
-
-/** 一.2 client.py (UDP) */
-export const UDP_CLIENT = `
-import socket, sys
-
-sk = socket.socket(type=socket.SOCK_DGRAM)          # DGRAM datagram
-
-ip_port = ('127.0.0.1', int(sys.argv[1]))                       # 发送的地址 '127.0.0.1', 8888 -> server端地址
-
-sk.sendto(b"hello", ip_port)                        # 发送消息
-ret, addr = sk.recvfrom(1024)                       # 接受消息   addr -> server端地址
-print(ret.decode("utf-8"))
-
-sk.close()
-`;
-
-/** 一.3(2) 时间服务器 client.py (UDP): types a strftime format, prints the answer */
-export const TIME_CLIENT = `
-import socket, sys
-
-ip_port = ('127.0.0.1', int(sys.argv[1]))
-udp_client = socket.socket(socket.AF_INET, socket.SOCK_DGRAM)
-
-while True:
-    msg = input('请输入时间格式(例%Y %m %d)>>: ').strip()    # 输入信息
-    udp_client.sendto(msg.encode('utf-8'), ip_port)          # 发送信息
-
-    data = udp_client.recv(1024)                             # 接受消息
-    print(data.decode("utf-8"))
-
-
-udp_client.close()
-`;
+/** 一.3(2) 时间服务器 client.py (UDP): types a strftime format, prints the answer (examples/tutorial/time_client.py) */
+export const TIME_CLIENT = example('time_client.py');
 
 /** 二.3(1) server.py: one recv(200) gets both sends of the client (发送方的缓存机制) */
 export const STICKY_SERVER = `

@@ -2,14 +2,12 @@
 // export has both directions, in order, in each format.
 import * as assert from 'node:assert/strict';
 import { encodeText } from '../codec/encoding';
-import { ConnectionRegistry } from '../registry';
+import { useRegistry } from '../test/registry';
 import { runPython } from '../test/python';
 import { sessionLines, type SessionSource } from './session';
 
 describe('core/export/session', () => {
-  let reg: ConnectionRegistry;
-  beforeEach(() => (reg = new ConnectionRegistry()));
-  afterEach(() => reg.dispose());
+  const reg = useRegistry();
 
   async function conversation(): Promise<SessionSource[]> {
     const server = await reg.listenTcp({ host: '127.0.0.1', port: 0, framing: 'length:i', encoding: 'gbk' });

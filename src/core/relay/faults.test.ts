@@ -1,43 +1,11 @@
 // Fault injection through a real relay: every option, checked by receivers that count what each recv() returns.
 import * as assert from 'node:assert/strict';
 import type { Socket } from 'node:net';
-import { startPython } from '../test/python';
+import { RECV_SIZES_SERVER, startPython, type RecvReport } from '../test/python';
 import { collect, ofType, pattern, startTcpRelay, tcpConnect, tcpServer, until } from '../test/relay';
 import { LaneShaper, parseChunkSpec, parseDelaySpec, parseDripSpec, parseHalfCloseSpec, FaultSpecError, type FaultOptions } from './faults';
 import { createRng, deriveSeed } from './prng';
 import type { RelayEvent } from './types';
-
-/** A server written like the tutorial's: recv in a loop until the peer closes; prints the sizes, then the bytes as hex. */
-const RECV_SIZES_SERVER = `
-import socket, json
-
-sk = socket.socket()
-sk.bind(('127.0.0.1', 0))
-sk.listen()
-print(sk.getsockname()[1])
-conn, addr = sk.accept()
-sizes = []
-data = b''
-err = ''
-while True:
-    try:
-        chunk = conn.recv(65536)
-    except ConnectionResetError:
-        err = 'reset'
-        break
-    if not chunk:
-        break
-    sizes.append(len(chunk))
-    data += chunk
-print(json.dumps({'sizes': sizes, 'hex': data.hex(), 'err': err}))
-conn.close()
-`;
-
-interface RecvReport {
-  sizes: number[];
-  hex: string;
-  err: string;
-}
 
 /** runs the Python receiver as upstream of a relay with `faults`; the client sends `data` in one write and closes */
 async function throughRelay(data: Buffer, faults: FaultOptions): Promise<{ got: RecvReport; events: RelayEvent[] }> {

@@ -1,6 +1,7 @@
 /**
- * Fault injection for a relay lane: the options, their command-line spellings (parsed here so every front end
- * accepts the same text), and the shaper that cuts a lane's bytes into pieces and says when each may be written.
+ * Fault injection for a relay lane or a connection's sends: the options, their command-line spellings (parsed here
+ * so every front end accepts the same text), and the shaper that cuts a lane's bytes into pieces and says when each
+ * may be written (relay/pieces.ts schedules them).
  */
 import { performance } from 'node:perf_hooks';
 import type { Lane } from './types';
@@ -113,10 +114,10 @@ export function parseByteCount(text: string, what: string, min = 1): number {
   return wholeNumber(text, what, min);
 }
 
-/** whether any fault that reshapes or delays a lane's bytes is asked for on `lane` */
-export function shapes(faults: FaultOptions | undefined, lane: Lane): boolean {
+/** whether any fault that reshapes or delays a lane's bytes is asked for on `lane` (no lane: a connection's sends) */
+export function shapes(faults: FaultOptions | undefined, lane?: Lane): boolean {
   if (!faults) return false;
-  if (faults.lanes && !faults.lanes.includes(lane)) return false;
+  if (lane !== undefined && faults.lanes && !faults.lanes.includes(lane)) return false;
   return faults.chunk !== undefined || faults.delay !== undefined || faults.drip !== undefined || faults.rate !== undefined;
 }
 

@@ -3,10 +3,10 @@
  * and writes to its destination with backpressure (a destination that stops reading pauses the source).
  */
 import type { Socket } from 'node:net';
-import { performance } from 'node:perf_hooks';
 import { asFramingFailure, createFrameDecoder, type FrameDecoder } from '../framing';
 import { emptyCounters, type Lane, type LaneCounters, type RelayEvent } from './types';
-import { timerUntil, type LaneShaper } from './faults';
+import type { LaneShaper } from './faults';
+import { PieceQueue } from './pieces';
 
 /** the pair as a lane sees it */
 export interface LaneHost {
@@ -35,30 +35,14 @@ export interface LaneOptions {
 export const LANE_HIGH_WATER = 1024 * 1024;
 export const LANE_LOW_WATER = 256 * 1024;
 
-interface Queued {
-  data: Buffer;
-  /** performance.now() ms before which it is not written */
-  at: number;
-  injected: boolean;
-}
-
 export class TcpLane {
   readonly counters: LaneCounters = emptyCounters();
-  private readonly queue: Queued[] = [];
-  private queued = 0;
+  private readonly pieces: PieceQueue;
   private pausedByUs = false;
-  private held = false;
-  private waitingDrain = false;
-  private timer: NodeJS.Timeout | undefined;
-  private nextReady = 0;
   private sourceEnded = false;
   private finished = false;
   /** drop, or past a half-close: further bytes are counted and discarded */
   private discarding: boolean;
-  private mergeBuf: Buffer[] = [];
-  private mergeBytes = 0;
-  private mergeOffset = 0;
-  private mergeTimer: NodeJS.Timeout | undefined;
   private readonly decoder: FrameDecoder | undefined;
   /** the source stream offset of the next source byte written or discarded (injected bytes are not counted) */
   private sourceOut = 0;
@@ -73,6 +57,12 @@ export class TcpLane {
     this.discarding = opts.drop;
     this.decoder = opts.framing === 'raw' ? undefined : createFrameDecoder(opts.framing, { maxFrameSize: opts.maxFrameSize });
     if (opts.shaper) dst.setNoDelay(true);
+    this.pieces = new PieceQueue(opts.shaper, {
+      write: (piece, injected) => this.forward(piece, injected),
+      writable: () => !this.dst.destroyed,
+      blocked: () => this.awaitDrain(),
+      pumped: () => this.pumped(),
+    });
   }
 
   start(): void {
@@ -86,16 +76,17 @@ export class TcpLane {
    * schedule; a half-close offset counts from the lane's first byte, as at the start.
    */
   reshape(o: Pick<LaneOptions, 'shaper' | 'drop' | 'halfCloseAfter'>): void {
-    if (this.opts.shaper?.merging !== undefined) this.flushMerge();
+    if (this.opts.shaper?.merging !== undefined) this.pieces.flushMerge();
     const past = this.opts.halfCloseAfter !== undefined && this.counters.bytesOut >= this.opts.halfCloseAfter;
     this.opts = { framing: this.opts.framing, maxFrameSize: this.opts.maxFrameSize, drop: o.drop, ...(o.shaper ? { shaper: o.shaper } : {}), ...(o.halfCloseAfter !== undefined ? { halfCloseAfter: o.halfCloseAfter } : {}) };
+    this.pieces.setShaper(o.shaper);
     this.discarding = o.drop || past || this.finished;
     if (o.shaper) this.dst.setNoDelay(true);
     if (o.halfCloseAfter !== undefined && this.counters.bytesOut >= o.halfCloseAfter && !this.finished) this.halfClose();
   }
 
   get isHeld(): boolean {
-    return this.held;
+    return this.pieces.isHeld;
   }
 
   /** the lane sent FIN to its destination */
@@ -105,11 +96,10 @@ export class TcpLane {
 
   /** bytes waiting in the lane (faults, hold) */
   get pending(): number {
-    return this.queued + this.mergeBytes;
+    return this.pieces.pending;
   }
 
   private onData(chunk: Buffer): void {
-    const now = performance.now();
     const offset = this.counters.bytesIn;
     this.counters.bytesIn += chunk.length;
     this.counters.chunksIn++;
@@ -120,43 +110,8 @@ export class TcpLane {
       this.discard(chunk.length, offset);
       return;
     }
-    const shaper = this.opts.shaper;
-    if (!shaper && !this.held && this.queue.length === 0 && !this.waitingDrain) {
-      if (!this.forward(chunk)) this.awaitDrain();
-      return;
-    }
-    const mergeMs = shaper?.merging;
-    if (mergeMs !== undefined) {
-      if (this.mergeBuf.length === 0) {
-        this.mergeOffset = offset;
-        this.mergeTimer = setTimeout(() => this.flushMerge(), mergeMs);
-      }
-      this.mergeBuf.push(chunk);
-      this.mergeBytes += chunk.length;
-      if (this.mergeBytes >= 64 * 1024) this.flushMerge();
-      this.checkHighWater();
-      return;
-    }
-    this.enqueue(chunk, offset, now);
-  }
-
-  private flushMerge(): void {
-    if (this.mergeTimer) clearTimeout(this.mergeTimer);
-    this.mergeTimer = undefined;
-    if (this.mergeBuf.length === 0) return;
-    const data = this.mergeBuf.length === 1 ? this.mergeBuf[0] : Buffer.concat(this.mergeBuf);
-    this.mergeBuf = [];
-    this.mergeBytes = 0;
-    this.enqueue(data, this.mergeOffset, performance.now());
-  }
-
-  private enqueue(data: Buffer, offset: number, arrival: number): void {
-    const shaper = this.opts.shaper;
-    const at = shaper ? shaper.readAt(arrival) : arrival;
-    for (const piece of shaper ? shaper.cut(data, offset) : [data]) this.queue.push({ data: piece, at, injected: false });
-    this.queued += data.length;
+    this.pieces.push(chunk, offset);
     this.checkHighWater();
-    this.pump();
   }
 
   private checkHighWater(): void {
@@ -167,40 +122,19 @@ export class TcpLane {
   }
 
   private awaitDrain(): void {
-    this.waitingDrain = true;
     if (!this.pausedByUs) {
       this.pausedByUs = true;
       this.src.pause();
     }
-    this.dst.once('drain', () => {
-      this.waitingDrain = false;
-      this.pump();
-    });
+    this.dst.once('drain', () => this.pieces.drained());
   }
 
-  private pump(): void {
-    if (this.timer || this.waitingDrain || this.held || this.dst.destroyed) return;
-    while (this.queue.length > 0) {
-      const head = this.queue[0];
-      this.timer = head.injected ? undefined : timerUntil(Math.max(head.at, this.nextReady), () => {
-        this.timer = undefined;
-        this.pump();
-      });
-      if (this.timer) return;
-      this.queue.shift();
-      this.queued -= head.data.length;
-      const ok = this.forward(head.data, head.injected);
-      if (this.opts.shaper && !head.injected) this.nextReady = this.opts.shaper.nextAfter(performance.now(), head.data.length);
-      if (!ok) {
-        this.awaitDrain();
-        return;
-      }
-    }
-    if (this.pausedByUs && !this.held && this.pending < LANE_LOW_WATER) {
+  private pumped(): void {
+    if (this.pausedByUs && !this.pieces.isHeld && this.pending < LANE_LOW_WATER) {
       this.pausedByUs = false;
       this.src.resume();
     }
-    if (this.sourceEnded && this.mergeBytes === 0) this.finish();
+    if (this.sourceEnded && this.pieces.merging === 0) this.finish();
   }
 
   /** writes a piece, cut where a half-close or reset budget ends; false when the destination asks to wait */
@@ -275,8 +209,8 @@ export class TcpLane {
     this.sourceEnded = true;
     this.host.fire({ type: 'end', pair: this.host.id, lane: this.lane, offset: this.counters.bytesIn, time: Date.now() });
     this.reportUnfinished();
-    this.flushMerge();
-    if (this.queue.length === 0 && !this.waitingDrain && !this.held) this.finish();
+    this.pieces.flushMerge();
+    if (this.pieces.idle && !this.pieces.isHeld) this.finish();
   }
 
   /** an incomplete frame when the lane ends is reported, never dropped silently */
@@ -305,32 +239,21 @@ export class TcpLane {
 
   /** stops writing until release(); reading goes on until the lane's queue is full, then the source is paused */
   hold(): void {
-    this.held = true;
+    this.pieces.hold();
   }
 
   release(): void {
-    this.held = false;
-    this.pump();
+    this.pieces.release();
   }
 
   /** writes `data` to the destination after what is already queued (no faults applied) */
   inject(data: Buffer): void {
-    this.queue.push({ data, at: 0, injected: true });
-    this.queued += data.length;
-    this.pump();
+    this.pieces.inject(data);
   }
 
   /** the lane's pair is gone: queued bytes count as dropped */
   dispose(): void {
-    if (this.timer) clearTimeout(this.timer);
-    if (this.mergeTimer) clearTimeout(this.mergeTimer);
-    this.timer = undefined;
-    this.mergeTimer = undefined;
-    const left = this.pending;
+    const left = this.pieces.dispose();
     if (left > 0) this.counters.dropped += left;
-    this.queue.length = 0;
-    this.queued = 0;
-    this.mergeBuf = [];
-    this.mergeBytes = 0;
   }
 }

@@ -123,22 +123,38 @@ export function recordedPairs(rec: Recording): string[] {
 
 export interface UdpReplayResult {
   sent: number;
-  /** the datagrams that came back, in order */
+  /** the datagrams that came back (as the server: from the first client heard), in order */
   got: Buffer[];
   timedOut: boolean;
+  /** as the server: the client replayed to, and datagrams from other addresses (ignored) */
+  client?: { address: string; port: number };
+  ignored?: number;
   error?: string;
 }
 
 /**
- * Replays the c2s datagrams of one recorded UDP pair on a connected socket, each only once as many answers came
- * back as the recording had at that point; collects the answers.
+ * Replays one recorded UDP pair. As the client (`socket` connected to the server): sends the c2s datagrams. As the
+ * server (`socket` bound): waits for a client's datagram and answers that address with the s2c datagrams. Each
+ * datagram goes only once as many came back as the recording had at that point, and as long after the entry
+ * before it as the recording shows (capped at `waitMs`); what comes back is collected for the diff.
  */
-export async function replayUdpPair(rec: Recording, socket: UdpSocket, o: { pair: string; waitMs?: number }): Promise<UdpReplayResult> {
+export async function replayUdpPair(rec: Recording, socket: UdpSocket, o: { pair: string; waitMs?: number; role?: 'client' | 'server' }): Promise<UdpReplayResult> {
   const waitMs = o.waitMs ?? 5000;
+  const server = o.role === 'server';
+  const sentLane: Lane = server ? 's2c' : 'c2s';
   const got: Buffer[] = [];
+  let client: { address: string; port: number } | undefined;
+  let ignored = 0;
   let error: string | undefined;
   let wake: (() => void) | undefined;
-  socket.on('message', (m) => {
+  socket.on('message', (m, rinfo) => {
+    if (server) {
+      client ??= { address: rinfo.address, port: rinfo.port };
+      if (rinfo.address !== client.address || rinfo.port !== client.port) {
+        ignored++;
+        return;
+      }
+    }
     got.push(m);
     wake?.();
   });
@@ -147,27 +163,38 @@ export async function replayUdpPair(rec: Recording, socket: UdpSocket, o: { pair
     wake?.();
   });
   let timedOut = false;
-  const waitFor = async (n: number): Promise<void> => {
-    timedOut = (await until(() => got.length >= n || error !== undefined, waitMs, (w) => (wake = w))) || timedOut;
+  const waitFor = async (n: number, ms = waitMs): Promise<void> => {
+    timedOut = (await until(() => got.length >= n || error !== undefined, ms, (w) => (wake = w))) || timedOut;
   };
   let expected = 0;
   let sent = 0;
+  let prevT: number | undefined;
   for (const e of rec.entries) {
     if (e.pair !== o.pair || e.type !== 'data') continue;
-    if (e.lane === 's2c') {
+    const gap = prevT === undefined ? 0 : Math.min(Math.max(0, e.t - prevT), waitMs);
+    prevT = e.t;
+    if (e.lane !== sentLane) {
       expected++;
       continue;
     }
-    await waitFor(expected);
+    // as the server, the first answer waits for a client (its first datagram) however long it takes to come
+    const first = server && !client;
+    await waitFor(first ? Math.max(1, expected) : expected, first ? 24 * 3600_000 : waitMs);
+    if (error !== undefined || (server && !client)) break;
+    if (gap > 0) await sleep(gap);
     const d = Buffer.from(e.b64, 'base64');
-    await new Promise<void>((r) => socket.send(d, (err) => {
-      if (err) error = (err as NodeJS.ErrnoException).code ?? err.message;
-      r();
-    }));
+    await new Promise<void>((r) => {
+      const done = (err: Error | null): void => {
+        if (err) error = (err as NodeJS.ErrnoException).code ?? err.message;
+        r();
+      };
+      if (server && client) socket.send(d, client.port, client.address, done);
+      else socket.send(d, done);
+    });
     sent += d.length;
   }
   await waitFor(expected);
   if (error === undefined) await sleep(Math.min(200, waitMs));
   socket.close();
-  return { sent, got, timedOut, ...(error !== undefined ? { error } : {}) };
+  return { sent, got, timedOut, ...(client ? { client, ignored } : {}), ...(error !== undefined ? { error } : {}) };
 }

@@ -4,12 +4,12 @@
  */
 import { createSocket, type RemoteInfo, type Socket } from 'node:dgram';
 import { isIPv6 } from 'node:net';
-import { performance } from 'node:perf_hooks';
 import { GuardedEmitter, type Event } from '../events';
 import { endpointOf } from '../transport/connection';
 import { toSocketError } from '../errors';
 import { errorCode } from '../../shared/errors';
-import { LaneShaper, shapes, timerUntil, type FaultOptions } from './faults';
+import { LaneShaper, shapes, type FaultOptions } from './faults';
+import { PieceQueue } from './pieces';
 import { createRng, deriveSeed, randomSeed } from './prng';
 import { listenerFailed } from './events';
 import { emptyCounters, type CloseReason, type Lane, type LaneCounters, type RelayEndpoint, type RelayEvent, type RelayOptions } from './types';
@@ -20,63 +20,42 @@ export const UDP_QUEUE_LIMIT = 4096;
 
 class UdpLane {
   readonly counters: LaneCounters = emptyCounters();
-  private readonly queue: Array<{ data: Buffer; at: number }> = [];
-  private timer: NodeJS.Timeout | undefined;
-  private nextReady = 0;
+  private readonly pieces: PieceQueue;
 
   constructor(
     private readonly pair: UdpPair,
     readonly lane: Lane,
     private readonly send: (data: Buffer) => void,
-    private readonly shaper: LaneShaper | undefined,
+    shaper: LaneShaper | undefined,
     private readonly drop: boolean,
-  ) {}
+  ) {
+    this.pieces = new PieceQueue(shaper, { write: (d) => this.forward(d), writable: () => true, blocked: () => undefined, pumped: () => undefined }, true);
+  }
 
   receive(data: Buffer): void {
     const offset = this.counters.bytesIn;
     this.counters.bytesIn += data.length;
     this.counters.chunksIn++;
     this.pair.fire({ type: 'chunk', pair: this.pair.id, lane: this.lane, offset, data, time: Date.now() });
-    if (this.drop || this.queue.length >= UDP_QUEUE_LIMIT) {
+    if (this.drop || this.pieces.count >= UDP_QUEUE_LIMIT) {
       this.counters.dropped += data.length;
       this.pair.fire({ type: 'fault', pair: this.pair.id, lane: this.lane, action: 'drop', offset, bytes: data.length, time: Date.now() });
       return;
     }
-    if (!this.shaper) {
-      this.forward(data);
-      return;
-    }
-    this.queue.push({ data, at: this.shaper.readAt(performance.now()) });
-    this.pump();
+    this.pieces.push(data, offset);
   }
 
-  private pump(): void {
-    if (this.timer) return;
-    while (this.queue.length > 0) {
-      this.timer = timerUntil(Math.max(this.queue[0].at, this.nextReady), () => {
-        this.timer = undefined;
-        this.pump();
-      });
-      if (this.timer) return;
-      const head = this.queue.shift();
-      if (!head) return;
-      this.forward(head.data);
-      if (this.shaper) this.nextReady = this.shaper.nextAfter(performance.now(), head.data.length);
-    }
-  }
-
-  private forward(data: Buffer): void {
+  private forward(data: Buffer): boolean {
     const offset = this.counters.bytesOut;
     this.counters.bytesOut += data.length;
     this.counters.piecesOut++;
     this.pair.fire({ type: 'piece', pair: this.pair.id, lane: this.lane, offset, size: data.length, time: Date.now() });
     this.send(data);
+    return true;
   }
 
   dispose(): void {
-    if (this.timer) clearTimeout(this.timer);
-    this.timer = undefined;
-    for (const q of this.queue.splice(0)) this.counters.dropped += q.data.length;
+    this.counters.dropped += this.pieces.dispose();
   }
 }
 

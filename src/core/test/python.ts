@@ -121,3 +121,35 @@ export function startPython(code: string, args: string[] = []): PythonPeer {
     kill: () => child.kill(),
   };
 }
+
+/** A server written like the tutorial's: recv in a loop until the peer closes; prints the sizes, then the bytes as hex. */
+export const RECV_SIZES_SERVER = `
+import socket, json
+
+sk = socket.socket()
+sk.bind(('127.0.0.1', 0))
+sk.listen()
+print(sk.getsockname()[1])
+conn, addr = sk.accept()
+sizes = []
+data = b''
+err = ''
+while True:
+    try:
+        chunk = conn.recv(65536)
+    except ConnectionResetError:
+        err = 'reset'
+        break
+    if not chunk:
+        break
+    sizes.append(len(chunk))
+    data += chunk
+print(json.dumps({'sizes': sizes, 'hex': data.hex(), 'err': err}))
+conn.close()
+`;
+
+export interface RecvReport {
+  sizes: number[];
+  hex: string;
+  err: string;
+}

@@ -1,10 +1,8 @@
 /**
- * The state every connection shares (identity, counters, history, framing) and the receive/record
- * paths. Each kind (tcp.ts, udp.ts) subclasses `Connection`, adds its socket and owns how it sends, closes and
- * half-closes; what it can do is declared in src/shared/connections.ts.
- *
- * Hot path (`receive`): one timestamp, a few counter updates, a record object only when someone
- * keeps or listens to it, and for raw framing no decoder at all.
+ * The state every connection shares (identity, counters, history, framing) and the receive/record paths. Each kind
+ * (tcp.ts, tcpServer.ts, tcpClient.ts, udp.ts) subclasses `Connection`, adds its socket and owns how it sends, closes,
+ * half-closes and applies a fault plan (transport/faults.ts); what it can do is declared in src/shared/connections.ts. Hot path (`receive`): one
+ * timestamp, a few counter updates, a record object only when someone keeps or listens to it; raw framing: no decoder.
  */
 import type { ChunkEvent, ChunkRecord, CloseReason, ConnectionInfo, ConnectionKind, ConnectionState, Endpoint, ErrorEvent, FrameEvent, FrameRecord, HistorySnapshot, StreamResult } from '../types';
 import { ConnectionHistory } from '../history';

@@ -5,6 +5,7 @@ import { SocketError } from '../errors';
 import type { ErrorEvent, FrameEvent } from '../types';
 import { startPython, runPython } from '../test/python';
 import { collect, next, waitFor } from './testing';
+import { useRegistry } from '../test/registry';
 
 function lengthI(payload: Buffer): Buffer {
   const h = Buffer.alloc(4);
@@ -14,14 +15,7 @@ function lengthI(payload: Buffer): Buffer {
 
 describe('core/transport: framing over real sockets', function () {
   this.timeout(20000);
-  let reg: ConnectionRegistry;
-  beforeEach(() => {
-    reg = new ConnectionRegistry();
-  });
-  afterEach(async () => {
-    await reg.closeAll();
-    reg.dispose();
-  });
+  const reg = useRegistry();
 
   it('decodes length:i frames from a python client that splits them at random points (sticky packets)', async () => {
     const server = await reg.listenTcp({ port: 0, framing: 'length:i', encoding: 'gbk' });

@@ -1,22 +1,15 @@
 /** Each connection kind's own send / close / half-close, checked against its declared capabilities (real sockets on loopback). */
 import * as assert from 'node:assert/strict';
 import * as dgram from 'node:dgram';
-import { ConnectionRegistry } from '../registry';
 import { SocketError } from '../errors';
 import type { ChunkEvent, ConnectionInfo, FrameEvent } from '../types';
 import { REGISTRY_KINDS, KIND_CAPABILITIES, canHalfClose, canSend, framesPerSend } from '../../shared/connections';
 import { collect, connectRaw, next, readUntil, waitFor } from './testing';
+import { useRegistry } from '../test/registry';
 
 describe('core/transport: connection kinds', function () {
   this.timeout(20000);
-  let reg: ConnectionRegistry;
-  beforeEach(() => {
-    reg = new ConnectionRegistry();
-  });
-  afterEach(async () => {
-    await reg.closeAll();
-    reg.dispose();
-  });
+  const reg = useRegistry();
 
   /** a server with one accepted client, our client to it, and a UDP socket with one peer: every kind once */
   async function everyKind(): Promise<Map<string, ConnectionInfo>> {

@@ -6,22 +6,15 @@
 import * as assert from 'node:assert/strict';
 import { spawnSync } from 'node:child_process';
 import * as net from 'node:net';
-import { ConnectionRegistry } from '../registry';
 import type { ErrorEvent, FrameEvent } from '../types';
 import { runPython } from '../test/python';
-import { collect, next, waitFor } from './testing';
+import { collect, echoReplies, next, waitFor, writeUntilStalled } from './testing';
 import { REPLY_HIGH_WATER_MARK } from './tcp';
+import { useRegistry } from '../test/registry';
 
 describe('core/transport: nothing lost silently', function () {
   this.timeout(30000);
-  let reg: ConnectionRegistry;
-  beforeEach(() => {
-    reg = new ConnectionRegistry();
-  });
-  afterEach(async () => {
-    await reg.closeAll();
-    reg.dispose();
-  });
+  const reg = useRegistry();
 
   it('a line without its newline at FIN comes as an incomplete frame with its offset, and an INCOMPLETE_FRAME error', async () => {
     const srv = await reg.listenTcp({ port: 0, framing: 'line' });
@@ -111,14 +104,7 @@ sk.close()
 
   it('echo replies pause reading while a peer that never reads backs them up; every byte comes back in order once it reads', async () => {
     const srv = await reg.listenTcp({ port: 0 });
-    let peerId: string | undefined;
-    let maxQueued = 0;
-    reg.onDidFrame((e) => {
-      if (e.frame.direction !== 'in') return;
-      peerId = e.id;
-      void reg.send(e.id, e.frame.payload, { reply: true }).catch(() => undefined);
-      maxQueued = Math.max(maxQueued, reg.get(e.id)?.queuedOut ?? 0);
-    });
+    const echo = echoReplies(reg);
     const total = 64 * 1024 * 1024;
     const block = Buffer.alloc(64 * 1024);
     for (let i = 0; i < block.length; i++) block[i] = (i * 7) & 0xff;
@@ -126,25 +112,13 @@ sk.close()
     client.pause(); // reads nothing until told
     await new Promise<void>((res) => client.once('connect', () => res()));
     // write until the server stops taking bytes (our writes stall) or everything is written
-    let written = 0;
-    let stalled = false;
-    while (written < total && !stalled) {
-      const n = Math.min(block.length, total - written);
-      if (!client.write(block.subarray(0, n))) {
-        stalled = await new Promise<boolean>((res) => {
-          const t = setTimeout(() => res(true), 1000);
-          client.once('drain', () => {
-            clearTimeout(t);
-            res(false);
-          });
-        });
-      }
-      written += n;
-    }
+    const first = await writeUntilStalled(client, block, total);
+    let written = first.written;
+    const stalled = first.stalled;
     assert.ok(stalled, 'the server took all 64 MiB without the client reading a byte');
-    const info = reg.get(peerId!)!;
+    const info = reg.get(echo.peerId!)!;
     assert.equal(info.readingPaused, true);
-    assert.ok(maxQueued <= REPLY_HIGH_WATER_MARK + 256 * 1024, `the server held ${maxQueued} bytes of replies`);
+    assert.ok(echo.maxQueued <= REPLY_HIGH_WATER_MARK + 256 * 1024, `the server held ${echo.maxQueued} bytes of replies`);
     assert.ok(info.stats.bytesIn < 16 * 1024 * 1024, `the server read ${info.stats.bytesIn} bytes the client never read back`);
     // the peer reads now: the rest is written, everything echoes back in order
     const hash = (await import('node:crypto')).createHash('sha256');

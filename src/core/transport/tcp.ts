@@ -1,12 +1,14 @@
-// TCP transports: a connected socket (the base of `tcp-peer` and `tcp-client`, see tcpClient.ts) and a listening
-// server whose accepted sockets are `tcp-peer` children.
+// A connected TCP socket: the base of `tcp-peer` (tcpServer.ts, with the listening server) and `tcp-client`
+// (tcpClient.ts): receiving, sending (through its fault plan, if any), half-close and close.
 import * as net from 'node:net';
-import type { CloseReason, ConnectionInfo, Endpoint, StreamResult, TcpListenOptions } from '../types';
+import type { CloseReason, ConnectionInfo, Endpoint, StreamResult } from '../types';
 import { errorCode } from '../../shared/errors';
-import { formatEndpoint } from '../../shared/format';
 import { notConnectedError, SocketError, toSocketError } from '../errors';
-import { Connection, type ConnectionHost, endpointOf, type OutgoingMessage } from './connection';
+import { Connection, endpointOf, type OutgoingMessage } from './connection';
 import { streamTo, type OutgoingStream } from './streamSend';
+import { StreamFaults, type StreamFaultHost } from './faults';
+import { randomSeed } from '../relay/prng';
+import type { FaultOptions } from '../relay/faults';
 
 /** how long a graceful close waits for unsent bytes before it destroys the socket */
 const CLOSE_GRACE_MS = 2000;
@@ -33,11 +35,15 @@ export abstract class TcpSocketConnection extends Connection {
   private closeWaiters: Array<() => void> = [];
   private graceTimer?: NodeJS.Timeout;
   private readingHeld = false;
+  /** the fault plan on what this connection sends (ConnectionDefaults.faults), its seed and next stream number */
+  protected faultPlan?: { plan: FaultOptions; seed: number; n: number };
+  private faults?: StreamFaults;
 
   protected override addInfo(info: ConnectionInfo): void {
     const s = this.socket;
     if (!s) return;
-    info.queuedOut = s.writableLength;
+    info.queuedOut = s.writableLength + (this.faults?.pending ?? 0);
+    if (this.faultPlan) info.faults = { ...this.faultPlan.plan, seed: this.faultPlan.seed };
     if (this.readingHeld) info.readingPaused = true;
   }
 
@@ -45,13 +51,16 @@ export abstract class TcpSocketConnection extends Connection {
   // then slows its sending); reading resumes once everything queued is sent
   holdReadingIfBacklogged(): void {
     const s = this.socket;
-    if (!s || s.destroyed || this.readingHeld || s.writableLength <= REPLY_HIGH_WATER_MARK) return;
+    const f = this.faults;
+    if (!s || s.destroyed || this.readingHeld || s.writableLength + (f?.pending ?? 0) <= REPLY_HIGH_WATER_MARK) return;
     this.readingHeld = true;
     s.pause();
-    s.once('drain', () => {
+    const resume = (): void => {
       this.readingHeld = false;
       if (!s.destroyed) s.resume();
-    });
+    };
+    // what a fault plan holds back goes first, then the socket's own buffer drains
+    void (f ? f.flushed() : Promise.resolve()).then(() => (s.writableNeedDrain ? s.once('drain', resume) : resume()));
   }
 
   /** wires a connected socket to this connection */
@@ -62,10 +71,25 @@ export abstract class TcpSocketConnection extends Connection {
     this.sawError = false;
     this.local = localOf(socket);
     this.remote = remoteOf(socket);
+    const fp = this.faultPlan;
+    this.faults = fp ? new StreamFaults(socket, fp.plan, fp.seed, fp.n++, this.faultHost()) : undefined;
     socket.on('data', (d: Buffer) => this.receive(d));
     socket.on('end', () => this.onEnd());
     socket.on('error', (e: Error) => this.onSocketError(e));
     socket.on('close', () => this.onSocketClose(socket));
+  }
+
+  /** the seed of this connection's random faults, when it carries a fault plan */
+  get faultSeed(): number | undefined {
+    return this.faultPlan?.seed;
+  }
+
+  private faultHost(): StreamFaultHost {
+    return {
+      name: () => `${this.id} (${this.label})`,
+      fault: (code, message, offset) => this.host.error({ id: this.id, time: Date.now(), code, message, offset }),
+      failed: (err) => toSocketError(err, 'send', this.remote?.address ?? '?', this.remote?.port ?? 0),
+    };
   }
 
   private onEnd(): void {
@@ -93,6 +117,7 @@ export abstract class TcpSocketConnection extends Connection {
       this.graceTimer = undefined;
     }
     if (socket !== this.socket) return;
+    this.faults?.abort(new SocketError('ECONNABORTED', `connection ${this.id} (${this.label}) closed before all bytes were sent (ECONNABORTED)`, { syscall: 'send' }));
     const reason: CloseReason = this.localClose ? 'local' : this.sawReset ? 'reset' : this.sawError ? 'error' : this.sawFin ? 'fin' : 'local';
     this.endOfStream(reason === 'reset' ? 'when the connection was reset' : reason === 'error' ? 'when the connection failed' : 'when the connection closed');
     this.socketClosed(reason);
@@ -134,10 +159,11 @@ export abstract class TcpSocketConnection extends Connection {
     return bad ? Promise.reject(this.host.sendFailed(this, bad)) : streamTo([this], s);
   }
 
-  /** resolves once the socket has taken the bytes */
+  /** resolves once the socket (or its fault plan) has taken the bytes */
   write(wire: Buffer): Promise<void> {
     const bad = this.notWritable();
     if (bad) return Promise.reject(bad);
+    if (this.faults) return this.faults.write(wire);
     const s = this.socket!;
     return new Promise((resolve, reject) => {
       s.write(wire, (err) => {
@@ -152,7 +178,17 @@ export abstract class TcpSocketConnection extends Connection {
     });
   }
 
-  override end(): Promise<void> {
+  /** a new plan for what is sent from now on; what the old plan holds is written first */
+  async setFaults(plan: FaultOptions | undefined): Promise<void> {
+    await this.faults?.flushed();
+    this.faultPlan = plan ? { plan, seed: plan.seed ?? randomSeed(), n: 1 } : undefined;
+    const s = this.socket;
+    this.faults = this.faultPlan && s && !s.destroyed ? new StreamFaults(s, this.faultPlan.plan, this.faultPlan.seed, this.faultPlan.n++, this.faultHost()) : undefined;
+  }
+
+  /** FIN once the fault plan (if any) has written what it holds */
+  override async end(): Promise<void> {
+    await this.faults?.flushed();
     const s = this.socket;
     if (!s || this.isClosed || s.destroyed) return Promise.reject(notConnectedError(this.id, this.label, this.state));
     if (!s.writable) return Promise.resolve();
@@ -194,131 +230,5 @@ export abstract class TcpSocketConnection extends Connection {
     if (!this.socket || this.socket.destroyed) this.socketClosed('local');
     else this.socket.destroy();
     return done;
-  }
-}
-
-/** a client accepted by a tcp-server */
-export class TcpPeerConnection extends TcpSocketConnection {
-  readonly kind = 'tcp-peer';
-
-  constructor(host: ConnectionHost, id: string, server: TcpServerConnection, socket: net.Socket) {
-    super(host, id, server.framing, server.encoding, server);
-    this.attach(socket);
-    this.label = formatEndpoint(this.remote) ?? '?';
-  }
-}
-
-export class TcpServerConnection extends Connection {
-  readonly kind = 'tcp-server';
-  private server?: net.Server;
-  private closing?: Promise<void>;
-
-  constructor(host: ConnectionHost, id: string, private readonly options: TcpListenOptions, framing: string, encoding: string) {
-    super(host, id, framing, encoding);
-    this.children = new Map();
-    this.state = 'listening';
-  }
-
-  listen(): Promise<void> {
-    const o = this.options;
-    const host = o.host ?? '127.0.0.1';
-    return new Promise((resolve, reject) => {
-      const server = net.createServer({
-        allowHalfOpen: o.allowHalfOpen === true,
-        noDelay: o.noDelay === true,
-        keepAlive: o.keepAlive === true,
-        keepAliveInitialDelay: KEEPALIVE_IDLE_MS,
-      });
-      this.server = server;
-      const onListenError = (e: Error): void => {
-        server.removeListener('listening', onListening);
-        server.close();
-        reject(toSocketError(e, 'listen', host, o.port));
-      };
-      const onListening = (): void => {
-        server.removeListener('error', onListenError);
-        server.on('error', (e) => {
-          this.error = toSocketError(e, 'listen', host, o.port).message;
-          this.host.error({ id: this.id, time: Date.now(), code: errorCode(e) ?? 'EUNKNOWN', message: `${this.id} (${this.label}): ${this.error}` });
-        });
-        const a = server.address();
-        if (a && typeof a === 'object') this.local = endpointOf(a.address, a.port, a.family);
-        this.label = o.label ?? formatEndpoint(this.local) ?? '?';
-        resolve();
-      };
-      server.once('error', onListenError);
-      server.once('listening', onListening);
-      server.on('connection', (socket) => this.accept(socket));
-      try {
-        server.listen({ host, port: o.port, ipv6Only: false });
-      } catch (e) {
-        server.removeAllListeners();
-        reject(toSocketError(e, 'listen', host, o.port));
-      }
-    });
-  }
-
-  private accept(socket: net.Socket): void {
-    if (this.isClosed || this.closing) {
-      socket.on('error', () => undefined);
-      socket.destroy();
-      return;
-    }
-    if (this.options.noDelay !== undefined) socket.setNoDelay(this.options.noDelay);
-    const peer = new TcpPeerConnection(this.host, this.host.nextId(), this, socket);
-    if (!peer.remote) {
-      // the client went away before we saw it (address unknown): nothing to track
-      socket.destroy();
-      return;
-    }
-    this.children!.set(peer.id, peer);
-    this.host.opened(peer);
-  }
-
-  /** the open clients */
-  openPeers(): TcpSocketConnection[] {
-    const out: TcpSocketConnection[] = [];
-    for (const c of this.children!.values()) if (!c.isClosed && c instanceof TcpSocketConnection) out.push(c);
-    return out;
-  }
-
-  /** sends to every open client (each records its own frame) */
-  async send(msg: OutgoingMessage): Promise<void> {
-    await Promise.all(this.peersToSend().map((p) => p.send(msg)));
-  }
-
-  /** a file to every open client: each piece to all of them before the next */
-  override async sendStream(s: OutgoingStream): Promise<StreamResult> {
-    return streamTo(this.peersToSend(), s);
-  }
-
-  private peersToSend(): TcpSocketConnection[] {
-    const peers = this.openPeers();
-    if (peers.length > 0) return peers;
-    throw this.host.sendFailed(this, new SocketError('ENOTCONN', `server ${this.id} (${this.label}) has no connected clients to send to (ENOTCONN)`));
-  }
-
-  close(): Promise<void> {
-    return this.stop(false);
-  }
-
-  override closeNow(): Promise<void> {
-    return this.stop(true);
-  }
-
-  /** stops listening, closes every client and frees the port */
-  stop(immediate: boolean): Promise<void> {
-    if (this.isClosed) return Promise.resolve();
-    if (this.closing) return this.closing;
-    const server = this.server;
-    const serverClosed = new Promise<void>((resolve) => {
-      if (!server || !server.listening) resolve();
-      else server.close(() => resolve());
-    });
-    const peers = this.openPeers().map((p) => (immediate ? p.destroy() : p.close()));
-    this.closing = Promise.all([serverClosed, ...peers]).then(() => {
-      this.finish('local');
-    });
-    return this.closing;
   }
 }

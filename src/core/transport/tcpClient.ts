@@ -5,6 +5,7 @@ import { formatEndpoint, formatHostPort } from '../../shared/format';
 import { connectTimeoutError, SocketError, toSocketError } from '../errors';
 import type { ConnectionHost } from './connection';
 import { KEEPALIVE_IDLE_MS, TcpSocketConnection } from './tcp';
+import { randomSeed } from '../relay/prng';
 
 export class TcpClientConnection extends TcpSocketConnection {
   readonly kind = 'tcp-client';
@@ -19,6 +20,7 @@ export class TcpClientConnection extends TcpSocketConnection {
     super(host, id, framing, encoding);
     this.state = 'connecting';
     this.label = options.label ?? formatHostPort(options.host, options.port);
+    if (options.faults) this.faultPlan = { plan: options.faults, seed: options.faults.seed ?? randomSeed(), n: 1 };
   }
 
   /** one connection attempt; rejects with SocketError (refused, timeout, ...) */

@@ -1,6 +1,7 @@
 /** Helpers for the transport tests (real sockets; python3 peers are in ../test/python). Not part of the engine. */
 import * as net from 'node:net';
 import type { Event } from '../events';
+import type { ConnectionRegistry } from '../registry';
 
 /** the next event that matches */
 export function next<T>(event: Event<T>, pred: (e: T) => boolean = () => true, timeoutMs = 10000): Promise<T> {
@@ -46,6 +47,41 @@ export function readUntil(s: net.Socket, n: number): Promise<Buffer> {
     s.on('data', onData);
     s.once('error', reject);
   });
+}
+
+/**
+ * Writes `block` again and again (at most `total` bytes) until the peer stops taking bytes: a write waits for 'drain'
+ * more than 1 s. Resolves with the bytes written and whether it stalled.
+ */
+export async function writeUntilStalled(client: net.Socket, block: Buffer, total: number): Promise<{ written: number; stalled: boolean }> {
+  let written = 0;
+  let stalled = false;
+  while (written < total && !stalled) {
+    const n = Math.min(block.length, total - written);
+    if (!client.write(block.subarray(0, n))) {
+      stalled = await new Promise<boolean>((res) => {
+        const t = setTimeout(() => res(true), 1000);
+        client.once('drain', () => {
+          clearTimeout(t);
+          res(false);
+        });
+      });
+    }
+    written += n;
+  }
+  return { written, stalled };
+}
+
+/** answers every incoming frame with itself (a reply), noting the peer and the most bytes ever queued on it */
+export function echoReplies(reg: ConnectionRegistry): { peerId?: string; maxQueued: number } {
+  const seen: { peerId?: string; maxQueued: number } = { maxQueued: 0 };
+  reg.onDidFrame((e) => {
+    if (e.frame.direction !== 'in') return;
+    seen.peerId = e.id;
+    void reg.send(e.id, e.frame.payload, { reply: true }).catch(() => undefined);
+    seen.maxQueued = Math.max(seen.maxQueued, reg.get(e.id)?.queuedOut ?? 0);
+  });
+  return seen;
 }
 
 /** polls until fn returns something truthy (bounded) */

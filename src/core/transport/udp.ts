@@ -6,12 +6,15 @@
 import * as dgram from 'node:dgram';
 import * as dns from 'node:dns';
 import * as net from 'node:net';
-import type { Endpoint, UdpBindOptions } from '../types';
+import type { ConnectionInfo, Endpoint, UdpBindOptions } from '../types';
+import type { FaultOptions } from '../relay/faults';
 import { errorCode } from '../../shared/errors';
 import { formatEndpoint } from '../../shared/format';
 import { badPortError, datagramTooLargeError, notConnectedError, SocketError, toSocketError, UDP_MAX_IPV4, UDP_MAX_IPV6 } from '../errors';
 import { Connection, type ConnectionHost, endpointOf, type OutgoingMessage } from './connection';
 import { UdpDropWatch } from './udpDrops';
+import { DatagramFaults } from './faults';
+import { randomSeed } from '../relay/prng';
 
 /** the largest payload one datagram to `address` may carry */
 export function udpMaxPayload(address: string): number {
@@ -74,11 +77,30 @@ export class UdpConnection extends Connection {
   /** bytes of datagrams handed to send() whose callback has not come yet */
   private queued = 0;
   private dropWatch?: UdpDropWatch;
+  /** the fault plan on what this socket sends (ConnectionDefaults.faults), its seed, and the plan's scheduler */
+  private faultPlan?: FaultOptions;
+  private faults?: DatagramFaults;
 
   constructor(host: ConnectionHost, id: string, private readonly options: UdpBindOptions, framing: string, encoding: string) {
     super(host, id, framing, encoding);
     this.children = new Map();
     this.state = 'listening';
+    if (options.faults) this.useFaults(options.faults);
+  }
+
+  private useFaults(plan: FaultOptions | undefined): void {
+    this.faultPlan = plan ? { ...plan, seed: plan.seed ?? randomSeed() } : undefined;
+    this.faults = this.faultPlan ? new DatagramFaults(this.faultPlan, this.faultPlan.seed!) : undefined;
+  }
+
+  /** a new plan for the datagrams sent from now on; those the old plan holds go first */
+  async setFaults(plan: FaultOptions | undefined): Promise<void> {
+    await this.faults?.drained();
+    this.useFaults(plan);
+  }
+
+  protected override addInfo(info: ConnectionInfo): void {
+    if (this.faultPlan) info.faults = { ...this.faultPlan };
   }
 
   protected override get datagrams(): boolean {
@@ -229,7 +251,8 @@ export class UdpConnection extends Connection {
    */
   deliver(peer: UdpPeerConnection, msg: OutgoingMessage): Promise<void> {
     const remote = peer.remote!;
-    return this.sendDatagram(msg.wire, remote, () => peer.recordOut(msg.wire, msg.payload, msg.header, remote)).catch((err: unknown) => {
+    const send = (): Promise<void> => this.sendDatagram(msg.wire, remote, () => peer.recordOut(msg.wire, msg.payload, msg.header, remote));
+    return (this.faults ? this.faults.schedule(msg.wire, `${this.id} (${this.label})`, send) : send()).catch((err: unknown) => {
       throw this.host.sendFailed(peer, err);
     });
   }
@@ -276,6 +299,7 @@ export class UdpConnection extends Connection {
         resolve();
       };
       const s = this.socket;
+      this.faults?.dispose(notConnectedError(this.id, this.label, 'closed'));
       if (!s) return done();
       this.dropWatch?.stop();
       this.dropWatch = undefined;

@@ -5,13 +5,15 @@
  *  - programmatically (argument: an options object, see commandOptions.ts): no prompts, resolves with a result and
  *    rejects with a clear Error on bad options or a socket failure (no notification).
  * The table (table.ts) types every command; the flows live in create.ts, connecting.ts, send.ts, sendFile.ts,
- * manage.ts, save.ts and session.ts.
+ * manage.ts, save.ts, session.ts, packets.ts and faults.ts.
  */
 import type * as vscode from 'vscode';
 import { CommandKit, type CommandContext } from './kit';
 import { connectingCommands } from './connecting';
 import { createCommands } from './create';
+import { faultCommands } from './faults';
 import { manageCommands } from './manage';
+import { packetCommands } from './packets';
 import { saveCommands } from './save';
 import { sendCommands } from './send';
 import { sendFileCommands } from './sendFile';
@@ -30,6 +32,8 @@ export function registerCommands(cx: CommandContext): vscode.Disposable[] {
     ...manageCommands(kit),
     ...saveCommands(kit),
     ...sessionCommands(kit),
+    ...packetCommands(kit, cx.packets),
+    ...faultCommands(kit),
     ...relayCommands(kit),
     ...connectingCommands(kit),
   };

@@ -9,6 +9,7 @@ import { formatEndpoint } from '../../shared/format';
 import { pickConnection } from '../prompts';
 import { isClosedState } from '../../shared/connections';
 import type { ConnectionsTreeProvider } from '../tree';
+import type { PacketLibrary } from '../packets';
 import type { Invocation } from './table';
 import type { RelayService } from '../relay/service';
 
@@ -24,6 +25,8 @@ export interface CommandContext {
   historyCleared(ids: readonly string[]): void;
   /** messages of the error notifications shown so far (tests) */
   readonly errorsShown: string[];
+  /** the saved packet library (sockdbg.packets.json) */
+  readonly packets: PacketLibrary;
   /** the running relays (the Relays view) */
   readonly relays: RelayService;
 }

@@ -20,7 +20,8 @@ export function sendCommands(kit: CommandKit): Pick<CommandSpecs, 'socketDebugge
   const greetings = new Map<string, Buffer>();
   kit.cx.context.subscriptions.push(
     registry.onDidOpen((e) => {
-      const words = e.info.kind === 'tcp-peer' && e.info.parentId ? greetings.get(e.info.parentId) : undefined;
+      // only a server that accepts clients is ever greeted for (setGreeting's callers check it)
+      const words = e.info.parentId !== undefined ? greetings.get(e.info.parentId) : undefined;
       if (!words) return;
       registry.send(e.id, words).then(
         () => log.info(`${e.id}: greeted with ${words.length} bytes (send on accept of ${e.info.parentId})`),
@@ -105,10 +106,10 @@ export function sendCommands(kit: CommandKit): Pick<CommandSpecs, 'socketDebugge
         return { id, send: checkSendOptions(o, kit.must(id), false) };
       },
       run: async (inv) => {
-        const t = await kit.target(inv, (c) => c.kind === 'udp' && !isClosed(c), l10n.t('Reply from which UDP socket?'));
+        const t = await kit.target(inv, (c) => capabilities(c.kind).answersPeers && !isClosed(c), l10n.t('Reply from which UDP socket?'));
         if (!t) return undefined;
         const info = kit.must(t.id);
-        const peer = info.kind === 'udp' ? kit.lastPeer(info.id) : undefined;
+        const peer = capabilities(info.kind).answersPeers ? kit.lastPeer(info.id) : undefined;
         if (!peer?.remote) {
           const msg = l10n.t('{0} has not heard from any peer yet.', connectionLabel(info));
           if (!t.interactive) throw new CommandOptionsError(msg);
@@ -131,10 +132,10 @@ export function sendCommands(kit: CommandKit): Pick<CommandSpecs, 'socketDebugge
         return { id, payload: checkSendOptions(o, kit.must(id), false).payload };
       },
       run: async (inv) => {
-        const t = await kit.target(inv, (c) => c.kind === 'tcp-server' && !isClosed(c), l10n.t('Greet the clients of which server?'));
+        const t = await kit.target(inv, (c) => capabilities(c.kind).acceptsClients && !isClosed(c), l10n.t('Greet the clients of which server?'));
         if (!t) return false;
         const info = kit.must(t.id);
-        if (info.kind !== 'tcp-server') {
+        if (!capabilities(info.kind).acceptsClients) {
           const msg = l10n.t('{0} is not a TCP server.', connectionLabel(info));
           if (!t.interactive) throw new CommandOptionsError(msg);
           void kit.showError(msg);

@@ -27,6 +27,8 @@ import type { SendFileSummary } from './sendFile';
 import type { SessionFormat } from '../../core/export/session';
 import { CommandOptionsError } from '../commandOptions';
 import { isConnectionNode, isPendingNode } from '../tree';
+import type { CheckedPacket, CheckedSavePacket, PacketOptions, SavePacketOptions } from './packets';
+import type { SetFaultsOptions } from './faults';
 import { isRelayNode } from '../relay/tree';
 import { relayTargetId, type RelayExportOptions, type RelayFaultsOptions, type RelayStartOptions, type RelayTarget } from '../relay/options';
 
@@ -61,6 +63,13 @@ export interface CommandTypes {
   };
   'socketDebugger.openComposer': { options: Partial<IdOptions> | string | undefined; checked: Partial<IdOptions>; result: void };
   'socketDebugger.showLog': { options: undefined; checked: undefined; result: void };
+  // the saved packet library (packets.ts)
+  'socketDebugger.packets.send': { options: PacketOptions; checked: CheckedPacket; result: number | undefined };
+  'socketDebugger.packets.save': { options: SavePacketOptions; checked: CheckedSavePacket; result: string | undefined };
+  'socketDebugger.packets.open': { options: undefined; checked: undefined; result: void };
+  'socketDebugger.packets.remove': { options: PacketOptions; checked: CheckedPacket; result: boolean };
+  // faults on what a connection sends (faults.ts)
+  'socketDebugger.setFaults': { options: SetFaultsOptions | string; checked: { id: string; faults: string }; result: boolean };
   'socketDebugger.relay.start': { options: RelayStartOptions; checked: RelayStartOptions; result: { id: string; port: number } | undefined };
   'socketDebugger.relay.stop': { options: RelayTarget; checked: RelayTarget; result: void };
   'socketDebugger.relay.hold': { options: RelayTarget; checked: RelayTarget; result: void };

@@ -5,7 +5,7 @@ import * as vscode from 'vscode';
 import { extensionPath, getApi, python, waitFor, type PythonPeer } from './helpers';
 import { reportResult, type ResultSink } from '../../extension/protocol/report';
 import type { ScenarioResult } from '../../core/scenario/runner';
-import { UPPER_SERVER } from '../protocolPeers';
+import { UPPER_SERVER, upperScenarios } from '../protocolPeers';
 
 
 function workspaceDir(): string {
@@ -15,20 +15,7 @@ function workspaceDir(): string {
 }
 
 function scenarioFile(port: string): string {
-  return `# scenarios for the extension-host suite
-scenarios:
-  - name: upper answers
-    connect: tcp 127.0.0.1:${port}
-    steps:
-      - send: {text: hello}
-      - expect: {text: HELLO, timeout: 3s}
-
-  - name: expects lower case
-    connect: tcp 127.0.0.1:${port}
-    steps:
-      - send: {text: hello}
-      - expect: {text: hello, timeout: 3s}
-`;
+  return `# scenarios for the extension-host suite\n${upperScenarios(port)}`;
 }
 
 describe('protocol files: schema, Test Explorer, CodeLens', () => {

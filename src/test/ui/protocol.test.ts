@@ -7,7 +7,7 @@ import { spawn, type ChildProcessWithoutNullStreams } from 'node:child_process';
 import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { screenshotOnFailure, startWorkbench, uiEnv, type Workbench } from './driver';
-import { UPPER_SERVER } from '../protocolPeers';
+import { UPPER_SERVER, upperScenarios } from '../protocolPeers';
 
 
 describe('protocol files in the real workbench', function () {
@@ -28,22 +28,7 @@ describe('protocol files in the real workbench', function () {
       server?.once('exit', (c) => reject(new Error(`server exited ${c}`)));
     });
     file = path.join(uiEnv().workspace, 'ui.sockdbg.yaml');
-    fs.writeFileSync(
-      file,
-      `scenarios:
-  - name: upper answers
-    connect: tcp 127.0.0.1:${port}
-    steps:
-      - send: {text: hello}
-      - expect: {text: HELLO, timeout: 3s}
-
-  - name: expects lower case
-    connect: tcp 127.0.0.1:${port}
-    steps:
-      - send: {text: hello}
-      - expect: {text: hello, timeout: 3s}
-`,
-    );
+    fs.writeFileSync(file, upperScenarios(port));
     wb = await startWorkbench();
   });
   after(async () => {

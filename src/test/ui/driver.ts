@@ -71,6 +71,11 @@ export interface Workbench {
    * or moves on to another step. `expect`: first wait until the widget shows this text (e.g. the step's prompt, or a quick pick's placeholder).
    */
   fillQuickInput(value: string, expect?: string | RegExp): Promise<void>;
+  /**
+   * Answers code-server's open/save dialog (a QuickInput holding a path) with `file`: waits for the dialog's own
+   * path to be in the box (typed earlier, it is appended to), replaces it, and presses Enter until the dialog takes it.
+   */
+  fillFileDialog(file: string, expect?: string | RegExp): Promise<void>;
   /** Picks the QuickPick row whose text contains `label` (then waits like fillQuickInput). */
   pickQuickItem(label: string, expect?: string | RegExp): Promise<void>;
   /** The visible QuickInput's validation / message text ('' when none). */
@@ -177,6 +182,24 @@ export async function startWorkbench(options: WorkbenchOptions = {}): Promise<Wo
       const before = await quickInputText();
       await page.keyboard.press('Enter');
       await quickInputChanged(before);
+    },
+    async fillFileDialog(file, expect) {
+      if (expect !== undefined) await quickInputShows(expect);
+      const input = quickInput.locator('input');
+      await input.waitFor({ state: 'visible' });
+      // the dialog fills in its starting folder a moment after it shows
+      for (let i = 0; i < 40 && !(await input.inputValue()).includes('/'); i++) await page.waitForTimeout(100);
+      for (let attempt = 0; attempt < 5; attempt++) {
+        await input.fill(file);
+        if ((await input.inputValue()) !== file) continue;
+        await page.keyboard.press('Enter');
+        // an Enter that comes while the dialog still checks the typed path is not taken
+        for (let i = 0; i < 10; i++) {
+          await page.waitForTimeout(200);
+          if (!(await quickInput.isVisible()) || (await input.inputValue()) !== file) return;
+        }
+      }
+      throw new Error(`the file dialog did not take ${file}: it shows "${await input.inputValue()}"`);
     },
     async pickQuickItem(label, expect) {
       if (expect !== undefined) await quickInputShows(expect);

@@ -134,7 +134,7 @@ describe('Relays view', function () {
     // the recording holds both lanes as they were read; Export Recording as pcapng writes Wireshark's file
     await w.runCommand('Socket Debugger: Export Recording as pcapng…');
     await w.pickQuickItem('r1', 'Export the recording of which relay');
-    await w.fillQuickInput(exported);
+    await w.fillFileDialog(exported);
     await w.page.waitForTimeout(500);
     for (let i = 0; i < 20 && !fs.existsSync(exported); i++) await w.page.waitForTimeout(250);
     assert.equal(fs.readFileSync(exported).readUInt32LE(0), 0x0a0d0d0a, 'a pcapng section header block');

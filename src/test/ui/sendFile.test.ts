@@ -46,13 +46,7 @@ describe('UI: Send File from the composer', function () {
     await view.locator('#target option:checked', { hasText: clientPort }).waitFor({ state: 'attached', timeout: 10000 });
     await view.locator('#send-file').click();
     // code-server's open dialog is a QuickInput: type the file's path, Enter
-    await w.fillQuickInput(src, 'Send File on');
-    // an Enter that comes while the dialog still checks the typed path is not taken: press it again
-    const qi = w.page.locator('.quick-input-widget');
-    for (let i = 0; i < 10 && (await qi.isVisible()) && (await qi.innerText().catch(() => '')).includes('Send File on'); i++) {
-      await w.page.waitForTimeout(500);
-      if ((await qi.innerText().catch(() => '')).includes('Send File on')) await w.page.keyboard.press('Enter');
-    }
+    await w.fillFileDialog(src, 'Send File on');
     // the mode: filter the pick to JSON header, Enter
     await w.fillQuickInput('JSON header', 'How should the file go on the wire?');
 

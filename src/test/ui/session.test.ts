@@ -95,7 +95,7 @@ describe('UI: a connection menu — Save Session, Reset Counters, Clear History'
 
     // Save Session… from the row's menu; code-server's save dialog takes the typed path
     await fromRowMenu(w, `:${clientPort}`, 'Save Session…', 'connection-menu');
-    await w.fillQuickInput(saved);
+    await w.fillFileDialog(saved);
     for (let i = 0; i < 40 && !fs.existsSync(saved); i++) await page.waitForTimeout(250);
     const lines = fs.readFileSync(saved, 'utf8').trim().split('\n');
     assert.match(lines[0], /^# time \(UTC\)\s+conn\s+dir\s+peer\s+bytes\s+text$/);

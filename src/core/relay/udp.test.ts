@@ -2,6 +2,7 @@
 import * as assert from 'node:assert/strict';
 import { createSocket, type Socket } from 'node:dgram';
 import { ofType, startUdpRelay, until } from '../test/relay';
+import { UDP_QUEUE_LIMIT } from './udp';
 
 async function bound(): Promise<{ sock: Socket; port: number }> {
   const sock = createSocket('udp4');
@@ -133,6 +134,33 @@ describe('relay: UDP', () => {
         injected.map((e) => [e.lane, e.data?.toString(), e.at, e.size]),
         [['s2c', 'to client', 10, 9], ['c2s', 'to server', 5, 9], ['c2s', 'after', 11, 5]],
       );
+    } finally {
+      await r.close();
+      server.sock.close();
+      a.sock.close();
+    }
+  });
+
+  it('a held lane queues at most UDP_QUEUE_LIMIT datagrams: the rest, injected ones too, are dropped and counted', async () => {
+    const server = await bound();
+    server.sock.on('message', (m, rinfo) => server.sock.send(m, rinfo.port, rinfo.address));
+    const r = await startUdpRelay(server.port);
+    const a = await bound();
+    a.sock.on('message', () => undefined);
+    try {
+      a.sock.send('x', r.port, '127.0.0.1');
+      await until(() => (r.relay.pair('p1')?.lanes.s2c.counters.bytesOut ?? 0) === 1, 'the echo');
+      const lane = r.relay.pair('p1')?.lanes.s2c;
+      assert.ok(lane);
+      lane.hold();
+      for (let i = 0; i < UDP_QUEUE_LIMIT + 2; i++) lane.inject(Buffer.from('ab'));
+      assert.equal(lane.pending, UDP_QUEUE_LIMIT * 2);
+      assert.equal(lane.counters.dropped, 4);
+      assert.deepEqual(ofType(r.events, 'fault').map((f) => [f.lane, f.action, f.bytes]), [['s2c', 'drop', 2], ['s2c', 'drop', 2]]);
+      lane.release();
+      assert.equal(lane.counters.bytesOut, 1 + UDP_QUEUE_LIMIT * 2);
+      assert.equal(lane.counters.piecesOut, 1 + UDP_QUEUE_LIMIT);
+      assert.equal(lane.pending, 0);
     } finally {
       await r.close();
       server.sock.close();

@@ -2,6 +2,7 @@
 import * as assert from 'node:assert/strict';
 import { createSocket, type Socket } from 'node:dgram';
 import { ofType, startUdpRelay, until } from '../test/relay';
+import { UDP_QUEUE_LIMIT } from './udp';
 
 async function bound(): Promise<{ sock: Socket; port: number }> {
   const sock = createSocket('udp4');
@@ -85,6 +86,81 @@ describe('relay: UDP', () => {
       const p = r.relay.pair('p1');
       assert.equal(p?.lanes.s2c.counters.dropped, got.join('').length);
       assert.equal(p?.lanes.s2c.counters.bytesOut, 0);
+    } finally {
+      await r.close();
+      server.sock.close();
+      a.sock.close();
+    }
+  });
+
+  it('injects one datagram into either lane, and holds a lane then releases its datagrams in order', async () => {
+    const server = await bound();
+    const got: string[] = [];
+    server.sock.on('message', (m, rinfo) => {
+      got.push(m.toString());
+      server.sock.send(`echo:${m.toString()}`, rinfo.port, rinfo.address);
+    });
+    const r = await startUdpRelay(server.port);
+    const a = await bound();
+    const heard: string[] = [];
+    a.sock.on('message', (m) => heard.push(m.toString()));
+    try {
+      a.sock.send('hello', r.port, '127.0.0.1');
+      await until(() => heard.length === 1, 'the first echo');
+      const p = r.relay.pair('p1');
+      assert.ok(p);
+      // s2c: one datagram to the client, from the relay's port; c2s: one datagram to the server
+      p.lanes.s2c.inject(Buffer.from('to client'));
+      await until(() => heard.length === 2, 'the injected s2c datagram');
+      assert.equal(heard[1], 'to client');
+      p.lanes.c2s.inject(Buffer.from('to server'));
+      await until(() => heard.length === 3, 'the echo of the injected c2s datagram');
+      assert.deepEqual(got, ['hello', 'to server']);
+      assert.equal(heard[2], 'echo:to server');
+
+      p.lanes.c2s.hold();
+      for (const m of ['h1', 'h2', 'h3']) a.sock.send(m, r.port, '127.0.0.1');
+      await until(() => p.lanes.c2s.counters.chunksIn === 4, 'the held datagrams read');
+      assert.equal(p.lanes.c2s.isHeld, true);
+      assert.equal(p.lanes.c2s.pending, 6);
+      p.lanes.c2s.inject(Buffer.from('after'));
+      assert.deepEqual(got, ['hello', 'to server']);
+      p.lanes.c2s.release();
+      await until(() => got.length === 6, 'the released datagrams');
+      assert.deepEqual(got, ['hello', 'to server', 'h1', 'h2', 'h3', 'after']);
+      assert.equal(p.lanes.c2s.pending, 0);
+      const injected = ofType(r.events, 'piece').filter((e) => e.injected);
+      assert.deepEqual(
+        injected.map((e) => [e.lane, e.data?.toString(), e.at, e.size]),
+        [['s2c', 'to client', 10, 9], ['c2s', 'to server', 5, 9], ['c2s', 'after', 11, 5]],
+      );
+    } finally {
+      await r.close();
+      server.sock.close();
+      a.sock.close();
+    }
+  });
+
+  it('a held lane queues at most UDP_QUEUE_LIMIT datagrams: the rest, injected ones too, are dropped and counted', async () => {
+    const server = await bound();
+    server.sock.on('message', (m, rinfo) => server.sock.send(m, rinfo.port, rinfo.address));
+    const r = await startUdpRelay(server.port);
+    const a = await bound();
+    a.sock.on('message', () => undefined);
+    try {
+      a.sock.send('x', r.port, '127.0.0.1');
+      await until(() => (r.relay.pair('p1')?.lanes.s2c.counters.bytesOut ?? 0) === 1, 'the echo');
+      const lane = r.relay.pair('p1')?.lanes.s2c;
+      assert.ok(lane);
+      lane.hold();
+      for (let i = 0; i < UDP_QUEUE_LIMIT + 2; i++) lane.inject(Buffer.from('ab'));
+      assert.equal(lane.pending, UDP_QUEUE_LIMIT * 2);
+      assert.equal(lane.counters.dropped, 4);
+      assert.deepEqual(ofType(r.events, 'fault').map((f) => [f.lane, f.action, f.bytes]), [['s2c', 'drop', 2], ['s2c', 'drop', 2]]);
+      lane.release();
+      assert.equal(lane.counters.bytesOut, 1 + UDP_QUEUE_LIMIT * 2);
+      assert.equal(lane.counters.piecesOut, 1 + UDP_QUEUE_LIMIT);
+      assert.equal(lane.pending, 0);
     } finally {
       await r.close();
       server.sock.close();

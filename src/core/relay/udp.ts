@@ -1,6 +1,7 @@
 /**
  * The UDP relay: one listening socket; each client address gets its own upstream socket, so the server's answers
- * find their way back. Faults that make sense for datagrams apply: delay and jitter, rate cap, drop a lane.
+ * find their way back. Faults that make sense for datagrams apply: delay and jitter, rate cap, drop a lane; a lane can be
+ * held, released and injected into (one datagram).
  */
 import { createSocket, type RemoteInfo, type Socket } from 'node:dgram';
 import { isIPv6 } from 'node:net';
@@ -18,9 +19,12 @@ export const UDP_DEFAULT_IDLE_MS = 60_000;
 /** datagrams waiting (delay, rate) per lane above which new ones are dropped and counted */
 export const UDP_QUEUE_LIMIT = 4096;
 
-class UdpLane {
+/** One direction of a UDP pair: datagrams kept whole, shaped, held, and injected on command. */
+export class UdpLane {
   readonly counters: LaneCounters = emptyCounters();
   private readonly pieces: PieceQueue;
+  /** the source offset (bytes received) of the next datagram sent or dropped (injected ones are not counted) */
+  private sourceOut = 0;
 
   constructor(
     private readonly pair: UdpPair,
@@ -29,7 +33,16 @@ class UdpLane {
     shaper: LaneShaper | undefined,
     private readonly drop: boolean,
   ) {
-    this.pieces = new PieceQueue(shaper, { write: (d) => this.forward(d), writable: () => true, blocked: () => undefined, pumped: () => undefined }, true);
+    this.pieces = new PieceQueue(shaper, { write: (d, injected) => this.forward(d, injected), writable: () => true, blocked: () => undefined, pumped: () => undefined }, true);
+  }
+
+  get isHeld(): boolean {
+    return this.pieces.isHeld;
+  }
+
+  /** bytes of the datagrams waiting in the lane (faults, hold) */
+  get pending(): number {
+    return this.pieces.pending;
   }
 
   receive(data: Buffer): void {
@@ -37,21 +50,48 @@ class UdpLane {
     this.counters.bytesIn += data.length;
     this.counters.chunksIn++;
     this.pair.fire({ type: 'chunk', pair: this.pair.id, lane: this.lane, offset, data, time: Date.now() });
-    if (this.drop || this.pieces.count >= UDP_QUEUE_LIMIT) {
-      this.counters.dropped += data.length;
-      this.pair.fire({ type: 'fault', pair: this.pair.id, lane: this.lane, action: 'drop', offset, bytes: data.length, time: Date.now() });
+    if (this.drop || this.full()) {
+      this.sourceOut += data.length;
+      this.dropped(data.length, offset);
       return;
     }
     this.pieces.push(data, offset);
   }
 
-  private forward(data: Buffer): boolean {
+  private full(): boolean {
+    return this.pieces.count >= UDP_QUEUE_LIMIT;
+  }
+
+  private dropped(bytes: number, offset?: number): void {
+    this.counters.dropped += bytes;
+    this.pair.fire({ type: 'fault', pair: this.pair.id, lane: this.lane, action: 'drop', ...(offset !== undefined ? { offset } : {}), bytes, time: Date.now() });
+  }
+
+  private forward(data: Buffer, injected: boolean): boolean {
+    const source = this.sourceOut;
+    if (!injected) this.sourceOut += data.length;
     const offset = this.counters.bytesOut;
     this.counters.bytesOut += data.length;
     this.counters.piecesOut++;
-    this.pair.fire({ type: 'piece', pair: this.pair.id, lane: this.lane, offset, size: data.length, time: Date.now() });
+    this.pair.fire({ type: 'piece', pair: this.pair.id, lane: this.lane, offset, size: data.length, ...(injected ? { injected: true as const, data, at: source } : {}), time: Date.now() });
     this.send(data);
     return true;
+  }
+
+  /** stops sending until release(): datagrams queue (up to UDP_QUEUE_LIMIT, then dropped and counted) */
+  hold(): void {
+    this.pieces.hold();
+  }
+
+  /** sends what was held, in order */
+  release(): void {
+    this.pieces.release();
+  }
+
+  /** sends `data` as one datagram after what is queued (no faults applied); dropped and counted if the queue is full */
+  inject(data: Buffer): void {
+    if (this.full()) this.dropped(data.length);
+    else this.pieces.inject(data);
   }
 
   dispose(): void {

@@ -1,5 +1,7 @@
-// The relay as a front end sees it: snapshot tree, both lanes' log, and inject / hold / release / cut by command.
+// The relay as a front end sees it: snapshot tree, both lanes' log, and inject / hold / release / cut by command (TCP
+// and UDP pairs).
 import * as assert from 'node:assert/strict';
+import { createSocket } from 'node:dgram';
 import { collect, startTcpRelay, startUdpRelay, tcpConnect, tcpServer, until } from '../test/relay';
 import { RelayView, RelayCommandError } from './view';
 
@@ -82,6 +84,50 @@ describe('relay: view model (tree, lane log, commands)', () => {
     } finally {
       uview.dispose();
       await u.close();
+    }
+  });
+
+  it('injects into, holds and releases UDP lanes (the injected datagram is an injected frame); refuses half-close and reset', async () => {
+    const server = createSocket('udp4');
+    await new Promise<void>((res) => server.bind(0, '127.0.0.1', res));
+    const got: string[] = [];
+    server.on('message', (m, rinfo) => {
+      got.push(m.toString());
+      server.send(m, rinfo.port, rinfo.address);
+    });
+    const r = await startUdpRelay(server.address().port);
+    const view = new RelayView(r.relay);
+    const client = createSocket('udp4');
+    await new Promise<void>((res) => client.bind(0, '127.0.0.1', res));
+    const heard: string[] = [];
+    client.on('message', (m) => heard.push(m.toString()));
+    try {
+      client.send('ping', r.port, '127.0.0.1');
+      await until(() => heard.length === 1, 'the echo');
+      view.hold('p1', 's2c');
+      assert.equal(view.snapshot().pairs[0].lanes.s2c.held, true);
+      client.send('pong', r.port, '127.0.0.1');
+      await until(() => view.snapshot().pairs[0].lanes.s2c.pending === 4, 'the held echo');
+      view.inject('p1', 's2c', Buffer.from('inj'));
+      assert.deepEqual(heard, ['ping']);
+      view.release('p1', 's2c');
+      await until(() => heard.length === 3, 'the released datagrams');
+      assert.deepEqual(heard, ['ping', 'pong', 'inj']);
+      assert.equal(view.snapshot().pairs[0].lanes.s2c.held, false);
+      const s2c = view.logOf('p1').filter((e) => e.lane === 's2c' && (e.kind === 'frame' || e.kind === 'chunk'));
+      assert.deepEqual(s2c.map((e) => [e.kind, e.data.toString(), e.injected ?? false, e.offset, e.seq]), [['chunk', 'ping', false, 0, 0], ['chunk', 'pong', false, 4, 1], ['frame', 'inj', true, 8, 2]]);
+      assert.deepEqual(view.piecesOf('p1').filter((e) => e.injected).map((e) => [e.lane, e.offset, e.size]), [['s2c', 8, 3]]);
+      view.inject('p1', 'c2s', Buffer.from('up'));
+      await until(() => got.length === 3, 'the injected c2s datagram');
+      assert.equal(got[2], 'up');
+      const refused = (what: RegExp) => (e: unknown) => e instanceof RelayCommandError && e.code === 'ENOTSUP' && what.test(e.message) && /pair p1 is UDP/.test(e.message);
+      assert.throws(() => view.halfClose('p1', 'c2s'), refused(/half-close is for TCP streams/));
+      assert.throws(() => view.reset('p1'), refused(/reset is for TCP streams/));
+    } finally {
+      view.dispose();
+      await r.close();
+      server.close();
+      client.close();
     }
   });
 });

@@ -6,7 +6,8 @@
 import { GuardedEmitter, type Disposable, type Event } from '../events';
 import type { Endpoint } from '../types';
 import type { TcpRelay, TcpPair } from './tcp';
-import type { UdpRelay } from './udp';
+import type { TcpLane } from './lane';
+import type { UdpLane, UdpPair, UdpRelay } from './udp';
 import { emptyCounters, type CloseReason, type Lane, type LaneCounters, type RelayEvent } from './types';
 
 export interface LaneSnapshot {
@@ -211,8 +212,9 @@ export class RelayView implements Disposable {
       const p = r.pair(id);
       const lane = (l: Lane): LaneSnapshot => {
         const tl = p?.proto === 'tcp' ? p.lanes?.[l] : undefined;
+        const ul = p?.proto === 'udp' ? p.lanes[l] : undefined;
         const counters = p ? p.counters()[l] : emptyCounters();
-        return { lane: l, counters, held: tl?.isHeld ?? false, finished: tl?.isFinished ?? false, pending: tl?.pending ?? 0 };
+        return { lane: l, counters, held: (tl ?? ul)?.isHeld ?? false, finished: tl?.isFinished ?? false, pending: (tl ?? ul)?.pending ?? 0 };
       };
       pairs.push({ id, client: o.client, ...(o.upstream ? { upstream: o.upstream } : {}), state: 'open', lanes: { c2s: lane('c2s'), s2c: lane('s2c') } });
     }
@@ -220,36 +222,49 @@ export class RelayView implements Disposable {
     return { proto: r.proto, ...(r.local ? { local: r.local } : {}), upstream: r.options.upstream, seed: r.seed, pairs };
   }
 
-  private tcpPair(id: string): TcpPair {
+  private openPair(id: string): TcpPair | UdpPair {
     const p = this.relay.pair(id);
     if (!p) throw new RelayCommandError('ENOENT', `no open pair '${id}' on the relay to ${this.relay.options.upstream.host}:${this.relay.options.upstream.port}`);
-    if (p.proto !== 'tcp') throw new RelayCommandError('ENOTSUP', `pair ${id} is UDP: datagrams cannot be held, injected, half-closed or reset`);
+    return p;
+  }
+
+  private tcpPair(id: string, what: string): TcpPair {
+    const p = this.openPair(id);
+    if (p.proto !== 'tcp') throw new RelayCommandError('ENOTSUP', `pair ${id} is UDP: ${what} is for TCP streams (datagrams have no FIN or RST); inject, hold and release work on UDP lanes`);
     if (!p.lanes) throw new RelayCommandError('ECLOSED', `pair ${id} has no upstream connection yet`);
     return p;
   }
 
-  /** writes `data` into a lane, after what is queued (no faults applied) */
+  /** a lane of an open pair, TCP or UDP, once its upstream is there */
+  private lane(id: string, lane: Lane): TcpLane | UdpLane {
+    const p = this.openPair(id);
+    const l = p.proto === 'tcp' ? p.lanes?.[lane] : p.upstream ? p.lanes[lane] : undefined;
+    if (!l) throw new RelayCommandError('ECLOSED', `pair ${id} has no upstream ${p.proto === 'tcp' ? 'connection' : 'socket'} yet`);
+    return l;
+  }
+
+  /** writes `data` into a lane, after what is queued (no faults applied); UDP: one datagram */
   inject(pair: string, lane: Lane, data: Buffer): void {
-    this.tcpPair(pair).lanes?.[lane].inject(data);
+    this.lane(pair, lane).inject(data);
   }
 
   hold(pair: string, lane: Lane): void {
-    this.tcpPair(pair).lanes?.[lane].hold();
+    this.lane(pair, lane).hold();
     this.emitter.fire();
   }
 
   release(pair: string, lane: Lane): void {
-    this.tcpPair(pair).lanes?.[lane].release();
+    this.lane(pair, lane).release();
     this.emitter.fire();
   }
 
   halfClose(pair: string, lane: Lane): void {
-    this.tcpPair(pair).lanes?.[lane].halfClose();
+    this.tcpPair(pair, 'half-close').lanes?.[lane].halfClose();
     this.emitter.fire();
   }
 
   reset(pair: string): void {
-    this.tcpPair(pair).reset();
+    this.tcpPair(pair, 'reset').reset();
   }
 
   /** closes both connections of a TCP pair, or forgets a UDP client */

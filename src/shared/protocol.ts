@@ -36,11 +36,8 @@ export interface ConnSummary {
   lanes?: Record<RelayLane, { framing: string }>;
 }
 
-/**
- * A batch of frames. All payload bytes of the batch travel in one `bytes` buffer; frame i owns
- * `bytes.subarray(frames[i].dataOffset, frames[i].dataOffset + frames[i].dataLength)`.
- * `dataLength` may be smaller than `length` when the host capped a huge frame.
- */
+/** A batch of frames: all payload bytes travel in one `bytes` buffer; frame i owns `bytes.subarray(dataOffset,
+ * dataOffset + dataLength)`, where `dataLength` may be smaller than `length` when the host capped a huge frame. */
 export interface FrameItem {
   conn: string;
   seq: number;

@@ -7,7 +7,7 @@ import type { ConnectionInfo } from '../core/types';
 import { errorMessage } from '../shared/errors';
 import { parseHostPort, parsePort } from '../shared/format';
 import { primaryAddress } from './format';
-import { connectionLabel, kindLabel } from './tree';
+import { connectionLabel, kindLabel } from './treeItems';
 
 export interface Step {
   title: string;

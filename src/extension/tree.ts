@@ -11,7 +11,6 @@ import * as vscode from 'vscode';
 import type { ConnectionRegistry } from '../core/registry';
 import type { TreeSection } from './services';
 import { connectionTreeItem, pendingTreeItem } from './treeItems';
-export { connectionLabel, connectionTooltip, connectionTreeItem, kindLabel, stateLabel } from './treeItems';
 
 export interface ConnectionNode {
   readonly type: 'connection';

@@ -6,7 +6,7 @@ import * as vscode from 'vscode';
 import type { ConnectionInfo } from '../../core/types';
 import { probeBind } from '../../core/portProbe';
 import { isClosedState } from '../../shared/connections';
-import { connectionLabel } from '../tree';
+import { connectionLabel } from '../treeItems';
 import { checkBindOptions, checkConnectOptions, checkListenOptions, tcpClientOptions } from '../commandOptions';
 import { formatHostPort } from '../../shared/format';
 import { readConfig } from '../config';

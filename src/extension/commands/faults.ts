@@ -9,7 +9,7 @@ import type { ConnectionInfo } from '../../core/types';
 import { capabilities } from '../../shared/connections';
 import { CommandOptionsError } from '../commandOptions';
 import { isClosed } from '../format';
-import { connectionLabel } from '../tree';
+import { connectionLabel } from '../treeItems';
 import { errorMessage, type CommandKit } from './kit';
 import type { CommandSpecs } from './table';
 

@@ -5,7 +5,7 @@ import { canHalfClose } from '../../shared/connections';
 import { CommandOptionsError, checkChangeFramingOptions, type IdOptions, type RawOptions } from '../commandOptions';
 import { isClosed, primaryAddress } from '../format';
 import { pickEncoding, pickFraming } from '../prompts';
-import { connectionLabel } from '../tree';
+import { connectionLabel } from '../treeItems';
 import { errorMessage, type CommandKit } from './kit';
 import type { CommandSpec, CommandSpecs, Invocation } from './table';
 

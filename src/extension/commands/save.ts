@@ -10,7 +10,7 @@ import { CommandOptionsError, checkSaveOptions } from '../commandOptions';
 import { toHex } from '../../shared/bytes';
 import { formatByteSize, formatDateTime, formatEndpoint } from '../../shared/format';
 import { primaryAddress } from '../format';
-import { connectionLabel } from '../tree';
+import { connectionLabel } from '../treeItems';
 import { errorMessage, type CommandKit } from './kit';
 import type { CommandSpecs } from './table';
 

@@ -7,7 +7,7 @@ import { CommandOptionsError, checkId, checkSendOptions, parseTyped } from '../c
 import { formatByteSize, formatEndpoint } from '../../shared/format';
 import { isClosed, primaryAddress } from '../format';
 import { promptHostPort } from '../prompts';
-import { connectionLabel } from '../tree';
+import { connectionLabel } from '../treeItems';
 import { errorMessage, type CommandKit } from './kit';
 import type { CommandSpecs } from './table';
 

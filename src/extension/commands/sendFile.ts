@@ -11,7 +11,7 @@ import { formatByteSize, formatEndpoint } from '../../shared/format';
 import { CommandOptionsError, checkSendFileOptions, type CheckedSendFile } from '../commandOptions';
 import { isClosed, primaryAddress } from '../format';
 import { promptHostPort } from '../prompts';
-import { connectionLabel } from '../tree';
+import { connectionLabel } from '../treeItems';
 import { errorMessage, type CommandKit } from './kit';
 import type { CommandSpecs } from './table';
 
